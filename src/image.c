@@ -1,0 +1,480 @@
+/*
+ * image.c — TIFF <-> image.bit (see image.h).
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "image.h"
+#include "util.h"
+
+/* Rows decoded at a time through the RGBA interface, at least. */
+#define CONVERT_BAND	64
+
+/* Keep libtiff's last error for this file, to say it in one line later. */
+static int
+keep_error(TIFF *tif, void *user, const char *module, const char *fmt,
+    va_list ap)
+{
+	struct image	*im = user;
+
+	(void)tif;
+	(void)module;
+	vsnprintf(im->error, sizeof im->error, fmt, ap);
+	return 1;
+}
+
+/* Warnings (unknown tags and the like) change nothing we do: drop them. */
+static int
+drop_warning(TIFF *tif, void *user, const char *module, const char *fmt,
+    va_list ap)
+{
+	(void)tif;
+	(void)user;
+	(void)module;
+	(void)fmt;
+	(void)ap;
+	return 1;
+}
+
+static TIFF *
+open_tiff(struct image *im, const char *path, const char *mode)
+{
+	TIFFOpenOptions	*opts;
+	TIFF		*tif;
+
+	im->error[0] = '\0';
+	opts = TIFFOpenOptionsAlloc();
+	TIFFOpenOptionsSetErrorHandlerExtR(opts, keep_error, im);
+	TIFFOpenOptionsSetWarningHandlerExtR(opts, drop_warning, im);
+	tif = TIFFOpenExt(path, mode, opts);
+	TIFFOpenOptionsFree(opts);
+	return tif;
+}
+
+/* A cause built from our words and libtiff's, if it said anything. */
+static char *
+tiff_cause(const struct image *im, const char *what)
+{
+	if (im->error[0] == '\0')
+		return xasprintf("%s", what);
+	return xasprintf("%s (%s)", what, im->error);
+}
+
+/* Whether the file's samples can be copied as they are. */
+static int
+direct(const struct image *im, uint16_t spp, uint16_t bits)
+{
+	uint16_t	colour;
+
+	if (bits != 8 && bits != 16)
+		return 0;
+	switch (im->photometric) {
+	case PHOTOMETRIC_MINISBLACK:
+	case PHOTOMETRIC_MINISWHITE:
+		colour = 1;
+		break;
+	case PHOTOMETRIC_RGB:
+		colour = 3;
+		break;
+	default:
+		return 0;
+	}
+	return spp >= colour && spp <= colour + 1;
+}
+
+/* What kind of samples this is, when it is one we refuse. */
+static const char *
+refused(TIFF *tif, uint16_t photometric, uint16_t spp)
+{
+	uint16_t	format;
+
+	TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLEFORMAT, &format);
+	if (photometric == PHOTOMETRIC_LOGLUV || photometric == PHOTOMETRIC_LOGL)
+		return "LogLuv high dynamic range images are not supported";
+	if (format == SAMPLEFORMAT_IEEEFP)
+		return "floating-point samples are not supported";
+	if (format != SAMPLEFORMAT_UINT && format != SAMPLEFORMAT_VOID)
+		return "signed or complex samples are not supported";
+	if (spp > 4)
+		return "more than 4 samples per pixel are not supported";
+	return NULL;
+}
+
+/* Fill in how the pixels will look in image.bit and the output. */
+static int
+describe(struct image *im, char **cause)
+{
+	TIFF		*tif = im->tif;
+	uint16_t	 spp, bits, n, *extra;
+	const char	*no;
+	char		 emsg[1024];
+
+	TIFFGetField(tif, TIFFTAG_IMAGEWIDTH, &im->width);
+	TIFFGetField(tif, TIFFTAG_IMAGELENGTH, &im->height);
+	TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLESPERPIXEL, &spp);
+	TIFFGetFieldDefaulted(tif, TIFFTAG_BITSPERSAMPLE, &bits);
+	if (!TIFFGetField(tif, TIFFTAG_PHOTOMETRIC, &im->photometric))
+		im->photometric = spp >= 3 ? PHOTOMETRIC_RGB : PHOTOMETRIC_MINISBLACK;
+	TIFFGetFieldDefaulted(tif, TIFFTAG_COMPRESSION, &im->compression);
+	TIFFGetFieldDefaulted(tif, TIFFTAG_PREDICTOR, &im->predictor);
+	TIFFGetFieldDefaulted(tif, TIFFTAG_ORIENTATION, &im->orientation);
+	TIFFGetFieldDefaulted(tif, TIFFTAG_RESOLUTIONUNIT, &im->resunit);
+	if (!TIFFGetField(tif, TIFFTAG_XRESOLUTION, &im->xres) ||
+	    !TIFFGetField(tif, TIFFTAG_YRESOLUTION, &im->yres))
+		im->xres = im->yres = 0;
+	if (im->width == 0 || im->height == 0) {
+		*cause = xasprintf("image has no pixels (%ux%u)", im->width,
+		    im->height);
+		return -1;
+	}
+	if (!TIFFIsCODECConfigured(im->compression)) {
+		*cause = xasprintf("compression scheme %u is not supported by "
+		    "this libtiff", im->compression);
+		return -1;
+	}
+	if ((no = refused(tif, im->photometric, spp)) != NULL) {
+		*cause = xasprintf("%s", no);
+		return -1;
+	}
+	if (direct(im, spp, bits)) {
+		im->samples = spp;
+		im->bits = bits;
+		im->alpha = 0;
+		if (spp == 2 || spp == 4) {
+			/* An unspecified extra sample is alpha, as ImageMagick reads it. */
+			im->alpha = EXTRASAMPLE_UNASSALPHA;
+			im->premultiplied = TIFFGetField(tif, TIFFTAG_EXTRASAMPLES,
+			    &n, &extra) && n == 1 && extra[0] == EXTRASAMPLE_ASSOCALPHA;
+		}
+		return 0;
+	}
+	if (!TIFFRGBAImageOK(tif, emsg)) {
+		*cause = xasprintf("%u-bit %u-sample images of photometric %u are "
+		    "not supported (%s)", bits, spp, im->photometric, emsg);
+		return -1;
+	}
+	im->convert = 1;
+	im->bits = 8;
+	im->alpha = 0;
+	if (im->photometric == PHOTOMETRIC_MINISBLACK ||
+	    im->photometric == PHOTOMETRIC_MINISWHITE) {
+		im->samples = 1;
+		im->photometric = PHOTOMETRIC_MINISBLACK;
+	} else {
+		im->samples = 3;
+		im->photometric = PHOTOMETRIC_RGB;
+	}
+	im->orientation = ORIENTATION_TOPLEFT;	/* the RGBA interface applies it */
+	return 0;
+}
+
+int
+image_open(struct image *im, const char *path, char **cause)
+{
+	memset(im, 0, sizeof *im);
+	if ((im->tif = open_tiff(im, path, "r")) == NULL) {
+		*cause = errno == ENOENT || errno == EACCES || errno == EISDIR ?
+		    xasprintf("%s", strerror(errno)) :
+		    tiff_cause(im, "not a readable TIFF file");
+		return -1;
+	}
+	if (describe(im, cause) == -1) {
+		image_close(im, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Copy one decoded strip or tile — `rows` rows of `cols` pixels of `cspp` samples each,
+ * starting at plane `plane` — into the band of whole interleaved rows.
+ */
+static void
+place_chunk(const struct image *im, const uint8_t *chunk, uint32_t cw,
+    uint32_t x0, uint32_t rows, uint16_t cspp, uint16_t plane, uint8_t *band)
+{
+	size_t		bps = im->bits / 8, pixel = im->samples * bps;
+	size_t		piece = cspp * bps, row_bytes = im->width * pixel;
+	uint32_t	cols = im->width - x0 < cw ? im->width - x0 : cw, r, x;
+
+	for (r = 0; r < rows; r++) {
+		const uint8_t	*src = chunk + (size_t)r * cw * piece;
+		uint8_t		*dst = band + r * row_bytes + x0 * pixel +
+				    plane * bps;
+
+		if (piece == pixel) {
+			memcpy(dst, src, cols * pixel);
+			continue;
+		}
+		for (x = 0; x < cols; x++)
+			memcpy(dst + x * pixel, src + x * piece, piece);
+	}
+}
+
+/*
+ * Divide premultiplied colour by alpha, as ImageMagick does when it reads associated
+ * alpha: image.bit always holds unassociated alpha.
+ */
+static void
+unassociate(const struct image *im, uint8_t *band, uint32_t rows)
+{
+	size_t		 i, n = (size_t)im->width * rows, spp = im->samples;
+	uint32_t	 max = im->bits == 8 ? 255 : 65535, a, c, v;
+	uint16_t	*p16 = (uint16_t *)band;
+
+	for (i = 0; i < n; i++)
+		for (c = 0; c < spp - 1; c++) {
+			a = im->bits == 8 ? band[i * spp + spp - 1] :
+			    p16[i * spp + spp - 1];
+			v = im->bits == 8 ? band[i * spp + c] : p16[i * spp + c];
+			v = a == 0 ? 0 : (v * max + a / 2) / a;
+			v = v > max ? max : v;
+			if (im->bits == 8)
+				band[i * spp + c] = v;
+			else
+				p16[i * spp + c] = v;
+		}
+}
+
+/* Decode strips or tiles, any planar configuration, a band of whole rows at a time. */
+static int
+decode_direct(struct image *im, int fd, char **cause)
+{
+	TIFF		*tif = im->tif;
+	uint32_t	 cw = im->width, ch, y, x, rows;
+	uint16_t	 planar, planes, cspp, p;
+	size_t		 row_bytes = (size_t)im->width * im->samples * im->bits / 8;
+	uint8_t		*chunk, *band;
+	tmsize_t	 got;
+	int		 tiled = TIFFIsTiled(tif), r = -1;
+
+	TIFFGetFieldDefaulted(tif, TIFFTAG_PLANARCONFIG, &planar);
+	planes = planar == PLANARCONFIG_SEPARATE ? im->samples : 1;
+	cspp = planar == PLANARCONFIG_SEPARATE ? 1 : im->samples;
+	if (tiled) {
+		TIFFGetField(tif, TIFFTAG_TILEWIDTH, &cw);
+		TIFFGetField(tif, TIFFTAG_TILELENGTH, &ch);
+	} else
+		TIFFGetFieldDefaulted(tif, TIFFTAG_ROWSPERSTRIP, &ch);
+	if (ch > im->height)
+		ch = im->height;
+	chunk = xmalloc(tiled ? TIFFTileSize(tif) : TIFFStripSize(tif));
+	band = xreallocarray(NULL, ch, row_bytes);
+	for (y = 0; y < im->height; y += ch) {
+		rows = im->height - y < ch ? im->height - y : ch;
+		for (p = 0; p < planes; p++)
+			for (x = 0; x < im->width; x += cw) {
+				got = tiled ? TIFFReadTile(tif, chunk, x, y, 0, p) :
+				    TIFFReadEncodedStrip(tif,
+				    TIFFComputeStrip(tif, y, p), chunk, -1);
+				if (got == -1) {
+					*cause = tiff_cause(im, "cannot decode pixels");
+					goto out;
+				}
+				place_chunk(im, chunk, cw, x, rows, cspp, p, band);
+			}
+		if (im->premultiplied)
+			unassociate(im, band, rows);
+		if (pwrite_all(fd, band, rows * row_bytes, y * row_bytes) == -1) {
+			*cause = xasprintf("image.bit: %s", strerror(errno));
+			goto out;
+		}
+	}
+	r = 0;
+out:
+	free(band);
+	free(chunk);
+	return r;
+}
+
+/* Decode through libtiff's RGBA interface into 8-bit gray or RGB. */
+static int
+decode_convert(struct image *im, int fd, char **cause)
+{
+	TIFFRGBAImage	 img;
+	uint32_t	*raster, y, rows, i, px, chunk, band_rows;
+	uint8_t		*band, *q;
+	size_t		 row_bytes = (size_t)im->width * im->samples;
+	char		 emsg[1024];
+	int		 r = -1;
+
+	if (!TIFFRGBAImageBegin(&img, im->tif, 0, emsg)) {
+		*cause = xasprintf("cannot decode pixels (%s)", emsg);
+		return -1;
+	}
+	img.req_orientation = ORIENTATION_TOPLEFT;
+	/*
+	 * Whole strips or tile rows only: some decoders (old JPEG) cannot start inside a
+	 * strip, and libtiff writes whole tile rows whatever band it is asked for.
+	 */
+	if (TIFFIsTiled(im->tif))
+		TIFFGetField(im->tif, TIFFTAG_TILELENGTH, &chunk);
+	else
+		TIFFGetFieldDefaulted(im->tif, TIFFTAG_ROWSPERSTRIP, &chunk);
+	chunk = chunk < im->height ? chunk : im->height;
+	band_rows = (CONVERT_BAND + chunk - 1) / chunk * chunk;
+	raster = xreallocarray(NULL, (size_t)im->width * band_rows,
+	    sizeof *raster);
+	band = xreallocarray(NULL, band_rows, row_bytes);
+	for (y = 0; y < im->height; y += rows) {
+		rows = im->height - y < band_rows ? im->height - y : band_rows;
+		img.row_offset = y;
+		img.col_offset = 0;
+		if (!TIFFRGBAImageGet(&img, raster, im->width, rows)) {
+			*cause = tiff_cause(im, "cannot decode pixels");
+			goto out;
+		}
+		for (i = 0, q = band; i < im->width * rows; i++) {
+			px = raster[i];
+			*q++ = TIFFGetR(px);
+			if (im->samples == 3) {
+				*q++ = TIFFGetG(px);
+				*q++ = TIFFGetB(px);
+			}
+		}
+		if (pwrite_all(fd, band, rows * row_bytes, y * row_bytes) == -1) {
+			*cause = xasprintf("image.bit: %s", strerror(errno));
+			goto out;
+		}
+	}
+	r = 0;
+out:
+	free(band);
+	free(raster);
+	TIFFRGBAImageEnd(&img);
+	return r;
+}
+
+int
+image_decode(struct image *im, int fd, char **cause)
+{
+	return im->convert ? decode_convert(im, fd, cause) :
+	    decode_direct(im, fd, cause);
+}
+
+/*
+ * The output's compression: the input's when it is lossless and libtiff can write it for
+ * these pixels; otherwise (JPEG, fax, LogLuv, ...) Deflate, so that a blur never adds
+ * compression loss of its own.
+ */
+static uint16_t
+output_compression(const struct image *like)
+{
+	switch (like->compression) {
+	case COMPRESSION_NONE:
+	case COMPRESSION_LZW:
+	case COMPRESSION_PACKBITS:
+	case COMPRESSION_ADOBE_DEFLATE:
+	case COMPRESSION_DEFLATE:
+	case COMPRESSION_ZSTD:
+	case COMPRESSION_LZMA:
+		return like->compression;
+	case COMPRESSION_WEBP:
+		if (like->bits == 8 && like->samples >= 3)
+			return COMPRESSION_WEBP;	/* written lossless */
+		break;
+	}
+	return COMPRESSION_ADOBE_DEFLATE;
+}
+
+/* Set the tags of a new image shaped like `like`. */
+static int
+set_tags(struct image *im, const struct image *like)
+{
+	TIFF		*tif = im->tif;
+	uint16_t	 extra = like->alpha;
+	int		 ok;
+
+	ok = TIFFSetField(tif, TIFFTAG_IMAGEWIDTH, like->width) &&
+	    TIFFSetField(tif, TIFFTAG_IMAGELENGTH, like->height) &&
+	    TIFFSetField(tif, TIFFTAG_BITSPERSAMPLE, like->bits) &&
+	    TIFFSetField(tif, TIFFTAG_SAMPLESPERPIXEL, like->samples) &&
+	    TIFFSetField(tif, TIFFTAG_PHOTOMETRIC, like->photometric) &&
+	    TIFFSetField(tif, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG) &&
+	    TIFFSetField(tif, TIFFTAG_ORIENTATION, like->orientation) &&
+	    TIFFSetField(tif, TIFFTAG_COMPRESSION, im->compression);
+	if (ok && extra != 0)
+		ok = TIFFSetField(tif, TIFFTAG_EXTRASAMPLES, 1, &extra);
+	if (ok && like->predictor == PREDICTOR_HORIZONTAL &&
+	    im->compression != COMPRESSION_NONE &&
+	    im->compression != COMPRESSION_PACKBITS &&
+	    im->compression != COMPRESSION_WEBP)
+		ok = TIFFSetField(tif, TIFFTAG_PREDICTOR, PREDICTOR_HORIZONTAL);
+	if (ok && im->compression == COMPRESSION_WEBP)
+		ok = TIFFSetField(tif, TIFFTAG_WEBP_LOSSLESS, 1);
+	if (ok && like->xres > 0 && like->yres > 0)
+		ok = TIFFSetField(tif, TIFFTAG_XRESOLUTION, like->xres) &&
+		    TIFFSetField(tif, TIFFTAG_YRESOLUTION, like->yres) &&
+		    TIFFSetField(tif, TIFFTAG_RESOLUTIONUNIT, like->resunit);
+	if (ok)
+		ok = TIFFSetField(tif, TIFFTAG_ROWSPERSTRIP,
+		    TIFFDefaultStripSize(tif, 0));
+	return ok ? 0 : -1;
+}
+
+int
+image_create(struct image *im, const char *path, const struct image *like,
+    char **cause)
+{
+	uint64_t	bytes = (uint64_t)like->width * like->height *
+			    like->samples * like->bits / 8;
+
+	*im = *like;
+	im->next_row = 0;
+	im->compression = output_compression(like);
+	/* Leave room below 4 GiB for the directory and strip tables. */
+	im->tif = open_tiff(im, path, bytes > 0xF0000000u ? "w8" : "w");
+	if (im->tif == NULL) {
+		*cause = tiff_cause(im, "cannot create");
+		return -1;
+	}
+	if (set_tags(im, like) == -1) {
+		*cause = tiff_cause(im, "cannot describe the output");
+		image_close(im, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+int
+image_write_rows(struct image *im, const void *rows, uint32_t n, char **cause)
+{
+	size_t		 row_bytes = (size_t)im->width * im->samples * im->bits / 8;
+	uint8_t		*scratch = xmalloc(row_bytes);
+	uint32_t	 i;
+	int		 r = 0;
+
+	/* libtiff may encode a predictor in place: hand it a copy. */
+	for (i = 0; i < n && r == 0; i++, im->next_row++) {
+		memcpy(scratch, (const uint8_t *)rows + i * row_bytes, row_bytes);
+		if (TIFFWriteScanline(im->tif, scratch, im->next_row, 0) == -1) {
+			*cause = tiff_cause(im, "cannot write");
+			r = -1;
+		}
+	}
+	free(scratch);
+	return r;
+}
+
+int
+image_close(struct image *im, char **cause)
+{
+	int	r = 0;
+
+	if (im->tif == NULL)
+		return 0;
+	if (TIFFGetMode(im->tif) != O_RDONLY && !TIFFFlush(im->tif)) {
+		if (cause != NULL)
+			*cause = tiff_cause(im, "cannot write");
+		r = -1;
+	}
+	TIFFClose(im->tif);
+	im->tif = NULL;
+	return r;
+}

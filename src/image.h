@@ -1,0 +1,51 @@
+/*
+ * image.h — TIFF files in and out, through libtiff only.
+ *
+ * An input is either read as it is stored (8 or 16 bits per sample; gray or RGB, with at
+ * most one extra sample taken as alpha; contiguous or separate planes; strips or tiles;
+ * any compression libtiff decodes), or, for the kinds libtiff's RGBA interface
+ * understands (palette, 1/2/4-bit, YCbCr, CMYK, ...), converted to 8-bit gray or RGB.
+ * Float, signed and LogLuv samples are refused. Associated alpha is divided out on the way
+ * in, as ImageMagick reads it, so image.bit and the output hold unassociated alpha. Either way the pixels reach image.bit as
+ * rows of interleaved samples in native byte order; the output mirrors the input's size,
+ * depth, samples, photometric, resolution and (where libtiff can write it) compression.
+ */
+#ifndef BLUR_IMAGE_H
+#define BLUR_IMAGE_H
+
+#include <stdint.h>
+
+#include <tiffio.h>
+
+struct image {
+	TIFF		*tif;
+	char		 error[256];	/* libtiff's last complaint about this file */
+	uint32_t	 width;
+	uint32_t	 height;
+	uint16_t	 samples;	/* in image.bit: 1 to 4 */
+	uint16_t	 bits;		/* in image.bit: 8 or 16 */
+	uint16_t	 alpha;		/* EXTRASAMPLE_UNASSALPHA if the last sample is alpha */
+	int		 premultiplied;	/* the file's alpha is associated: divided out on decode */
+	uint16_t	 photometric;	/* of the pixels in image.bit */
+	uint16_t	 compression;	/* of the input, then chosen for the output */
+	uint16_t	 predictor;
+	uint16_t	 orientation;
+	uint16_t	 resunit;
+	float		 xres, yres;	/* 0 when the input has none */
+	int		 convert;	/* decoded through libtiff's RGBA interface */
+	uint32_t	 next_row;	/* of an image being created */
+};
+
+/* Open path and describe its first image; -1 with *cause saying what is wrong. */
+int	image_open(struct image *, const char *path, char **cause);
+/* Decode every pixel into fd, which becomes image.bit. */
+int	image_decode(struct image *, int fd, char **cause);
+/* Create path to hold a result shaped like `like` (BigTIFF when over 4 GiB). */
+int	image_create(struct image *, const char *path, const struct image *like,
+	    char **cause);
+/* Append n rows (rows of interleaved samples) to an image being created. */
+int	image_write_rows(struct image *, const void *rows, uint32_t n, char **cause);
+/* Flush and close; for a created image, -1 if the last bytes could not be written. */
+int	image_close(struct image *, char **cause);
+
+#endif

@@ -1,0 +1,46 @@
+/*
+ * kernel.h — the filters: a 1-D mask and a separable blur of a band of rows.
+ *
+ * A blur is a horizontal pass then a vertical pass of the same 1-D mask w of 2r+1 taps:
+ *
+ *	out(x, y) = sum_j w[j] sum_i w[i] in(clamp(x + i), clamp(y + j)),  i, j in [-r, r]
+ *
+ * where clamp() replicates the edge pixels (ImageMagick's default virtual pixels). With
+ * an alpha sample, colours are weighted by alpha as ImageMagick does: the passes run on
+ * premultiplied colour and the result is divided by the blurred alpha (0 where that is 0).
+ */
+#ifndef BLUR_KERNEL_H
+#define BLUR_KERNEL_H
+
+#include <stdint.h>
+
+#include "protocol.h"
+
+struct mask {
+	uint32_t	 radius;
+	float		*w;		/* 2 * radius + 1 weights summing to 1 */
+};
+
+/*
+ * Gaussian mask, as ImageMagick's `-blur RxS`: each tap integrates exp(-x²/2σ²) over its
+ * pixel by sampling it at x - 1/3, x and x + 1/3, and the taps are normalized.
+ */
+void	kernel_gauss(struct mask *, uint32_t radius, double sigma);
+/* Box mask: 2r+1 equal taps, so the 2-D result is the mean of the (2r+1)² square. */
+void	kernel_box(struct mask *, uint32_t radius);
+/* The mask a job asks for. */
+void	kernel_for_job(struct mask *, const struct job *);
+void	kernel_free(struct mask *);
+
+/*
+ * Blur rows [y0, y0 + n) of the job's image into out (n rows of job_row_bytes()). `in`
+ * holds rows [a, b) of image.bit, a = max(0, y0 - r), b = min(height, y0 + n + r): all
+ * the rows the result depends on (see kernel_halo()).
+ */
+void	kernel_blur(const struct job *, const struct mask *, const void *in,
+	    uint32_t y0, uint32_t n, void *out);
+/* The input rows [*a, *b) that rows [y0, y0 + n) depend on. */
+void	kernel_halo(const struct job *, uint32_t y0, uint32_t n, uint32_t *a,
+	    uint32_t *b);
+
+#endif

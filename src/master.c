@@ -1,0 +1,537 @@
+/* master.c — see master.h. */
+#include <config.h>
+
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "image.h"
+#include "master.h"
+#include "protocol.h"
+#include "slave.h"
+#include "util.h"
+#include "watch.h"
+
+#define VERSIONS	(PROTOCOL_LAST - PROTOCOL_FIRST + 1)
+#define TARGET_BLOCKS	64	/* default split: enough blocks to balance many slaves */
+#define MIN_ROWS	16
+
+struct block {
+	char	version;		/* newest version issued */
+	char	in;			/* version whose result is in, or 0 */
+	double	seen[VERSIONS];		/* when each version's claim was first seen, or 0 */
+};
+
+struct master {
+	const struct master_opts *o;
+	struct job	 job;
+	struct image	 in;
+	struct image	 out;
+	char		*output;
+	char		*tmp;		/* the output until it is complete */
+	int		 dirfd;		/* DIR, locked while we own it */
+	int		 sigfd;
+	sigset_t	 oldmask;
+	struct block	*blocks;
+	uint32_t	 next;		/* the next block to append to the output */
+	pid_t		*slaves;
+	uint32_t	 nslaves;
+};
+
+char *
+master_output_name(const char *input)
+{
+	const char	*slash = strrchr(input, '/');
+	const char	*base = slash != NULL ? slash + 1 : input;
+	const char	*dot = strrchr(base, '.');
+
+	if (dot == NULL || dot == base)
+		return xasprintf("%s-blur", input);
+	return xasprintf("%.*s-blur%s", (int)(dot - input), input, dot);
+}
+
+uint32_t
+master_default_rows(uint32_t height, uint32_t radius)
+{
+	uint32_t	rows = (height - 1) / TARGET_BLOCKS + 1;
+
+	/* Blocks much thinner than their halo would spend most time on the halo. */
+	if (rows < MIN_ROWS)
+		rows = MIN_ROWS;
+	if (rows < 2 * radius)
+		rows = 2 * radius;
+	return rows < height ? rows : height;
+}
+
+/* Describe the job from the input and the options. */
+static void
+make_job(struct master *m)
+{
+	const struct master_opts	*o = m->o;
+	struct job			*job = &m->job;
+
+	job_new_id(job);
+	job->width = m->in.width;
+	job->height = m->in.height;
+	job->samples = m->in.samples;
+	job->bits = m->in.bits;
+	job->alpha = m->in.alpha != 0;
+	job->filter = o->filter;
+	job->radius = o->radius;
+	job->sigma = o->sigma > 0 ? o->sigma : o->radius / 2.0;
+	job->rows = o->rows > 0 ? o->rows :
+	    master_default_rows(job->height, job->radius);
+	if (job->rows > job->height)
+		job->rows = job->height;
+	job->blocks = (job->height - 1) / job->rows + 1;
+}
+
+/* Create the output under a temporary name beside it, so failure cannot leave one. */
+static int
+open_output(struct master *m, char **cause)
+{
+	char		*copy = xstrdup(m->output), *why;
+	struct stat	 st;
+	int		 fd;
+
+	if (stat(m->output, &st) == 0 && S_ISDIR(st.st_mode)) {
+		*cause = xasprintf("%s: is a directory", m->output);
+		free(copy);
+		return -1;
+	}
+	m->tmp = xasprintf("%s/.%s.XXXXXX", dirname(copy),
+	    strrchr(m->output, '/') ? strrchr(m->output, '/') + 1 : m->output);
+	free(copy);
+	if ((fd = mkstemp(m->tmp)) == -1) {
+		*cause = xasprintf("%s: cannot write: %s", m->output,
+		    strerror(errno));
+		free(m->tmp);
+		m->tmp = NULL;
+		return -1;
+	}
+	close(fd);
+	if (image_create(&m->out, m->tmp, &m->in, &why) == -1) {
+		*cause = xasprintf("%s: %s", m->output, why);
+		free(why);
+		return -1;
+	}
+	return 0;
+}
+
+/* Make DIR ours: create it, lock it, and clear what a dead master left there. */
+static int
+take_dir(struct master *m, char **cause)
+{
+	const char	*dir = m->o->dir;
+
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+		*cause = xasprintf("%s: cannot create: %s", dir, strerror(errno));
+		return -1;
+	}
+	if ((m->dirfd = open(dir, O_RDONLY|O_DIRECTORY|O_CLOEXEC)) == -1) {
+		*cause = xasprintf("%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (flock(m->dirfd, LOCK_EX|LOCK_NB) == -1) {
+		*cause = errno == EWOULDBLOCK ?
+		    xasprintf("%s: another job is running there; wait for it to "
+		    "end or use another -dir", dir) :
+		    xasprintf("%s: cannot lock: %s", dir, strerror(errno));
+		close(m->dirfd);
+		m->dirfd = -1;
+		return -1;
+	}
+	if (protocol_leftovers(m->dirfd)) {
+		say("%s: removing the files of a job whose master is gone", dir);
+		protocol_clean(m->dirfd);
+	}
+	return 0;
+}
+
+/* Write image.bit, data.dat and todo/, then `working`: the job is open. */
+static int
+publish(struct master *m, char **cause)
+{
+	char		*why;
+	uint32_t	 n;
+	int		 fd, r;
+
+	fd = openat(m->dirfd, "image.bit",
+	    O_WRONLY|O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC, 0600);
+	if (fd == -1) {
+		*cause = xasprintf("%s/image.bit: %s", m->o->dir, strerror(errno));
+		return -1;
+	}
+	r = image_decode(&m->in, fd, &why);
+	if (close(fd) == -1 && r == 0) {
+		why = xasprintf("image.bit: %s", strerror(errno));
+		r = -1;
+	}
+	image_close(&m->in, NULL);
+	if (r == -1) {
+		*cause = xasprintf("%s: %s", m->o->input, why);
+		free(why);
+		return -1;
+	}
+	if (protocol_write_job(m->dirfd, &m->job, &why) == -1 ||
+	    mkdirat(m->dirfd, "todo", 0700) == -1)
+		goto fail;
+	m->blocks = xcalloc(m->job.blocks, sizeof *m->blocks);
+	for (n = 0; n < m->job.blocks; n++) {
+		m->blocks[n].version = PROTOCOL_FIRST;
+		if (protocol_todo_add(m->dirfd, n, PROTOCOL_FIRST) == -1)
+			goto fail;
+	}
+	if (protocol_start(m->dirfd, &m->job) == -1)
+		goto fail;
+	return 0;
+fail:
+	*cause = xasprintf("%s: cannot publish the job: %s", m->o->dir,
+	    strerror(errno));
+	return -1;
+}
+
+/* Start the local slaves: children that run as any other slave would. */
+static void
+start_slaves(struct master *m)
+{
+	pid_t		 pid, master = getpid();
+	uint32_t	 i;
+	char		*cause;
+	long		 r;
+
+	m->slaves = xcalloc(m->o->slaves, sizeof *m->slaves);
+	fflush(NULL);
+	for (i = 0; i < m->o->slaves; i++) {
+		if ((pid = fork()) == -1) {
+			say("cannot start a local slave: %s", strerror(errno));
+			break;
+		}
+		if (pid > 0) {
+			m->slaves[m->nslaves++] = pid;
+			continue;
+		}
+		/* Hold nothing of the master's, least of all its lock on DIR. */
+		closefrom(3);
+		sigprocmask(SIG_SETMASK, &m->oldmask, NULL);
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != master)
+			_exit(1);
+		if ((r = slave_run(m->o->dir, &cause)) == -1)
+			say("local slave: %s", cause);
+		_exit(r == -1);
+	}
+}
+
+static void
+stop_slaves(struct master *m, int sig)
+{
+	uint32_t	i;
+
+	for (i = 0; i < m->nslaves; i++) {
+		if (sig != 0)
+			kill(m->slaves[i], sig);
+		waitpid(m->slaves[i], NULL, 0);
+	}
+	m->nslaves = 0;
+}
+
+/* The path of block.N.v, for inotify, which knows no directory descriptors. */
+static char *
+block_path(const struct master *m, uint32_t n, char v)
+{
+	char	name[PROTOCOL_NAME_MAX];
+
+	protocol_block_name(name, n, v);
+	return xasprintf("%s/%s", m->o->dir, name);
+}
+
+/* Remove block.N.v, and its watch first. */
+static void
+release(struct master *m, uint32_t n, char v)
+{
+	char	*path;
+
+	if (m->blocks[n].seen[v - PROTOCOL_FIRST] != 0) {
+		path = block_path(m, n, v);
+		watch_forget(path);
+		free(path);
+	}
+	protocol_release(m->dirfd, n, v);
+}
+
+/* Ask for block n again, as its next version. */
+static int
+reissue(struct master *m, uint32_t n, const char *why, char **cause)
+{
+	struct block	*b = &m->blocks[n];
+	char		 old = b->version;
+
+	if (old == PROTOCOL_LAST) {
+		*cause = xasprintf("block %u: no result after %d versions "
+		    "(a to z); giving up", n, VERSIONS);
+		return -1;
+	}
+	if (protocol_todo_add(m->dirfd, n, old + 1) == -1) {
+		*cause = xasprintf("%s/todo: %s", m->o->dir, strerror(errno));
+		return -1;
+	}
+	b->version = old + 1;
+	protocol_todo_remove(m->dirfd, n, old);
+	say("block.%u.%c %s; reissued as block.%u.%c", n, old, why, n, old + 1);
+	return 0;
+}
+
+/* Read block n's result (version b->in) and append it to the output. */
+static int
+append(struct master *m, uint32_t n, char **cause)
+{
+	size_t		 len = job_block_rows(&m->job, n) * job_row_bytes(&m->job);
+	char		 v = m->blocks[n].in, *why;
+	void		*rows = xmalloc(len);
+	int		 fd, r;
+
+	if ((fd = protocol_open_result(m->dirfd, n, v)) == -1 ||
+	    pread_all(fd, rows, len, 0) == -1) {
+		/* Someone removed a checked result: ask for it again. */
+		if (fd != -1)
+			close(fd);
+		free(rows);
+		m->blocks[n].in = 0;
+		return reissue(m, n, "lost its result", cause);
+	}
+	close(fd);
+	r = image_write_rows(&m->out, rows, job_block_rows(&m->job, n), &why);
+	free(rows);
+	if (r == -1) {
+		*cause = xasprintf("%s: %s", m->output, why);
+		free(why);
+		return -1;
+	}
+	release(m, n, v);
+	m->next++;
+	return 0;
+}
+
+/* Append every block that is in and next in line. */
+static int
+append_ready(struct master *m, char **cause)
+{
+	while (m->next < m->job.blocks && m->blocks[m->next].in != 0)
+		if (append(m, m->next, cause) == -1)
+			return -1;
+	return 0;
+}
+
+/*
+ * Take block.N.v's result if it is whole: 1, or 0 after discarding a result of the wrong
+ * size (the block is then reissued if that was its newest version).
+ */
+static int
+collect(struct master *m, uint32_t n, char v, char **cause)
+{
+	struct block	*b = &m->blocks[n];
+	struct stat	 st;
+	off_t		 want = (off_t)job_block_rows(&m->job, n) *
+			    job_row_bytes(&m->job);
+	char		 u;
+	int		 fd;
+
+	if ((fd = protocol_open_result(m->dirfd, n, v)) == -1 ||
+	    fstat(fd, &st) == -1 || st.st_size != want) {
+		if (fd != -1)
+			close(fd);
+		release(m, n, v);
+		if (v != b->version)
+			return 0;
+		return reissue(m, n, "gave a result of the wrong size", cause);
+	}
+	close(fd);
+	b->in = v;
+	for (u = PROTOCOL_FIRST; u <= b->version; u++) {
+		protocol_todo_remove(m->dirfd, n, u);
+		if (u != v)
+			release(m, n, u);
+	}
+	return append_ready(m, cause);
+}
+
+/* Look at block n's versions: collect a done one, note new claims, reissue if late. */
+static int
+scan_block(struct master *m, uint32_t n, char **cause)
+{
+	struct block	*b = &m->blocks[n];
+	double		*seen;
+	char		 u, *path, why[64];
+
+	if (b->in != 0)
+		return 0;
+	for (u = PROTOCOL_FIRST; u <= b->version; u++) {
+		if (protocol_done(m->dirfd, n, u))
+			return collect(m, n, u, cause);
+		seen = &b->seen[u - PROTOCOL_FIRST];
+		if (*seen == 0 && protocol_claimed(m->dirfd, n, u)) {
+			*seen = now();
+			path = block_path(m, n, u);
+			watch_dir(path);
+			free(path);
+			if (protocol_done(m->dirfd, n, u))	/* done before the watch */
+				return collect(m, n, u, cause);
+		}
+	}
+	seen = &b->seen[b->version - PROTOCOL_FIRST];
+	if (*seen != 0 && now() - *seen >= m->o->timeout) {
+		snprintf(why, sizeof why, "not done in %g s", m->o->timeout);
+		return reissue(m, n, why, cause);
+	}
+	return 0;
+}
+
+static int
+scan_all(struct master *m, char **cause)
+{
+	uint32_t	n;
+
+	for (n = m->next; n < m->job.blocks; n++)
+		if (scan_block(m, n, cause) == -1)
+			return -1;
+	return 0;
+}
+
+/* An inotify change names the block it concerns, as the directory or the entry. */
+static int
+on_change(struct master *m, const struct change *c, char **cause)
+{
+	uint32_t	n;
+	char		v;
+
+	if (protocol_parse_block(c->dir, m->job.blocks, &n, &v) == 0 ||
+	    protocol_parse_block(c->name, m->job.blocks, &n, &v) == 0)
+		return scan_block(m, n, cause);
+	return 0;
+}
+
+/* Whether SIGINT, SIGTERM or SIGHUP arrived. */
+static int
+interrupted(struct master *m)
+{
+	struct signalfd_siginfo	si;
+
+	return read(m->sigfd, &si, sizeof si) == sizeof si;
+}
+
+/* Watch, collect and reissue until every block is in the output. */
+static int
+run(struct master *m, char **cause)
+{
+	struct change	c;
+	double		last = now();
+
+	if (watch_init() == 0)
+		watch_dir(m->o->dir);
+	if (m->o->slaves == 0)
+		say("waiting for slaves: run 'blur -slave -dir %s' on any host "
+		    "that shares %s", m->o->dir, m->o->dir);
+	while (m->next < m->job.blocks) {
+		if (interrupted(m)) {
+			*cause = xasprintf("interrupted; job cancelled");
+			return -1;
+		}
+		if (watch_next(WATCH_POLL, &c) && on_change(m, &c, cause) == -1)
+			return -1;
+		/* Other hosts' changes raise no inotify event: rescan regularly. */
+		if (now() - last >= WATCH_POLL) {
+			if (scan_all(m, cause) == -1)
+				return -1;
+			last = now();
+		}
+	}
+	return 0;
+}
+
+/* Catch the signals that should cancel the job, to clean up before leaving. */
+static void
+catch_signals(struct master *m)
+{
+	sigset_t	set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, &m->oldmask);
+	if ((m->sigfd = signalfd(-1, &set, SFD_NONBLOCK|SFD_CLOEXEC)) == -1)
+		fatal("signalfd: %s", strerror(errno));
+}
+
+/* Put the output in place; DIR is cleaned by the caller. */
+static int
+finish(struct master *m, char **cause)
+{
+	char	*why;
+
+	if (image_close(&m->out, &why) == -1) {
+		*cause = xasprintf("%s: %s", m->output, why);
+		free(why);
+		return -1;
+	}
+	if (rename(m->tmp, m->output) == -1) {
+		*cause = xasprintf("%s: %s", m->output, strerror(errno));
+		return -1;
+	}
+	free(m->tmp);
+	m->tmp = NULL;
+	return 0;
+}
+
+int
+master_run(const struct master_opts *o, char **cause)
+{
+	struct master	 m = { .o = o, .dirfd = -1, .sigfd = -1 };
+	char		*why;
+	int		 r = -1;
+
+	catch_signals(&m);
+	if (image_open(&m.in, o->input, &why) == -1) {
+		*cause = xasprintf("%s: %s", o->input, why);
+		free(why);
+		goto out;
+	}
+	m.output = o->output != NULL ? xstrdup(o->output) :
+	    master_output_name(o->input);
+	make_job(&m);
+	if (open_output(&m, cause) == -1 || take_dir(&m, cause) == -1)
+		goto out;
+	if (publish(&m, cause) == 0) {
+		start_slaves(&m);
+		if (run(&m, cause) == 0 && finish(&m, cause) == 0)
+			r = 0;
+	}
+	protocol_clean(m.dirfd);
+out:
+	stop_slaves(&m, r == 0 ? 0 : SIGTERM);
+	image_close(&m.in, NULL);
+	image_close(&m.out, NULL);
+	if (m.tmp != NULL)
+		unlink(m.tmp);
+	if (m.dirfd != -1)
+		close(m.dirfd);
+	close(m.sigfd);
+	sigprocmask(SIG_SETMASK, &m.oldmask, NULL);
+	free(m.tmp);
+	free(m.output);
+	free(m.blocks);
+	free(m.slaves);
+	return r;
+}

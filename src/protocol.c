@@ -1,0 +1,484 @@
+/*
+ * protocol.c — the directory protocol, written once.
+ *
+ * The master publishes image.bit, data.dat and todo/block.N.a for every block, then
+ * `working`. A slave lists todo/ and claims block.N.v by mkdir: only one mkdir of a name
+ * succeeds, so only one slave computes each version. The slave writes img.bit inside its
+ * directory under a temporary name, renames it into place and creates `done`. The master
+ * collects done blocks, removes their todo files and directories, reissues a claimed block
+ * that is not done in time as the next version letter, and when the output is written
+ * removes `working` first (so slaves stop) and then everything else.
+ *
+ * Assumptions about the filesystem: mkdir and rename are atomic and exclusive; a file
+ * closed by one process is complete for a process that sees its name afterwards.
+ */
+#include <config.h>
+
+#include <sys/random.h>
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "protocol.h"
+#include "util.h"
+
+#define TMP_SUFFIX	".tmp"
+
+size_t
+job_row_bytes(const struct job *job)
+{
+	return (size_t)job->width * job->samples * (job->bits / 8);
+}
+
+uint32_t
+job_block_y(const struct job *job, uint32_t n)
+{
+	return n * job->rows;
+}
+
+uint32_t
+job_block_rows(const struct job *job, uint32_t n)
+{
+	uint32_t	y = job_block_y(job, n);
+
+	return job->height - y < job->rows ? job->height - y : job->rows;
+}
+
+void
+job_new_id(struct job *job)
+{
+	unsigned char	r[16];
+	size_t		i;
+
+	if (getrandom(r, sizeof r, 0) != sizeof r)
+		fatal("getrandom: %s", strerror(errno));
+	for (i = 0; i < sizeof r; i++)
+		snprintf(job->id + 2 * i, 3, "%02x", r[i]);
+}
+
+void
+protocol_block_name(char *buf, uint32_t n, char v)
+{
+	snprintf(buf, PROTOCOL_NAME_MAX, "block.%u.%c", n, v);
+}
+
+int
+protocol_parse_block(const char *name, uint32_t blocks, uint32_t *n, char *v)
+{
+	const char	*p;
+	uint64_t	 value = 0;
+
+	if (strncmp(name, "block.", 6) != 0)
+		return -1;
+	p = name + 6;
+	if (*p == '0' && p[1] != '.')
+		return -1;	/* leading zero: block.07.a is not block.7.a */
+	for (; *p >= '0' && *p <= '9'; p++) {
+		value = value * 10 + (*p - '0');
+		if (value >= blocks)
+			return -1;
+	}
+	if (p == name + 6 || *p != '.')
+		return -1;
+	if (p[1] < PROTOCOL_FIRST || p[1] > PROTOCOL_LAST || p[2] != '\0')
+		return -1;
+	*n = value;
+	*v = p[1];
+	return 0;
+}
+
+/* Create name in dirfd with the given contents; the name must not exist yet. */
+static int
+create_file(int dirfd, const char *name, const char *text)
+{
+	int	fd;
+
+	fd = openat(dirfd, name, O_WRONLY|O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC, 0600);
+	if (fd == -1)
+		return -1;
+	if (write_all(fd, text, strlen(text)) == -1) {
+		close(fd);
+		unlinkat(dirfd, name, 0);
+		return -1;
+	}
+	return close(fd);
+}
+
+/* Read a small file whole into buf (NUL-terminated); its length or -1. */
+static ssize_t
+read_small(int dirfd, const char *name, char *buf, size_t size)
+{
+	ssize_t	n;
+	int	fd;
+
+	if ((fd = openat(dirfd, name, O_RDONLY|O_NOFOLLOW|O_CLOEXEC)) == -1)
+		return -1;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n == -1)
+		return -1;
+	buf[n] = '\0';
+	return n;
+}
+
+static const char *
+filter_name(enum filter f)
+{
+	return f == FILTER_BOX ? "box" : "gaussian";
+}
+
+int
+protocol_write_job(int dirfd, const struct job *job, char **cause)
+{
+	char	*text;
+	int	 r;
+
+	text = xasprintf("blur %d\nid %s\norder %s\nwidth %u\nheight %u\n"
+	    "samples %u\nbits %u\nalpha %u\nfilter %s\nradius %u\nsigma %.17g\n"
+	    "rows %u\nblocks %u\n", PROTOCOL_VERSION, job->id,
+	    BYTE_ORDER == LITTLE_ENDIAN ? "little" : "big", job->width,
+	    job->height, job->samples, job->bits, job->alpha,
+	    filter_name(job->filter), job->radius, job->sigma, job->rows,
+	    job->blocks);
+	r = create_file(dirfd, "data.dat", text);
+	free(text);
+	if (r == -1)
+		*cause = xasprintf("data.dat: %s", strerror(errno));
+	return r;
+}
+
+/* Store one "key value" line of data.dat into job; -1 if the value is malformed. */
+static int
+job_set(struct job *job, const char *key, const char *value, int *seen)
+{
+	static const char *const keys[] = { "blur", "id", "order", "width",
+	    "height", "samples", "bits", "alpha", "filter", "radius", "sigma",
+	    "rows", "blocks" };
+	uint32_t	*fields[] = { NULL, NULL, NULL, &job->width, &job->height,
+	    &job->samples, &job->bits, &job->alpha, NULL, &job->radius, NULL,
+	    &job->rows, &job->blocks };
+	unsigned long	 u;
+	char		*end;
+	size_t		 i;
+
+	for (i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		if (strcmp(key, keys[i]) == 0)
+			break;
+	if (i == sizeof keys / sizeof keys[0])
+		return 0;	/* a later version's key: the version line decides */
+	*seen |= 1 << i;
+	switch (i) {
+	case 0:
+		return strcmp(value, "1") == 0 ? 0 : -1;
+	case 1:
+		if (strlen(value) != 32 || strspn(value, "0123456789abcdef") != 32)
+			return -1;
+		memcpy(job->id, value, 33);
+		return 0;
+	case 2:
+		return strcmp(value, BYTE_ORDER == LITTLE_ENDIAN ?
+		    "little" : "big") == 0 ? 0 : -1;
+	case 8:
+		if (strcmp(value, "gaussian") == 0)
+			job->filter = FILTER_GAUSSIAN;
+		else if (strcmp(value, "box") == 0)
+			job->filter = FILTER_BOX;
+		else
+			return -1;
+		return 0;
+	case 10:
+		errno = 0;
+		job->sigma = strtod(value, &end);
+		return errno == 0 && *end == '\0' && isfinite(job->sigma) &&
+		    job->sigma > 0 ? 0 : -1;
+	default:
+		errno = 0;
+		u = strtoul(value, &end, 10);
+		if (errno != 0 || *end != '\0' || *value == '-' || u > UINT32_MAX)
+			return -1;
+		*fields[i] = u;
+		return 0;
+	}
+}
+
+/* Whether the numbers of a job describe something a slave can safely compute. */
+static int
+job_valid(const struct job *job)
+{
+	if (job->width == 0 || job->height == 0 || job->rows == 0)
+		return 0;
+	if (job->samples < 1 || job->samples > 4 || job->alpha > 1)
+		return 0;
+	if (job->bits != 8 && job->bits != 16)
+		return 0;
+	if (job->alpha && job->samples != 2 && job->samples != 4)
+		return 0;
+	if (job->radius < 1 || job->radius > 1000 || job->width > INT32_MAX)
+		return 0;
+	return job->blocks == (job->height - 1) / job->rows + 1;
+}
+
+int
+protocol_read_job(int dirfd, struct job *job, char **cause)
+{
+	char	 text[1024], *line, *next, *sp;
+	int	 seen = 0;
+
+	memset(job, 0, sizeof *job);
+	if (read_small(dirfd, "data.dat", text, sizeof text) == -1) {
+		*cause = xasprintf("data.dat: %s", strerror(errno));
+		return -1;
+	}
+	for (line = text; *line != '\0'; line = next) {
+		if ((next = strchr(line, '\n')) == NULL)
+			break;	/* a line without its newline is a torn write */
+		*next++ = '\0';
+		if ((sp = strchr(line, ' ')) == NULL)
+			goto bad;
+		*sp = '\0';
+		if (job_set(job, line, sp + 1, &seen) == -1) {
+			*cause = xasprintf("data.dat: bad value for %s: %s",
+			    line, sp + 1);
+			return -1;
+		}
+	}
+	if (seen == (1 << 13) - 1 && job_valid(job))
+		return 0;
+bad:
+	*cause = xasprintf("data.dat: not a blur job of this version");
+	return -1;
+}
+
+int
+protocol_start(int dirfd, const struct job *job)
+{
+	char	line[40];
+
+	snprintf(line, sizeof line, "%s\n", job->id);
+	return create_file(dirfd, "working", line);
+}
+
+int
+protocol_working(int dirfd, char id[33])
+{
+	char	line[64];
+
+	if (read_small(dirfd, "working", line, sizeof line) != 33 ||
+	    line[32] != '\n')
+		return -1;
+	memcpy(id, line, 32);
+	id[32] = '\0';
+	return 0;
+}
+
+int
+protocol_todo_add(int dirfd, uint32_t n, char v)
+{
+	char	name[PROTOCOL_NAME_MAX + 8];
+
+	memcpy(name, "todo/", 5);
+	protocol_block_name(name + 5, n, v);
+	return create_file(dirfd, name, "");
+}
+
+void
+protocol_todo_remove(int dirfd, uint32_t n, char v)
+{
+	char	name[PROTOCOL_NAME_MAX + 8];
+
+	memcpy(name, "todo/", 5);
+	protocol_block_name(name + 5, n, v);
+	unlinkat(dirfd, name, 0);
+}
+
+int
+protocol_claim(int dirfd, uint32_t n, char v)
+{
+	char	name[PROTOCOL_NAME_MAX];
+
+	protocol_block_name(name, n, v);
+	if (mkdirat(dirfd, name, 0700) == 0)
+		return 1;
+	return errno == EEXIST ? 0 : -1;
+}
+
+int
+protocol_claimed(int dirfd, uint32_t n, char v)
+{
+	char	name[PROTOCOL_NAME_MAX];
+
+	protocol_block_name(name, n, v);
+	return faccessat(dirfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+int
+protocol_done(int dirfd, uint32_t n, char v)
+{
+	char	name[PROTOCOL_NAME_MAX + 8];
+
+	protocol_block_name(name, n, v);
+	strcat(name, "/done");
+	return faccessat(dirfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+/* Open block.N.v as a directory. */
+static int
+open_block(int dirfd, uint32_t n, char v)
+{
+	char	name[PROTOCOL_NAME_MAX];
+
+	protocol_block_name(name, n, v);
+	return openat(dirfd, name, O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC);
+}
+
+int
+protocol_publish(int dirfd, uint32_t n, char v, const void *buf, size_t len)
+{
+	char	tmp[HOST_NAME_MAX + 64], host[HOST_NAME_MAX + 1] = "";
+	int	bfd, fd, saved;
+
+	if ((bfd = open_block(dirfd, n, v)) == -1)
+		return -1;
+	gethostname(host, sizeof host - 1);
+	snprintf(tmp, sizeof tmp, "img.bit.%s.%ld" TMP_SUFFIX, host,
+	    (long)getpid());
+	fd = openat(bfd, tmp, O_WRONLY|O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC, 0600);
+	if (fd == -1)
+		goto fail;
+	if (write_all(fd, buf, len) == -1) {
+		close(fd);
+		goto fail_tmp;
+	}
+	if (close(fd) == -1 || renameat(bfd, tmp, bfd, "img.bit") == -1)
+		goto fail_tmp;
+	if ((fd = openat(bfd, "done", O_WRONLY|O_CREAT|O_EXCL|O_CLOEXEC, 0600)) == -1)
+		goto fail;
+	close(fd);
+	close(bfd);
+	return 0;
+
+fail_tmp:
+	saved = errno;
+	unlinkat(bfd, tmp, 0);
+	errno = saved;
+fail:
+	saved = errno;
+	close(bfd);
+	errno = saved;
+	return -1;
+}
+
+int
+protocol_open_result(int dirfd, uint32_t n, char v)
+{
+	char	name[PROTOCOL_NAME_MAX + 16];
+
+	protocol_block_name(name, n, v);
+	strcat(name, "/img.bit");
+	return openat(dirfd, name, O_RDONLY|O_NOFOLLOW|O_CLOEXEC);
+}
+
+/* Remove every entry of directory `name` in dirfd, then the directory itself. */
+static void
+remove_tree(int dirfd, const char *name)
+{
+	struct dirent	*e;
+	DIR		*d;
+	int		 fd;
+
+	fd = openat(dirfd, name, O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC);
+	if (fd == -1 || (d = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		unlinkat(dirfd, name, 0);
+		return;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (unlinkat(fd, e->d_name, 0) == -1 && errno == EISDIR)
+			unlinkat(fd, e->d_name, AT_REMOVEDIR);
+	}
+	closedir(d);
+	unlinkat(dirfd, name, AT_REMOVEDIR);
+}
+
+void
+protocol_release(int dirfd, uint32_t n, char v)
+{
+	char	name[PROTOCOL_NAME_MAX];
+
+	protocol_block_name(name, n, v);
+	remove_tree(dirfd, name);
+}
+
+/* Whether an entry of DIR is one of the protocol's names. */
+static int
+protocol_name(const char *name)
+{
+	uint32_t	n;
+	char		v;
+
+	return strcmp(name, "working") == 0 || strcmp(name, "data.dat") == 0 ||
+	    strcmp(name, "image.bit") == 0 || strcmp(name, "todo") == 0 ||
+	    protocol_parse_block(name, UINT32_MAX, &n, &v) == 0;
+}
+
+/* Call fn for each protocol name in DIR; stop at the first that returns nonzero. */
+static int
+protocol_each(int dirfd, int (*fn)(int, const char *))
+{
+	struct dirent	*e;
+	DIR		*d;
+	int		 fd, r = 0;
+
+	if ((fd = openat(dirfd, ".", O_RDONLY|O_DIRECTORY|O_CLOEXEC)) == -1)
+		return -1;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return -1;
+	}
+	while (r == 0 && (e = readdir(d)) != NULL)
+		if (protocol_name(e->d_name))
+			r = fn(dirfd, e->d_name);
+	closedir(d);
+	return r;
+}
+
+static int
+found(int dirfd, const char *name)
+{
+	(void)dirfd;
+	(void)name;
+	return 1;
+}
+
+static int
+remove_entry(int dirfd, const char *name)
+{
+	if (unlinkat(dirfd, name, 0) == -1 && (errno == EISDIR || errno == EPERM))
+		remove_tree(dirfd, name);
+	return 0;
+}
+
+int
+protocol_leftovers(int dirfd)
+{
+	return protocol_each(dirfd, found) == 1;
+}
+
+void
+protocol_clean(int dirfd)
+{
+	/* `working` goes first: a slave that sees it gone stops claiming. */
+	unlinkat(dirfd, "working", 0);
+	protocol_each(dirfd, remove_entry);
+}

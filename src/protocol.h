@@ -1,0 +1,87 @@
+/*
+ * protocol.h — the shared directory: its names, the job description, claim and done.
+ *
+ * DIR/image.bit		the input as raw pixels (rows top to bottom, samples interleaved,
+ *				8 or 16 bits in the byte order named in data.dat)
+ * DIR/data.dat		the job: one "key value" line each (see struct job)
+ * DIR/working		exists while the job runs; holds the job id
+ * DIR/todo/block.N.v	block N (from 0) is wanted at version v (a, b, ... z)
+ * DIR/block.N.v/		claimed by the one slave whose mkdir made it
+ * DIR/block.N.v/img.bit	the block's blurred rows, same layout as image.bit
+ * DIR/block.N.v/done	img.bit is complete
+ *
+ * Every file is reached through a descriptor of DIR, never by joining paths, so a name
+ * always means the same object for the whole job.
+ */
+#ifndef BLUR_PROTOCOL_H
+#define BLUR_PROTOCOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PROTOCOL_VERSION	1
+#define PROTOCOL_NAME_MAX	32	/* "block.4294967295.z" and the fixed names fit */
+#define PROTOCOL_FIRST		'a'
+#define PROTOCOL_LAST		'z'
+
+enum filter { FILTER_GAUSSIAN, FILTER_BOX };
+
+struct job {
+	char		id[33];		/* 32 hex digits, fresh for every job */
+	uint32_t	width;
+	uint32_t	height;
+	uint32_t	samples;	/* 1 to 4, interleaved */
+	uint32_t	bits;		/* 8 or 16 */
+	uint32_t	alpha;		/* 1: the last sample is unassociated alpha */
+	enum filter	filter;
+	uint32_t	radius;
+	double		sigma;
+	uint32_t	rows;		/* rows per block; the last block may have fewer */
+	uint32_t	blocks;
+};
+
+/* Bytes in one row of image.bit or img.bit. */
+size_t	 job_row_bytes(const struct job *);
+/* First row of block n and how many rows it has. */
+uint32_t job_block_y(const struct job *, uint32_t n);
+uint32_t job_block_rows(const struct job *, uint32_t n);
+/* A fresh random job id. */
+void	 job_new_id(struct job *);
+
+/* Format "block.N.v" into buf (PROTOCOL_NAME_MAX bytes). */
+void	 protocol_block_name(char *buf, uint32_t n, char v);
+/*
+ * Parse a name that must be exactly block.N.v: N decimal without leading zeros and
+ * below `blocks`, v one letter a-z. Returns 0 and fills n and v, or -1.
+ */
+int	 protocol_parse_block(const char *name, uint32_t blocks, uint32_t *n, char *v);
+
+/* Write data.dat; read and check it (-1 with *cause on anything malformed). */
+int	 protocol_write_job(int dirfd, const struct job *, char **cause);
+int	 protocol_read_job(int dirfd, struct job *, char **cause);
+
+/* Create `working` holding the job id; read the id of the job now working (-1: none). */
+int	 protocol_start(int dirfd, const struct job *);
+int	 protocol_working(int dirfd, char id[33]);
+
+/* Add or remove todo/block.N.v. */
+int	 protocol_todo_add(int dirfd, uint32_t n, char v);
+void	 protocol_todo_remove(int dirfd, uint32_t n, char v);
+
+/* mkdir block.N.v: 1 if this process now owns the block, 0 if another does, -1 on error. */
+int	 protocol_claim(int dirfd, uint32_t n, char v);
+/* Whether block.N.v exists (claimed) and whether block.N.v/done exists. */
+int	 protocol_claimed(int dirfd, uint32_t n, char v);
+int	 protocol_done(int dirfd, uint32_t n, char v);
+/* Publish a result: img.bit under a temporary name, renamed into place, then done. */
+int	 protocol_publish(int dirfd, uint32_t n, char v, const void *, size_t);
+/* Open block.N.v/img.bit for reading. */
+int	 protocol_open_result(int dirfd, uint32_t n, char v);
+/* Remove block.N.v and everything in it. */
+void	 protocol_release(int dirfd, uint32_t n, char v);
+
+/* Whether DIR holds any of the names above; remove all of them. */
+int	 protocol_leftovers(int dirfd);
+void	 protocol_clean(int dirfd);
+
+#endif

@@ -1,0 +1,233 @@
+/* slave.c — see slave.h. */
+#include <config.h>
+
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kernel.h"
+#include "protocol.h"
+#include "slave.h"
+#include "util.h"
+#include "watch.h"
+
+struct slave {
+	const char	*path;
+	int		 dirfd;
+	int		 bitfd;
+	struct job	 job;
+	struct mask	 mask;
+	long		 done;
+};
+
+struct todo {
+	uint32_t	n;
+	char		v;
+};
+
+/* Whether the job this slave joined is still the one working in DIR. */
+static int
+job_alive(const struct slave *s)
+{
+	char	id[33];
+
+	return protocol_working(s->dirfd, id) == 0 && strcmp(id, s->job.id) == 0;
+}
+
+/* Wait until DIR exists and a job is working in it; then read the job. */
+static int
+join(struct slave *s, char **cause)
+{
+	struct change	c;
+	char		id[33], *todo;
+
+	while ((s->dirfd = open(s->path, O_RDONLY|O_DIRECTORY|O_CLOEXEC)) == -1) {
+		if (errno != ENOENT) {
+			*cause = xasprintf("%s: %s", s->path, strerror(errno));
+			return -1;
+		}
+		sleep(WATCH_POLL);
+	}
+	watch_dir(s->path);
+	while (protocol_working(s->dirfd, id) == -1)
+		watch_next(WATCH_POLL, &c);
+	if (protocol_read_job(s->dirfd, &s->job, cause) == -1)
+		return -1;
+	if (strcmp(id, s->job.id) != 0) {
+		*cause = xasprintf("%s: data.dat belongs to another job", s->path);
+		return -1;
+	}
+	s->bitfd = openat(s->dirfd, "image.bit", O_RDONLY|O_NOFOLLOW|O_CLOEXEC);
+	if (s->bitfd == -1) {
+		*cause = xasprintf("%s/image.bit: %s", s->path, strerror(errno));
+		return -1;
+	}
+	kernel_for_job(&s->mask, &s->job);
+	todo = xasprintf("%s/todo", s->path);
+	watch_dir(todo);
+	free(todo);
+	return 0;
+}
+
+/* The blocks in todo/, in the order found; names that are not this job's are skipped. */
+static struct todo *
+list_todo(const struct slave *s, size_t *count)
+{
+	struct todo	*list = NULL;
+	struct dirent	*e;
+	DIR		*d;
+	size_t		 len = 0, size = 0;
+	int		 fd;
+
+	*count = 0;
+	fd = openat(s->dirfd, "todo", O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC);
+	if (fd == -1 || (d = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return NULL;
+	}
+	while ((e = readdir(d)) != NULL) {
+		struct todo	t;
+
+		if (protocol_parse_block(e->d_name, s->job.blocks, &t.n, &t.v) == -1)
+			continue;
+		if (len == size)
+			list = xreallocarray(list, size = size * 2 + 16, sizeof *list);
+		list[len++] = t;
+	}
+	closedir(d);
+	*count = len;
+	return list;
+}
+
+/* Whether todo/block.N.v is still there: the master removes it once the block is in. */
+static int
+still_wanted(const struct slave *s, uint32_t n, char v)
+{
+	char	name[PROTOCOL_NAME_MAX + 8];
+
+	memcpy(name, "todo/", 5);
+	protocol_block_name(name + 5, n, v);
+	return faccessat(s->dirfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+/* Blur block n into a new buffer of its rows; NULL if image.bit cannot be read. */
+static void *
+compute(const struct slave *s, uint32_t n, size_t *len)
+{
+	const struct job	*job = &s->job;
+	uint32_t		 y0 = job_block_y(job, n), rows = job_block_rows(job, n);
+	uint32_t		 a, b;
+	size_t			 row_bytes = job_row_bytes(job);
+	void			*in, *out;
+
+	kernel_halo(job, y0, rows, &a, &b);
+	in = xreallocarray(NULL, b - a, row_bytes);
+	if (pread_all(s->bitfd, in, (b - a) * row_bytes, a * row_bytes) == -1) {
+		free(in);
+		return NULL;
+	}
+	out = xreallocarray(NULL, rows, row_bytes);
+	kernel_blur(job, &s->mask, in, y0, rows, out);
+	free(in);
+	*len = rows * row_bytes;
+	return out;
+}
+
+/*
+ * Claim and compute block.N.v. A block taken by another slave, or finished elsewhere
+ * while this one worked, is no error: the result is dropped quietly.
+ */
+static int
+work_on(struct slave *s, uint32_t n, char v, char **cause)
+{
+	char	name[PROTOCOL_NAME_MAX];
+	void	*out;
+	size_t	 len;
+	int	 r;
+
+	if ((r = protocol_claim(s->dirfd, n, v)) <= 0) {
+		if (r == -1 && errno != ENOENT)
+			*cause = xasprintf("%s: cannot claim a block: %s", s->path,
+			    strerror(errno));
+		return r;
+	}
+	if (!job_alive(s) || !still_wanted(s, n, v)) {
+		protocol_release(s->dirfd, n, v);
+		return 0;
+	}
+	if ((out = compute(s, n, &len)) == NULL) {
+		protocol_release(s->dirfd, n, v);
+		return 0;	/* image.bit gone: the job ended */
+	}
+	r = protocol_publish(s->dirfd, n, v, out, len);
+	free(out);
+	if (r == -1) {
+		if (errno == ENOENT)
+			return 0;	/* the master took this block back */
+		protocol_block_name(name, n, v);
+		say("%s/%s: %s; releasing it", s->path, name, strerror(errno));
+		protocol_release(s->dirfd, n, v);
+		return 0;
+	}
+	s->done++;
+	return 1;
+}
+
+/* One pass over todo/, starting at a different place in each slave; -1 on error. */
+static int
+pass(struct slave *s, char **cause)
+{
+	struct todo	*list;
+	size_t		 count, i, start;
+	int		 r, claimed = 0;
+
+	list = list_todo(s, &count);
+	start = count > 0 ? (size_t)getpid() % count : 0;
+	for (i = 0; i < count && job_alive(s); i++) {
+		struct todo	*t = &list[(start + i) % count];
+
+		if ((r = work_on(s, t->n, t->v, cause)) == -1) {
+			free(list);
+			return -1;
+		}
+		claimed += r;
+	}
+	free(list);
+	return claimed;
+}
+
+long
+slave_run(const char *dir, char **cause)
+{
+	struct slave	s = { .path = dir, .dirfd = -1, .bitfd = -1 };
+	struct change	c;
+	int		r;
+
+	watch_init();
+	if (join(&s, cause) == -1)
+		goto fail;
+	while (job_alive(&s)) {
+		if ((r = pass(&s, cause)) == -1)
+			goto fail;
+		if (r == 0)
+			watch_next(WATCH_POLL, &c);
+	}
+	kernel_free(&s.mask);
+	close(s.bitfd);
+	close(s.dirfd);
+	return s.done;
+fail:
+	kernel_free(&s.mask);
+	if (s.bitfd != -1)
+		close(s.bitfd);
+	if (s.dirfd != -1)
+		close(s.dirfd);
+	return -1;
+}

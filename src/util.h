@@ -1,0 +1,35 @@
+/*
+ * util.h — allocation that cannot fail, messages, whole reads and writes, the clock.
+ *
+ * Errors in blur travel as return values (-1 or NULL) with a message in a `char **cause`
+ * the caller frees; only main() prints them and picks the exit status.
+ */
+#ifndef BLUR_UTIL_H
+#define BLUR_UTIL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#define printflike(a, b) __attribute__((format(printf, a, b)))
+
+void	*xmalloc(size_t);
+void	*xcalloc(size_t, size_t);
+void	*xreallocarray(void *, size_t, size_t);
+char	*xstrdup(const char *);
+char	*xasprintf(const char *, ...) printflike(1, 2);
+
+/* A bug or an impossible system state: say so and exit 1. */
+void	 fatal(const char *, ...) printflike(1, 2) __attribute__((noreturn));
+
+/* One line on stderr, prefixed "blur: ". */
+void	 say(const char *, ...) printflike(1, 2);
+
+/* Write or read all of len bytes (retrying short transfers and EINTR); 0 or -1. */
+int	 write_all(int, const void *, size_t);
+int	 pwrite_all(int, const void *, size_t, off_t);
+int	 pread_all(int, void *, size_t, off_t);
+
+/* Seconds on the local monotonic clock: never compared with another host's. */
+double	 now(void);
+
+#endif
