@@ -3,6 +3,8 @@
  */
 #include <config.h>
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -174,13 +176,31 @@ describe(struct image *im, char **cause)
 	return 0;
 }
 
+/* Why path cannot be a TIFF file without reading it, or NULL. */
+static char *
+not_a_file(const char *path)
+{
+	struct stat	st;
+
+	if (stat(path, &st) == -1)
+		return xasprintf("%s", strerror(errno));
+	if (S_ISDIR(st.st_mode))
+		return xasprintf("is a directory, not a TIFF file");
+	if (!S_ISREG(st.st_mode))
+		return xasprintf("not a regular file");
+	if (st.st_size == 0)
+		return xasprintf("empty file, not a TIFF file");
+	return NULL;
+}
+
 int
 image_open(struct image *im, const char *path, char **cause)
 {
 	memset(im, 0, sizeof *im);
+	if ((*cause = not_a_file(path)) != NULL)
+		return -1;
 	if ((im->tif = open_tiff(im, path, "r")) == NULL) {
-		*cause = errno == ENOENT || errno == EACCES || errno == EISDIR ?
-		    xasprintf("%s", strerror(errno)) :
+		*cause = errno == EACCES ? xasprintf("%s", strerror(errno)) :
 		    tiff_cause(im, "not a readable TIFF file");
 		return -1;
 	}

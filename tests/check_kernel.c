@@ -1,0 +1,216 @@
+/* check_kernel.c — masks against ImageMagick's, blurs against a direct 2-D convolution. */
+#include <config.h>
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernel.h"
+#include "tests.h"
+
+START_TEST(test_gauss_matches_imagemagick)
+{
+	/* convert xc: -define morphology:showkernel=1 -morphology Convolve Blur:4x2 null: */
+	static const double	im42[] = { 0.0284329, 0.067131, 0.123991, 0.179167,
+				    0.202556, 0.179167, 0.123991, 0.067131, 0.0284329 };
+	/* ... Blur:3x0.5: a small sigma, where integrating each tap matters most */
+	static const double	im305[] = { 1.81197e-07, 0.00112237, 0.152931,
+				    0.691892, 0.152931, 0.00112237, 1.81197e-07 };
+	struct mask		m;
+	int			i;
+
+	kernel_gauss(&m, 4, 2);
+	for (i = 0; i < 9; i++)
+		ck_assert_double_eq_tol(m.w[i], im42[i], 1e-6);
+	kernel_free(&m);
+	kernel_gauss(&m, 3, 0.5);
+	for (i = 0; i < 7; i++)
+		ck_assert_double_eq_tol(m.w[i], im305[i], 1e-6);
+	kernel_free(&m);
+}
+END_TEST
+
+START_TEST(test_masks_normalized)
+{
+	struct mask	m;
+	uint32_t	r, i;
+	double		sum;
+
+	for (r = 1; r <= 50; r += 7) {
+		kernel_gauss(&m, r, r / 3.0);
+		for (sum = 0, i = 0; i < 2 * r + 1; i++) {
+			sum += m.w[i];
+			ck_assert_float_eq(m.w[i], m.w[2 * r - i]);
+		}
+		ck_assert_double_eq_tol(sum, 1, 1e-5);
+		kernel_free(&m);
+		kernel_box(&m, r);
+		for (i = 0; i < 2 * r + 1; i++)
+			ck_assert_float_eq(m.w[i], 1.0f / (2 * r + 1));
+		kernel_free(&m);
+	}
+}
+END_TEST
+
+/* Sample i of an 8- or 16-bit buffer. */
+static double
+sample(const struct job *job, const void *buf, size_t i)
+{
+	return job->bits == 8 ? ((const uint8_t *)buf)[i] :
+	    ((const uint16_t *)buf)[i];
+}
+
+/* Sample s of pixel (x, y), edges replicated. */
+static double
+at(const struct job *job, const void *img, int64_t x, int64_t y, uint32_t s)
+{
+	x = x < 0 ? 0 : x >= job->width ? job->width - 1 : x;
+	y = y < 0 ? 0 : y >= job->height ? job->height - 1 : y;
+	return sample(job, img, ((size_t)y * job->width + x) * job->samples + s);
+}
+
+/*
+ * The slow reference: the full 2-D sum over the (2r+1)² neighbourhood with weights
+ * w[i]·w[j], colour weighted by alpha as ImageMagick does.
+ */
+static double
+reference(const struct job *job, const struct mask *m, const void *img,
+    uint32_t x, uint32_t y, uint32_t s)
+{
+	int64_t	r = m->radius, i, j;
+	double	max = job->bits == 8 ? 255 : 65535, sum = 0, asum = 0, a, k;
+	int	colour = job->alpha && s != job->samples - 1;
+
+	for (j = -r; j <= r; j++)
+		for (i = -r; i <= r; i++) {
+			k = (double)m->w[i + r] * m->w[j + r];
+			a = colour ? at(job, img, x + i, y + j, job->samples - 1) / max : 1;
+			sum += k * a * at(job, img, x + i, y + j, s);
+			asum += k * a;
+		}
+	return colour ? (asum > 0 ? sum / asum : 0) : sum;
+}
+
+/* Fill an image with noise plus smooth shapes, alpha included, from a fixed seed. */
+static void *
+make_image(const struct job *job, unsigned seed)
+{
+	size_t		 n = (size_t)job->width * job->height * job->samples, i;
+	uint8_t		*p8 = malloc(n * 2);
+	uint16_t	*p16 = (uint16_t *)p8;
+	uint32_t	 v;
+
+	srand(seed);
+	for (i = 0; i < n; i++) {
+		v = rand() % 4 == 0 ? (uint32_t)rand() : (uint32_t)(i * 2654435761u >> 7);
+		if (job->bits == 8)
+			p8[i] = v;
+		else
+			p16[i] = v;
+	}
+	return p8;
+}
+
+/* Blur the whole image as blocks of `rows` and compare every sample with reference(). */
+static void
+check_blur(uint32_t w, uint32_t h, uint32_t spp, uint32_t bits, uint32_t alpha,
+    enum filter filter, uint32_t radius, double sigma, uint32_t rows)
+{
+	struct job	 job = { .width = w, .height = h, .samples = spp, .bits = bits,
+			    .alpha = alpha, .filter = filter, .radius = radius,
+			    .sigma = sigma, .rows = rows };
+	struct mask	 m;
+	size_t		 row_bytes = (size_t)w * spp * bits / 8;
+	void		*img = make_image(&job, w * 131 + h * 7 + spp), *out;
+	uint32_t	 y0, n, a, b, x, y, s;
+	double		 want, got, worst = 0;
+
+	kernel_for_job(&m, &job);
+	out = malloc(rows * row_bytes);
+	for (y0 = 0; y0 < h; y0 += rows) {
+		n = h - y0 < rows ? h - y0 : rows;
+		kernel_halo(&job, y0, n, &a, &b);
+		/* Only rows [a, b) are given, as a slave reads them. */
+		kernel_blur(&job, &m, (char *)img + a * row_bytes, y0, n, out);
+		for (y = y0; y < y0 + n; y++)
+			for (x = 0; x < w; x++)
+				for (s = 0; s < spp; s++) {
+					want = reference(&job, &m, img, x, y, s);
+					got = sample(&job, out, ((size_t)(y - y0) *
+					    w + x) * spp + s);
+					worst = fmax(worst, fabs(want - got));
+				}
+	}
+	ck_assert_msg(worst <= 1.0, "%ux%u spp %u bits %u alpha %u r %u: off by %g",
+	    w, h, spp, bits, alpha, radius, worst);
+	kernel_free(&m);
+	free(out);
+	free(img);
+}
+
+START_TEST(test_blur_gray8)
+{
+	check_blur(37, 23, 1, 8, 0, FILTER_GAUSSIAN, 4, 2, 5);
+	check_blur(37, 23, 1, 8, 0, FILTER_GAUSSIAN, 3, 0.5, 23);
+	check_blur(37, 23, 1, 8, 0, FILTER_BOX, 2, 1, 1);
+}
+END_TEST
+
+START_TEST(test_blur_rgb16)
+{
+	check_blur(29, 17, 3, 16, 0, FILTER_GAUSSIAN, 5, 3, 4);
+	check_blur(29, 17, 3, 16, 0, FILTER_BOX, 3, 1, 7);
+}
+END_TEST
+
+START_TEST(test_blur_alpha)
+{
+	check_blur(21, 19, 2, 8, 1, FILTER_GAUSSIAN, 4, 2, 6);
+	check_blur(21, 19, 4, 8, 1, FILTER_GAUSSIAN, 2, 1.5, 19);
+	check_blur(21, 19, 4, 16, 1, FILTER_BOX, 4, 1, 3);
+}
+END_TEST
+
+START_TEST(test_blur_smaller_than_radius)
+{
+	check_blur(1, 1, 3, 8, 0, FILTER_GAUSSIAN, 10, 5, 1);
+	check_blur(3, 1, 1, 8, 0, FILTER_GAUSSIAN, 10, 2, 1);
+	check_blur(1, 9, 4, 16, 1, FILTER_BOX, 10, 1, 2);
+	check_blur(5, 4, 3, 8, 0, FILTER_GAUSSIAN, 7, 3.5, 3);
+}
+END_TEST
+
+START_TEST(test_halo)
+{
+	struct job	job = { .height = 100, .radius = 4 };
+	uint32_t	a, b;
+
+	kernel_halo(&job, 0, 10, &a, &b);
+	ck_assert_uint_eq(a, 0);
+	ck_assert_uint_eq(b, 14);
+	kernel_halo(&job, 50, 10, &a, &b);
+	ck_assert_uint_eq(a, 46);
+	ck_assert_uint_eq(b, 64);
+	kernel_halo(&job, 94, 6, &a, &b);
+	ck_assert_uint_eq(a, 90);
+	ck_assert_uint_eq(b, 100);
+}
+END_TEST
+
+Suite *
+kernel_suite(void)
+{
+	Suite	*s = suite_create("kernel");
+	TCase	*tc = tcase_create("kernel");
+
+	tcase_add_test(tc, test_gauss_matches_imagemagick);
+	tcase_add_test(tc, test_masks_normalized);
+	tcase_add_test(tc, test_blur_gray8);
+	tcase_add_test(tc, test_blur_rgb16);
+	tcase_add_test(tc, test_blur_alpha);
+	tcase_add_test(tc, test_blur_smaller_than_radius);
+	tcase_add_test(tc, test_halo);
+	suite_add_tcase(s, tc);
+	return s;
+}

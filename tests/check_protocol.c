@@ -1,0 +1,326 @@
+/* check_protocol.c — names, data.dat, claim, publish and clean. */
+#include <config.h>
+
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "protocol.h"
+#include "tests.h"
+
+static struct job
+sample_job(void)
+{
+	struct job	job = { .width = 640, .height = 480, .samples = 3,
+			    .bits = 8, .filter = FILTER_GAUSSIAN, .radius = 4,
+			    .sigma = 2, .rows = 100, .blocks = 5 };
+
+	job_new_id(&job);
+	return job;
+}
+
+static int
+open_dir(const char *path)
+{
+	int	fd = open(path, O_RDONLY|O_DIRECTORY);
+
+	ck_assert_int_ge(fd, 0);
+	return fd;
+}
+
+static int
+entries(const char *path)
+{
+	struct dirent	*e;
+	DIR		*d = opendir(path);
+	int		 n = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d)) != NULL)
+		n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+	closedir(d);
+	return n;
+}
+
+START_TEST(test_names_round_trip)
+{
+	static const uint32_t	ns[] = { 0, 1, 9, 10, 12345, 4294967294u };
+	char			name[PROTOCOL_NAME_MAX], v;
+	uint32_t		n, i;
+
+	for (i = 0; i < sizeof ns / sizeof ns[0]; i++) {
+		protocol_block_name(name, ns[i], 'q');
+		ck_assert_int_eq(protocol_parse_block(name, UINT32_MAX, &n, &v), 0);
+		ck_assert_uint_eq(n, ns[i]);
+		ck_assert_int_eq(v, 'q');
+	}
+	protocol_block_name(name, 7, 'a');
+	ck_assert_str_eq(name, "block.7.a");
+}
+END_TEST
+
+START_TEST(test_names_rejected)
+{
+	static const char *const bad[] = { "block.07.a", "block.-1.a", "block.+1.a",
+	    "block.1.A", "block.1.a ", " block.1.a", "block.1.aa", ".block.1.a",
+	    "block.1..a", "block..a", "block.1", "block.1.", "block.a", "BLOCK.1.a",
+	    "block.1.a.b", "block.5.a", "block.99999999999999999999.a",
+	    "block.1.{", "block.1.`", "block.00.a", "block.0x1.a", "todo", "" };
+	uint32_t	n;
+	size_t		i;
+	char		v;
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		ck_assert_msg(protocol_parse_block(bad[i], 5, &n, &v) == -1,
+		    "'%s' was accepted", bad[i]);
+	ck_assert_int_eq(protocol_parse_block("block.4.z", 5, &n, &v), 0);
+	ck_assert_int_eq(protocol_parse_block("block.0.a", 5, &n, &v), 0);
+}
+END_TEST
+
+START_TEST(test_block_geometry)
+{
+	struct job	job = sample_job();
+	uint32_t	n, total = 0;
+
+	for (n = 0; n < job.blocks; n++) {
+		ck_assert_uint_eq(job_block_y(&job, n), total);
+		total += job_block_rows(&job, n);
+	}
+	ck_assert_uint_eq(total, job.height);
+	ck_assert_uint_eq(job_block_rows(&job, 4), 80);
+	ck_assert_uint_eq(job_row_bytes(&job), 640 * 3);
+}
+END_TEST
+
+START_TEST(test_job_round_trip)
+{
+	struct job	 job = sample_job(), back;
+	char		*dir = test_dir(), *cause;
+	int		 fd = open_dir(dir);
+
+	job.filter = FILTER_BOX;
+	job.sigma = 1.0 / 3;
+	job.alpha = 0;
+	ck_assert_int_eq(protocol_write_job(fd, &job, &cause), 0);
+	ck_assert_int_eq(protocol_read_job(fd, &back, &cause), 0);
+	ck_assert_str_eq(back.id, job.id);
+	ck_assert_uint_eq(back.width, job.width);
+	ck_assert_uint_eq(back.height, job.height);
+	ck_assert_uint_eq(back.samples, job.samples);
+	ck_assert_uint_eq(back.bits, job.bits);
+	ck_assert_uint_eq(back.alpha, job.alpha);
+	ck_assert_int_eq(back.filter, job.filter);
+	ck_assert_uint_eq(back.radius, job.radius);
+	ck_assert_double_eq(back.sigma, job.sigma);
+	ck_assert_uint_eq(back.rows, job.rows);
+	ck_assert_uint_eq(back.blocks, job.blocks);
+	/* data.dat is never overwritten: a second job cannot replace a live one's. */
+	ck_assert_int_eq(protocol_write_job(fd, &job, &cause), -1);
+	close(fd);
+	test_rmdir(dir);
+}
+END_TEST
+
+/* Write data.dat with text and expect protocol_read_job to refuse it. */
+static void
+expect_refused(const char *text)
+{
+	struct job	 job;
+	char		*dir = test_dir(), *path, *cause = NULL;
+	FILE		*f;
+	int		 fd = open_dir(dir);
+
+	ck_assert_int_ne(asprintf(&path, "%s/data.dat", dir), -1);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fputs(text, f);
+	fclose(f);
+	ck_assert_msg(protocol_read_job(fd, &job, &cause) == -1, "accepted: %s", text);
+	ck_assert_ptr_nonnull(strstr(cause, "data.dat"));
+	free(cause);
+	free(path);
+	close(fd);
+	test_rmdir(dir);
+}
+
+#define GOOD_ID	"0123456789abcdef0123456789abcdef"
+#define GOOD	"blur 1\nid " GOOD_ID "\norder little\nwidth 4\nheight 4\n" \
+		"samples 1\nbits 8\nalpha 0\nfilter gaussian\nradius 1\n" \
+		"sigma 0.5\nrows 2\n"
+
+START_TEST(test_job_refused)
+{
+	struct job	 job;
+	char		*dir = test_dir(), *path, *cause;
+	FILE		*f;
+	int		 fd = open_dir(dir);
+
+	/* The good text is read, so each refusal below is the change's doing. */
+	ck_assert_int_ne(asprintf(&path, "%s/data.dat", dir), -1);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fputs(GOOD "blocks 2\n", f);
+	fclose(f);
+	ck_assert_int_eq(protocol_read_job(fd, &job, &cause), 0);
+	ck_assert_uint_eq(job.width, 4);
+	free(path);
+	close(fd);
+	test_rmdir(dir);
+
+	expect_refused("");
+	expect_refused(GOOD);				/* blocks missing */
+	expect_refused(GOOD "blocks 2");		/* torn last line */
+	expect_refused(GOOD "blocks 3\n");		/* blocks ≠ height/rows */
+	expect_refused(GOOD "blocks -2\n");
+	expect_refused(GOOD "blocks 2x\n");
+	expect_refused("blur 2\n" GOOD "blocks 2\n");
+	expect_refused(GOOD "blocks 2\nbits 12\n");
+	expect_refused(GOOD "blocks 2\nsamples 5\n");
+	expect_refused(GOOD "blocks 2\nsigma nan\n");
+	expect_refused(GOOD "blocks 2\nsigma 0\n");
+	expect_refused(GOOD "blocks 2\nfilter median\n");
+	expect_refused(GOOD "blocks 2\nalpha 1\n");	/* alpha with one sample */
+	expect_refused(GOOD "blocks 2\nid xyz\n");
+	expect_refused(GOOD "blocks 2\nradius 0\n");
+	expect_refused(GOOD "blocks 2\nwidth 99999999999\n");
+	expect_refused(GOOD "blocks 2\nnoise\n");
+}
+END_TEST
+
+START_TEST(test_working)
+{
+	struct job	 job = sample_job();
+	char		*dir = test_dir(), id[33];
+	int		 fd = open_dir(dir);
+
+	ck_assert_int_eq(protocol_working(fd, id), -1);
+	ck_assert_int_eq(protocol_start(fd, &job), 0);
+	ck_assert_int_eq(protocol_working(fd, id), 0);
+	ck_assert_str_eq(id, job.id);
+	ck_assert_int_eq(protocol_start(fd, &job), -1);
+	close(fd);
+	test_rmdir(dir);
+}
+END_TEST
+
+/*
+ * Several processes claim every block at once: each block must be won exactly once.
+ * Each child reports the blocks it won through a pipe.
+ */
+START_TEST(test_claim_race)
+{
+	enum { CHILDREN = 8, BLOCKS = 200 };
+	char		*dir = test_dir();
+	int		 fd = open_dir(dir), p[2], wins[BLOCKS] = { 0 }, i, status;
+	uint32_t	 n;
+	pid_t		 pid;
+
+	ck_assert_int_eq(pipe(p), 0);
+	for (i = 0; i < CHILDREN; i++) {
+		ck_assert_int_ge(pid = fork(), 0);
+		if (pid > 0)
+			continue;
+		close(p[0]);
+		for (n = 0; n < BLOCKS; n++) {
+			uint32_t	k = (n * 7 + i * 31) % BLOCKS;
+
+			if (protocol_claim(fd, k, 'a') == 1 &&
+			    write(p[1], &k, sizeof k) != sizeof k)
+				_exit(2);
+		}
+		_exit(0);
+	}
+	close(p[1]);
+	while (read(p[0], &n, sizeof n) == sizeof n)
+		wins[n]++;
+	for (i = 0; i < CHILDREN; i++) {
+		wait(&status);
+		ck_assert_int_eq(WEXITSTATUS(status), 0);
+	}
+	for (n = 0; n < BLOCKS; n++)
+		ck_assert_msg(wins[n] == 1, "block %u won %d times", n, wins[n]);
+	close(p[0]);
+	close(fd);
+	test_rmdir(dir);
+}
+END_TEST
+
+START_TEST(test_publish_and_release)
+{
+	char	*dir = test_dir(), buf[100] = "result", back[100];
+	int	 fd = open_dir(dir), r;
+
+	ck_assert_int_eq(protocol_claimed(fd, 3, 'b'), 0);
+	/* Publishing into a block not claimed fails: the master may have taken it back. */
+	ck_assert_int_eq(protocol_publish(fd, 3, 'b', buf, sizeof buf), -1);
+	ck_assert_int_eq(protocol_claim(fd, 3, 'b'), 1);
+	ck_assert_int_eq(protocol_claim(fd, 3, 'b'), 0);
+	ck_assert_int_eq(protocol_claimed(fd, 3, 'b'), 1);
+	ck_assert_int_eq(protocol_done(fd, 3, 'b'), 0);
+	ck_assert_int_eq(protocol_publish(fd, 3, 'b', buf, sizeof buf), 0);
+	ck_assert_int_eq(protocol_done(fd, 3, 'b'), 1);
+	ck_assert_int_ge(r = protocol_open_result(fd, 3, 'b'), 0);
+	ck_assert_int_eq(read(r, back, sizeof back), sizeof back);
+	ck_assert_int_eq(memcmp(buf, back, sizeof buf), 0);
+	close(r);
+	protocol_release(fd, 3, 'b');
+	ck_assert_int_eq(protocol_claimed(fd, 3, 'b'), 0);
+	ck_assert_int_eq(entries(dir), 0);
+	close(fd);
+	test_rmdir(dir);
+}
+END_TEST
+
+START_TEST(test_clean_leaves_foreign_files)
+{
+	struct job	 job = sample_job();
+	char		*dir = test_dir(), *cause, *path;
+	int		 fd = open_dir(dir), other;
+
+	ck_assert_int_eq(protocol_leftovers(fd), 0);
+	ck_assert_int_ge(other = openat(fd, "notes.txt", O_CREAT|O_WRONLY, 0600), 0);
+	close(other);
+	ck_assert_int_eq(protocol_leftovers(fd), 0);
+	ck_assert_int_eq(protocol_write_job(fd, &job, &cause), 0);
+	ck_assert_int_eq(mkdirat(fd, "todo", 0700), 0);
+	ck_assert_int_eq(protocol_todo_add(fd, 1, 'a'), 0);
+	ck_assert_int_ge(other = openat(fd, "todo/junk", O_CREAT|O_WRONLY, 0600), 0);
+	close(other);
+	ck_assert_int_eq(protocol_claim(fd, 1, 'a'), 1);
+	ck_assert_int_eq(protocol_publish(fd, 1, 'a', "x", 1), 0);
+	ck_assert_int_eq(protocol_start(fd, &job), 0);
+	ck_assert_int_eq(protocol_leftovers(fd), 1);
+	protocol_clean(fd);
+	ck_assert_int_eq(protocol_leftovers(fd), 0);
+	ck_assert_int_eq(entries(dir), 1);
+	ck_assert_int_ne(asprintf(&path, "%s/notes.txt", dir), -1);
+	ck_assert_int_eq(access(path, F_OK), 0);
+	free(path);
+	close(fd);
+	test_rmdir(dir);
+}
+END_TEST
+
+Suite *
+protocol_suite(void)
+{
+	Suite	*s = suite_create("protocol");
+	TCase	*tc = tcase_create("protocol");
+
+	tcase_add_test(tc, test_names_round_trip);
+	tcase_add_test(tc, test_names_rejected);
+	tcase_add_test(tc, test_block_geometry);
+	tcase_add_test(tc, test_job_round_trip);
+	tcase_add_test(tc, test_job_refused);
+	tcase_add_test(tc, test_working);
+	tcase_add_test(tc, test_claim_race);
+	tcase_add_test(tc, test_publish_and_release);
+	tcase_add_test(tc, test_clean_leaves_foreign_files);
+	suite_add_tcase(s, tc);
+	return s;
+}

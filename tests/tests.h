@@ -1,0 +1,15 @@
+/* tests.h — the Check suites, one per module of src/. */
+#ifndef BLUR_TESTS_H
+#define BLUR_TESTS_H
+
+#include <check.h>
+
+Suite	*protocol_suite(void);
+Suite	*kernel_suite(void);
+Suite	*image_suite(void);
+
+/* A fresh empty directory under $TMPDIR (or /tmp) for one test; removed by the caller. */
+char	*test_dir(void);
+void	 test_rmdir(const char *);
+
+#endif
