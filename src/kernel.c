@@ -117,6 +117,30 @@ hpass(const struct mask *m, const float *line, size_t len, uint32_t spp,
 	}
 }
 
+/*
+ * ImageMagick (Q16) blurs in two 1-D passes and keeps the first pass's result as 16-bit
+ * integers of unassociated colour and alpha (its box, one 2-D pass, has no such step). Where alpha is nearly 0 the colour of the final result is a ratio of
+ * tiny sums, so that rounding shows; round the same way to agree with it.
+ */
+static void
+round_like_q16(const struct job *job, float *row)
+{
+	uint32_t	 x, c, spp = job->samples;
+	float		 max = job->bits == 8 ? 255 : 65535, q = 65535 / max, a, v;
+
+	for (x = 0; x < job->width; x++) {
+		float	*px = row + (size_t)x * spp;
+
+		a = px[spp - 1] / max;
+		px[spp - 1] = rintf(px[spp - 1] * q) / q;
+		for (c = 0; c < spp - 1; c++) {
+			v = a > 0 ? rintf(px[c] / a * q) / q : 0;
+			v = v > max ? max : v;
+			px[c] = v * px[spp - 1] / max;
+		}
+	}
+}
+
 /* Undo the premultiplication, round and store one row of results. */
 static void
 store_row(const struct job *job, float *acc, void *row)
@@ -166,6 +190,8 @@ kernel_blur(const struct job *job, const struct mask *m, const void *in,
 		load_row(job, (const char *)in + (size_t)(y - a) * row_bytes, r,
 		    line);
 		hpass(m, line, len, job->samples, h + (size_t)(y - a) * len);
+		if (job->alpha && job->filter == FILTER_GAUSSIAN)
+			round_like_q16(job, h + (size_t)(y - a) * len);
 	}
 	for (y = y0; y < y0 + n; y++) {
 		memset(acc, 0, len * sizeof *acc);

@@ -1,0 +1,86 @@
+# lib.sh — sourced by the end-to-end tests: a private DIR, test images, ImageMagick
+# references and TAP-like reporting that ends in "N passed, N failed".
+set -u
+: "${BLUR:?set BLUR to the blur binary}" "${PIXDIFF:?set PIXDIFF to tests/pixdiff}"
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/blur-test.XXXXXX")
+export BLUR_DIR="$T/dir"
+passed=0
+failed=0
+
+cleanup() {
+	for pid in $(jobs -p); do kill -9 "$pid" 2>/dev/null; done
+	wait 2>/dev/null
+	mountpoint -q "$T/full" 2>/dev/null && umount "$T/full"
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+# ImageMagick's Debian policy refuses large images: use a copy with room to work.
+sed -e 's/\(name="\(memory\|map\|disk\|area\)" value="\)[^"]*"/\18GiB"/' \
+    -e 's/\(name="\(width\|height\)" value="\)[^"]*"/\1100KP"/' \
+    /etc/ImageMagick-6/policy.xml > "$T/policy.xml"
+export MAGICK_CONFIGURE_PATH="$T"
+
+ok() { passed=$((passed + 1)); echo "ok - $*"; }
+not_ok() { failed=$((failed + 1)); echo "not ok - $*"; }
+
+# check DESCRIPTION COMMAND...: one test: passes when COMMAND succeeds.
+check() {
+	desc=$1
+	shift
+	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+}
+
+finish() {
+	echo "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+}
+
+# blur ARGS...: run blur, never for more than two minutes.
+blur() { timeout 120 "$BLUR" "$@"; }
+
+# dir_empty [DIR]: the shared directory holds nothing (or does not exist).
+dir_empty() {
+	d=${1:-$BLUR_DIR}
+	[ ! -e "$d" ] || [ -z "$(ls -A "$d")" ] || { echo "# left in $d:" $(ls -A "$d"); return 1; }
+}
+
+# make_image FILE KIND WxH SEED: a test image. KIND is gray, graya, rgb or rgba, then 8 or 16.
+make_image() {
+	file=$1 kind=$2 size=$3 seed=$4
+	case $kind in
+	gray*) colour="-colorspace gray" ;;
+	*) colour="" ;;
+	esac
+	case $kind in
+	*a8|*a16)
+		convert -seed "$seed" -size "$size" plasma:fractal $colour \
+		    \( -size "$size" radial-gradient: -seed $((seed + 1)) +noise Uniform \) \
+		    -alpha off -compose copy_opacity -composite \
+		    -depth "${kind##*[a-z]}" -compress none "$file" ;;
+	*)
+		convert -seed "$seed" -size "$size" plasma:fractal $colour -alpha off \
+		    -depth "${kind##*[a-z]}" -compress none "$file" ;;
+	esac
+}
+
+# same_pixels OUT REF DEPTH TOLERANCE: every sample of OUT within TOLERANCE of REF.
+same_pixels() {
+	convert "$1" -depth "$3" -endian msb rgba:"$T/a.raw" &&
+	convert "$2" -depth "$3" -endian msb rgba:"$T/b.raw" &&
+	echo "# $("$PIXDIFF" "$T/a.raw" "$T/b.raw" "$3" "$4")" &&
+	"$PIXDIFF" "$T/a.raw" "$T/b.raw" "$3" "$4" >/dev/null
+}
+
+# im_blur IN OUT FILTER RADIUS SIGMA: ImageMagick's version of the same blur.
+im_blur() {
+	if [ "$3" = box ]; then
+		convert "$1" -define convolve:scale=! -morphology Convolve "Square:$4" "$2"
+	else
+		convert "$1" -blur "$4x$5" "$2"
+	fi
+}
+
+# tag FILE NAME: a field of tiffinfo's report, e.g. tag f.tif "Samples/Pixel".
+tag() { tiffinfo "$1" 2>/dev/null | sed -n "s|^ *$2: *||p" | head -n 1; }
