@@ -128,7 +128,7 @@ main(int argc, char **argv)
 		usage("%s", "-dir must not be empty");
 
 	if (slave) {
-		if ((done = slave_run(o.dir, &cause)) == -1)
+		if ((done = slave_run(o.dir, NULL, &cause)) == -1)
 			fatal("%s", cause);
 		printf("Finished: %ld blocks\n", done);
 		return 0;

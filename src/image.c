@@ -17,6 +17,8 @@
 
 /* Rows decoded at a time through the RGBA interface, at least. */
 #define CONVERT_BAND	64
+/* The most a compressed strip may expand: far above what real codecs reach on real data. */
+#define MAX_RATIO	65536
 
 /* Keep libtiff's last error for this file, to say it in one line later. */
 static int
@@ -108,9 +110,44 @@ refused(TIFF *tif, uint16_t photometric, uint16_t spp)
 	return NULL;
 }
 
+/*
+ * Refuse, before anything is allocated, a file whose strips or tiles lie beyond its end or
+ * are too few bytes to hold the pixels its header claims.
+ */
+static int
+plausible(struct image *im, uint64_t file_size, uint16_t spp, uint16_t bits,
+    char **cause)
+{
+	TIFF		*tif = im->tif;
+	uint32_t	 i, n = TIFFIsTiled(tif) ? TIFFNumberOfTiles(tif) :
+			    TIFFNumberOfStrips(tif);
+	uint64_t	 stored = 0, off, len;
+	double		 claimed = (double)im->width * im->height * spp * bits / 8;
+	int		 err = 0;
+
+	for (i = 0; i < n; i++) {
+		off = TIFFGetStrileOffsetWithErr(tif, i, &err);
+		len = TIFFGetStrileByteCountWithErr(tif, i, &err);
+		if (err || off > file_size || len > file_size - off) {
+			*cause = xasprintf("truncated or corrupt: pixel data %u of %u "
+			    "lies beyond the end of the file", i + 1, n);
+			return -1;
+		}
+		stored += len;
+	}
+	if (claimed > (double)stored *
+	    (im->compression == COMPRESSION_NONE ? 1 : MAX_RATIO)) {
+		*cause = xasprintf("truncated or corrupt: %ux%u pixels cannot come "
+		    "from %llu bytes of data", im->width, im->height,
+		    (unsigned long long)stored);
+		return -1;
+	}
+	return 0;
+}
+
 /* Fill in how the pixels will look in image.bit and the output. */
 static int
-describe(struct image *im, char **cause)
+describe(struct image *im, uint64_t file_size, char **cause)
 {
 	TIFF		*tif = im->tif;
 	uint16_t	 spp, bits, n, *extra;
@@ -144,6 +181,8 @@ describe(struct image *im, char **cause)
 		*cause = xasprintf("%s", no);
 		return -1;
 	}
+	if (plausible(im, file_size, spp, bits, cause) == -1)
+		return -1;
 	if (direct(im, spp, bits)) {
 		im->samples = spp;
 		im->bits = bits;
@@ -176,9 +215,9 @@ describe(struct image *im, char **cause)
 	return 0;
 }
 
-/* Why path cannot be a TIFF file without reading it, or NULL. */
+/* Why path cannot be a TIFF file without reading it, or NULL and its size. */
 static char *
-not_a_file(const char *path)
+not_a_file(const char *path, uint64_t *size)
 {
 	struct stat	st;
 
@@ -190,21 +229,24 @@ not_a_file(const char *path)
 		return xasprintf("not a regular file");
 	if (st.st_size == 0)
 		return xasprintf("empty file, not a TIFF file");
+	*size = st.st_size;
 	return NULL;
 }
 
 int
 image_open(struct image *im, const char *path, char **cause)
 {
+	uint64_t	size = 0;
+
 	memset(im, 0, sizeof *im);
-	if ((*cause = not_a_file(path)) != NULL)
+	if ((*cause = not_a_file(path, &size)) != NULL)
 		return -1;
 	if ((im->tif = open_tiff(im, path, "r")) == NULL) {
 		*cause = errno == EACCES ? xasprintf("%s", strerror(errno)) :
 		    tiff_cause(im, "not a readable TIFF file");
 		return -1;
 	}
-	if (describe(im, cause) == -1) {
+	if (describe(im, size, cause) == -1) {
 		image_close(im, NULL);
 		return -1;
 	}
@@ -262,6 +304,20 @@ unassociate(const struct image *im, uint8_t *band, uint32_t rows)
 		}
 }
 
+/* n × size bytes, or NULL and a cause: image-sized buffers must not kill the master. */
+static void *
+try_alloc(size_t n, size_t size, char **cause)
+{
+	void	*p = NULL;
+
+	if (size == 0 || n <= SIZE_MAX / size)
+		p = malloc(n * size == 0 ? 1 : n * size);
+	if (p == NULL)
+		*cause = xasprintf("cannot allocate %zu×%zu bytes to decode it", n,
+		    size);
+	return p;
+}
+
 /* Decode strips or tiles, any planar configuration, a band of whole rows at a time. */
 static int
 decode_direct(struct image *im, int fd, char **cause)
@@ -284,9 +340,9 @@ decode_direct(struct image *im, int fd, char **cause)
 		TIFFGetFieldDefaulted(tif, TIFFTAG_ROWSPERSTRIP, &ch);
 	if (ch > im->height)
 		ch = im->height;
-	chunk = xmalloc(tiled ? TIFFTileSize(tif) : TIFFStripSize(tif));
-	band = xreallocarray(NULL, ch, row_bytes);
-	for (y = 0; y < im->height; y += ch) {
+	chunk = try_alloc(tiled ? TIFFTileSize(tif) : TIFFStripSize(tif), 1, cause);
+	band = chunk == NULL ? NULL : try_alloc(ch, row_bytes, cause);
+	for (y = 0; band != NULL && y < im->height; y += ch) {
 		rows = im->height - y < ch ? im->height - y : ch;
 		for (p = 0; p < planes; p++)
 			for (x = 0; x < im->width; x += cw) {
@@ -306,7 +362,7 @@ decode_direct(struct image *im, int fd, char **cause)
 			goto out;
 		}
 	}
-	r = 0;
+	r = band != NULL ? 0 : -1;
 out:
 	free(band);
 	free(chunk);
@@ -339,10 +395,9 @@ decode_convert(struct image *im, int fd, char **cause)
 		TIFFGetFieldDefaulted(im->tif, TIFFTAG_ROWSPERSTRIP, &chunk);
 	chunk = chunk < im->height ? chunk : im->height;
 	band_rows = (CONVERT_BAND + chunk - 1) / chunk * chunk;
-	raster = xreallocarray(NULL, (size_t)im->width * band_rows,
-	    sizeof *raster);
-	band = xreallocarray(NULL, band_rows, row_bytes);
-	for (y = 0; y < im->height; y += rows) {
+	raster = try_alloc((size_t)im->width * band_rows, sizeof *raster, cause);
+	band = raster == NULL ? NULL : try_alloc(band_rows, row_bytes, cause);
+	for (y = 0; band != NULL && y < im->height; y += rows) {
 		rows = im->height - y < band_rows ? im->height - y : band_rows;
 		img.row_offset = y;
 		img.col_offset = 0;
@@ -363,7 +418,7 @@ decode_convert(struct image *im, int fd, char **cause)
 			goto out;
 		}
 	}
-	r = 0;
+	r = band != NULL ? 0 : -1;
 out:
 	free(band);
 	free(raster);

@@ -228,7 +228,7 @@ start_slaves(struct master *m)
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (getppid() != master)
 			_exit(1);
-		if ((r = slave_run(m->o->dir, &cause)) == -1)
+		if ((r = slave_run(m->o->dir, m->job.id, &cause)) == -1)
 			say("local slave: %s", cause);
 		_exit(r == -1);
 	}
@@ -460,16 +460,22 @@ run(struct master *m, char **cause)
 	return 0;
 }
 
-/* Catch the signals that should cancel the job, to clean up before leaving. */
+/*
+ * Catch the signals that should cancel the job, to clean up before leaving; one that was
+ * ignored when we started (nohup, a background job of a script) stays ignored.
+ */
 static void
 catch_signals(struct master *m)
 {
-	sigset_t	set;
+	static const int	 sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction	 sa;
+	sigset_t		 set;
+	size_t			 i;
 
 	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
+	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		if (sigaction(sigs[i], NULL, &sa) == 0 && sa.sa_handler != SIG_IGN)
+			sigaddset(&set, sigs[i]);
 	sigprocmask(SIG_BLOCK, &set, &m->oldmask);
 	if ((m->sigfd = signalfd(-1, &set, SFD_NONBLOCK|SFD_CLOEXEC)) == -1)
 		fatal("signalfd: %s", strerror(errno));

@@ -40,9 +40,12 @@ job_alive(const struct slave *s)
 	return protocol_working(s->dirfd, id) == 0 && strcmp(id, s->job.id) == 0;
 }
 
-/* Wait until DIR exists and a job is working in it; then read the job. */
+/*
+ * Wait until DIR exists and a job is working in it; then read the job. 0 when joined, 1
+ * when `only` names a job that is not (or no longer) working.
+ */
 static int
-join(struct slave *s, char **cause)
+join(struct slave *s, const char *only, char **cause)
 {
 	struct change	c;
 	char		id[33], *todo;
@@ -55,8 +58,13 @@ join(struct slave *s, char **cause)
 		sleep(WATCH_POLL);
 	}
 	watch_dir(s->path);
-	while (protocol_working(s->dirfd, id) == -1)
+	while (protocol_working(s->dirfd, id) == -1) {
+		if (only != NULL)
+			return 1;
 		watch_next(WATCH_POLL, &c);
+	}
+	if (only != NULL && strcmp(id, only) != 0)
+		return 1;
 	if (protocol_read_job(s->dirfd, &s->job, cause) == -1)
 		return -1;
 	if (strcmp(id, s->job.id) != 0) {
@@ -95,6 +103,9 @@ list_todo(const struct slave *s, size_t *count)
 	while ((e = readdir(d)) != NULL) {
 		struct todo	t;
 
+		/* The master makes plain files; a directory here is someone else's. */
+		if (e->d_type != DT_REG && e->d_type != DT_UNKNOWN)
+			continue;
 		if (protocol_parse_block(e->d_name, s->job.blocks, &t.n, &t.v) == -1)
 			continue;
 		if (len == size)
@@ -204,30 +215,27 @@ pass(struct slave *s, char **cause)
 }
 
 long
-slave_run(const char *dir, char **cause)
+slave_run(const char *dir, const char *job, char **cause)
 {
 	struct slave	s = { .path = dir, .dirfd = -1, .bitfd = -1 };
 	struct change	c;
 	int		r;
 
 	watch_init();
-	if (join(&s, cause) == -1)
-		goto fail;
-	while (job_alive(&s)) {
+	if ((r = join(&s, job, cause)) == -1)
+		goto out;
+	while (r == 0 && job_alive(&s)) {
 		if ((r = pass(&s, cause)) == -1)
-			goto fail;
+			goto out;
 		if (r == 0)
 			watch_next(WATCH_POLL, &c);
+		r = 0;
 	}
-	kernel_free(&s.mask);
-	close(s.bitfd);
-	close(s.dirfd);
-	return s.done;
-fail:
+out:
 	kernel_free(&s.mask);
 	if (s.bitfd != -1)
 		close(s.bitfd);
 	if (s.dirfd != -1)
 		close(s.dirfd);
-	return -1;
+	return r == -1 ? -1 : s.done;
 }

@@ -7,7 +7,10 @@
 #ifndef BLUR_SLAVE_H
 #define BLUR_SLAVE_H
 
-/* Work through one job in dir; the number of blocks done, or -1 with *cause. */
-long	slave_run(const char *dir, char **cause);
+/*
+ * Work through one job in dir; the number of blocks done, or -1 with *cause. With a job
+ * id (a master's own local slaves), join only that job, and only if it is still working.
+ */
+long	slave_run(const char *dir, const char *job, char **cause);
 
 #endif

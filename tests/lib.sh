@@ -11,7 +11,6 @@ failed=0
 cleanup() {
 	for pid in $(jobs -p); do kill -9 "$pid" 2>/dev/null; done
 	wait 2>/dev/null
-	mountpoint -q "$T/full" 2>/dev/null && umount "$T/full"
 	rm -rf "$T"
 }
 trap cleanup EXIT

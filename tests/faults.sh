@@ -1,0 +1,229 @@
+#!/bin/sh
+# faults.sh — slaves killed and stopped, a master killed, a second master, junk in todo/,
+# bad input, a full disk, ^C. Each faulted run must give exactly the pixels of a clean run
+# (or fail with one line naming the file) and leave DIR empty.
+. "$TESTLIB"
+
+make_image "$T/s.tif" rgb8 400x300 11
+
+# Blocks slow enough (about half a second each) that a kill lands inside one.
+convert -size 3000x2000 xc:gray +noise Random -depth 8 -compress none "$T/big.tif"
+SLOW="-radius 60 -rows 400"
+blur -master "$T/big.tif" -o "$T/clean.tif" $SLOW -slaves 2
+check "clean run of the slow job" [ -f "$T/clean.tif" ]
+
+# same_as_clean OUT: bit-for-bit the pixels of the clean run.
+same_as_clean() { same_pixels "$1" "$T/clean.tif" 8 0; }
+
+# wait_for_claim: until some block is claimed and not done.
+wait_for_claim() {
+	for i in $(seq 1 500); do
+		for b in "$BLUR_DIR"/block.*; do
+			[ -d "$b" ] && [ ! -e "$b/done" ] && return 0
+		done
+		sleep 0.01
+	done
+	return 1
+}
+
+# wait_for FILE: until FILE exists.
+wait_for() {
+	for i in $(seq 1 500); do [ -e "$1" ] && return 0; sleep 0.01; done
+	return 1
+}
+
+# --- slaves killed with kill -9 while holding a block, three times over
+"$BLUR" -master "$T/big.tif" -o "$T/killed.tif" $SLOW -timeout 1 2> "$T/killed.err" &
+master=$!
+for round in 1 2 3; do
+	"$BLUR" -slave > /dev/null 2>&1 &
+	victim=$!
+	wait_for_claim
+	kill -9 $victim
+	wait $victim 2>/dev/null
+done
+"$BLUR" -slave > "$T/survivor.out" &
+wait $master
+check "job survives three slaves killed mid-block" [ $? -eq 0 ]
+check "killed slaves' blocks were reissued" grep -q "reissued as block\.[0-9]*\.b" "$T/killed.err"
+check "killed run gives the clean pixels" same_as_clean "$T/killed.tif"
+wait
+check "surviving slave finished" grep -q "^Finished: [0-9]* blocks$" "$T/survivor.out"
+check "DIR empty after killed slaves" dir_empty
+
+# --- a slave stopped while holding a block, resumed after the job
+"$BLUR" -master "$T/big.tif" -o "$T/stopped.tif" $SLOW -timeout 1 2> /dev/null &
+master=$!
+"$BLUR" -slave > "$T/stopped.out" 2>&1 &
+sleeper=$!
+wait_for_claim
+kill -STOP $sleeper
+"$BLUR" -slave > /dev/null &
+wait $master
+check "job survives a stopped slave" [ $? -eq 0 ]
+check "stopped run gives the clean pixels" same_as_clean "$T/stopped.tif"
+kill -CONT $sleeper
+wait $sleeper
+check "resumed slave leaves quietly with status 0" [ $? -eq 0 ]
+check "resumed slave says nothing but Finished" sh -c "grep -v '^Finished: ' '$T/stopped.out' | grep -q . && exit 1 || exit 0"
+wait
+check "DIR empty after the resumed slave" dir_empty
+
+# --- a master killed with kill -9; the next master clears its files and runs
+"$BLUR" -master "$T/big.tif" -o "$T/dead.tif" $SLOW -slaves 2 2> /dev/null &
+master=$!
+wait_for "$BLUR_DIR/working"
+wait_for_claim
+kill -9 $master
+wait $master 2>/dev/null
+sleep 0.5
+check "killed master leaves its job behind" [ -e "$BLUR_DIR/working" ]
+check "killed master leaves no output" [ ! -e "$T/dead.tif" ]
+blur -master "$T/big.tif" -o "$T/after.tif" $SLOW -slaves 2 2> "$T/after.err"
+check "next master succeeds in the dead job's DIR" [ $? -eq 0 ]
+check "next master says it removed the dead job" grep -q "removing the files of a job whose master is gone" "$T/after.err"
+check "run after a dead master gives the clean pixels" same_as_clean "$T/after.tif"
+check "DIR empty after the dead master's successor" dir_empty
+
+# --- a second master while a job runs
+"$BLUR" -master "$T/big.tif" -o "$T/first.tif" $SLOW 2> /dev/null &
+first=$!
+wait_for "$BLUR_DIR/working"
+blur -master "$T/s.tif" -o "$T/second.tif" 2> "$T/second.err"
+check "second master exits 1" [ $? -eq 1 ]
+check "second master names DIR and the running job" grep -q "^blur: $BLUR_DIR: another job is running there" "$T/second.err"
+check "second master's error is one line" [ "$(wc -l < "$T/second.err")" -eq 1 ]
+"$BLUR" -slave > /dev/null &
+"$BLUR" -slave > /dev/null &
+wait $first
+check "first job unharmed by the second master" [ $? -eq 0 ]
+check "first job's pixels are the clean ones" same_as_clean "$T/first.tif"
+wait
+check "DIR empty after two masters" dir_empty
+
+# --- unexpected names in todo/ and DIR
+blur -master "$T/s.tif" -o "$T/s-clean.tif" -rows 10 -slaves 2
+mkdir -p "$BLUR_DIR"
+echo "not ours" > "$BLUR_DIR/notes.txt"
+"$BLUR" -master "$T/s.tif" -o "$T/junk.tif" -rows 10 2> /dev/null &
+master=$!
+wait_for "$BLUR_DIR/working"
+for name in block.07.a block.-1.a "block.1.a " .block.1.a block.99999999999.a \
+    BLOCK.1.a block.1.A block.1.aa block.1..a block.30.a block.3 "block.2.a.b" README; do
+	: > "$BLUR_DIR/todo/$name"
+done
+mkdir "$BLUR_DIR/todo/block.4.b"
+head -c 5000000 /dev/zero > "$BLUR_DIR/todo/block.5.c"
+"$BLUR" -slave > "$T/junk1.out" 2>&1 &
+s1=$!
+"$BLUR" -slave > "$T/junk2.out" 2>&1 &
+s2=$!
+wait $master
+check "job with junk in todo/ succeeds" [ $? -eq 0 ]
+check "junk in todo/ changes no pixel" same_pixels "$T/junk.tif" "$T/s-clean.tif" 8 0
+wait $s1
+check "slave 1 ignores junk and exits 0" [ $? -eq 0 ]
+wait $s2
+check "slave 2 ignores junk and exits 0" [ $? -eq 0 ]
+# The 30 blocks, and perhaps the well-formed stranger block.5.c; never the malformed ones.
+done_blocks=$(cat "$T/junk1.out" "$T/junk2.out" | sed -n 's/^Finished: \([0-9]*\).*/\1/p' | paste -sd+ | bc)
+check "slaves did the 30 blocks and no malformed junk ($done_blocks)" [ "$done_blocks" -ge 30 -a "$done_blocks" -le 31 ]
+check "another's file in DIR is kept" [ "$(cat "$BLUR_DIR/notes.txt")" = "not ours" ]
+rm "$BLUR_DIR/notes.txt"
+check "DIR empty after junk" dir_empty
+
+# --- bad input: one line naming the file, status 1, no output, nothing in DIR
+# refuses DESC FILE [ARGS...]
+refuses() {
+	desc=$1 file=$2
+	shift 2
+	rm -f "$T/bad-out.tif"
+	blur -master "$file" -o "$T/bad-out.tif" -slaves 1 "$@" 2> "$T/bad.err"
+	rc=$?
+	check "$desc: exit status 1" [ $rc -eq 1 ]
+	check "$desc: one line naming the file" sh -c "[ \$(wc -l < '$T/bad.err') -eq 1 ] && grep -qF -- '$file' '$T/bad.err'"
+	check "$desc: no output" [ ! -e "$T/bad-out.tif" ]
+	check "$desc: DIR empty" dir_empty
+}
+echo "hello" > "$T/text.tif"
+: > "$T/empty.tif"
+head -c 20000 "$T/s.tif" > "$T/truncated.tif"
+mkdir "$T/adir.tif"
+python3 - "$T" <<'PY'
+import struct, sys
+d = sys.argv[1]
+def tiff(path, entries, data=b'\0' * 8, ifd_at=None):
+    ifd = struct.pack('<H', len(entries)) + b''.join(
+        struct.pack('<HHII', t, 4, 1, v) for t, v in entries) + struct.pack('<I', 0)
+    at = 8 + len(data) if ifd_at is None else ifd_at
+    open(path, 'wb').write(b'II*\0' + struct.pack('<I', at) + data + ifd)
+base = [(256, 200000), (257, 200000), (258, 8), (259, 1), (262, 1), (273, 8), (277, 1),
+        (278, 200000), (279, 8)]
+tiff(d + '/huge.tif', base)                            # 40 GB claimed over 8 bytes
+tiff(d + '/ifd.tif', base, ifd_at=1 << 30)             # first IFD far past the end
+tiff(d + '/lzwhuge.tif', [(t, 5 if t == 259 else v) for t, v in base])
+PY
+refuses "text file named .tif" "$T/text.tif"
+refuses "empty file" "$T/empty.tif"
+refuses "truncated TIFF" "$T/truncated.tif"
+refuses "directory" "$T/adir.tif"
+refuses "missing file" "$T/missing.tif"
+refuses "200000x200000 header over 8 bytes" "$T/huge.tif"
+refuses "LZW 200000x200000 over 8 bytes" "$T/lzwhuge.tif"
+refuses "corrupt IFD offset" "$T/ifd.tif"
+rm -f "$T/bad-out.tif"
+blur -master "$T/s.tif" -o "$T/no/such/dir/out.tif" -slaves 1 2> "$T/bad.err"
+check "unwritable output: exit status 1" [ $? -eq 1 ]
+check "unwritable output: named in one line" sh -c "[ \$(wc -l < '$T/bad.err') -eq 1 ] && grep -q 'no/such/dir/out.tif' '$T/bad.err'"
+check "unwritable output: found before DIR was touched" [ ! -e "$BLUR_DIR/image.bit" ]
+check "unwritable output: DIR empty" dir_empty
+
+# --- a full disk, for image.bit and for the output. The 4 MiB tmpfs lives in a private
+# mount namespace (a user namespace makes that work without root) and vanishes with it.
+mkdir "$T/full"
+# on_full_disk COMMAND DIR: run COMMAND there; its status goes to full.rc, the files it
+# left in DIR (on the tmpfs) to full.left.
+on_full_disk() {
+	unshare --user --map-root-user --mount sh -c \
+	    "mount -t tmpfs -o size=4M tmpfs '$T/full' && $1; echo \$? > '$T/full.rc';
+	    ls -A '$2' > '$T/full.left'"
+}
+on_full_disk "BLUR_DIR='$T/full/dir' '$BLUR' -master '$T/big.tif' -o '$T/full-out.tif' -slaves 1 2> '$T/full.err'" "$T/full/dir"
+check "full DIR: exit status 1" [ "$(cat "$T/full.rc")" = 1 ]
+check "full DIR: says image.bit and no space" grep -q "image.bit: No space left on device" "$T/full.err"
+check "full DIR: no output" [ ! -e "$T/full-out.tif" ]
+check "full DIR: DIR empty" [ ! -s "$T/full.left" ]
+on_full_disk "'$BLUR' -master '$T/big.tif' -o '$T/full/out.tif' -slaves 1 2> '$T/full.err'" "$T/full"
+check "full output disk: exit status 1" [ "$(cat "$T/full.rc")" = 1 ]
+check "full output disk: names the output" grep -q "$T/full/out.tif" "$T/full.err"
+check "full output disk: no output, no temporary" [ ! -s "$T/full.left" ]
+check "full output disk: DIR empty" dir_empty
+
+# --- ^C and kill: the master cancels the job and cleans up. A script's background job
+# ignores SIGINT, so env gives it back its default for the ^C case.
+for sig in INT TERM; do
+	env --default-signal=INT "$BLUR" -master "$T/big.tif" -o "$T/int.tif" $SLOW \
+	    -slaves 1 2> "$T/int.err" &
+	master=$!
+	wait_for_claim
+	helpers=$(pgrep -P $master)
+	kill -$sig $master
+	wait $master
+	check "SIG$sig: master exits 1" [ $? -eq 1 ]
+	check "SIG$sig: master says the job was cancelled" grep -q "interrupted; job cancelled" "$T/int.err"
+	check "SIG$sig: no output" [ ! -e "$T/int.tif" ]
+	sleep 0.5
+	check "SIG$sig: the local slave is gone" sh -c "[ -n '$helpers' ] && ! kill -0 $helpers 2>/dev/null"
+	check "SIG$sig: DIR empty" dir_empty
+done
+
+# --- usage errors: status 2 and a hint
+for args in "-bogus" "-master" "-master x.tif -radius -3" "-master x.tif -rows 0" \
+    "-master x.tif -sigma abc" "-master x.tif -filter median" "-slave -master x.tif" "" \
+    "-master x.tif extra" "-master x.tif -timeout 0"; do
+	blur $args 2> "$T/usage.err"
+	check "'blur $args' exits 2" [ $? -eq 2 ]
+	check "'blur $args' shows usage" grep -q "^usage: blur -master" "$T/usage.err"
+done
+
+finish
