@@ -241,7 +241,8 @@ image_open(struct image *im, const char *path, char **cause)
 	memset(im, 0, sizeof *im);
 	if ((*cause = not_a_file(path, &size)) != NULL)
 		return -1;
-	if ((im->tif = open_tiff(im, path, "r")) == NULL) {
+	/* "m": no memory map, whose pages would count against the master's memory. */
+	if ((im->tif = open_tiff(im, path, "rm")) == NULL) {
 		*cause = errno == EACCES ? xasprintf("%s", strerror(errno)) :
 		    tiff_cause(im, "not a readable TIFF file");
 		return -1;

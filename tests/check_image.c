@@ -18,6 +18,7 @@ struct kind {
 	uint16_t	spp, bits, planar, compression;
 	uint32_t	tile;		/* 0: strips */
 	uint16_t	extra;		/* EXTRASAMPLE_* when spp is 2 or 4 */
+	uint16_t	photometric;	/* 0: gray or RGB by samples */
 };
 
 static uint8_t *
@@ -47,8 +48,8 @@ write_tiff(const char *path, const struct kind *k, const uint8_t *px)
 	TIFFSetField(t, TIFFTAG_IMAGELENGTH, k->h);
 	TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, k->bits);
 	TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, k->spp);
-	TIFFSetField(t, TIFFTAG_PHOTOMETRIC, k->spp >= 3 ? PHOTOMETRIC_RGB :
-	    PHOTOMETRIC_MINISBLACK);
+	TIFFSetField(t, TIFFTAG_PHOTOMETRIC, k->photometric ? k->photometric :
+	    k->spp >= 3 ? PHOTOMETRIC_RGB : PHOTOMETRIC_MINISBLACK);
 	TIFFSetField(t, TIFFTAG_PLANARCONFIG, k->planar);
 	TIFFSetField(t, TIFFTAG_COMPRESSION, k->compression);
 	TIFFSetField(t, TIFFTAG_XRESOLUTION, 300.0);
@@ -129,6 +130,8 @@ round_trip(const struct kind *k)
 	ck_assert_int_eq(memcmp(got, px, n), 0);
 	ck_assert_uint_eq(back.compression, k->compression);
 	ck_assert_uint_eq(back.photometric, im.photometric);
+	if (k->photometric != 0)
+		ck_assert_uint_eq(back.photometric, k->photometric);
 	ck_assert_uint_eq(back.alpha, im.alpha);
 	ck_assert_float_eq(back.xres, 300);
 	ck_assert_float_eq(back.yres, 150);
@@ -142,16 +145,20 @@ round_trip(const struct kind *k)
 START_TEST(test_round_trips)
 {
 	static const struct kind kinds[] = {
-		{ 1, 1, 1, 8, PLANARCONFIG_CONTIG, COMPRESSION_NONE, 0, 0 },
-		{ 33, 21, 1, 16, PLANARCONFIG_CONTIG, COMPRESSION_LZW, 0, 0 },
+		{ 1, 1, 1, 8, PLANARCONFIG_CONTIG, COMPRESSION_NONE, 0, 0, 0 },
+		{ 33, 21, 1, 16, PLANARCONFIG_CONTIG, COMPRESSION_LZW, 0, 0, 0 },
 		{ 33, 21, 2, 8, PLANARCONFIG_SEPARATE, COMPRESSION_ADOBE_DEFLATE, 0,
-		    EXTRASAMPLE_UNASSALPHA },
-		{ 33, 21, 3, 8, PLANARCONFIG_CONTIG, COMPRESSION_PACKBITS, 16, 0 },
-		{ 40, 37, 3, 16, PLANARCONFIG_SEPARATE, COMPRESSION_NONE, 16, 0 },
+		    EXTRASAMPLE_UNASSALPHA, 0 },
+		{ 33, 21, 3, 8, PLANARCONFIG_CONTIG, COMPRESSION_PACKBITS, 16, 0, 0 },
+		{ 40, 37, 3, 16, PLANARCONFIG_SEPARATE, COMPRESSION_NONE, 16, 0, 0 },
 		{ 17, 50, 4, 8, PLANARCONFIG_CONTIG, COMPRESSION_LZW, 0,
-		    EXTRASAMPLE_UNASSALPHA },
+		    EXTRASAMPLE_UNASSALPHA, 0 },
 		{ 17, 50, 4, 16, PLANARCONFIG_SEPARATE, COMPRESSION_ADOBE_DEFLATE, 32,
-		    EXTRASAMPLE_UNASSALPHA },
+		    EXTRASAMPLE_UNASSALPHA, 0 },
+		{ 30, 20, 1, 8, PLANARCONFIG_CONTIG, COMPRESSION_LZW, 0, 0,
+		    PHOTOMETRIC_MINISWHITE },
+		{ 30, 20, 1, 16, PLANARCONFIG_CONTIG, COMPRESSION_NONE, 16, 0,
+		    PHOTOMETRIC_MINISWHITE },
 	};
 	size_t	i;
 
@@ -163,7 +170,7 @@ END_TEST
 START_TEST(test_associated_alpha_divided_out)
 {
 	struct kind	 k = { 2, 1, 2, 8, PLANARCONFIG_CONTIG, COMPRESSION_NONE, 0,
-			    EXTRASAMPLE_ASSOCALPHA };
+			    EXTRASAMPLE_ASSOCALPHA, 0 };
 	uint8_t		 px[] = { 50, 100, 0, 0 }, *got;
 	char		*dir = test_dir(), *in;
 	struct image	 im;
