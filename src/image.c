@@ -319,6 +319,17 @@ try_alloc(size_t n, size_t size, char **cause)
 	return p;
 }
 
+/* Store decoded rows [y, y + rows) in image.bit. */
+static int
+put_band(int fd, const uint8_t *band, uint32_t y, uint32_t rows,
+    size_t row_bytes, char **cause)
+{
+	if (pwrite_all(fd, band, rows * row_bytes, y * row_bytes) == 0)
+		return 0;
+	*cause = xasprintf("image.bit: %s", strerror(errno));
+	return -1;
+}
+
 /* Decode strips or tiles, any planar configuration, a band of whole rows at a time. */
 static int
 decode_direct(struct image *im, int fd, char **cause)
@@ -358,10 +369,8 @@ decode_direct(struct image *im, int fd, char **cause)
 			}
 		if (im->premultiplied)
 			unassociate(im, band, rows);
-		if (pwrite_all(fd, band, rows * row_bytes, y * row_bytes) == -1) {
-			*cause = xasprintf("image.bit: %s", strerror(errno));
+		if (put_band(fd, band, y, rows, row_bytes, cause) == -1)
 			goto out;
-		}
 	}
 	r = band != NULL ? 0 : -1;
 out:
@@ -414,10 +423,8 @@ decode_convert(struct image *im, int fd, char **cause)
 				*q++ = TIFFGetB(px);
 			}
 		}
-		if (pwrite_all(fd, band, rows * row_bytes, y * row_bytes) == -1) {
-			*cause = xasprintf("image.bit: %s", strerror(errno));
+		if (put_band(fd, band, y, rows, row_bytes, cause) == -1)
 			goto out;
-		}
 	}
 	r = band != NULL ? 0 : -1;
 out:

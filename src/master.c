@@ -223,6 +223,7 @@ start_slaves(struct master *m)
 			continue;
 		}
 		/* Hold nothing of the master's, least of all its lock on DIR. */
+		watch_close();
 		closefrom(3);
 		sigprocmask(SIG_SETMASK, &m->oldmask, NULL);
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -234,16 +235,19 @@ start_slaves(struct master *m)
 	}
 }
 
+/*
+ * Stop the local slaves, before DIR is cleaned: one still writing a block no longer
+ * needed must not leave it behind.
+ */
 static void
-stop_slaves(struct master *m, int sig)
+stop_slaves(struct master *m)
 {
 	uint32_t	i;
 
-	for (i = 0; i < m->nslaves; i++) {
-		if (sig != 0)
-			kill(m->slaves[i], sig);
+	for (i = 0; i < m->nslaves; i++)
+		kill(m->slaves[i], SIGTERM);
+	for (i = 0; i < m->nslaves; i++)
 		waitpid(m->slaves[i], NULL, 0);
-	}
 	m->nslaves = 0;
 }
 
@@ -438,8 +442,6 @@ run(struct master *m, char **cause)
 	struct change	c;
 	double		last = now();
 
-	if (watch_init() == 0)
-		watch_dir(m->o->dir);
 	if (m->o->slaves == 0)
 		say("waiting for slaves: run 'blur -slave -dir %s' on any host "
 		    "that shares %s", m->o->dir, m->o->dir);
@@ -519,14 +521,17 @@ master_run(const struct master_opts *o, char **cause)
 	make_job(&m);
 	if (open_output(&m, cause) == -1 || take_dir(&m, cause) == -1)
 		goto out;
+	/* Watch before `working` exists, so that no claim happens unseen. */
+	if (watch_init() == 0)
+		watch_dir(o->dir);
 	if (publish(&m, cause) == 0) {
 		start_slaves(&m);
 		if (run(&m, cause) == 0 && finish(&m, cause) == 0)
 			r = 0;
 	}
+	stop_slaves(&m);
 	protocol_clean(m.dirfd);
 out:
-	stop_slaves(&m, r == 0 ? 0 : SIGTERM);
 	image_close(&m.in, NULL);
 	image_close(&m.out, NULL);
 	if (m.tmp != NULL)

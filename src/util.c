@@ -63,16 +63,23 @@ xasprintf(const char *fmt, ...)
 	return s;
 }
 
+/* The one format of every message: "blur: " and one line. */
+static void
+vsay(const char *fmt, va_list ap)
+{
+	fputs("blur: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 void
 fatal(const char *fmt, ...)
 {
 	va_list	ap;
 
-	fputs("blur: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsay(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	exit(1);
 }
 
@@ -81,11 +88,9 @@ say(const char *fmt, ...)
 {
 	va_list	ap;
 
-	fputs("blur: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsay(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 int

@@ -20,6 +20,12 @@ watch_init(void)
 }
 
 void
+watch_close(void)
+{
+	inotifytools_cleanup();
+}
+
+void
 watch_dir(const char *path)
 {
 	inotifytools_watch_file(path, WATCH_EVENTS);

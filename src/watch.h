@@ -17,6 +17,8 @@ struct change {
 
 /* Start watching (once per process); 0, or -1 when only polling is possible. */
 int	watch_init(void);
+/* Stop watching everything: a forked child must, before its own watch_init(). */
+void	watch_close(void);
 /* Watch a directory for entries created, moved in or removed. */
 void	watch_dir(const char *path);
 /* Stop watching a directory (before it is removed). */
