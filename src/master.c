@@ -184,8 +184,12 @@ publish(struct master *m, char **cause)
 		free(why);
 		return -1;
 	}
-	if (protocol_write_job(m->dirfd, &m->job, &why) == -1 ||
-	    mkdirat(m->dirfd, "todo", 0700) == -1)
+	if (protocol_write_job(m->dirfd, &m->job, &why) == -1) {
+		*cause = xasprintf("%s/%s", m->o->dir, why);
+		free(why);
+		return -1;
+	}
+	if (mkdirat(m->dirfd, "todo", 0700) == -1)
 		goto fail;
 	m->blocks = xcalloc(m->job.blocks, sizeof *m->blocks);
 	for (n = 0; n < m->job.blocks; n++) {
