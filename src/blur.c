@@ -1,7 +1,8 @@
 /*
- * blur.c — the command line: blur -master IN [options] | blur -slave [-dir DIR].
+ * blur.c — the command line: blur -master IN [options] | blur -slave | blur -status.
  *
- * Exit status: 0 done, 1 the job failed (the message says why), 2 bad usage.
+ * Exit status: 0 done, 1 the job failed (one line says why), 2 bad usage, 3 (-status)
+ * no job is running in DIR.
  */
 #include <config.h>
 
@@ -9,22 +10,26 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "master.h"
 #include "slave.h"
+#include "status.h"
 #include "util.h"
 
 #define DEFAULT_DIR	"/tmp/blur"
 
-enum { OPT_MASTER = 256, OPT_SLAVE, OPT_DIR, OPT_RADIUS, OPT_SIGMA, OPT_FILTER,
-    OPT_SLAVES, OPT_ROWS, OPT_TIMEOUT };
+enum { OPT_MASTER = 256, OPT_SLAVE, OPT_STATUS, OPT_DIR, OPT_RADIUS, OPT_SIGMA,
+    OPT_FILTER, OPT_SLAVES, OPT_ROWS, OPT_TIMEOUT, OPT_PERSIST, OPT_WATCH,
+    OPT_HELP, OPT_VERSION };
 
 static const struct option options[] = {
 	{ "master",	required_argument,	NULL, OPT_MASTER },
 	{ "slave",	no_argument,		NULL, OPT_SLAVE },
+	{ "status",	no_argument,		NULL, OPT_STATUS },
 	{ "o",		required_argument,	NULL, 'o' },
 	{ "dir",	required_argument,	NULL, OPT_DIR },
 	{ "radius",	required_argument,	NULL, OPT_RADIUS },
@@ -33,18 +38,58 @@ static const struct option options[] = {
 	{ "slaves",	required_argument,	NULL, OPT_SLAVES },
 	{ "rows",	required_argument,	NULL, OPT_ROWS },
 	{ "timeout",	required_argument,	NULL, OPT_TIMEOUT },
+	{ "persist",	no_argument,		NULL, OPT_PERSIST },
+	{ "watch",	no_argument,		NULL, OPT_WATCH },
+	{ "q",		no_argument,		NULL, 'q' },
+	{ "v",		no_argument,		NULL, 'v' },
+	{ "help",	no_argument,		NULL, OPT_HELP },
+	{ "version",	no_argument,		NULL, OPT_VERSION },
 	{ NULL,		0,			NULL, 0 }
 };
 
+static const char synopsis[] =
+    "usage: blur -master IN [-o OUT] [-dir DIR] [-radius R] [-sigma S]\n"
+    "                   [-filter gaussian|box] [-slaves N] [-rows N] [-timeout SEC] [-q|-v]\n"
+    "       blur -slave [-dir DIR] [-persist] [-q|-v]\n"
+    "       blur -status [-dir DIR] [-watch]\n";
+
 static void __attribute__((noreturn))
-usage(const char *fmt, const char *arg)
+help(void)
 {
+	printf("%s\n"
+	    "Blur a TIFF image with slaves on any hosts that share DIR.\n\n"
+	    "  -master IN      blur IN; write OUT when every block is in\n"
+	    "  -o OUT          output file (default: IN with -blur before the extension)\n"
+	    "  -radius R       mask radius in pixels, 1 to 1000 (default 4)\n"
+	    "  -sigma S        Gaussian standard deviation (default R/2)\n"
+	    "  -filter F       gaussian (default) or box\n"
+	    "  -slaves N       also start N slaves on this host (default 0)\n"
+	    "  -rows N         block height (default: height/64, at least 16 and 2R)\n"
+	    "  -timeout SEC    reissue a block claimed this long ago (default %d)\n"
+	    "  -slave          work on the job in DIR until it ends\n"
+	    "  -persist        with -slave: then wait for the next job\n"
+	    "  -status         show the job in DIR and a map of its blocks\n"
+	    "  -watch          with -status: refresh every second until the job ends\n"
+	    "  -dir DIR        shared directory (default: $BLUR_DIR, else %s)\n"
+	    "  -q, -v          quiet; verbose (claims, results, reissues)\n"
+	    "  -help, --help   this text;  --version  the version\n\n"
+	    "Exit status: 0 done, 1 failed, 2 bad usage, 3 no job (-status).\n",
+	    synopsis, MASTER_TIMEOUT, DEFAULT_DIR);
+	exit(0);
+}
+
+/* A one-line complaint and a hint, then exit 2. */
+static void __attribute__((noreturn)) printflike(1, 2)
+usage(const char *fmt, ...)
+{
+	va_list	ap;
+
 	fputs("blur: ", stderr);
-	fprintf(stderr, fmt, arg);
-	fputs("\nusage: blur -master IN [-o OUT] [-dir DIR] [-radius R] [-sigma S] "
-	    "[-filter gaussian|box]\n"
-	    "                   [-slaves N] [-rows N] [-timeout SEC]\n"
-	    "       blur -slave [-dir DIR]\n", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\n", stderr);
+	fputs(synopsis, stderr);
 	exit(2);
 }
 
@@ -58,11 +103,9 @@ number(const char *opt, const char *s, unsigned long min, unsigned long max)
 	errno = 0;
 	v = strtoul(s, &end, 10);
 	if (*s < '0' || *s > '9' || *end != '\0' || errno != 0 || v < min ||
-	    v > max) {
-		fprintf(stderr, "blur: -%s must be a whole number from %lu to %lu\n",
-		    opt, min, max);
-		usage("bad value '%s'", s);
-	}
+	    v > max)
+		usage("-%s '%s': must be a whole number from %lu to %lu", opt, s,
+		    min, max);
 	return v;
 }
 
@@ -76,12 +119,24 @@ real(const char *opt, const char *s, double max)
 	errno = 0;
 	v = strtod(s, &end);
 	if (end == s || *end != '\0' || errno != 0 || !isfinite(v) || v <= 0 ||
-	    v > max) {
-		fprintf(stderr, "blur: -%s must be a number above 0 and at most %g\n",
-		    opt, max);
-		usage("bad value '%s'", s);
-	}
+	    v > max)
+		usage("-%s '%s': must be a number above 0 and at most %g", opt, s,
+		    max);
 	return v;
+}
+
+/* The option getopt could not take, for the message. */
+static void __attribute__((noreturn))
+bad_option(char **argv)
+{
+	const char	*arg = argv[optind - 1];
+	size_t		 i;
+
+	for (i = 0; options[i].name != NULL; i++)
+		if (options[i].has_arg == required_argument &&
+		    strcmp(arg + (arg[1] == '-' ? 2 : 1), options[i].name) == 0)
+			usage("%s needs a value", arg);
+	usage("unknown option %s", arg);
 }
 
 int
@@ -89,8 +144,9 @@ main(int argc, char **argv)
 {
 	struct master_opts	 o = { .radius = 4, .timeout = MASTER_TIMEOUT,
 				    .filter = FILTER_GAUSSIAN };
+	struct slave_opts	 so = { 0 };
 	char			*cause;
-	int			 c, slave = 0;
+	int			 c, slave = 0, status = 0, persist = 0, watch = 0, r;
 	long			 done;
 
 	o.dir = getenv("BLUR_DIR") != NULL && *getenv("BLUR_DIR") != '\0' ?
@@ -100,6 +156,7 @@ main(int argc, char **argv)
 		switch (c) {
 		case OPT_MASTER:	o.input = optarg; break;
 		case OPT_SLAVE:		slave = 1; break;
+		case OPT_STATUS:	status = 1; break;
 		case 'o':		o.output = optarg; break;
 		case OPT_DIR:		o.dir = optarg; break;
 		case OPT_RADIUS:	o.radius = number("radius", optarg, 1, 1000); break;
@@ -107,30 +164,50 @@ main(int argc, char **argv)
 		case OPT_ROWS:		o.rows = number("rows", optarg, 1, UINT32_MAX); break;
 		case OPT_SLAVES:	o.slaves = number("slaves", optarg, 0, 1024); break;
 		case OPT_TIMEOUT:	o.timeout = real("timeout", optarg, 1e6); break;
+		case OPT_PERSIST:	persist = 1; break;
+		case OPT_WATCH:		watch = 1; break;
+		case 'q':		o.verbosity = -1; break;
+		case 'v':		o.verbosity = 1; break;
+		case OPT_HELP:		help();
+		case OPT_VERSION:	printf("blur %s\n", PACKAGE_VERSION); return 0;
 		case OPT_FILTER:
 			if (strcmp(optarg, "gaussian") == 0)
 				o.filter = FILTER_GAUSSIAN;
 			else if (strcmp(optarg, "box") == 0)
 				o.filter = FILTER_BOX;
 			else
-				usage("unknown filter '%s' (gaussian or box)", optarg);
+				usage("-filter '%s': must be gaussian or box", optarg);
 			break;
 		default:
-			usage("unknown option or missing value: %s",
-			    argv[optind - 1]);
+			bad_option(argv);
 		}
 	}
 	if (optind < argc)
 		usage("unexpected argument '%s'", argv[optind]);
-	if (slave == (o.input != NULL))
-		usage("%s", "give either -master IN or -slave");
+	if (slave + status + (o.input != NULL) != 1)
+		usage("give one of -master IN, -slave or -status");
 	if (*o.dir == '\0')
-		usage("%s", "-dir must not be empty");
+		usage("-dir must not be empty");
+	if (persist && !slave)
+		usage("-persist goes with -slave");
+	if (watch && !status)
+		usage("-watch goes with -status");
 
-	if (slave) {
-		if ((done = slave_run(o.dir, NULL, &cause)) == -1)
+	if (status) {
+		if ((r = status_run(o.dir, watch, &cause)) == -1)
 			fatal("%s", cause);
-		printf("Finished: %ld blocks\n", done);
+		return r;
+	}
+	if (slave) {
+		so.dir = o.dir;
+		so.verbosity = o.verbosity;
+		do {
+			if ((done = slave_run(&so, &cause)) == -1)
+				fatal("%s", cause);
+			if (o.verbosity >= 0)
+				printf("Finished: %ld blocks\n", done);
+			fflush(stdout);
+		} while (persist);
 		return 0;
 	}
 	if (master_run(&o, &cause) == -1)

@@ -18,6 +18,7 @@
 
 #include "image.h"
 #include "master.h"
+#include "progress.h"
 #include "protocol.h"
 #include "slave.h"
 #include "util.h"
@@ -26,11 +27,13 @@
 #define VERSIONS	(PROTOCOL_LAST - PROTOCOL_FIRST + 1)
 #define TARGET_BLOCKS	64	/* default split: enough blocks to balance many slaves */
 #define MIN_ROWS	16
+#define TALLY_EVERY	0.1	/* seconds between rewrites of DIR/progress */
 
 struct block {
 	char	version;		/* newest version issued */
 	char	in;			/* version whose result is in, or 0 */
 	double	seen[VERSIONS];		/* when each version's claim was first seen, or 0 */
+	uint32_t announced;		/* -v: versions whose claimant was named, a bit each */
 };
 
 struct master {
@@ -47,6 +50,8 @@ struct master {
 	uint32_t	 next;		/* the next block to append to the output */
 	pid_t		*slaves;
 	uint32_t	 nslaves;
+	struct progress	 progress;
+	double		 tallied;	/* when DIR/progress was last written */
 };
 
 char *
@@ -74,6 +79,18 @@ master_default_rows(uint32_t height, uint32_t radius)
 	return rows < height ? rows : height;
 }
 
+/* A file name as data.dat can hold it: one line. */
+static void
+shown_name(char *dst, const char *name)
+{
+	char	*p;
+
+	snprintf(dst, PROTOCOL_PATH_MAX, "%s", name);
+	for (p = dst; *p != '\0'; p++)
+		if (*p == '\n')
+			*p = '?';
+}
+
 /* Describe the job from the input and the options. */
 static void
 make_job(struct master *m)
@@ -95,6 +112,8 @@ make_job(struct master *m)
 	if (job->rows > job->height)
 		job->rows = job->height;
 	job->blocks = (job->height - 1) / job->rows + 1;
+	shown_name(job->input, o->input);
+	shown_name(job->output, m->output);
 }
 
 /* Create the output under a temporary name beside it, so failure cannot leave one. */
@@ -197,7 +216,8 @@ publish(struct master *m, char **cause)
 		if (protocol_todo_add(m->dirfd, n, PROTOCOL_FIRST) == -1)
 			goto fail;
 	}
-	if (protocol_start(m->dirfd, &m->job) == -1)
+	if (protocol_write_tally(m->dirfd, &m->progress.tally) == -1 ||
+	    protocol_start(m->dirfd, &m->job) == -1)
 		goto fail;
 	return 0;
 fail:
@@ -210,6 +230,8 @@ fail:
 static void
 start_slaves(struct master *m)
 {
+	struct slave_opts so = { .dir = m->o->dir, .job = m->job.id,
+			    .verbosity = m->o->verbosity };
 	pid_t		 pid, master = getpid();
 	uint32_t	 i;
 	char		*cause;
@@ -233,7 +255,7 @@ start_slaves(struct master *m)
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (getppid() != master)
 			_exit(1);
-		if ((r = slave_run(m->o->dir, m->job.id, &cause)) == -1)
+		if ((r = slave_run(&so, &cause)) == -1)
 			say("local slave: %s", cause);
 		_exit(r == -1);
 	}
@@ -297,7 +319,9 @@ reissue(struct master *m, uint32_t n, const char *why, char **cause)
 	}
 	b->version = old + 1;
 	protocol_todo_remove(m->dirfd, n, old);
-	say("block.%u.%c %s; reissued as block.%u.%c", n, old, why, n, old + 1);
+	progress_reissue(&m->progress);
+	progress_say(&m->progress, "block.%u.%c %s; reissued as block.%u.%c", n,
+	    old, why, n, old + 1);
 	return 0;
 }
 
@@ -342,6 +366,23 @@ append_ready(struct master *m, char **cause)
 	return 0;
 }
 
+/* -v: name who claimed block.N.v, once, as soon as its signature can be read. */
+static void
+announce_claim(struct master *m, uint32_t n, char v)
+{
+	struct block	*b = &m->blocks[n];
+	uint32_t	 bit = 1u << (v - PROTOCOL_FIRST);
+	char		 who[PROTOCOL_WHO_MAX];
+
+	if (m->o->verbosity <= 0 || (b->announced & bit))
+		return;
+	protocol_claimant(m->dirfd, n, v, who);
+	if (who[0] == '\0')
+		return;
+	b->announced |= bit;
+	progress_say(&m->progress, "block.%u.%c claimed by %s", n, v, who);
+}
+
 /*
  * Take block.N.v's result if it is whole: 1, or 0 after discarding a result of the wrong
  * size (the block is then reissued if that was its newest version).
@@ -353,13 +394,16 @@ collect(struct master *m, uint32_t n, char v, char **cause)
 	struct stat	 st;
 	off_t		 want = (off_t)job_block_rows(&m->job, n) *
 			    job_row_bytes(&m->job);
-	char		 u;
+	char		 u, who[PROTOCOL_WHO_MAX];
 	int		 fd;
 
+	protocol_claimant(m->dirfd, n, v, who);
 	if ((fd = protocol_open_result(m->dirfd, n, v)) == -1 ||
 	    fstat(fd, &st) == -1 || st.st_size != want) {
 		if (fd != -1)
 			close(fd);
+		progress_say(&m->progress, "block.%u.%c from %s: result is not %lld "
+		    "bytes; discarded", n, v, who, (long long)want);
 		release(m, n, v);
 		if (v != b->version)
 			return 0;
@@ -367,6 +411,10 @@ collect(struct master *m, uint32_t n, char v, char **cause)
 	}
 	close(fd);
 	b->in = v;
+	announce_claim(m, n, v);
+	progress_done(&m->progress, who);
+	if (m->o->verbosity > 0)
+		progress_say(&m->progress, "block.%u.%c done by %s", n, v, who);
 	for (u = PROTOCOL_FIRST; u <= b->version; u++) {
 		protocol_todo_remove(m->dirfd, n, u);
 		if (u != v)
@@ -386,17 +434,18 @@ scan_block(struct master *m, uint32_t n, char **cause)
 	if (b->in != 0)
 		return 0;
 	for (u = PROTOCOL_FIRST; u <= b->version; u++) {
-		if (protocol_done(m->dirfd, n, u))
-			return collect(m, n, u, cause);
 		seen = &b->seen[u - PROTOCOL_FIRST];
 		if (*seen == 0 && protocol_claimed(m->dirfd, n, u)) {
 			*seen = now();
 			path = block_path(m, n, u);
 			watch_dir(path);
 			free(path);
-			if (protocol_done(m->dirfd, n, u))	/* done before the watch */
-				return collect(m, n, u, cause);
 		}
+		if (*seen != 0)
+			announce_claim(m, n, u);
+		/* Checked after the watch is set, so that no done goes unseen. */
+		if (*seen != 0 && protocol_done(m->dirfd, n, u))
+			return collect(m, n, u, cause);
 	}
 	seen = &b->seen[b->version - PROTOCOL_FIRST];
 	if (*seen != 0 && now() - *seen >= m->o->timeout) {
@@ -430,6 +479,34 @@ on_change(struct master *m, const struct change *c, char **cause)
 	return 0;
 }
 
+/* Blocks claimed and not yet in: the slaves at work. */
+static uint32_t
+working(const struct master *m)
+{
+	uint32_t	n, w = 0;
+
+	for (n = m->next; n < m->job.blocks; n++) {
+		const struct block	*b = &m->blocks[n];
+
+		w += b->in == 0 && b->seen[b->version - PROTOCOL_FIRST] != 0;
+	}
+	return w;
+}
+
+/* Redraw the progress line and republish DIR/progress when due. */
+static void
+report(struct master *m)
+{
+	struct progress	*p = &m->progress;
+
+	progress_draw(p, working(m), 0);
+	if (p->changed && now() - m->tallied >= TALLY_EVERY) {
+		protocol_write_tally(m->dirfd, &p->tally);
+		p->changed = 0;
+		m->tallied = now();
+	}
+}
+
 /* Whether SIGINT, SIGTERM or SIGHUP arrived. */
 static int
 interrupted(struct master *m)
@@ -446,10 +523,12 @@ run(struct master *m, char **cause)
 	struct change	c;
 	double		last = now();
 
+	progress_open(&m->progress, &m->job);
 	if (m->o->slaves == 0)
-		say("waiting for slaves: run 'blur -slave -dir %s' on any host "
-		    "that shares %s", m->o->dir, m->o->dir);
+		progress_say(&m->progress, "waiting for slaves: run 'blur -slave "
+		    "-dir %s' on any host that shares %s", m->o->dir, m->o->dir);
 	while (m->next < m->job.blocks) {
+		report(m);
 		if (interrupted(m)) {
 			*cause = xasprintf("interrupted; job cancelled");
 			return -1;
@@ -504,6 +583,7 @@ finish(struct master *m, char **cause)
 	}
 	free(m->tmp);
 	m->tmp = NULL;
+	progress_end(&m->progress, m->output);
 	return 0;
 }
 
@@ -525,6 +605,7 @@ master_run(const struct master_opts *o, char **cause)
 	make_job(&m);
 	if (open_output(&m, cause) == -1 || take_dir(&m, cause) == -1)
 		goto out;
+	progress_start(&m.progress, &m.job, o->verbosity);
 	/* Watch before `working` exists, so that no claim happens unseen. */
 	if (watch_init() == 0)
 		watch_dir(o->dir);
@@ -536,6 +617,8 @@ master_run(const struct master_opts *o, char **cause)
 	stop_slaves(&m);
 	protocol_clean(m.dirfd);
 out:
+	if (r == -1)
+		progress_clear(&m.progress);
 	image_close(&m.in, NULL);
 	image_close(&m.out, NULL);
 	if (m.tmp != NULL)
@@ -548,5 +631,6 @@ out:
 	free(m.output);
 	free(m.blocks);
 	free(m.slaves);
+	progress_free(&m.progress);
 	return r;
 }

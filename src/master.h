@@ -22,6 +22,7 @@ struct master_opts {
 	uint32_t	 rows;		/* 0: see master_default_rows() */
 	uint32_t	 slaves;	/* local slave processes to start */
 	double		 timeout;	/* seconds a claimed block may take */
+	int		 verbosity;	/* -1 quiet, 0, 1 verbose */
 };
 
 #define MASTER_TIMEOUT	60	/* default -timeout, seconds */

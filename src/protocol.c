@@ -143,11 +143,11 @@ protocol_write_job(int dirfd, const struct job *job, char **cause)
 
 	text = xasprintf("blur %d\nid %s\norder %s\nwidth %u\nheight %u\n"
 	    "samples %u\nbits %u\nalpha %u\nfilter %s\nradius %u\nsigma %.17g\n"
-	    "rows %u\nblocks %u\n", PROTOCOL_VERSION, job->id,
+	    "rows %u\nblocks %u\ninput %s\noutput %s\n", PROTOCOL_VERSION, job->id,
 	    BYTE_ORDER == LITTLE_ENDIAN ? "little" : "big", job->width,
 	    job->height, job->samples, job->bits, job->alpha,
 	    filter_name(job->filter), job->radius, job->sigma, job->rows,
-	    job->blocks);
+	    job->blocks, job->input, job->output);
 	r = create_file(dirfd, "data.dat", text);
 	free(text);
 	if (r == -1)
@@ -161,10 +161,10 @@ job_set(struct job *job, const char *key, const char *value, int *seen)
 {
 	static const char *const keys[] = { "blur", "id", "order", "width",
 	    "height", "samples", "bits", "alpha", "filter", "radius", "sigma",
-	    "rows", "blocks" };
+	    "rows", "blocks", "input", "output" };
 	uint32_t	*fields[] = { NULL, NULL, NULL, &job->width, &job->height,
 	    &job->samples, &job->bits, &job->alpha, NULL, &job->radius, NULL,
-	    &job->rows, &job->blocks };
+	    &job->rows, &job->blocks, NULL, NULL };
 	unsigned long	 u;
 	char		*end;
 	size_t		 i;
@@ -193,6 +193,12 @@ job_set(struct job *job, const char *key, const char *value, int *seen)
 			job->filter = FILTER_BOX;
 		else
 			return -1;
+		return 0;
+	case 13:
+	case 14:
+		/* Names only shown: a longer one is cut. */
+		snprintf(i == 13 ? job->input : job->output, PROTOCOL_PATH_MAX, "%s",
+		    value);
 		return 0;
 	case 10:
 		errno = 0;
@@ -229,7 +235,7 @@ job_valid(const struct job *job)
 int
 protocol_read_job(int dirfd, struct job *job, char **cause)
 {
-	char	 text[1024], *line, *next, *sp;
+	char	 text[4096], *line, *next, *sp;
 	int	 seen = 0;
 
 	memset(job, 0, sizeof *job);
@@ -250,7 +256,7 @@ protocol_read_job(int dirfd, struct job *job, char **cause)
 			return -1;
 		}
 	}
-	if (seen == (1 << 13) - 1 && job_valid(job))
+	if (seen == (1 << 15) - 1 && job_valid(job))
 		return 0;
 bad:
 	*cause = xasprintf("data.dat: not a blur job of this version");
@@ -280,6 +286,92 @@ protocol_working(int dirfd, char id[33])
 }
 
 int
+protocol_write_tally(int dirfd, const struct tally *t)
+{
+	char		*text, *line;
+	uint32_t	 i;
+	int		 r;
+
+	text = xasprintf("blur %d\nstarted %lld\ndone %u\nreissues %u\n",
+	    PROTOCOL_VERSION, (long long)t->started, t->done, t->reissues);
+	for (i = 0; i < t->nslaves; i++) {
+		line = xasprintf("%sslave %s %u\n", text, t->slaves[i].who,
+		    t->slaves[i].blocks);
+		free(text);
+		text = line;
+	}
+	unlinkat(dirfd, "progress.tmp", 0);
+	r = create_file(dirfd, "progress.tmp", text);
+	free(text);
+	if (r == -1 || renameat(dirfd, "progress.tmp", dirfd, "progress") == -1) {
+		unlinkat(dirfd, "progress.tmp", 0);
+		return -1;
+	}
+	return 0;
+}
+
+int
+protocol_read_tally(int dirfd, struct tally *t)
+{
+	char		 text[65536], *line, *next, who[PROTOCOL_WHO_MAX];
+	long long	 started;
+	unsigned	 u;
+
+	memset(t, 0, sizeof *t);
+	if (read_small(dirfd, "progress", text, sizeof text) == -1 ||
+	    strncmp(text, "blur 1\n", 7) != 0)
+		return -1;
+	for (line = text; (next = strchr(line, '\n')) != NULL; line = next) {
+		*next++ = '\0';
+		if (sscanf(line, "started %lld", &started) == 1)
+			t->started = started;
+		else if (sscanf(line, "done %u", &u) == 1)
+			t->done = u;
+		else if (sscanf(line, "reissues %u", &u) == 1)
+			t->reissues = u;
+		else if (sscanf(line, "slave %299s %u", who, &u) == 2) {
+			tally_add(t, who);
+			t->slaves[t->nslaves - 1].blocks = u;
+		}
+	}
+	return 0;
+}
+
+void
+tally_add(struct tally *t, const char *who)
+{
+	uint32_t	i;
+
+	for (i = 0; i < t->nslaves; i++)
+		if (strcmp(t->slaves[i].who, who) == 0)
+			break;
+	if (i == t->nslaves) {
+		t->slaves = xreallocarray(t->slaves, ++t->nslaves,
+		    sizeof *t->slaves);
+		snprintf(t->slaves[i].who, sizeof t->slaves[i].who, "%s", who);
+		t->slaves[i].blocks = 0;
+	}
+	t->slaves[i].blocks++;
+}
+
+void
+tally_free(struct tally *t)
+{
+	free(t->slaves);
+	t->slaves = NULL;
+	t->nslaves = 0;
+}
+
+void
+protocol_who(char who[PROTOCOL_WHO_MAX])
+{
+	char	host[HOST_NAME_MAX + 1] = "";
+
+	gethostname(host, sizeof host - 1);
+	snprintf(who, PROTOCOL_WHO_MAX, "%s:%ld", host, (long)getpid());
+}
+
+int
 protocol_todo_add(int dirfd, uint32_t n, char v)
 {
 	char	name[PROTOCOL_NAME_MAX + 8];
@@ -300,14 +392,33 @@ protocol_todo_remove(int dirfd, uint32_t n, char v)
 }
 
 int
-protocol_claim(int dirfd, uint32_t n, char v)
+protocol_claim(int dirfd, uint32_t n, char v, const char *who)
 {
-	char	name[PROTOCOL_NAME_MAX];
+	char	name[PROTOCOL_NAME_MAX + 8], *line;
 
 	protocol_block_name(name, n, v);
-	if (mkdirat(dirfd, name, 0700) == 0)
-		return 1;
-	return errno == EEXIST ? 0 : -1;
+	if (mkdirat(dirfd, name, 0700) == -1)
+		return errno == EEXIST ? 0 : -1;
+	/* The signature only informs: the claim stands without it. */
+	strcat(name, "/slave");
+	line = xasprintf("%s\n", who);
+	create_file(dirfd, name, line);
+	free(line);
+	return 1;
+}
+
+void
+protocol_claimant(int dirfd, uint32_t n, char v, char who[PROTOCOL_WHO_MAX])
+{
+	char	name[PROTOCOL_NAME_MAX + 8];
+	ssize_t	len;
+
+	protocol_block_name(name, n, v);
+	strcat(name, "/slave");
+	len = read_small(dirfd, name, who, PROTOCOL_WHO_MAX);
+	if (len <= 0 || who[len - 1] != '\n')
+		len = 1;	/* not written yet, or torn */
+	who[len - 1] = '\0';
 }
 
 int
@@ -429,6 +540,7 @@ protocol_name(const char *name)
 
 	return strcmp(name, "working") == 0 || strcmp(name, "data.dat") == 0 ||
 	    strcmp(name, "image.bit") == 0 || strcmp(name, "todo") == 0 ||
+	    strcmp(name, "progress") == 0 || strcmp(name, "progress.tmp") == 0 ||
 	    protocol_parse_block(name, UINT32_MAX, &n, &v) == 0;
 }
 

@@ -5,8 +5,10 @@
  *				8 or 16 bits in the byte order named in data.dat)
  * DIR/data.dat		the job: one "key value" line each (see struct job)
  * DIR/working		exists while the job runs; holds the job id
+ * DIR/progress		the master's count of blocks in, reissues and slaves, for -status
  * DIR/todo/block.N.v	block N (from 0) is wanted at version v (a, b, ... z)
  * DIR/block.N.v/		claimed by the one slave whose mkdir made it
+ * DIR/block.N.v/slave	"host:pid" of that slave
  * DIR/block.N.v/img.bit	the block's blurred rows, same layout as image.bit
  * DIR/block.N.v/done	img.bit is complete
  *
@@ -23,6 +25,8 @@
 #define PROTOCOL_NAME_MAX	32	/* "block.4294967295.z" and the fixed names fit */
 #define PROTOCOL_FIRST		'a'
 #define PROTOCOL_LAST		'z'
+#define PROTOCOL_PATH_MAX	512	/* of the names shown by -status */
+#define PROTOCOL_WHO_MAX	300	/* "host:pid" */
 
 enum filter { FILTER_GAUSSIAN, FILTER_BOX };
 
@@ -38,6 +42,20 @@ struct job {
 	double		sigma;
 	uint32_t	rows;		/* rows per block; the last block may have fewer */
 	uint32_t	blocks;
+	char		input[PROTOCOL_PATH_MAX];	/* shown by -status */
+	char		output[PROTOCOL_PATH_MAX];
+};
+
+/* What the master publishes of its progress, in DIR/progress. */
+struct tally {
+	int64_t		 started;	/* seconds since the epoch, on the master's clock */
+	uint32_t	 done;		/* blocks whose result is in */
+	uint32_t	 reissues;
+	uint32_t	 nslaves;
+	struct share {
+		char		who[PROTOCOL_WHO_MAX];
+		uint32_t	blocks;
+	}		*slaves;	/* every slave that delivered a block */
 };
 
 /* Bytes in one row of image.bit or img.bit. */
@@ -68,8 +86,23 @@ int	 protocol_working(int dirfd, char id[33]);
 int	 protocol_todo_add(int dirfd, uint32_t n, char v);
 void	 protocol_todo_remove(int dirfd, uint32_t n, char v);
 
-/* mkdir block.N.v: 1 if this process now owns the block, 0 if another does, -1 on error. */
-int	 protocol_claim(int dirfd, uint32_t n, char v);
+/* Write DIR/progress whole (a temporary name, renamed); read it (-1: none or malformed). */
+int	 protocol_write_tally(int dirfd, const struct tally *);
+int	 protocol_read_tally(int dirfd, struct tally *);
+/* Count a block delivered by `who` in the tally. */
+void	 tally_add(struct tally *, const char *who);
+void	 tally_free(struct tally *);
+
+/* This process as slaves name themselves: "host:pid". */
+void	 protocol_who(char who[PROTOCOL_WHO_MAX]);
+
+/*
+ * mkdir block.N.v and sign it with `who`: 1 if this process now owns the block, 0 if
+ * another does, -1 on error.
+ */
+int	 protocol_claim(int dirfd, uint32_t n, char v, const char *who);
+/* Who claimed block.N.v, into who (empty if it cannot be read yet). */
+void	 protocol_claimant(int dirfd, uint32_t n, char v, char who[PROTOCOL_WHO_MAX]);
 /* Whether block.N.v exists (claimed) and whether block.N.v/done exists. */
 int	 protocol_claimed(int dirfd, uint32_t n, char v);
 int	 protocol_done(int dirfd, uint32_t n, char v);

@@ -18,7 +18,9 @@
 #include "watch.h"
 
 struct slave {
+	const struct slave_opts *o;
 	const char	*path;
+	char		 who[PROTOCOL_WHO_MAX];
 	int		 dirfd;
 	int		 bitfd;
 	struct job	 job;
@@ -163,7 +165,7 @@ work_on(struct slave *s, uint32_t n, char v, char **cause)
 	size_t	 len;
 	int	 r;
 
-	if ((r = protocol_claim(s->dirfd, n, v)) <= 0) {
+	if ((r = protocol_claim(s->dirfd, n, v, s->who)) <= 0) {
 		if (r == -1 && errno != ENOENT)
 			*cause = xasprintf("%s: cannot claim a block: %s", s->path,
 			    strerror(errno));
@@ -188,6 +190,10 @@ work_on(struct slave *s, uint32_t n, char v, char **cause)
 		return 0;
 	}
 	s->done++;
+	if (s->o->verbosity > 0) {
+		protocol_block_name(name, n, v);
+		say("%s: %s done", s->who, name);
+	}
 	return 1;
 }
 
@@ -215,14 +221,15 @@ pass(struct slave *s, char **cause)
 }
 
 long
-slave_run(const char *dir, const char *job, char **cause)
+slave_run(const struct slave_opts *o, char **cause)
 {
-	struct slave	s = { .path = dir, .dirfd = -1, .bitfd = -1 };
+	struct slave	s = { .o = o, .path = o->dir, .dirfd = -1, .bitfd = -1 };
 	struct change	c;
 	int		r;
 
+	protocol_who(s.who);
 	watch_init();
-	if ((r = join(&s, job, cause)) == -1)
+	if ((r = join(&s, o->job, cause)) == -1)
 		goto out;
 	while (r == 0 && job_alive(&s)) {
 		if ((r = pass(&s, cause)) == -1)
@@ -232,6 +239,7 @@ slave_run(const char *dir, const char *job, char **cause)
 		r = 0;
 	}
 out:
+	watch_close();
 	kernel_free(&s.mask);
 	if (s.bitfd != -1)
 		close(s.bitfd);

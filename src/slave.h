@@ -7,10 +7,13 @@
 #ifndef BLUR_SLAVE_H
 #define BLUR_SLAVE_H
 
-/*
- * Work through one job in dir; the number of blocks done, or -1 with *cause. With a job
- * id (a master's own local slaves), join only that job, and only if it is still working.
- */
-long	slave_run(const char *dir, const char *job, char **cause);
+struct slave_opts {
+	const char	*dir;
+	const char	*job;		/* join only this job, if it is working (local slaves) */
+	int		 verbosity;	/* -1 quiet, 0, 1 verbose */
+};
+
+/* Work through one job in dir; the number of blocks done, or -1 with *cause. */
+long	slave_run(const struct slave_opts *, char **cause);
 
 #endif

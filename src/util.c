@@ -63,13 +63,19 @@ xasprintf(const char *fmt, ...)
 	return s;
 }
 
-/* The one format of every message: "blur: " and one line. */
-static void
+void
 vsay(const char *fmt, va_list ap)
 {
-	fputs("blur: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	char	*text, *line;
+
+	/* One write, so that processes sharing stderr do not interleave inside a line. */
+	if (vasprintf(&text, fmt, ap) == -1)
+		return;
+	line = xasprintf("blur: %s\n", text);
+	fflush(stderr);
+	write_all(STDERR_FILENO, line, strlen(line));
+	free(line);
+	free(text);
 }
 
 void
@@ -151,6 +157,19 @@ pread_all(int fd, void *buf, size_t len, off_t off)
 		len -= n;
 	}
 	return 0;
+}
+
+const char *
+clock_text(double seconds, char *buf)
+{
+	long	s = seconds < 0 ? 0 : (long)(seconds + 0.5);
+
+	if (s >= 3600)
+		snprintf(buf, CLOCK_TEXT, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60,
+		    s % 60);
+	else
+		snprintf(buf, CLOCK_TEXT, "%ld:%02ld", s / 60, s % 60);
+	return buf;
 }
 
 double

@@ -7,6 +7,7 @@
 #ifndef BLUR_UTIL_H
 #define BLUR_UTIL_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -21,13 +22,18 @@ char	*xasprintf(const char *, ...) printflike(1, 2);
 /* A bug or an impossible system state: say so and exit 1. */
 void	 fatal(const char *, ...) printflike(1, 2) __attribute__((noreturn));
 
-/* One line on stderr, prefixed "blur: ". */
+/* One line on stderr, prefixed "blur: ", written at once. */
 void	 say(const char *, ...) printflike(1, 2);
+void	 vsay(const char *, va_list);
 
 /* Write or read all of len bytes (retrying short transfers and EINTR); 0 or -1. */
 int	 write_all(int, const void *, size_t);
 int	 pwrite_all(int, const void *, size_t, off_t);
 int	 pread_all(int, void *, size_t, off_t);
+
+/* A duration as "m:ss" or "h:mm:ss" in buf (CLOCK_TEXT bytes). */
+#define CLOCK_TEXT	32
+const char *clock_text(double seconds, char *buf);
 
 /* Seconds on the local monotonic clock: never compared with another host's. */
 double	 now(void);

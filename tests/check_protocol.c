@@ -107,6 +107,8 @@ START_TEST(test_job_round_trip)
 
 	job.filter = FILTER_BOX;
 	job.sigma = 1.0 / 3;
+	strcpy(job.input, "photos/a b.tif");
+	strcpy(job.output, "out.tif");
 	job.alpha = 0;
 	ck_assert_int_eq(protocol_write_job(fd, &job, &cause), 0);
 	ck_assert_int_eq(protocol_read_job(fd, &back, &cause), 0);
@@ -121,6 +123,8 @@ START_TEST(test_job_round_trip)
 	ck_assert_double_eq(back.sigma, job.sigma);
 	ck_assert_uint_eq(back.rows, job.rows);
 	ck_assert_uint_eq(back.blocks, job.blocks);
+	ck_assert_str_eq(back.input, job.input);
+	ck_assert_str_eq(back.output, job.output);
 	/* data.dat is never overwritten: a second job cannot replace a live one's. */
 	ck_assert_int_eq(protocol_write_job(fd, &job, &cause), -1);
 	close(fd);
@@ -152,7 +156,7 @@ expect_refused(const char *text)
 #define GOOD_ID	"0123456789abcdef0123456789abcdef"
 #define GOOD	"blur 1\nid " GOOD_ID "\norder little\nwidth 4\nheight 4\n" \
 		"samples 1\nbits 8\nalpha 0\nfilter gaussian\nradius 1\n" \
-		"sigma 0.5\nrows 2\n"
+		"sigma 0.5\nrows 2\ninput in put.tif\noutput o.tif\n"
 
 START_TEST(test_job_refused)
 {
@@ -168,6 +172,7 @@ START_TEST(test_job_refused)
 	fclose(f);
 	ck_assert_int_eq(protocol_read_job(fd, &job, &cause), 0);
 	ck_assert_uint_eq(job.width, 4);
+	ck_assert_str_eq(job.input, "in put.tif");
 	free(path);
 	close(fd);
 	test_rmdir(dir);
@@ -189,6 +194,9 @@ START_TEST(test_job_refused)
 	expect_refused(GOOD "blocks 2\nradius 0\n");
 	expect_refused(GOOD "blocks 2\nwidth 99999999999\n");
 	expect_refused(GOOD "blocks 2\nnoise\n");
+	expect_refused("blur 1\nid " GOOD_ID "\norder little\nwidth 4\nheight 4\n"
+	    "samples 1\nbits 8\nalpha 0\nfilter gaussian\nradius 1\nsigma 0.5\n"
+	    "rows 2\nblocks 2\n");			/* no input and output */
 }
 END_TEST
 
@@ -229,7 +237,7 @@ START_TEST(test_claim_race)
 		for (n = 0; n < BLOCKS; n++) {
 			uint32_t	k = (n * 7 + i * 31) % BLOCKS;
 
-			if (protocol_claim(fd, k, 'a') == 1 &&
+			if (protocol_claim(fd, k, 'a', "test:1") == 1 &&
 			    write(p[1], &k, sizeof k) != sizeof k)
 				_exit(2);
 		}
@@ -258,8 +266,8 @@ START_TEST(test_publish_and_release)
 	ck_assert_int_eq(protocol_claimed(fd, 3, 'b'), 0);
 	/* Publishing into a block not claimed fails: the master may have taken it back. */
 	ck_assert_int_eq(protocol_publish(fd, 3, 'b', buf, sizeof buf), -1);
-	ck_assert_int_eq(protocol_claim(fd, 3, 'b'), 1);
-	ck_assert_int_eq(protocol_claim(fd, 3, 'b'), 0);
+	ck_assert_int_eq(protocol_claim(fd, 3, 'b', "test:1"), 1);
+	ck_assert_int_eq(protocol_claim(fd, 3, 'b', "test:1"), 0);
 	ck_assert_int_eq(protocol_claimed(fd, 3, 'b'), 1);
 	ck_assert_int_eq(protocol_done(fd, 3, 'b'), 0);
 	ck_assert_int_eq(protocol_publish(fd, 3, 'b', buf, sizeof buf), 0);
@@ -291,7 +299,7 @@ START_TEST(test_clean_leaves_foreign_files)
 	ck_assert_int_eq(protocol_todo_add(fd, 1, 'a'), 0);
 	ck_assert_int_ge(other = openat(fd, "todo/junk", O_CREAT|O_WRONLY, 0600), 0);
 	close(other);
-	ck_assert_int_eq(protocol_claim(fd, 1, 'a'), 1);
+	ck_assert_int_eq(protocol_claim(fd, 1, 'a', "test:1"), 1);
 	ck_assert_int_eq(protocol_publish(fd, 1, 'a', "x", 1), 0);
 	ck_assert_int_eq(protocol_start(fd, &job), 0);
 	ck_assert_int_eq(protocol_leftovers(fd), 1);
@@ -301,6 +309,42 @@ START_TEST(test_clean_leaves_foreign_files)
 	ck_assert_int_ne(asprintf(&path, "%s/notes.txt", dir), -1);
 	ck_assert_int_eq(access(path, F_OK), 0);
 	free(path);
+	close(fd);
+	test_rmdir(dir);
+}
+END_TEST
+
+START_TEST(test_tally_round_trip)
+{
+	struct tally	 t = { .started = 1764000000, .reissues = 2 }, back;
+	char		*dir = test_dir(), who[PROTOCOL_WHO_MAX];
+	int		 fd = open_dir(dir);
+
+	ck_assert_int_eq(protocol_read_tally(fd, &back), -1);
+	tally_add(&t, "a:1");
+	tally_add(&t, "b:2");
+	tally_add(&t, "a:1");
+	t.done = 3;
+	ck_assert_int_eq(protocol_write_tally(fd, &t), 0);
+	ck_assert_int_eq(protocol_write_tally(fd, &t), 0);	/* replaces */
+	ck_assert_int_eq(protocol_read_tally(fd, &back), 0);
+	ck_assert_int_eq(back.started, 1764000000);
+	ck_assert_uint_eq(back.done, 3);
+	ck_assert_uint_eq(back.reissues, 2);
+	ck_assert_uint_eq(back.nslaves, 2);
+	ck_assert_str_eq(back.slaves[0].who, "a:1");
+	ck_assert_uint_eq(back.slaves[0].blocks, 2);
+	ck_assert_uint_eq(back.slaves[1].blocks, 1);
+	ck_assert_int_eq(entries(dir), 1);
+	tally_free(&t);
+	tally_free(&back);
+
+	/* A claim is signed with its slave's name. */
+	ck_assert_int_eq(protocol_claim(fd, 0, 'c', "host.example:4242"), 1);
+	protocol_claimant(fd, 0, 'c', who);
+	ck_assert_str_eq(who, "host.example:4242");
+	protocol_claimant(fd, 1, 'c', who);
+	ck_assert_str_eq(who, "");
 	close(fd);
 	test_rmdir(dir);
 }
@@ -321,6 +365,7 @@ protocol_suite(void)
 	tcase_add_test(tc, test_claim_race);
 	tcase_add_test(tc, test_publish_and_release);
 	tcase_add_test(tc, test_clean_leaves_foreign_files);
+	tcase_add_test(tc, test_tally_round_trip);
 	suite_add_tcase(s, tc);
 	return s;
 }

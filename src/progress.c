@@ -1,0 +1,140 @@
+/* progress.c — see progress.h. */
+#include <config.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "progress.h"
+
+#define BAR		24	/* characters of the bar */
+#define REDRAW		0.1	/* seconds between redraws of the live line */
+
+/* The estimated time left, from the rate so far. */
+static const char *
+eta_text(const struct progress *p, double elapsed, char *buf)
+{
+	uint32_t	done = p->tally.done;
+
+	if (done == 0)
+		return "?";
+	return clock_text(elapsed * (p->total - done) / done, buf);
+}
+
+void
+progress_start(struct progress *p, const struct job *job, int verbosity)
+{
+	memset(p, 0, sizeof *p);
+	p->verbosity = verbosity;
+	p->tty = verbosity >= 0 && isatty(STDERR_FILENO);
+	p->total = job->blocks;
+	p->start = now();
+	p->tally.started = time(NULL);
+	p->changed = 1;
+}
+
+void
+progress_open(struct progress *p, const struct job *job)
+{
+	if (p->verbosity >= 0 && !p->tty)
+		say("%s: %u blocks of %u rows, %s radius %u sigma %g", job->input,
+		    job->blocks, job->rows, job->filter == FILTER_BOX ? "box" :
+		    "gaussian", job->radius, job->sigma);
+}
+
+/* Clear the live line, if one is drawn, so that a message can take its place. */
+void
+progress_clear(struct progress *p)
+{
+	if (p->tty && p->drawn != 0) {
+		fputs("\r\033[K", stderr);
+		p->drawn = 0;
+	}
+}
+
+void
+progress_say(struct progress *p, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (p->verbosity < 0)
+		return;
+	progress_clear(p);
+	va_start(ap, fmt);
+	vsay(fmt, ap);
+	va_end(ap);
+}
+
+void
+progress_done(struct progress *p, const char *who)
+{
+	p->tally.done++;
+	tally_add(&p->tally, who[0] != '\0' ? who : "unknown");
+	p->changed = 1;
+}
+
+void
+progress_reissue(struct progress *p)
+{
+	p->tally.reissues++;
+	p->changed = 1;
+}
+
+void
+progress_draw(struct progress *p, uint32_t working, int force)
+{
+	double		t = now(), elapsed = t - p->start;
+	uint32_t	done = p->tally.done, pct = done * 100 / p->total;
+	uint32_t	fill = done * BAR / p->total, decile = done * 10 / p->total;
+	char		bar[BAR + 1], e[CLOCK_TEXT], eta[CLOCK_TEXT];
+
+	if (p->verbosity < 0)
+		return;
+	if (!p->tty) {
+		if (decile > p->decile) {
+			p->decile = decile;
+			say("%u%% (%u/%u blocks), %s elapsed", pct, done, p->total,
+			    clock_text(elapsed, e));
+		}
+		return;
+	}
+	if (!force && p->drawn != 0 && t - p->drawn < REDRAW)
+		return;
+	memset(bar, '#', fill);
+	memset(bar + fill, '.', BAR - fill);
+	bar[BAR] = '\0';
+	fprintf(stderr, "\r[%s] %u/%u blocks %3u%%  %u slave%s at work  %s elapsed"
+	    "  ETA %s\033[K", bar, done, p->total, pct, working,
+	    working == 1 ? "" : "s", clock_text(elapsed, e),
+	    eta_text(p, elapsed, eta));
+	fflush(stderr);
+	p->drawn = t;
+}
+
+void
+progress_end(struct progress *p, const char *output)
+{
+	uint32_t	i;
+
+	if (p->verbosity < 0)
+		return;
+	if (p->tty) {
+		progress_draw(p, 0, 1);
+		fputc('\n', stderr);
+		p->drawn = 0;
+	}
+	say("wrote %s: %u blocks in %.2f s, %u reissue%s", output, p->total,
+	    now() - p->start, p->tally.reissues, p->tally.reissues == 1 ? "" : "s");
+	for (i = 0; i < p->tally.nslaves; i++)
+		say("  %s: %u block%s (%u%%)", p->tally.slaves[i].who,
+		    p->tally.slaves[i].blocks, p->tally.slaves[i].blocks == 1 ? "" : "s",
+		    p->tally.slaves[i].blocks * 100 / p->total);
+}
+
+void
+progress_free(struct progress *p)
+{
+	tally_free(&p->tally);
+}

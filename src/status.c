@@ -1,0 +1,188 @@
+/* status.c — see status.h. */
+#include <config.h>
+
+#include <sys/ioctl.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "protocol.h"
+#include "status.h"
+#include "util.h"
+
+/* What DIR says of one job at one moment. */
+struct snapshot {
+	struct job	 job;
+	struct tally	 tally;
+	char		*map;		/* one character per block */
+	uint32_t	 claimed, waiting, done;
+};
+
+/* The newest version of each block wanted in todo/ (0: none, so the block is in). */
+static void
+todo_versions(int dirfd, const struct job *job, char *newest)
+{
+	struct dirent	*e;
+	DIR		*d;
+	uint32_t	 n;
+	char		 v;
+	int		 fd;
+
+	fd = openat(dirfd, "todo", O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC);
+	if (fd == -1 || (d = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return;
+	}
+	while ((e = readdir(d)) != NULL)
+		if (protocol_parse_block(e->d_name, job->blocks, &n, &v) == 0 &&
+		    v > newest[n])
+			newest[n] = v;
+	closedir(d);
+}
+
+/* Fill in the block map and its counts. */
+static void
+map_blocks(int dirfd, struct snapshot *s)
+{
+	uint32_t	n;
+	char		v, c;
+
+	s->map = xcalloc(s->job.blocks + 1, 1);
+	todo_versions(dirfd, &s->job, s->map);
+	for (n = 0; n < s->job.blocks; n++) {
+		v = s->map[n];
+		if (v == 0 || protocol_done(dirfd, n, v))
+			c = '#';
+		else if (v != PROTOCOL_FIRST)
+			c = '!';
+		else if (protocol_claimed(dirfd, n, v))
+			c = '+';
+		else
+			c = '.';
+		s->done += c == '#';
+		s->claimed += c == '+' || (c == '!' && protocol_claimed(dirfd, n, v));
+		s->waiting += c == '.' || (c == '!' && !protocol_claimed(dirfd, n, v));
+		s->map[n] = c;
+	}
+}
+
+/* Read DIR: 0, STATUS_NO_JOB, or -1 with *cause. */
+static int
+snap(int dirfd, const char *dir, struct snapshot *s, char **cause)
+{
+	char	id[33], *why;
+
+	memset(s, 0, sizeof *s);
+	if (protocol_working(dirfd, id) == -1)
+		return STATUS_NO_JOB;
+	if (protocol_read_job(dirfd, &s->job, &why) == -1) {
+		*cause = xasprintf("%s/%s", dir, why);
+		free(why);
+		return -1;
+	}
+	if (strcmp(id, s->job.id) != 0)
+		return STATUS_NO_JOB;	/* between two jobs */
+	protocol_read_tally(dirfd, &s->tally);
+	map_blocks(dirfd, s);
+	return 0;
+}
+
+static int
+columns(void)
+{
+	struct winsize	 ws;
+	const char	*env = getenv("COLUMNS");
+
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	return env != NULL && atoi(env) > 0 ? atoi(env) : 80;
+}
+
+static void
+print(const char *dir, const struct snapshot *s)
+{
+	const struct job	*job = &s->job;
+	long			 elapsed = s->tally.started > 0 ?
+				    (long)(time(NULL) - s->tally.started) : 0;
+	uint32_t		 i, width = columns();
+	char			 e[CLOCK_TEXT];
+
+	printf("job %s in %s\n", job->id, dir);
+	printf("input %s\noutput %s\n", job->input, job->output);
+	printf("image %ux%u, %u sample%s of %u bits; %s radius %u sigma %g\n",
+	    job->width, job->height, job->samples, job->samples == 1 ? "" : "s",
+	    job->bits, job->filter == FILTER_BOX ? "box" : "gaussian",
+	    job->radius, job->sigma);
+	printf("blocks %u of %u rows: %u done, %u claimed, %u waiting; %u reissue%s\n",
+	    job->blocks, job->rows, s->done, s->claimed, s->waiting,
+	    s->tally.reissues, s->tally.reissues == 1 ? "" : "s");
+	printf("slaves");
+	for (i = 0; i < s->tally.nslaves; i++)
+		printf(" %s (%u)", s->tally.slaves[i].who, s->tally.slaves[i].blocks);
+	printf("%s\n", s->tally.nslaves == 0 ? " none yet" : "");
+	printf("elapsed %s", clock_text(elapsed, e));
+	if (s->done > 0 && s->done < job->blocks)
+		printf(", ETA %s", clock_text((double)elapsed *
+		    (job->blocks - s->done) / s->done, e));
+	printf("\n");
+	for (i = 0; i < job->blocks; i += width)
+		printf("%.*s\n", (int)width, s->map + i);
+	fflush(stdout);
+}
+
+static void
+snapshot_free(struct snapshot *s)
+{
+	tally_free(&s->tally);
+	free(s->map);
+	s->map = NULL;
+}
+
+int
+status_run(const char *dir, int watch, char **cause)
+{
+	struct snapshot	 s;
+	char		 first[33] = "";
+	int		 fd, r, tty = isatty(STDOUT_FILENO);
+
+	if ((fd = open(dir, O_RDONLY|O_DIRECTORY|O_CLOEXEC)) == -1) {
+		if (errno != ENOENT) {
+			*cause = xasprintf("%s: %s", dir, strerror(errno));
+			return -1;
+		}
+		printf("no job in %s\n", dir);
+		return STATUS_NO_JOB;
+	}
+	for (;;) {
+		r = snap(fd, dir, &s, cause);
+		if (r == STATUS_NO_JOB || (r == 0 && first[0] != '\0' &&
+		    strcmp(first, s.job.id) != 0)) {
+			printf(first[0] == '\0' ? "no job in %s\n" :
+			    "the job in %s has ended\n", dir);
+			r = first[0] == '\0' ? STATUS_NO_JOB : 0;
+			break;
+		}
+		if (r == -1)
+			break;
+		if (watch && tty)
+			printf("\033[H\033[2J");
+		print(dir, &s);
+		memcpy(first, s.job.id, sizeof first);
+		snapshot_free(&s);
+		if (!watch)
+			break;
+		sleep(1);
+		if (!tty)
+			printf("\n");
+	}
+	snapshot_free(&s);
+	close(fd);
+	return r;
+}

@@ -1,0 +1,16 @@
+/*
+ * status.h — blur -status: what a job in DIR is doing, read from DIR alone.
+ *
+ * Nothing in DIR is changed. Block map: '#' done, '+' claimed, '.' waiting,
+ * '!' reissued and not yet done.
+ */
+#ifndef BLUR_STATUS_H
+#define BLUR_STATUS_H
+
+#define STATUS_NO_JOB	3	/* exit status when no job is running in DIR */
+
+/* Print the job in dir (every second until it ends, with watch): 0, STATUS_NO_JOB, or
+   -1 with *cause. */
+int	status_run(const char *dir, int watch, char **cause);
+
+#endif
