@@ -3,7 +3,7 @@
 # a pipe, -q and -v, -status (during a real job, never changing DIR), -watch, -persist,
 # the man page, and installing into a DESTDIR.
 . "$TESTLIB"
-: "${VERSION:?}" "${BUILDDIR:?}" "${SRCDIR:?}"
+: "${VERSION:?}" "${BUILDDIR:?}" "${SRCDIR:?}" "${BINDIR:?}" "${MAN1DIR:?}"
 
 make_image "$T/in.tif" rgb8 600x400 5
 
@@ -123,8 +123,8 @@ check "DIR empty after all of it" dir_empty
 # --- the man page and installing
 check "mandoc -Tlint finds nothing" mandoc -Tlint -W warning "$SRCDIR/man/blur.1"
 make -s -C "$BUILDDIR" install DESTDIR="$T/inst" > /dev/null 2>&1
-check "make install puts blur in bin" [ -x "$T/inst/usr/local/bin/blur" ]
-check "make install puts blur.1 in man1" [ -f "$T/inst/usr/local/share/man/man1/blur.1" ]
-check "the installed blur runs" sh -c "'$T/inst/usr/local/bin/blur' --version | grep -q '^blur $VERSION$'"
+check "make install puts blur in bin" [ -x "$T/inst$BINDIR/blur" ]
+check "make install puts blur.1 in man1" [ -f "$T/inst$MAN1DIR/blur.1" ]
+check "the installed blur runs" sh -c "'$T/inst$BINDIR/blur' --version | grep -q '^blur $VERSION$'"
 
 finish
