@@ -429,7 +429,7 @@ scan_block(struct master *m, uint32_t n, char **cause)
 {
 	struct block	*b = &m->blocks[n];
 	double		*seen;
-	char		 u, *path, why[64];
+	char		 u, *path, who[PROTOCOL_WHO_MAX], why[PROTOCOL_WHO_MAX + 64];
 
 	if (b->in != 0)
 		return 0;
@@ -449,7 +449,9 @@ scan_block(struct master *m, uint32_t n, char **cause)
 	}
 	seen = &b->seen[b->version - PROTOCOL_FIRST];
 	if (*seen != 0 && now() - *seen >= m->o->timeout) {
-		snprintf(why, sizeof why, "not done in %g s", m->o->timeout);
+		protocol_claimant(m->dirfd, n, b->version, who);
+		snprintf(why, sizeof why, "claimed by %s and not done in %g s",
+		    who[0] != '\0' ? who : "a slave", m->o->timeout);
 		return reissue(m, n, why, cause);
 	}
 	return 0;

@@ -46,6 +46,7 @@ done
 wait $master
 check "job survives three slaves killed mid-block" [ $? -eq 0 ]
 check "killed slaves' blocks were reissued" grep -q "reissued as block\.[0-9]*\.b" "$T/killed.err"
+check "a reissue names the block, version and slave" grep -q "^blur: block\.[0-9]*\.a claimed by $(hostname):[0-9]* and not done in 1 s; reissued as block\.[0-9]*\.b$" "$T/killed.err"
 check "killed run gives the clean pixels" same_as_clean "$T/killed.tif"
 wait
 check "surviving slave finished" grep -q "^Finished: [0-9]* blocks$" "$T/survivor.out"
