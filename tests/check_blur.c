@@ -18,13 +18,14 @@ test_dir(void)
 }
 
 void
-test_rmdir(const char *dir)
+test_rmdir(char *dir)
 {
 	char	*cmd;
 
 	if (asprintf(&cmd, "rm -rf '%s'", dir) == -1 || system(cmd) != 0)
 		abort();
 	free(cmd);
+	free(dir);
 }
 
 int

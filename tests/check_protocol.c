@@ -127,6 +127,7 @@ START_TEST(test_job_round_trip)
 	ck_assert_str_eq(back.output, job.output);
 	/* data.dat is never overwritten: a second job cannot replace a live one's. */
 	ck_assert_int_eq(protocol_write_job(fd, &job, &cause), -1);
+	free(cause);
 	close(fd);
 	test_rmdir(dir);
 }

@@ -44,6 +44,8 @@ main(int argc, char **argv)
 	b = slurp(argv[2], &blen);
 	if (alen != blen) {
 		printf("sizes differ: %ld and %ld bytes\n", alen, blen);
+		free(a);
+		free(b);
 		return 1;
 	}
 	step = atoi(argv[3]) == 16 ? 2 : 1;
@@ -56,5 +58,7 @@ main(int argc, char **argv)
 	}
 	printf("max %ld, %ld of %ld samples over %s\n", worst, over, alen / step,
 	    argv[4]);
+	free(a);
+	free(b);
 	return over > 0;
 }

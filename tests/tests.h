@@ -8,8 +8,9 @@ Suite	*protocol_suite(void);
 Suite	*kernel_suite(void);
 Suite	*image_suite(void);
 
-/* A fresh empty directory under $TMPDIR (or /tmp) for one test; removed by the caller. */
+/* A fresh empty directory under $TMPDIR (or /tmp) for one test; test_rmdir() removes
+   it and frees its name. */
 char	*test_dir(void);
-void	 test_rmdir(const char *);
+void	 test_rmdir(char *);
 
 #endif
