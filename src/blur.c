@@ -65,7 +65,8 @@ help(void)
 	    "  -filter F       gaussian (default) or box\n"
 	    "  -slaves N       also start N slaves on this host (default 0)\n"
 	    "  -rows N         block height (default: height/64, at least 16 and 2R)\n"
-	    "  -timeout SEC    reissue a block claimed this long ago (default %d)\n"
+	    "  -timeout SEC    reissue a block claimed this long ago (default: %d until a\n"
+	    "                  block is in, then %d times the slowest, at least %d)\n"
 	    "  -slave          work on the job in DIR until it ends\n"
 	    "  -persist        with -slave: then wait for the next job\n"
 	    "  -status         show the job in DIR and a map of its blocks\n"
@@ -74,7 +75,7 @@ help(void)
 	    "  -q, -v          quiet; verbose (claims, results, reissues)\n"
 	    "  -help, --help   this text;  --version  the version\n\n"
 	    "Exit status: 0 done, 1 failed, 2 bad usage, 3 no job (-status).\n",
-	    synopsis, MASTER_TIMEOUT, DEFAULT_DIR);
+	    synopsis, MASTER_TIMEOUT, TIMEOUT_FACTOR, TIMEOUT_FLOOR, DEFAULT_DIR);
 	exit(0);
 }
 
@@ -142,8 +143,7 @@ bad_option(char **argv)
 int
 main(int argc, char **argv)
 {
-	struct master_opts	 o = { .radius = 4, .timeout = MASTER_TIMEOUT,
-				    .filter = FILTER_GAUSSIAN };
+	struct master_opts	 o = { .radius = 4, .filter = FILTER_GAUSSIAN };
 	struct slave_opts	 so = { 0 };
 	char			*cause;
 	int			 c, slave = 0, status = 0, persist = 0, watch = 0, r;

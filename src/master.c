@@ -52,6 +52,7 @@ struct master {
 	uint32_t	 nslaves;
 	struct progress	 progress;
 	double		 tallied;	/* when DIR/progress was last written */
+	double		 slowest;	/* seconds, claim seen to done seen, of any block */
 };
 
 char *
@@ -154,14 +155,8 @@ take_dir(struct master *m, char **cause)
 {
 	const char	*dir = m->o->dir;
 
-	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
-		*cause = xasprintf("%s: cannot create: %s", dir, strerror(errno));
+	if ((m->dirfd = protocol_open_dir(dir, 1, cause)) == -1)
 		return -1;
-	}
-	if ((m->dirfd = open(dir, O_RDONLY|O_DIRECTORY|O_CLOEXEC)) == -1) {
-		*cause = xasprintf("%s: %s", dir, strerror(errno));
-		return -1;
-	}
 	if (flock(m->dirfd, LOCK_EX|LOCK_NB) == -1) {
 		*cause = errno == EWOULDBLOCK ?
 		    xasprintf("%s: another job is running there; wait for it to "
@@ -325,7 +320,29 @@ reissue(struct master *m, uint32_t n, const char *why, char **cause)
 	return 0;
 }
 
-/* Read block n's result (version b->in) and append it to the output. */
+/*
+ * Throw block.N.v's result away, saying why (why is freed), and ask for the block again
+ * unless another version may still bring it.
+ */
+static int
+reject(struct master *m, uint32_t n, char v, char *why, char **cause)
+{
+	struct block	*b = &m->blocks[n];
+	char		 who[PROTOCOL_WHO_MAX];
+	int		 again = v == b->version || b->in == v;
+
+	protocol_claimant(m->dirfd, n, v, who);
+	progress_say(&m->progress, "block.%u.%c from %s rejected: result %s", n, v,
+	    who[0] != '\0' ? who : "an unknown slave", why);
+	free(why);
+	if (b->in == v)
+		progress_undo(&m->progress, who);
+	release(m, n, v);
+	b->in = 0;
+	return again ? reissue(m, n, "had its result rejected", cause) : 0;
+}
+
+/* Read block n's result (version b->in), check it, and append it to the output. */
 static int
 append(struct master *m, uint32_t n, char **cause)
 {
@@ -334,14 +351,12 @@ append(struct master *m, uint32_t n, char **cause)
 	void		*rows = xmalloc(len);
 	int		 fd, r;
 
-	if ((fd = protocol_open_result(m->dirfd, n, v)) == -1 ||
-	    pread_all(fd, rows, len, 0) == -1) {
-		/* Someone removed a checked result: ask for it again. */
+	fd = protocol_open_result(m->dirfd, &m->job, n, v, &why);
+	if (fd == -1 || protocol_read_result(fd, rows, len, &why) == -1) {
 		if (fd != -1)
 			close(fd);
 		free(rows);
-		m->blocks[n].in = 0;
-		return reissue(m, n, "lost its result", cause);
+		return reject(m, n, v, why, cause);
 	}
 	close(fd);
 	r = image_write_rows(&m->out, rows, job_block_rows(&m->job, n), &why);
@@ -383,35 +398,22 @@ announce_claim(struct master *m, uint32_t n, char v)
 	progress_say(&m->progress, "block.%u.%c claimed by %s", n, v, who);
 }
 
-/*
- * Take block.N.v's result if it is whole: 1, or 0 after discarding a result of the wrong
- * size (the block is then reissued if that was its newest version).
- */
+/* Take block.N.v's result if its header and size are right; reject it otherwise. */
 static int
 collect(struct master *m, uint32_t n, char v, char **cause)
 {
 	struct block	*b = &m->blocks[n];
-	struct stat	 st;
-	off_t		 want = (off_t)job_block_rows(&m->job, n) *
-			    job_row_bytes(&m->job);
-	char		 u, who[PROTOCOL_WHO_MAX];
+	char		 u, *why, who[PROTOCOL_WHO_MAX];
 	int		 fd;
 
-	protocol_claimant(m->dirfd, n, v, who);
-	if ((fd = protocol_open_result(m->dirfd, n, v)) == -1 ||
-	    fstat(fd, &st) == -1 || st.st_size != want) {
-		if (fd != -1)
-			close(fd);
-		progress_say(&m->progress, "block.%u.%c from %s: result is not %lld "
-		    "bytes; discarded", n, v, who, (long long)want);
-		release(m, n, v);
-		if (v != b->version)
-			return 0;
-		return reissue(m, n, "gave a result of the wrong size", cause);
-	}
+	if ((fd = protocol_open_result(m->dirfd, &m->job, n, v, &why)) == -1)
+		return reject(m, n, v, why, cause);
 	close(fd);
 	b->in = v;
+	if (now() - b->seen[v - PROTOCOL_FIRST] > m->slowest)
+		m->slowest = now() - b->seen[v - PROTOCOL_FIRST];
 	announce_claim(m, n, v);
+	protocol_claimant(m->dirfd, n, v, who);
 	progress_done(&m->progress, who);
 	if (m->o->verbosity > 0)
 		progress_say(&m->progress, "block.%u.%c done by %s", n, v, who);
@@ -421,6 +423,19 @@ collect(struct master *m, uint32_t n, char v, char **cause)
 			release(m, n, u);
 	}
 	return append_ready(m, cause);
+}
+
+/* How long a claimed block may take now (see master.h). */
+static double
+timeout(const struct master *m)
+{
+	double	t = TIMEOUT_FACTOR * m->slowest;
+
+	if (m->o->timeout > 0)
+		return m->o->timeout;
+	if (m->slowest == 0)
+		return MASTER_TIMEOUT;
+	return t > TIMEOUT_FLOOR ? t : TIMEOUT_FLOOR;
 }
 
 /* Look at block n's versions: collect a done one, note new claims, reissue if late. */
@@ -448,10 +463,10 @@ scan_block(struct master *m, uint32_t n, char **cause)
 			return collect(m, n, u, cause);
 	}
 	seen = &b->seen[b->version - PROTOCOL_FIRST];
-	if (*seen != 0 && now() - *seen >= m->o->timeout) {
+	if (*seen != 0 && now() - *seen >= timeout(m)) {
 		protocol_claimant(m->dirfd, n, b->version, who);
-		snprintf(why, sizeof why, "claimed by %s and not done in %g s",
-		    who[0] != '\0' ? who : "a slave", m->o->timeout);
+		snprintf(why, sizeof why, "claimed by %s and not done in %.3g s",
+		    who[0] != '\0' ? who : "a slave", timeout(m));
 		return reissue(m, n, why, cause);
 	}
 	return 0;

@@ -21,11 +21,17 @@ struct master_opts {
 	double		 sigma;		/* 0: radius / 2 */
 	uint32_t	 rows;		/* 0: see master_default_rows() */
 	uint32_t	 slaves;	/* local slave processes to start */
-	double		 timeout;	/* seconds a claimed block may take */
+	double		 timeout;	/* seconds a claimed block may take; 0: adapt */
 	int		 verbosity;	/* -1 quiet, 0, 1 verbose */
 };
 
-#define MASTER_TIMEOUT	60	/* default -timeout, seconds */
+/*
+ * Without -timeout a claimed block may take MASTER_TIMEOUT seconds until the first block
+ * is in, then TIMEOUT_FACTOR times the slowest block so far, but at least TIMEOUT_FLOOR.
+ */
+#define MASTER_TIMEOUT	60
+#define TIMEOUT_FACTOR	5
+#define TIMEOUT_FLOOR	10
 
 /* Run a whole job; 0, or -1 with *cause (DIR is then left as it was found). */
 int	 master_run(const struct master_opts *, char **cause);

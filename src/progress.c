@@ -76,6 +76,18 @@ progress_done(struct progress *p, const char *who)
 }
 
 void
+progress_undo(struct progress *p, const char *who)
+{
+	uint32_t	i;
+
+	p->tally.done--;
+	for (i = 0; i < p->tally.nslaves; i++)
+		if (strcmp(p->tally.slaves[i].who, who[0] != '\0' ? who : "unknown") == 0)
+			p->tally.slaves[i].blocks--;
+	p->changed = 1;
+}
+
+void
 progress_reissue(struct progress *p)
 {
 	p->tally.reissues++;

@@ -33,6 +33,8 @@ void	progress_open(struct progress *, const struct job *);
 void	progress_say(struct progress *, const char *, ...) printflike(2, 3);
 /* A block came in from `who`; a block was reissued. */
 void	progress_done(struct progress *, const char *who);
+/* A block counted in turned out bad when it was read. */
+void	progress_undo(struct progress *, const char *who);
 void	progress_reissue(struct progress *);
 /* Redraw if due (or if forced), with `working` slaves holding blocks now. */
 void	progress_draw(struct progress *, uint32_t working, int force);

@@ -16,6 +16,7 @@
 
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -27,10 +28,49 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <zlib.h>
+
 #include "protocol.h"
 #include "util.h"
 
 #define TMP_SUFFIX	".tmp"
+
+/* The hint that goes with every refusal of a DIR. */
+#define OWN_DIR	"use -dir or BLUR_DIR to name a directory of your own"
+
+int
+protocol_open_dir(const char *path, int create, char **cause)
+{
+	struct stat	st;
+	int		fd;
+
+	if (create && mkdir(path, 0700) == -1 && errno != EEXIST) {
+		*cause = xasprintf("%s: cannot create: %s", path, strerror(errno));
+		return -1;
+	}
+	fd = open(path, O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC);
+	if (fd == -1) {
+		if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+			*cause = xasprintf("%s: is a symbolic link; refusing it (%s)",
+			    path, OWN_DIR);
+		else
+			*cause = xasprintf("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1)
+		*cause = xasprintf("%s: %s", path, strerror(errno));
+	else if (st.st_uid != geteuid())
+		*cause = xasprintf("%s: owned by another user (uid %u); refusing it "
+		    "(%s)", path, (unsigned)st.st_uid, OWN_DIR);
+	else if (st.st_mode & (S_IWGRP|S_IWOTH))
+		*cause = xasprintf("%s: writable by group or others (mode %04o); "
+		    "refusing it (%s)", path, (unsigned)st.st_mode & 07777, OWN_DIR);
+	else
+		return fd;
+	close(fd);
+	errno = EPERM;
+	return -1;
+}
 
 size_t
 job_row_bytes(const struct job *job)
@@ -450,12 +490,33 @@ open_block(int dirfd, uint32_t n, char v)
 	return openat(dirfd, name, O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC);
 }
 
-int
-protocol_publish(int dirfd, uint32_t n, char v, const void *buf, size_t len)
+/* CRC-32 of len bytes, in the pieces zlib's unsigned lengths allow. */
+static uint32_t
+crc_of(const void *buf, size_t len)
 {
-	char	tmp[HOST_NAME_MAX + 64], host[HOST_NAME_MAX + 1] = "";
-	int	bfd, fd, saved;
+	const unsigned char	*p = buf;
+	uLong			 crc = crc32(0, Z_NULL, 0);
+	size_t			 piece;
 
+	for (; len > 0; p += piece, len -= piece) {
+		piece = len < (1u << 30) ? len : (1u << 30);
+		crc = crc32(crc, p, piece);
+	}
+	return crc;
+}
+
+int
+protocol_publish(int dirfd, const struct job *job, uint32_t n, char v,
+    const void *rows, size_t len)
+{
+	char		tmp[HOST_NAME_MAX + 64], host[HOST_NAME_MAX + 1] = "";
+	struct result	h = { .block = n, .version = v, .bytes = len };
+	int		bfd, fd, saved;
+
+	memcpy(h.magic, RESULT_MAGIC, sizeof h.magic);
+	memcpy(h.job, job->id, sizeof h.job);
+	h.rows = job_block_rows(job, n);
+	h.crc = crc_of(rows, len);
 	if ((bfd = open_block(dirfd, n, v)) == -1)
 		return -1;
 	gethostname(host, sizeof host - 1);
@@ -464,7 +525,7 @@ protocol_publish(int dirfd, uint32_t n, char v, const void *buf, size_t len)
 	fd = openat(bfd, tmp, O_WRONLY|O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC, 0600);
 	if (fd == -1)
 		goto fail;
-	if (write_all(fd, buf, len) == -1) {
+	if (write_all(fd, &h, sizeof h) == -1 || write_all(fd, rows, len) == -1) {
 		close(fd);
 		goto fail_tmp;
 	}
@@ -487,14 +548,69 @@ fail:
 	return -1;
 }
 
-int
-protocol_open_result(int dirfd, uint32_t n, char v)
+/* What is wrong with a result's header, or NULL. */
+static const char *
+bad_header(const struct result *h, const struct job *job, uint32_t n, char v,
+    off_t size)
 {
-	char	name[PROTOCOL_NAME_MAX + 16];
+	uint64_t	want = (uint64_t)job_block_rows(job, n) * job_row_bytes(job);
+
+	if (memcmp(h->magic, RESULT_MAGIC, sizeof h->magic) != 0)
+		return "not a blur result of this version";
+	if (memcmp(h->job, job->id, sizeof h->job) != 0)
+		return "from another job";
+	if (h->block != n || h->version != v)
+		return "for another block";
+	if (h->rows != job_block_rows(job, n) || h->bytes != want)
+		return "of the wrong size";
+	if ((uint64_t)size != sizeof *h + want)
+		return "truncated or padded";
+	return NULL;
+}
+
+int
+protocol_open_result(int dirfd, const struct job *job, uint32_t n, char v,
+    char **why)
+{
+	char		 name[PROTOCOL_NAME_MAX + 16];
+	struct result	 h;
+	struct stat	 st;
+	const char	*bad = NULL;
+	int		 fd;
 
 	protocol_block_name(name, n, v);
 	strcat(name, "/img.bit");
-	return openat(dirfd, name, O_RDONLY|O_NOFOLLOW|O_CLOEXEC);
+	fd = openat(dirfd, name, O_RDONLY|O_NOFOLLOW|O_CLOEXEC);
+	if (fd == -1 || fstat(fd, &st) == -1)
+		bad = strerror(errno);
+	else if (!S_ISREG(st.st_mode) || st.st_size < (off_t)sizeof h ||
+	    pread_all(fd, &h, sizeof h, 0) == -1)
+		bad = "not a blur result";
+	else
+		bad = bad_header(&h, job, n, v, st.st_size);
+	if (bad == NULL)
+		return fd;
+	*why = xasprintf("%s", bad);
+	if (fd != -1)
+		close(fd);
+	return -1;
+}
+
+int
+protocol_read_result(int fd, void *buf, size_t len, char **why)
+{
+	struct result	h;
+
+	if (pread_all(fd, &h, sizeof h, 0) == -1 ||
+	    pread_all(fd, buf, len, sizeof h) == -1) {
+		*why = xasprintf("cannot be read: %s", strerror(errno));
+		return -1;
+	}
+	if (crc_of(buf, len) != h.crc) {
+		*why = xasprintf("fails its checksum");
+		return -1;
+	}
+	return 0;
 }
 
 /* Remove every entry of directory `name` in dirfd, then the directory itself. */

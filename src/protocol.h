@@ -9,7 +9,8 @@
  * DIR/todo/block.N.v	block N (from 0) is wanted at version v (a, b, ... z)
  * DIR/block.N.v/		claimed by the one slave whose mkdir made it
  * DIR/block.N.v/slave	"host:pid" of that slave
- * DIR/block.N.v/img.bit	the block's blurred rows, same layout as image.bit
+ * DIR/block.N.v/img.bit	a header (struct result), then the block's blurred rows, laid
+ *				out as in image.bit
  * DIR/block.N.v/done	img.bit is complete
  *
  * Every file is reached through a descriptor of DIR, never by joining paths, so a name
@@ -58,6 +59,22 @@ struct tally {
 	}		*slaves;	/* every slave that delivered a block */
 };
 
+/*
+ * The header of img.bit, in the job's byte order: what the rows claim to be, so that a
+ * truncated, foreign or garbage result is told from a good one.
+ */
+#define RESULT_MAGIC	"BLURBLK1"	/* the last character is the format version */
+struct result {
+	char		magic[8];
+	char		job[32];	/* the job id, without its NUL */
+	uint32_t	block;
+	uint32_t	rows;
+	uint64_t	bytes;		/* of rows after the header */
+	uint32_t	crc;		/* CRC-32 (zlib's) of those bytes */
+	char		version;
+	char		pad[3];
+};
+
 /* Bytes in one row of image.bit or img.bit. */
 size_t	 job_row_bytes(const struct job *);
 /* First row of block n and how many rows it has. */
@@ -73,6 +90,14 @@ void	 protocol_block_name(char *buf, uint32_t n, char v);
  * below `blocks`, v one letter a-z. Returns 0 and fills n and v, or -1.
  */
 int	 protocol_parse_block(const char *name, uint32_t blocks, uint32_t *n, char *v);
+
+/*
+ * Open DIR, creating it (mode 0700) when `create`. A symbolic link, a directory owned by
+ * another user, or one that group or others may write is refused: anyone who can write
+ * there could forge results or redirect files. -1 with *cause (and errno ENOENT when it
+ * does not exist yet).
+ */
+int	 protocol_open_dir(const char *path, int create, char **cause);
 
 /* Write data.dat; read and check it (-1 with *cause on anything malformed). */
 int	 protocol_write_job(int dirfd, const struct job *, char **cause);
@@ -106,10 +131,20 @@ void	 protocol_claimant(int dirfd, uint32_t n, char v, char who[PROTOCOL_WHO_MAX
 /* Whether block.N.v exists (claimed) and whether block.N.v/done exists. */
 int	 protocol_claimed(int dirfd, uint32_t n, char v);
 int	 protocol_done(int dirfd, uint32_t n, char v);
-/* Publish a result: img.bit under a temporary name, renamed into place, then done. */
-int	 protocol_publish(int dirfd, uint32_t n, char v, const void *, size_t);
-/* Open block.N.v/img.bit for reading. */
-int	 protocol_open_result(int dirfd, uint32_t n, char v);
+/*
+ * Publish block.N.v's rows: img.bit (header and rows) under a temporary name, renamed
+ * into place, then done.
+ */
+int	 protocol_publish(int dirfd, const struct job *, uint32_t n, char v,
+	    const void *rows, size_t len);
+/*
+ * Open block.N.v/img.bit and check its header and size against the job: a descriptor,
+ * or -1 with *why for the log.
+ */
+int	 protocol_open_result(int dirfd, const struct job *, uint32_t n, char v,
+	    char **why);
+/* Read the rows of an opened result into buf (len bytes) and check them: 0 or -1. */
+int	 protocol_read_result(int fd, void *buf, size_t len, char **why);
 /* Remove block.N.v and everything in it. */
 void	 protocol_release(int dirfd, uint32_t n, char v);
 

@@ -52,11 +52,10 @@ join(struct slave *s, const char *only, char **cause)
 	struct change	c;
 	char		id[33], *todo;
 
-	while ((s->dirfd = open(s->path, O_RDONLY|O_DIRECTORY|O_CLOEXEC)) == -1) {
-		if (errno != ENOENT) {
-			*cause = xasprintf("%s: %s", s->path, strerror(errno));
+	while ((s->dirfd = protocol_open_dir(s->path, 0, cause)) == -1) {
+		if (errno != ENOENT)
 			return -1;
-		}
+		free(*cause);
 		sleep(WATCH_POLL);
 	}
 	watch_dir(s->path);
@@ -179,7 +178,7 @@ work_on(struct slave *s, uint32_t n, char v, char **cause)
 		protocol_release(s->dirfd, n, v);
 		return 0;	/* image.bit gone: the job ended */
 	}
-	r = protocol_publish(s->dirfd, n, v, out, len);
+	r = protocol_publish(s->dirfd, &s->job, n, v, out, len);
 	free(out);
 	if (r == -1) {
 		if (errno == ENOENT)

@@ -261,27 +261,108 @@ END_TEST
 
 START_TEST(test_publish_and_release)
 {
-	char	*dir = test_dir(), buf[100] = "result", back[100];
-	int	 fd = open_dir(dir), r;
+	struct job	 job = sample_job();
+	size_t		 len = job_block_rows(&job, 3) * job_row_bytes(&job);
+	char		*dir = test_dir(), *buf = malloc(len), *back = malloc(len), *why;
+	int		 fd = open_dir(dir), r;
 
+	memset(buf, 'x', len);
 	ck_assert_int_eq(protocol_claimed(fd, 3, 'b'), 0);
 	/* Publishing into a block not claimed fails: the master may have taken it back. */
-	ck_assert_int_eq(protocol_publish(fd, 3, 'b', buf, sizeof buf), -1);
+	ck_assert_int_eq(protocol_publish(fd, &job, 3, 'b', buf, len), -1);
 	ck_assert_int_eq(protocol_claim(fd, 3, 'b', "test:1"), 1);
 	ck_assert_int_eq(protocol_claim(fd, 3, 'b', "test:1"), 0);
 	ck_assert_int_eq(protocol_claimed(fd, 3, 'b'), 1);
 	ck_assert_int_eq(protocol_done(fd, 3, 'b'), 0);
-	ck_assert_int_eq(protocol_publish(fd, 3, 'b', buf, sizeof buf), 0);
+	ck_assert_int_eq(protocol_publish(fd, &job, 3, 'b', buf, len), 0);
 	ck_assert_int_eq(protocol_done(fd, 3, 'b'), 1);
-	ck_assert_int_ge(r = protocol_open_result(fd, 3, 'b'), 0);
-	ck_assert_int_eq(read(r, back, sizeof back), sizeof back);
-	ck_assert_int_eq(memcmp(buf, back, sizeof buf), 0);
+	ck_assert_int_ge(r = protocol_open_result(fd, &job, 3, 'b', &why), 0);
+	ck_assert_int_eq(protocol_read_result(r, back, len, &why), 0);
+	ck_assert_int_eq(memcmp(buf, back, len), 0);
 	close(r);
 	protocol_release(fd, 3, 'b');
 	ck_assert_int_eq(protocol_claimed(fd, 3, 'b'), 0);
 	ck_assert_int_eq(entries(dir), 0);
+	free(buf);
+	free(back);
 	close(fd);
 	test_rmdir(dir);
+}
+END_TEST
+
+/*
+ * Publish block 1.a of a job whose id is GOOD_ID, let damage() spoil img.bit, and expect
+ * a reader of job `reader` (NULL: the same job) to reject it saying `what`.
+ */
+static void
+expect_rejected(void (*damage)(const char *), struct job *reader, const char *what)
+{
+	struct job	 job = sample_job();
+	size_t		 len = job_block_rows(&job, 1) * job_row_bytes(&job);
+	char		*dir = test_dir(), *buf = calloc(1, len), *why = NULL, *path;
+	int		 fd = open_dir(dir), r;
+
+	memcpy(job.id, GOOD_ID, sizeof job.id);
+	ck_assert_int_eq(protocol_claim(fd, 1, 'a', "test:1"), 1);
+	ck_assert_int_eq(protocol_publish(fd, &job, 1, 'a', buf, len), 0);
+	ck_assert_int_ne(asprintf(&path, "%s/block.1.a/img.bit", dir), -1);
+	damage(path);
+	r = protocol_open_result(fd, reader != NULL ? reader : &job, 1, 'a', &why);
+	if (r != -1 && protocol_read_result(r, buf, len, &why) == 0)
+		ck_abort_msg("a damaged result was accepted (%s)", what);
+	ck_assert_ptr_nonnull(why);
+	ck_assert_msg(strstr(why, what) != NULL, "'%s' lacks '%s'", why, what);
+	if (r != -1)
+		close(r);
+	free(why);
+	free(path);
+	free(buf);
+	close(fd);
+	test_rmdir(dir);
+}
+
+static void
+truncate_it(const char *path)
+{
+	ck_assert_int_eq(truncate(path, 1000), 0);
+}
+
+static void
+flip_a_byte(const char *path)
+{
+	int	fd = open(path, O_RDWR);
+
+	ck_assert_int_eq(pwrite(fd, "y", 1, sizeof(struct result) + 77), 1);
+	close(fd);
+}
+
+static void
+garbage(const char *path)
+{
+	FILE	*f = fopen(path, "r+");
+
+	fputs("GARBAGE!", f);
+	fclose(f);
+}
+
+static void
+nothing(const char *path)
+{
+	(void)path;
+}
+
+START_TEST(test_results_rejected)
+{
+	struct job	other = sample_job();
+
+	expect_rejected(truncate_it, NULL, "truncated");
+	expect_rejected(flip_a_byte, NULL, "checksum");
+	expect_rejected(garbage, NULL, "not a blur result");
+	expect_rejected(nothing, &other, "from another job");
+	memcpy(other.id, GOOD_ID, sizeof other.id);
+	other.rows = 50;
+	other.blocks = 10;
+	expect_rejected(nothing, &other, "wrong size");
 }
 END_TEST
 
@@ -301,7 +382,7 @@ START_TEST(test_clean_leaves_foreign_files)
 	ck_assert_int_ge(other = openat(fd, "todo/junk", O_CREAT|O_WRONLY, 0600), 0);
 	close(other);
 	ck_assert_int_eq(protocol_claim(fd, 1, 'a', "test:1"), 1);
-	ck_assert_int_eq(protocol_publish(fd, 1, 'a', "x", 1), 0);
+	ck_assert_int_eq(protocol_publish(fd, &job, 1, 'a', "x", 1), 0);
 	ck_assert_int_eq(protocol_start(fd, &job), 0);
 	ck_assert_int_eq(protocol_leftovers(fd), 1);
 	protocol_clean(fd);
@@ -365,6 +446,7 @@ protocol_suite(void)
 	tcase_add_test(tc, test_working);
 	tcase_add_test(tc, test_claim_race);
 	tcase_add_test(tc, test_publish_and_release);
+	tcase_add_test(tc, test_results_rejected);
 	tcase_add_test(tc, test_clean_leaves_foreign_files);
 	tcase_add_test(tc, test_tally_round_trip);
 	suite_add_tcase(s, tc);

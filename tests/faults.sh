@@ -52,8 +52,9 @@ wait
 check "surviving slave finished" grep -q "^Finished: [0-9]* blocks$" "$T/survivor.out"
 check "DIR empty after killed slaves" dir_empty
 
-# --- a slave stopped while holding a block, resumed after the job
-"$BLUR" -master "$T/big.tif" -o "$T/stopped.tif" $SLOW -timeout 1 2> /dev/null &
+# --- a slave stopped while holding a block, resumed after the job. No -timeout: the
+# blocks take about half a second, so the adaptive timeout is its floor, 10 s.
+"$BLUR" -master "$T/big.tif" -o "$T/stopped.tif" $SLOW 2> "$T/stopped.err" &
 master=$!
 "$BLUR" -slave > "$T/stopped.out" 2>&1 &
 sleeper=$!
@@ -62,6 +63,7 @@ kill -STOP $sleeper
 "$BLUR" -slave > /dev/null &
 wait $master
 check "job survives a stopped slave" [ $? -eq 0 ]
+check "the adaptive timeout reissued the stopped slave's block after 10 s" grep -q "not done in 10 s; reissued as" "$T/stopped.err"
 check "stopped run gives the clean pixels" same_as_clean "$T/stopped.tif"
 kill -CONT $sleeper
 wait $sleeper
@@ -133,6 +135,33 @@ check "another's file in DIR is kept" [ "$(cat "$BLUR_DIR/notes.txt")" = "not ou
 rm "$BLUR_DIR/notes.txt"
 check "DIR empty after junk" dir_empty
 
+# --- a rogue that claims blocks and hands in garbage: every bad result is rejected with
+# a log line and its block done again, and the pixels are the clean ones
+"$BLUR" -master "$T/s.tif" -o "$T/rogue.tif" -rows 10 2> "$T/rogue.err" &
+master=$!
+wait_for "$BLUR_DIR/working"
+n=0
+for f in "$BLUR_DIR"/todo/block.*; do
+	b=$(basename "$f")
+	mkdir "$BLUR_DIR/$b" || continue
+	case $n in
+	0) : > "$BLUR_DIR/$b/img.bit" ;;
+	1) head -c 36000 /dev/zero > "$BLUR_DIR/$b/img.bit" ;;
+	*) head -c $((n * 9999)) /dev/urandom > "$BLUR_DIR/$b/img.bit" ;;
+	esac
+	: > "$BLUR_DIR/$b/done"
+	n=$((n + 1))
+	[ $n -eq 6 ] && break
+done
+"$BLUR" -slave > /dev/null &
+wait $master
+check "job survives a rogue's garbage" [ $? -eq 0 ]
+check "each garbage result rejected with a log line" [ "$(grep -c '^blur: block\.[0-9]*\.a from an unknown slave rejected: result ' "$T/rogue.err")" -eq 6 ]
+check "each rejected block done again" [ "$(grep -c 'had its result rejected; reissued as block\.[0-9]*\.b$' "$T/rogue.err")" -eq 6 ]
+check "rogue run gives the clean pixels" same_pixels "$T/rogue.tif" "$T/s-clean.tif" 8 0
+wait
+check "DIR empty after the rogue" dir_empty
+
 # --- bad input: one line naming the file, status 1, no output, nothing in DIR
 # refuses DESC FILE [ARGS...]
 refuses() {
@@ -178,6 +207,36 @@ check "unwritable output: exit status 1" [ $? -eq 1 ]
 check "unwritable output: named in one line" sh -c "[ \$(wc -l < '$T/bad.err') -eq 1 ] && grep -q 'no/such/dir/out.tif' '$T/bad.err'"
 check "unwritable output: found before DIR was touched" [ ! -e "$BLUR_DIR/image.bit" ]
 check "unwritable output: DIR empty" dir_empty
+
+# --- a hostile DIR: a symbolic link, another user's, writable by others. Refused with a
+# hint, by master and slave, and nothing is written into it or where it points.
+mkdir "$T/target" "$T/gw"
+ln -s "$T/target" "$T/link"
+chmod 770 "$T/gw"
+if [ "$(id -u)" -eq 0 ]; then
+	mkdir "$T/foreign"
+	chmod 777 "$T/foreign"
+	chown nobody "$T/foreign"
+else
+	foreign=/tmp	# root's and world-writable: foreign to us on any machine
+fi
+foreign=${foreign:-$T/foreign}
+for d in "$T/link:is a symbolic link" "$foreign:owned by another user" \
+    "$T/gw:writable by group or others"; do
+	dir=${d%%:*} why=${d#*:}
+	before=$(ls -A "$dir" "$T/target" | md5sum)
+	blur -master "$T/s.tif" -o "$T/h.tif" -dir "$dir" -slaves 1 2> "$T/h.err"
+	check "master refuses $why: status 1" [ $? -eq 1 ]
+	check "master refuses $why: one line with the reason and the way out" \
+	    sh -c "[ \$(wc -l < '$T/h.err') -eq 1 ] && grep -q '^blur: $dir: $why.*use -dir or BLUR_DIR' '$T/h.err'"
+	blur -slave -dir "$dir" > /dev/null 2> "$T/h.err"
+	check "slave refuses $why: status 1" [ $? -eq 1 ]
+	check "slave refuses $why: says why" grep -q "^blur: $dir: $why" "$T/h.err"
+	check "nothing written into a DIR $why" [ "$(ls -A "$dir" "$T/target" | md5sum)" = "$before" ]
+	check "no output beside a refused DIR $why" [ ! -e "$T/h.tif" ]
+done
+blur -master "$T/s.tif" -o "$T/fresh.tif" -dir "$T/fresh" -slaves 1
+check "a DIR blur creates is mode 0700" [ "$(stat -c %a "$T/fresh")" = 700 ]
 
 # --- a full disk, for image.bit and for the output. The 4 MiB tmpfs lives in a private
 # mount namespace (a user namespace makes that work without root) and vanishes with it.
