@@ -3,7 +3,6 @@
 
 #include <sys/file.h>
 #include <sys/prctl.h>
-#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -27,7 +26,9 @@
 #define VERSIONS	(PROTOCOL_LAST - PROTOCOL_FIRST + 1)
 #define TARGET_BLOCKS	64	/* default split: enough blocks to balance many slaves */
 #define MIN_ROWS	16
-#define TALLY_EVERY	0.1	/* seconds between rewrites of DIR/progress */
+#define TALLY_EVERY	0.1	/* seconds between rewrites of DIR/progress, at least */
+#define BEAT_EVERY	1.0	/* and at most: the heartbeat */
+#define BEAT_CHECK	2.5	/* how long to watch a job's beat before calling it dead */
 
 struct block {
 	char	version;		/* newest version issued */
@@ -149,6 +150,25 @@ open_output(struct master *m, char **cause)
 	return 0;
 }
 
+/*
+ * Whether the master of the job in DIR still beats. The lock only speaks for this host;
+ * a master elsewhere on a shared filesystem shows itself by rewriting DIR/progress, which
+ * we time on our own clock.
+ */
+static int
+beating(int dirfd)
+{
+	uint64_t	beat = protocol_beat(dirfd);
+	double		until = now() + BEAT_CHECK;
+
+	while (now() < until) {
+		usleep(100000);
+		if (protocol_beat(dirfd) != beat)
+			return 1;
+	}
+	return 0;
+}
+
 /* Make DIR ours: create it, lock it, and clear what a dead master left there. */
 static int
 take_dir(struct master *m, char **cause)
@@ -167,6 +187,13 @@ take_dir(struct master *m, char **cause)
 		return -1;
 	}
 	if (protocol_leftovers(m->dirfd)) {
+		if (beating(m->dirfd)) {
+			*cause = xasprintf("%s: another job is running there, its master "
+			    "on another host; wait for it to end or use another -dir", dir);
+			close(m->dirfd);
+			m->dirfd = -1;
+			return -1;
+		}
 		say("%s: removing the files of a job whose master is gone", dir);
 		protocol_clean(m->dirfd);
 	}
@@ -517,20 +544,13 @@ report(struct master *m)
 	struct progress	*p = &m->progress;
 
 	progress_draw(p, working(m), 0);
-	if (p->changed && now() - m->tallied >= TALLY_EVERY) {
+	if ((p->changed && now() - m->tallied >= TALLY_EVERY) ||
+	    now() - m->tallied >= BEAT_EVERY) {
+		p->tally.beat++;
 		protocol_write_tally(m->dirfd, &p->tally);
 		p->changed = 0;
 		m->tallied = now();
 	}
-}
-
-/* Whether SIGINT, SIGTERM or SIGHUP arrived. */
-static int
-interrupted(struct master *m)
-{
-	struct signalfd_siginfo	si;
-
-	return read(m->sigfd, &si, sizeof si) == sizeof si;
 }
 
 /* Watch, collect and reissue until every block is in the output. */
@@ -546,7 +566,7 @@ run(struct master *m, char **cause)
 		    "-dir %s' on any host that shares %s", m->o->dir, m->o->dir);
 	while (m->next < m->job.blocks) {
 		report(m);
-		if (interrupted(m)) {
+		if (signals_caught(m->sigfd)) {
 			*cause = xasprintf("interrupted; job cancelled");
 			return -1;
 		}
@@ -560,27 +580,6 @@ run(struct master *m, char **cause)
 		}
 	}
 	return 0;
-}
-
-/*
- * Catch the signals that should cancel the job, to clean up before leaving; one that was
- * ignored when we started (nohup, a background job of a script) stays ignored.
- */
-static void
-catch_signals(struct master *m)
-{
-	static const int	 sigs[] = { SIGINT, SIGTERM, SIGHUP };
-	struct sigaction	 sa;
-	sigset_t		 set;
-	size_t			 i;
-
-	sigemptyset(&set);
-	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-		if (sigaction(sigs[i], NULL, &sa) == 0 && sa.sa_handler != SIG_IGN)
-			sigaddset(&set, sigs[i]);
-	sigprocmask(SIG_BLOCK, &set, &m->oldmask);
-	if ((m->sigfd = signalfd(-1, &set, SFD_NONBLOCK|SFD_CLOEXEC)) == -1)
-		fatal("signalfd: %s", strerror(errno));
 }
 
 /* Put the output in place; DIR is cleaned by the caller. */
@@ -611,7 +610,7 @@ master_run(const struct master_opts *o, char **cause)
 	char		*why;
 	int		 r = -1;
 
-	catch_signals(&m);
+	m.sigfd = signals_catch(&m.oldmask);
 	if (image_open(&m.in, o->input, &why) == -1) {
 		*cause = xasprintf("%s: %s", o->input, why);
 		free(why);

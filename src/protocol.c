@@ -332,8 +332,9 @@ protocol_write_tally(int dirfd, const struct tally *t)
 	uint32_t	 i;
 	int		 r;
 
-	text = xasprintf("blur %d\nstarted %lld\ndone %u\nreissues %u\n",
-	    PROTOCOL_VERSION, (long long)t->started, t->done, t->reissues);
+	text = xasprintf("blur %d\nbeat %llu\nstarted %lld\ndone %u\nreissues %u\n",
+	    PROTOCOL_VERSION, (unsigned long long)t->beat, (long long)t->started,
+	    t->done, t->reissues);
 	for (i = 0; i < t->nslaves; i++) {
 		line = xasprintf("%sslave %s %u\n", text, t->slaves[i].who,
 		    t->slaves[i].blocks);
@@ -353,9 +354,10 @@ protocol_write_tally(int dirfd, const struct tally *t)
 int
 protocol_read_tally(int dirfd, struct tally *t)
 {
-	char		 text[65536], *line, *next, who[PROTOCOL_WHO_MAX];
-	long long	 started;
-	unsigned	 u;
+	char			 text[65536], *line, *next, who[PROTOCOL_WHO_MAX];
+	long long		 started;
+	unsigned long long	 beat;
+	unsigned		 u;
 
 	memset(t, 0, sizeof *t);
 	if (read_small(dirfd, "progress", text, sizeof text) == -1 ||
@@ -363,7 +365,9 @@ protocol_read_tally(int dirfd, struct tally *t)
 		return -1;
 	for (line = text; (next = strchr(line, '\n')) != NULL; line = next) {
 		*next++ = '\0';
-		if (sscanf(line, "started %lld", &started) == 1)
+		if (sscanf(line, "beat %llu", &beat) == 1)
+			t->beat = beat;
+		else if (sscanf(line, "started %lld", &started) == 1)
 			t->started = started;
 		else if (sscanf(line, "done %u", &u) == 1)
 			t->done = u;
@@ -375,6 +379,18 @@ protocol_read_tally(int dirfd, struct tally *t)
 		}
 	}
 	return 0;
+}
+
+uint64_t
+protocol_beat(int dirfd)
+{
+	char			text[64];
+	unsigned long long	beat;
+
+	if (read_small(dirfd, "progress", text, sizeof text) == -1 ||
+	    sscanf(text, "blur 1\nbeat %llu", &beat) != 1)
+		return 0;
+	return beat;
 }
 
 void

@@ -5,7 +5,8 @@
  *				8 or 16 bits in the byte order named in data.dat)
  * DIR/data.dat		the job: one "key value" line each (see struct job)
  * DIR/working		exists while the job runs; holds the job id
- * DIR/progress		the master's count of blocks in, reissues and slaves, for -status
+ * DIR/progress		the master's count of blocks in, reissues and slaves, for -status,
+ *			rewritten at least every second: its beat tells a live master
  * DIR/todo/block.N.v	block N (from 0) is wanted at version v (a, b, ... z)
  * DIR/block.N.v/		claimed by the one slave whose mkdir made it
  * DIR/block.N.v/slave	"host:pid" of that slave
@@ -49,6 +50,7 @@ struct job {
 
 /* What the master publishes of its progress, in DIR/progress. */
 struct tally {
+	uint64_t	 beat;		/* counts the rewrites: a live master's moves */
 	int64_t		 started;	/* seconds since the epoch, on the master's clock */
 	uint32_t	 done;		/* blocks whose result is in */
 	uint32_t	 reissues;
@@ -114,6 +116,8 @@ void	 protocol_todo_remove(int dirfd, uint32_t n, char v);
 /* Write DIR/progress whole (a temporary name, renamed); read it (-1: none or malformed). */
 int	 protocol_write_tally(int dirfd, const struct tally *);
 int	 protocol_read_tally(int dirfd, struct tally *);
+/* The heartbeat in DIR/progress, 0 if there is none. */
+uint64_t protocol_beat(int dirfd);
 /* Count a block delivered by `who` in the tally. */
 void	 tally_add(struct tally *, const char *who);
 void	 tally_free(struct tally *);

@@ -18,14 +18,17 @@
 #include "watch.h"
 
 struct slave {
-	const struct slave_opts *o;
+	struct slave_opts *o;
 	const char	*path;
 	char		 who[PROTOCOL_WHO_MAX];
 	int		 dirfd;
 	int		 bitfd;
+	int		 sigfd;		/* -1 for local slaves, which simply die */
 	struct job	 job;
 	struct mask	 mask;
 	long		 done;
+	uint64_t	 beat;		/* the master's heartbeat as last read */
+	double		 beat_seen;	/* when it last moved, on our clock */
 };
 
 struct todo {
@@ -33,13 +36,38 @@ struct todo {
 	char		v;
 };
 
-/* Whether the job this slave joined is still the one working in DIR. */
+/*
+ * Whether the job this slave joined is still the one working in DIR, and its master
+ * still beats; a job whose master fell silent is left, and remembered as orphaned.
+ */
 static int
-job_alive(const struct slave *s)
+job_alive(struct slave *s)
 {
-	char	id[33];
+	uint64_t	beat = protocol_beat(s->dirfd);
+	char		id[33];
 
-	return protocol_working(s->dirfd, id) == 0 && strcmp(id, s->job.id) == 0;
+	if (protocol_working(s->dirfd, id) == -1 || strcmp(id, s->job.id) != 0)
+		return 0;
+	if (beat != s->beat || s->beat_seen == 0) {
+		s->beat = beat;
+		s->beat_seen = now();
+	} else if (now() - s->beat_seen > SLAVE_ORPHANED) {
+		say("%s: no heartbeat from the master for %d s; leaving job %s",
+		    s->path, SLAVE_ORPHANED, s->job.id);
+		memcpy(s->o->orphan, s->job.id, sizeof s->o->orphan);
+		return 0;
+	}
+	return 1;
+}
+
+/* Whether we were asked to stop; then *cause says so. */
+static int
+stopped(const struct slave *s, char **cause)
+{
+	if (s->sigfd == -1 || !signals_caught(s->sigfd))
+		return 0;
+	*cause = xasprintf("%s: interrupted", s->path);
+	return 1;
 }
 
 /*
@@ -56,12 +84,18 @@ join(struct slave *s, const char *only, char **cause)
 		if (errno != ENOENT)
 			return -1;
 		free(*cause);
+		*cause = NULL;
+		if (stopped(s, cause))
+			return -1;
 		sleep(WATCH_POLL);
 	}
 	watch_dir(s->path);
-	while (protocol_working(s->dirfd, id) == -1) {
+	while (protocol_working(s->dirfd, id) == -1 ||
+	    strcmp(id, s->o->orphan) == 0) {
 		if (only != NULL)
 			return 1;
+		if (stopped(s, cause))
+			return -1;
 		watch_next(WATCH_POLL, &c);
 	}
 	if (only != NULL && strcmp(id, only) != 0)
@@ -178,6 +212,12 @@ work_on(struct slave *s, uint32_t n, char v, char **cause)
 		protocol_release(s->dirfd, n, v);
 		return 0;	/* image.bit gone: the job ended */
 	}
+	if (stopped(s, cause)) {
+		/* Give the block back at once: another slave can claim it now. */
+		free(out);
+		protocol_release(s->dirfd, n, v);
+		return -1;
+	}
 	r = protocol_publish(s->dirfd, &s->job, n, v, out, len);
 	free(out);
 	if (r == -1) {
@@ -206,7 +246,7 @@ pass(struct slave *s, char **cause)
 
 	list = list_todo(s, &count);
 	start = count > 0 ? (size_t)getpid() % count : 0;
-	for (i = 0; i < count && job_alive(s); i++) {
+	for (i = 0; i < count && job_alive(s) && !stopped(s, cause); i++) {
 		struct todo	*t = &list[(start + i) % count];
 
 		if ((r = work_on(s, t->n, t->v, cause)) == -1) {
@@ -216,16 +256,21 @@ pass(struct slave *s, char **cause)
 		claimed += r;
 	}
 	free(list);
-	return claimed;
+	return *cause != NULL ? -1 : claimed;
 }
 
 long
-slave_run(const struct slave_opts *o, char **cause)
+slave_run(struct slave_opts *o, char **cause)
 {
-	struct slave	s = { .o = o, .path = o->dir, .dirfd = -1, .bitfd = -1 };
+	struct slave	s = { .o = o, .path = o->dir, .dirfd = -1, .bitfd = -1,
+			    .sigfd = -1 };
 	struct change	c;
+	sigset_t	old;
 	int		r;
 
+	*cause = NULL;
+	if (o->job == NULL)
+		s.sigfd = signals_catch(&old);
 	protocol_who(s.who);
 	watch_init();
 	if ((r = join(&s, o->job, cause)) == -1)
@@ -233,12 +278,16 @@ slave_run(const struct slave_opts *o, char **cause)
 	while (r == 0 && job_alive(&s)) {
 		if ((r = pass(&s, cause)) == -1)
 			goto out;
-		if (r == 0)
+		if (r == 0 && !stopped(&s, cause))
 			watch_next(WATCH_POLL, &c);
-		r = 0;
+		r = *cause != NULL ? -1 : 0;
 	}
 out:
 	watch_close();
+	if (s.sigfd != -1) {
+		close(s.sigfd);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+	}
 	kernel_free(&s.mask);
 	if (s.bitfd != -1)
 		close(s.bitfd);

@@ -7,13 +7,20 @@
 #ifndef BLUR_SLAVE_H
 #define BLUR_SLAVE_H
 
+/* Seconds without a heartbeat from the master before a slave leaves its job. */
+#define SLAVE_ORPHANED	10
+
 struct slave_opts {
 	const char	*dir;
 	const char	*job;		/* join only this job, if it is working (local slaves) */
 	int		 verbosity;	/* -1 quiet, 0, 1 verbose */
+	char		 orphan[33];	/* a job left for its master's silence: not rejoined */
 };
 
-/* Work through one job in dir; the number of blocks done, or -1 with *cause. */
-long	slave_run(const struct slave_opts *, char **cause);
+/*
+ * Work through one job in dir; the number of blocks done, or -1 with *cause (also on
+ * SIGINT, SIGTERM or SIGHUP, after releasing the block in hand, unless a local slave).
+ */
+long	slave_run(struct slave_opts *, char **cause);
 
 #endif

@@ -1,6 +1,8 @@
 /* util.c — see util.h. */
 #include <config.h>
 
+#include <sys/signalfd.h>
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -157,6 +159,33 @@ pread_all(int fd, void *buf, size_t len, off_t off)
 		len -= n;
 	}
 	return 0;
+}
+
+int
+signals_catch(sigset_t *old)
+{
+	static const int	 sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction	 sa;
+	sigset_t		 set;
+	size_t			 i;
+	int			 fd;
+
+	sigemptyset(&set);
+	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		if (sigaction(sigs[i], NULL, &sa) == 0 && sa.sa_handler != SIG_IGN)
+			sigaddset(&set, sigs[i]);
+	sigprocmask(SIG_BLOCK, &set, old);
+	if ((fd = signalfd(-1, &set, SFD_NONBLOCK|SFD_CLOEXEC)) == -1)
+		fatal("signalfd: %s", strerror(errno));
+	return fd;
+}
+
+int
+signals_caught(int fd)
+{
+	struct signalfd_siginfo	si;
+
+	return read(fd, &si, sizeof si) == sizeof si;
 }
 
 const char *

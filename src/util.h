@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include <signal.h>
+
 #define printflike(a, b) __attribute__((format(printf, a, b)))
 
 void	*xmalloc(size_t);
@@ -30,6 +32,14 @@ void	 vsay(const char *, va_list);
 int	 write_all(int, const void *, size_t);
 int	 pwrite_all(int, const void *, size_t, off_t);
 int	 pread_all(int, void *, size_t, off_t);
+
+/*
+ * Catch SIGINT, SIGTERM and SIGHUP on a descriptor instead of dying of them, so that the
+ * caller can clean up first; a signal ignored when we started (nohup, a background job
+ * of a script) stays ignored. The old mask goes to *old. signals_caught() polls.
+ */
+int	 signals_catch(sigset_t *old);
+int	 signals_caught(int fd);
 
 /* A duration as "m:ss" or "h:mm:ss" in buf (CLOCK_TEXT bytes). */
 #define CLOCK_TEXT	32

@@ -88,6 +88,61 @@ check "next master says it removed the dead job" grep -q "removing the files of 
 check "run after a dead master gives the clean pixels" same_as_clean "$T/after.tif"
 check "DIR empty after the dead master's successor" dir_empty
 
+# --- a slave told to stop (SIGTERM, and ^C) gives its block back at once: with the
+# default timeout of 60 s, the job still ends in seconds, with no reissue
+for sig in TERM INT; do
+	"$BLUR" -master "$T/big.tif" -o "$T/released.tif" $SLOW 2> "$T/released.err" &
+	master=$!
+	env --default-signal=INT "$BLUR" -slave > /dev/null 2> "$T/slave.err" &
+	slave=$!
+	wait_for_claim
+	kill -$sig $slave
+	wait $slave
+	check "SIG$sig: the slave exits 1" [ $? -eq 1 ]
+	check "SIG$sig: the slave says it was interrupted" grep -q "^blur: $BLUR_DIR: interrupted$" "$T/slave.err"
+	check "SIG$sig: its claim is gone" sh -c "! ls -d '$BLUR_DIR'/block.* 2>/dev/null | grep -q ."
+	start=$(date +%s)
+	"$BLUR" -slave > /dev/null &
+	wait $master
+	check "SIG$sig: the job ends" [ $? -eq 0 ]
+	check "SIG$sig: in seconds, not after the timeout" [ $(( $(date +%s) - start )) -lt 30 ]
+	check "SIG$sig: with no reissue" sh -c "! grep -q reissued '$T/released.err'"
+	check "SIG$sig: with the clean pixels" same_as_clean "$T/released.tif"
+	wait
+done
+
+# --- a master dies: its slaves notice the silence and leave; a master elsewhere that is
+# alive (its heartbeat moves, though it holds no lock here) is not taken for dead
+"$BLUR" -master "$T/big.tif" -o "$T/orphan.tif" $SLOW 2> /dev/null &
+master=$!
+"$BLUR" -slave > "$T/orphan.out" 2> "$T/orphan.err" &
+slave=$!
+wait_for_claim
+kill -9 $master
+wait $master 2>/dev/null
+start=$(date +%s)
+wait $slave
+check "orphaned slave exits 0" [ $? -eq 0 ]
+check "orphaned slave leaves within 15 s" [ $(( $(date +%s) - start )) -le 15 ]
+check "orphaned slave says why" grep -q "no heartbeat from the master for 10 s; leaving job" "$T/orphan.err"
+check "orphaned slave reports its blocks" grep -q "^Finished: [0-9]* blocks$" "$T/orphan.out"
+(i=100; while [ -e "$T/beating" ]; do
+	i=$((i + 1))
+	printf 'blur 1\nbeat %d\nstarted 0\ndone 0\nreissues 0\n' $i > "$BLUR_DIR/progress.x"
+	mv "$BLUR_DIR/progress.x" "$BLUR_DIR/progress"
+	sleep 0.3
+done) &
+: > "$T/beating"
+blur -master "$T/s.tif" -o "$T/remote.tif" -slaves 1 2> "$T/remote.err"
+check "a job whose master beats elsewhere is not taken over" [ $? -eq 1 ]
+check "... and the refusal says so" grep -q "another job is running there, its master on another host" "$T/remote.err"
+rm "$T/beating"
+wait
+rm -f "$BLUR_DIR/progress.x"
+blur -master "$T/s.tif" -o "$T/remote.tif" -slaves 1 2> "$T/remote.err"
+check "once the beat stops, the job is taken over" [ $? -eq 0 ]
+check "DIR empty after the orphans" dir_empty
+
 # --- a second master while a job runs
 "$BLUR" -master "$T/big.tif" -o "$T/first.tif" $SLOW 2> /dev/null &
 first=$!
