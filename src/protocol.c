@@ -291,8 +291,13 @@ protocol_read_job(int dirfd, struct job *job, char **cause)
 			goto bad;
 		*sp = '\0';
 		if (job_set(job, line, sp + 1, &seen) == -1) {
-			*cause = xasprintf("data.dat: bad value for %s: %s",
-			    line, sp + 1);
+			*cause = strcmp(line, "blur") == 0 ?
+			    xasprintf("data.dat: a job of format %s; this blur reads "
+			    "format %d", sp + 1, PROTOCOL_VERSION) :
+			    strcmp(line, "order") == 0 ?
+			    xasprintf("data.dat: a job in %s-endian pixels; this host "
+			    "cannot read them", sp + 1) :
+			    xasprintf("data.dat: bad value for %s: %s", line, sp + 1);
 			return -1;
 		}
 	}

@@ -78,7 +78,7 @@ static int
 join(struct slave *s, const char *only, char **cause)
 {
 	struct change	c;
-	char		id[33], *todo;
+	char		id[33], *todo, *why;
 
 	while ((s->dirfd = protocol_open_dir(s->path, 0, cause)) == -1) {
 		if (errno != ENOENT)
@@ -100,8 +100,11 @@ join(struct slave *s, const char *only, char **cause)
 	}
 	if (only != NULL && strcmp(id, only) != 0)
 		return 1;
-	if (protocol_read_job(s->dirfd, &s->job, cause) == -1)
+	if (protocol_read_job(s->dirfd, &s->job, &why) == -1) {
+		*cause = xasprintf("%s/%s", s->path, why);
+		free(why);
 		return -1;
+	}
 	if (strcmp(id, s->job.id) != 0) {
 		*cause = xasprintf("%s: data.dat belongs to another job", s->path);
 		return -1;

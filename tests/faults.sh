@@ -143,6 +143,17 @@ blur -master "$T/s.tif" -o "$T/remote.tif" -slaves 1 2> "$T/remote.err"
 check "once the beat stops, the job is taken over" [ $? -eq 0 ]
 check "DIR empty after the orphans" dir_empty
 
+# --- a job this slave cannot take (another format, another byte order): a clear refusal
+mkdir -m 700 "$T/alien"
+echo 0123456789abcdef0123456789abcdef > "$T/alien/working"
+for bad in "blur 2:a job of format 2; this blur reads format 1" \
+    "order big:a job in big-endian pixels; this host cannot read them"; do
+	printf 'id 0123456789abcdef0123456789abcdef\n%s\n' "${bad%%:*}" > "$T/alien/data.dat"
+	blur -slave -dir "$T/alien" > /dev/null 2> "$T/alien.err"
+	check "slave refuses '${bad%%:*}': status 1" [ $? -eq 1 ]
+	check "slave refuses '${bad%%:*}': says why" grep -q "^blur: $T/alien/data.dat: ${bad#*:}$" "$T/alien.err"
+done
+
 # --- a second master while a job runs
 "$BLUR" -master "$T/big.tif" -o "$T/first.tif" $SLOW 2> /dev/null &
 first=$!
