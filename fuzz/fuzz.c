@@ -24,6 +24,7 @@ static const struct job job = { .id = "0123456789abcdef0123456789abcdef",
     .width = 64, .height = 40, .samples = 3, .bits = 8, .radius = 1, .sigma = 1,
     .rows = 8, .blocks = 5 };
 
+static const unsigned char key[32] = "a key for the fuzzer, 32 bytes.";
 static int	dirfd = -1;
 
 int	LLVMFuzzerInitialize(int *, char ***);
@@ -73,7 +74,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		put("block.1.a/img.bit", data + 1, size - 1);
 		if ((fd = protocol_open_result(dirfd, &job, 1, 'a', &why)) != -1) {
-			protocol_read_result(fd, rows, sizeof rows, &why);
+			/* With a key every other input, to reach the HMAC's check. */
+			protocol_read_result(fd, data[0] & 2 ? key : NULL, rows,
+			    sizeof rows, &why);
 			close(fd);
 		}
 	}

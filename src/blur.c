@@ -24,7 +24,7 @@
 
 enum { OPT_MASTER = 256, OPT_SLAVE, OPT_STATUS, OPT_DIR, OPT_RADIUS, OPT_SIGMA,
     OPT_FILTER, OPT_SLAVES, OPT_ROWS, OPT_TIMEOUT, OPT_PERSIST, OPT_WATCH,
-    OPT_HELP, OPT_VERSION };
+    OPT_HELP, OPT_VERSION, OPT_SECRET };
 
 static const struct option options[] = {
 	{ "master",	required_argument,	NULL, OPT_MASTER },
@@ -40,6 +40,7 @@ static const struct option options[] = {
 	{ "timeout",	required_argument,	NULL, OPT_TIMEOUT },
 	{ "persist",	no_argument,		NULL, OPT_PERSIST },
 	{ "watch",	no_argument,		NULL, OPT_WATCH },
+	{ "secret",	required_argument,	NULL, OPT_SECRET },
 	{ "q",		no_argument,		NULL, 'q' },
 	{ "v",		no_argument,		NULL, 'v' },
 	{ "help",	no_argument,		NULL, OPT_HELP },
@@ -49,8 +50,9 @@ static const struct option options[] = {
 
 static const char synopsis[] =
     "usage: blur -master IN [-o OUT] [-dir DIR] [-radius R] [-sigma S]\n"
-    "                   [-filter gaussian|box] [-slaves N] [-rows N] [-timeout SEC] [-q|-v]\n"
-    "       blur -slave [-dir DIR] [-persist] [-q|-v]\n"
+    "                   [-filter gaussian|box] [-slaves N] [-rows N] [-timeout SEC]\n"
+    "                   [-secret FILE] [-q|-v]\n"
+    "       blur -slave [-dir DIR] [-persist] [-secret FILE] [-q|-v]\n"
     "       blur -status [-dir DIR] [-watch]\n";
 
 static void __attribute__((noreturn))
@@ -72,6 +74,8 @@ help(void)
 	    "  -status         show the job in DIR and a map of its blocks\n"
 	    "  -watch          with -status: refresh every second until the job ends\n"
 	    "  -dir DIR        shared directory (default: $BLUR_DIR, else %s)\n"
+	    "  -secret FILE    sign results with a key from FILE, which every host has\n"
+	    "                  and DIR never sees (default: $BLUR_SECRET_FILE)\n"
 	    "  -q, -v          quiet; verbose (claims, results, reissues)\n"
 	    "  -help, --help   this text;  --version  the version\n\n"
 	    "Exit status: 0 done, 1 failed, 2 bad usage, 3 no job (-status).\n",
@@ -151,6 +155,8 @@ main(int argc, char **argv)
 
 	o.dir = getenv("BLUR_DIR") != NULL && *getenv("BLUR_DIR") != '\0' ?
 	    getenv("BLUR_DIR") : DEFAULT_DIR;
+	if (getenv("BLUR_SECRET_FILE") != NULL && *getenv("BLUR_SECRET_FILE") != '\0')
+		o.secret = getenv("BLUR_SECRET_FILE");
 	opterr = 0;
 	while ((c = getopt_long_only(argc, argv, "", options, NULL)) != -1) {
 		switch (c) {
@@ -166,6 +172,7 @@ main(int argc, char **argv)
 		case OPT_TIMEOUT:	o.timeout = real("timeout", optarg, 1e6); break;
 		case OPT_PERSIST:	persist = 1; break;
 		case OPT_WATCH:		watch = 1; break;
+		case OPT_SECRET:	o.secret = optarg; break;
 		case 'q':		o.verbosity = -1; break;
 		case 'v':		o.verbosity = 1; break;
 		case OPT_HELP:		help();
@@ -201,6 +208,7 @@ main(int argc, char **argv)
 	if (slave) {
 		so.dir = o.dir;
 		so.verbosity = o.verbosity;
+		so.secret = o.secret;
 		do {
 			if ((done = slave_run(&so, &cause)) == -1)
 				fatal("%s", cause);

@@ -19,6 +19,7 @@
 #include "master.h"
 #include "progress.h"
 #include "protocol.h"
+#include "secret.h"
 #include "slave.h"
 #include "util.h"
 #include "watch.h"
@@ -54,6 +55,8 @@ struct master {
 	struct progress	 progress;
 	double		 tallied;	/* when DIR/progress was last written */
 	double		 slowest;	/* seconds, claim seen to done seen, of any block */
+	unsigned char	 key[SECRET_KEY];
+	const unsigned char *keyed;	/* key, when the job has a secret; else NULL */
 };
 
 char *
@@ -116,6 +119,13 @@ make_job(struct master *m)
 	job->blocks = (job->height - 1) / job->rows + 1;
 	shown_name(job->input, o->input);
 	shown_name(job->output, m->output);
+	strcpy(job->auth, "none");
+	if (m->keyed != NULL) {
+		char	check[65];
+
+		secret_check(m->key, job->id, check);
+		snprintf(job->auth, sizeof job->auth, "%s %s", SECRET_AUTH, check);
+	}
 }
 
 /* Create the output under a temporary name beside it, so failure cannot leave one. */
@@ -253,7 +263,7 @@ static void
 start_slaves(struct master *m)
 {
 	struct slave_opts so = { .dir = m->o->dir, .job = m->job.id,
-			    .verbosity = m->o->verbosity };
+			    .verbosity = m->o->verbosity, .secret = m->o->secret };
 	pid_t		 pid, master = getpid();
 	uint32_t	 i;
 	char		*cause;
@@ -379,7 +389,7 @@ append(struct master *m, uint32_t n, char **cause)
 	int		 fd, r;
 
 	fd = protocol_open_result(m->dirfd, &m->job, n, v, &why);
-	if (fd == -1 || protocol_read_result(fd, rows, len, &why) == -1) {
+	if (fd == -1 || protocol_read_result(fd, m->keyed, rows, len, &why) == -1) {
 		if (fd != -1)
 			close(fd);
 		free(rows);
@@ -611,6 +621,11 @@ master_run(const struct master_opts *o, char **cause)
 	int		 r = -1;
 
 	m.sigfd = signals_catch(&m.oldmask);
+	if (o->secret != NULL) {
+		if (secret_load(o->secret, m.key, cause) == -1)
+			goto out;
+		m.keyed = m.key;
+	}
 	if (image_open(&m.in, o->input, &why) == -1) {
 		*cause = xasprintf("%s: %s", o->input, why);
 		free(why);

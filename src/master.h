@@ -23,6 +23,7 @@ struct master_opts {
 	uint32_t	 slaves;	/* local slave processes to start */
 	double		 timeout;	/* seconds a claimed block may take; 0: adapt */
 	int		 verbosity;	/* -1 quiet, 0, 1 verbose */
+	const char	*secret;	/* file of the shared secret, or NULL */
 };
 
 /*

@@ -28,9 +28,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sodium.h>
 #include <zlib.h>
 
 #include "protocol.h"
+#include "secret.h"
 #include "util.h"
 
 #define TMP_SUFFIX	".tmp"
@@ -183,11 +185,11 @@ protocol_write_job(int dirfd, const struct job *job, char **cause)
 
 	text = xasprintf("blur %d\nid %s\norder %s\nwidth %u\nheight %u\n"
 	    "samples %u\nbits %u\nalpha %u\nfilter %s\nradius %u\nsigma %.17g\n"
-	    "rows %u\nblocks %u\ninput %s\noutput %s\n", PROTOCOL_VERSION, job->id,
+	    "rows %u\nblocks %u\ninput %s\noutput %s\nauth %s\n", PROTOCOL_VERSION, job->id,
 	    BYTE_ORDER == LITTLE_ENDIAN ? "little" : "big", job->width,
 	    job->height, job->samples, job->bits, job->alpha,
 	    filter_name(job->filter), job->radius, job->sigma, job->rows,
-	    job->blocks, job->input, job->output);
+	    job->blocks, job->input, job->output, job->auth);
 	r = create_file(dirfd, "data.dat", text);
 	free(text);
 	if (r == -1)
@@ -201,10 +203,10 @@ job_set(struct job *job, const char *key, const char *value, int *seen)
 {
 	static const char *const keys[] = { "blur", "id", "order", "width",
 	    "height", "samples", "bits", "alpha", "filter", "radius", "sigma",
-	    "rows", "blocks", "input", "output" };
+	    "rows", "blocks", "input", "output", "auth" };
 	uint32_t	*fields[] = { NULL, NULL, NULL, &job->width, &job->height,
 	    &job->samples, &job->bits, &job->alpha, NULL, &job->radius, NULL,
-	    &job->rows, &job->blocks, NULL, NULL };
+	    &job->rows, &job->blocks, NULL, NULL, NULL };
 	unsigned long	 u;
 	char		*end;
 	size_t		 i;
@@ -239,6 +241,11 @@ job_set(struct job *job, const char *key, const char *value, int *seen)
 		/* Names only shown: a longer one is cut. */
 		snprintf(i == 13 ? job->input : job->output, PROTOCOL_PATH_MAX, "%s",
 		    value);
+		return 0;
+	case 15:
+		if (strlen(value) >= sizeof job->auth)
+			return -1;
+		strcpy(job->auth, value);
 		return 0;
 	case 10:
 		errno = 0;
@@ -301,7 +308,7 @@ protocol_read_job(int dirfd, struct job *job, char **cause)
 			return -1;
 		}
 	}
-	if (seen == (1 << 15) - 1 && job_valid(job))
+	if (seen == (1 << 16) - 1 && job_valid(job))
 		return 0;
 bad:
 	*cause = xasprintf("data.dat: not a blur job of this version");
@@ -526,9 +533,25 @@ crc_of(const void *buf, size_t len)
 	return crc;
 }
 
+/* The HMAC of a result: its header with the mac zeroed, then its rows. */
+static void
+result_mac(const struct result *h, const void *rows, size_t len,
+    const unsigned char *key, unsigned char mac[32])
+{
+	crypto_auth_hmacsha512256_state	st;
+	struct result			bare = *h;
+
+	memset(bare.mac, 0, sizeof bare.mac);
+	crypto_auth_hmacsha512256_init(&st, key, SECRET_KEY);
+	crypto_auth_hmacsha512256_update(&st, (const unsigned char *)&bare,
+	    sizeof bare);
+	crypto_auth_hmacsha512256_update(&st, rows, len);
+	crypto_auth_hmacsha512256_final(&st, mac);
+}
+
 int
-protocol_publish(int dirfd, const struct job *job, uint32_t n, char v,
-    const void *rows, size_t len)
+protocol_publish(int dirfd, const struct job *job, const unsigned char *key,
+    uint32_t n, char v, const void *rows, size_t len)
 {
 	char		tmp[HOST_NAME_MAX + 64], host[HOST_NAME_MAX + 1] = "";
 	struct result	h = { .block = n, .version = v, .bytes = len };
@@ -538,6 +561,8 @@ protocol_publish(int dirfd, const struct job *job, uint32_t n, char v,
 	memcpy(h.job, job->id, sizeof h.job);
 	h.rows = job_block_rows(job, n);
 	h.crc = crc_of(rows, len);
+	if (key != NULL)
+		result_mac(&h, rows, len, key, h.mac);
 	if ((bfd = open_block(dirfd, n, v)) == -1)
 		return -1;
 	gethostname(host, sizeof host - 1);
@@ -618,9 +643,11 @@ protocol_open_result(int dirfd, const struct job *job, uint32_t n, char v,
 }
 
 int
-protocol_read_result(int fd, void *buf, size_t len, char **why)
+protocol_read_result(int fd, const unsigned char *key, void *buf, size_t len,
+    char **why)
 {
 	struct result	h;
+	unsigned char	mac[32];
 
 	if (pread_all(fd, &h, sizeof h, 0) == -1 ||
 	    pread_all(fd, buf, len, sizeof h) == -1) {
@@ -630,6 +657,14 @@ protocol_read_result(int fd, void *buf, size_t len, char **why)
 	if (crc_of(buf, len) != h.crc) {
 		*why = xasprintf("fails its checksum");
 		return -1;
+	}
+	if (key != NULL) {
+		result_mac(&h, buf, len, key, mac);
+		if (sodium_memcmp(mac, h.mac, sizeof mac) != 0) {
+			*why = xasprintf("fails its HMAC: not from a slave with this "
+			    "job's secret");
+			return -1;
+		}
 	}
 	return 0;
 }

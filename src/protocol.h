@@ -46,6 +46,7 @@ struct job {
 	uint32_t	blocks;
 	char		input[PROTOCOL_PATH_MAX];	/* shown by -status */
 	char		output[PROTOCOL_PATH_MAX];
+	char		auth[128];	/* "none", or SECRET_AUTH and the key's check */
 };
 
 /* What the master publishes of its progress, in DIR/progress. */
@@ -75,6 +76,8 @@ struct result {
 	uint32_t	crc;		/* CRC-32 (zlib's) of those bytes */
 	char		version;
 	char		pad[3];
+	unsigned char	mac[32];	/* HMAC of all this (mac zeroed) and the rows, when
+					   the job has a secret (see secret.h); else zeros */
 };
 
 /* Bytes in one row of image.bit or img.bit. */
@@ -139,16 +142,20 @@ int	 protocol_done(int dirfd, uint32_t n, char v);
  * Publish block.N.v's rows: img.bit (header and rows) under a temporary name, renamed
  * into place, then done.
  */
-int	 protocol_publish(int dirfd, const struct job *, uint32_t n, char v,
-	    const void *rows, size_t len);
+int	 protocol_publish(int dirfd, const struct job *, const unsigned char *key,
+	    uint32_t n, char v, const void *rows, size_t len);
 /*
  * Open block.N.v/img.bit and check its header and size against the job: a descriptor,
  * or -1 with *why for the log.
  */
 int	 protocol_open_result(int dirfd, const struct job *, uint32_t n, char v,
 	    char **why);
-/* Read the rows of an opened result into buf (len bytes) and check them: 0 or -1. */
-int	 protocol_read_result(int fd, void *buf, size_t len, char **why);
+/*
+ * Read the rows of an opened result into buf (len bytes) and check them, and their HMAC
+ * when there is a key: 0 or -1.
+ */
+int	 protocol_read_result(int fd, const unsigned char *key, void *buf, size_t len,
+	    char **why);
 /* Remove block.N.v and everything in it. */
 void	 protocol_release(int dirfd, uint32_t n, char v);
 

@@ -13,6 +13,7 @@
 
 #include "kernel.h"
 #include "protocol.h"
+#include "secret.h"
 #include "slave.h"
 #include "util.h"
 #include "watch.h"
@@ -27,6 +28,8 @@ struct slave {
 	struct job	 job;
 	struct mask	 mask;
 	long		 done;
+	unsigned char	 key[SECRET_KEY];
+	const unsigned char *keyed;	/* key, when the job has a secret; else NULL */
 	uint64_t	 beat;		/* the master's heartbeat as last read */
 	double		 beat_seen;	/* when it last moved, on our clock */
 };
@@ -70,6 +73,33 @@ stopped(const struct slave *s, char **cause)
 	return 1;
 }
 
+/* A job with a secret needs ours, and ours must be its: check it against data.dat. */
+static int
+use_secret(struct slave *s, char **cause)
+{
+	char	check[65], *want;
+	int	r;
+
+	if (strcmp(s->job.auth, "none") == 0)
+		return 0;
+	if (s->o->secret == NULL) {
+		*cause = xasprintf("%s: this job needs the shared secret: set "
+		    "BLUR_SECRET_FILE or use -secret FILE", s->path);
+		return -1;
+	}
+	if (secret_load(s->o->secret, s->key, cause) == -1)
+		return -1;
+	secret_check(s->key, s->job.id, check);
+	want = xasprintf("%s %s", SECRET_AUTH, check);
+	r = strcmp(want, s->job.auth) == 0 ? 0 : -1;
+	free(want);
+	if (r == -1)
+		*cause = xasprintf("%s: %s is not this job's secret", s->path,
+		    s->o->secret);
+	s->keyed = s->key;
+	return r;
+}
+
 /*
  * Wait until DIR exists and a job is working in it; then read the job. 0 when joined, 1
  * when `only` names a job that is not (or no longer) working.
@@ -109,6 +139,8 @@ join(struct slave *s, const char *only, char **cause)
 		*cause = xasprintf("%s: data.dat belongs to another job", s->path);
 		return -1;
 	}
+	if (use_secret(s, cause) == -1)
+		return -1;
 	s->bitfd = openat(s->dirfd, "image.bit", O_RDONLY|O_NOFOLLOW|O_CLOEXEC);
 	if (s->bitfd == -1) {
 		*cause = xasprintf("%s/image.bit: %s", s->path, strerror(errno));
@@ -221,7 +253,7 @@ work_on(struct slave *s, uint32_t n, char v, char **cause)
 		protocol_release(s->dirfd, n, v);
 		return -1;
 	}
-	r = protocol_publish(s->dirfd, &s->job, n, v, out, len);
+	r = protocol_publish(s->dirfd, &s->job, s->keyed, n, v, out, len);
 	free(out);
 	if (r == -1) {
 		if (errno == ENOENT)

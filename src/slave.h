@@ -14,6 +14,7 @@ struct slave_opts {
 	const char	*dir;
 	const char	*job;		/* join only this job, if it is working (local slaves) */
 	int		 verbosity;	/* -1 quiet, 0, 1 verbose */
+	const char	*secret;	/* file of the shared secret, or NULL */
 	char		 orphan[33];	/* a job left for its master's silence: not rejoined */
 };
 

@@ -157,7 +157,7 @@ expect_refused(const char *text)
 #define GOOD_ID	"0123456789abcdef0123456789abcdef"
 #define GOOD	"blur 1\nid " GOOD_ID "\norder little\nwidth 4\nheight 4\n" \
 		"samples 1\nbits 8\nalpha 0\nfilter gaussian\nradius 1\n" \
-		"sigma 0.5\nrows 2\ninput in put.tif\noutput o.tif\n"
+		"sigma 0.5\nrows 2\ninput in put.tif\noutput o.tif\nauth none\n"
 
 START_TEST(test_job_refused)
 {
@@ -197,7 +197,7 @@ START_TEST(test_job_refused)
 	expect_refused(GOOD "blocks 2\nnoise\n");
 	expect_refused("blur 1\nid " GOOD_ID "\norder little\nwidth 4\nheight 4\n"
 	    "samples 1\nbits 8\nalpha 0\nfilter gaussian\nradius 1\nsigma 0.5\n"
-	    "rows 2\nblocks 2\n");			/* no input and output */
+	    "rows 2\nblocks 2\nauth none\n");	/* no input and output */
 }
 END_TEST
 
@@ -261,6 +261,7 @@ END_TEST
 
 START_TEST(test_publish_and_release)
 {
+	static const unsigned char key[32] = "thirty-two bytes of secret key.";
 	struct job	 job = sample_job();
 	size_t		 len = job_block_rows(&job, 3) * job_row_bytes(&job);
 	char		*dir = test_dir(), *buf = malloc(len), *back = malloc(len), *why;
@@ -269,16 +270,23 @@ START_TEST(test_publish_and_release)
 	memset(buf, 'x', len);
 	ck_assert_int_eq(protocol_claimed(fd, 3, 'b'), 0);
 	/* Publishing into a block not claimed fails: the master may have taken it back. */
-	ck_assert_int_eq(protocol_publish(fd, &job, 3, 'b', buf, len), -1);
+	ck_assert_int_eq(protocol_publish(fd, &job, NULL, 3, 'b', buf, len), -1);
 	ck_assert_int_eq(protocol_claim(fd, 3, 'b', "test:1"), 1);
 	ck_assert_int_eq(protocol_claim(fd, 3, 'b', "test:1"), 0);
 	ck_assert_int_eq(protocol_claimed(fd, 3, 'b'), 1);
 	ck_assert_int_eq(protocol_done(fd, 3, 'b'), 0);
-	ck_assert_int_eq(protocol_publish(fd, &job, 3, 'b', buf, len), 0);
+	ck_assert_int_eq(protocol_publish(fd, &job, NULL, 3, 'b', buf, len), 0);
 	ck_assert_int_eq(protocol_done(fd, 3, 'b'), 1);
 	ck_assert_int_ge(r = protocol_open_result(fd, &job, 3, 'b', &why), 0);
-	ck_assert_int_eq(protocol_read_result(r, back, len, &why), 0);
+	ck_assert_int_eq(protocol_read_result(r, NULL, back, len, &why), 0);
 	ck_assert_int_eq(memcmp(buf, back, len), 0);
+	close(r);
+	/* Signed with a key, it reads with that key. */
+	protocol_release(fd, 3, 'b');
+	ck_assert_int_eq(protocol_claim(fd, 3, 'b', "test:1"), 1);
+	ck_assert_int_eq(protocol_publish(fd, &job, key, 3, 'b', buf, len), 0);
+	ck_assert_int_ge(r = protocol_open_result(fd, &job, 3, 'b', &why), 0);
+	ck_assert_int_eq(protocol_read_result(r, key, back, len, &why), 0);
 	close(r);
 	protocol_release(fd, 3, 'b');
 	ck_assert_int_eq(protocol_claimed(fd, 3, 'b'), 0);
@@ -295,7 +303,8 @@ END_TEST
  * a reader of job `reader` (NULL: the same job) to reject it saying `what`.
  */
 static void
-expect_rejected(void (*damage)(const char *), struct job *reader, const char *what)
+expect_rejected(void (*damage)(const char *), struct job *reader,
+    const unsigned char *wkey, const unsigned char *rkey, const char *what)
 {
 	struct job	 job = sample_job();
 	size_t		 len = job_block_rows(&job, 1) * job_row_bytes(&job);
@@ -304,11 +313,11 @@ expect_rejected(void (*damage)(const char *), struct job *reader, const char *wh
 
 	memcpy(job.id, GOOD_ID, sizeof job.id);
 	ck_assert_int_eq(protocol_claim(fd, 1, 'a', "test:1"), 1);
-	ck_assert_int_eq(protocol_publish(fd, &job, 1, 'a', buf, len), 0);
+	ck_assert_int_eq(protocol_publish(fd, &job, wkey, 1, 'a', buf, len), 0);
 	ck_assert_int_ne(asprintf(&path, "%s/block.1.a/img.bit", dir), -1);
 	damage(path);
 	r = protocol_open_result(fd, reader != NULL ? reader : &job, 1, 'a', &why);
-	if (r != -1 && protocol_read_result(r, buf, len, &why) == 0)
+	if (r != -1 && protocol_read_result(r, rkey, buf, len, &why) == 0)
 		ck_abort_msg("a damaged result was accepted (%s)", what);
 	ck_assert_ptr_nonnull(why);
 	ck_assert_msg(strstr(why, what) != NULL, "'%s' lacks '%s'", why, what);
@@ -353,16 +362,21 @@ nothing(const char *path)
 
 START_TEST(test_results_rejected)
 {
-	struct job	other = sample_job();
+	static const unsigned char	k1[32] = "one key, thirty-two bytes long.";
+	static const unsigned char	k2[32] = "another key, also 32 bytes long";
+	struct job			other = sample_job();
 
-	expect_rejected(truncate_it, NULL, "truncated");
-	expect_rejected(flip_a_byte, NULL, "checksum");
-	expect_rejected(garbage, NULL, "not a blur result");
-	expect_rejected(nothing, &other, "from another job");
+	expect_rejected(truncate_it, NULL, NULL, NULL, "truncated");
+	expect_rejected(flip_a_byte, NULL, NULL, NULL, "checksum");
+	expect_rejected(garbage, NULL, NULL, NULL, "not a blur result");
+	expect_rejected(nothing, &other, NULL, NULL, "from another job");
+	expect_rejected(nothing, NULL, NULL, k1, "HMAC");	/* unsigned */
+	expect_rejected(nothing, NULL, k2, k1, "HMAC");		/* another key */
+	expect_rejected(flip_a_byte, NULL, k1, k1, "checksum");
 	memcpy(other.id, GOOD_ID, sizeof other.id);
 	other.rows = 50;
 	other.blocks = 10;
-	expect_rejected(nothing, &other, "wrong size");
+	expect_rejected(nothing, &other, NULL, NULL, "wrong size");
 }
 END_TEST
 
@@ -382,7 +396,7 @@ START_TEST(test_clean_leaves_foreign_files)
 	ck_assert_int_ge(other = openat(fd, "todo/junk", O_CREAT|O_WRONLY, 0600), 0);
 	close(other);
 	ck_assert_int_eq(protocol_claim(fd, 1, 'a', "test:1"), 1);
-	ck_assert_int_eq(protocol_publish(fd, &job, 1, 'a', "x", 1), 0);
+	ck_assert_int_eq(protocol_publish(fd, &job, NULL, 1, 'a', "x", 1), 0);
 	ck_assert_int_eq(protocol_start(fd, &job), 0);
 	ck_assert_int_eq(protocol_leftovers(fd), 1);
 	protocol_clean(fd);

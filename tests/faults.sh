@@ -5,6 +5,7 @@
 . "$TESTLIB"
 
 make_image "$T/s.tif" rgb8 400x300 11
+blur -master "$T/s.tif" -o "$T/s-clean.tif" -rows 10 -slaves 2 2> /dev/null
 
 # Blocks slow enough (about half a second each) that a kill lands inside one.
 convert -size 3000x2000 xc:gray +noise Random -depth 8 -compress none "$T/big.tif"
@@ -154,6 +155,30 @@ for bad in "blur 2:a job of format 2; this blur reads format 1" \
 	check "slave refuses '${bad%%:*}': says why" grep -q "^blur: $T/alien/data.dat: ${bad#*:}$" "$T/alien.err"
 done
 
+# --- a shared secret: a slave without it, or with another, is refused with a message;
+# the one with it does the job; the secret never enters DIR
+printf 'the secret of this job\n' > "$T/secret"
+printf 'another secret\n' > "$T/wrong"
+chmod 600 "$T/secret" "$T/wrong"
+"$BLUR" -master "$T/s.tif" -o "$T/keyed.tif" -rows 10 -secret "$T/secret" 2> /dev/null &
+master=$!
+wait_for "$BLUR_DIR/working"
+blur -slave > /dev/null 2> "$T/keyless.err"
+check "keyless slave beside a keyed job: status 1" [ $? -eq 1 ]
+check "keyless slave is told what it needs" grep -q "^blur: $BLUR_DIR: this job needs the shared secret: set BLUR_SECRET_FILE or use -secret FILE$" "$T/keyless.err"
+BLUR_SECRET_FILE="$T/wrong" blur -slave > /dev/null 2> "$T/wrong.err"
+check "slave with another secret: status 1" [ $? -eq 1 ]
+check "slave with another secret is told so" grep -q "^blur: $BLUR_DIR: $T/wrong is not this job's secret$" "$T/wrong.err"
+check "the secret is nowhere in DIR" sh -c "! grep -rqF 'the secret of this job' '$BLUR_DIR'"
+BLUR_SECRET_FILE="$T/secret" blur -slave > /dev/null
+wait $master
+check "keyed job done by the keyed slave" [ $? -eq 0 ]
+check "keyed job gives the clean pixels" same_pixels "$T/keyed.tif" "$T/s-clean.tif" 8 0
+chmod 644 "$T/secret"
+blur -master "$T/s.tif" -o "$T/keyed.tif" -secret "$T/secret" -slaves 1 2> "$T/open.err"
+check "a secret others can read is refused" grep -q "others can read this secret (mode 0644); chmod 600 it" "$T/open.err"
+check "DIR empty after the secrets" dir_empty
+
 # --- a second master while a job runs
 "$BLUR" -master "$T/big.tif" -o "$T/first.tif" $SLOW 2> /dev/null &
 first=$!
@@ -171,7 +196,6 @@ wait
 check "DIR empty after two masters" dir_empty
 
 # --- unexpected names in todo/ and DIR
-blur -master "$T/s.tif" -o "$T/s-clean.tif" -rows 10 -slaves 2
 mkdir -p "$BLUR_DIR"
 echo "not ours" > "$BLUR_DIR/notes.txt"
 "$BLUR" -master "$T/s.tif" -o "$T/junk.tif" -rows 10 2> /dev/null &

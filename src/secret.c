@@ -1,0 +1,68 @@
+/* secret.c — see secret.h. */
+#include <config.h>
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "secret.h"
+#include "util.h"
+
+/* No secret file is this large; a larger one is surely the wrong file. */
+#define SECRET_MAX	(1 << 20)
+
+int
+secret_load(const char *path, unsigned char key[SECRET_KEY], char **cause)
+{
+	crypto_generichash_state	 h;
+	struct stat			 st;
+	unsigned char			 buf[4096];
+	ssize_t				 n;
+	int				 fd;
+
+	if (sodium_init() == -1)
+		fatal("libsodium cannot start");
+	if ((fd = open(path, O_RDONLY|O_CLOEXEC)) == -1 || fstat(fd, &st) == -1) {
+		*cause = xasprintf("%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (st.st_mode & (S_IRWXG|S_IRWXO)) {
+		*cause = xasprintf("%s: others can read this secret (mode %04o); "
+		    "chmod 600 it", path, (unsigned)st.st_mode & 07777);
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size == 0 || st.st_size > SECRET_MAX) {
+		*cause = xasprintf("%s: a secret is a file of 1 byte to 1 MiB", path);
+		goto fail;
+	}
+	crypto_generichash_init(&h, NULL, 0, SECRET_KEY);
+	while ((n = read(fd, buf, sizeof buf)) > 0)
+		crypto_generichash_update(&h, buf, n);
+	sodium_memzero(buf, sizeof buf);
+	if (n == -1) {
+		*cause = xasprintf("%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	crypto_generichash_final(&h, key, SECRET_KEY);
+	close(fd);
+	return 0;
+fail:
+	if (fd != -1)
+		close(fd);
+	return -1;
+}
+
+void
+secret_check(const unsigned char key[SECRET_KEY], const char *id, char hex[65])
+{
+	unsigned char	mac[crypto_auth_hmacsha512256_BYTES];
+
+	crypto_auth_hmacsha512256(mac, (const unsigned char *)id, strlen(id), key);
+	sodium_bin2hex(hex, 65, mac, sizeof mac);
+}

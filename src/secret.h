@@ -1,0 +1,21 @@
+/*
+ * secret.h — the shared secret that makes results unforgeable.
+ *
+ * With BLUR_SECRET_FILE (or -secret FILE), the key is a BLAKE2b hash of that file's
+ * bytes, which every host of the job reads from its own copy: the secret itself never
+ * enters DIR. Results then carry an HMAC-SHA-512-256 (libsodium's crypto_auth) that the
+ * master checks, and data.dat carries the HMAC of the job id, so that a slave can tell a
+ * wrong key at once.
+ */
+#ifndef BLUR_SECRET_H
+#define BLUR_SECRET_H
+
+#define SECRET_KEY	32	/* bytes of key */
+#define SECRET_AUTH	"hmac-sha512-256"	/* data.dat's name for it */
+
+/* Derive the key from a file; -1 with *cause if it cannot be read or others can read it. */
+int	secret_load(const char *path, unsigned char key[SECRET_KEY], char **cause);
+/* The hex HMAC of the job id: what data.dat's auth line carries after SECRET_AUTH. */
+void	secret_check(const unsigned char key[SECRET_KEY], const char *id, char hex[65]);
+
+#endif
