@@ -24,7 +24,7 @@
 
 enum { OPT_MASTER = 256, OPT_SLAVE, OPT_STATUS, OPT_DIR, OPT_RADIUS, OPT_SIGMA,
     OPT_FILTER, OPT_SLAVES, OPT_ROWS, OPT_TIMEOUT, OPT_PERSIST, OPT_WATCH,
-    OPT_HELP, OPT_VERSION, OPT_SECRET };
+    OPT_HELP, OPT_VERSION, OPT_SECRET, OPT_RESUME };
 
 static const struct option options[] = {
 	{ "master",	required_argument,	NULL, OPT_MASTER },
@@ -41,6 +41,7 @@ static const struct option options[] = {
 	{ "persist",	no_argument,		NULL, OPT_PERSIST },
 	{ "watch",	no_argument,		NULL, OPT_WATCH },
 	{ "secret",	required_argument,	NULL, OPT_SECRET },
+	{ "resume",	no_argument,		NULL, OPT_RESUME },
 	{ "q",		no_argument,		NULL, 'q' },
 	{ "v",		no_argument,		NULL, 'v' },
 	{ "help",	no_argument,		NULL, OPT_HELP },
@@ -51,7 +52,7 @@ static const struct option options[] = {
 static const char synopsis[] =
     "usage: blur -master IN [-o OUT] [-dir DIR] [-radius R] [-sigma S]\n"
     "                   [-filter gaussian|box] [-slaves N] [-rows N] [-timeout SEC]\n"
-    "                   [-secret FILE] [-q|-v]\n"
+    "                   [-secret FILE] [-resume] [-q|-v]\n"
     "       blur -slave [-dir DIR] [-persist] [-secret FILE] [-q|-v]\n"
     "       blur -status [-dir DIR] [-watch]\n";
 
@@ -69,6 +70,7 @@ help(void)
 	    "  -rows N         block height (default: height/64, at least 16 and 2R)\n"
 	    "  -timeout SEC    reissue a block claimed this long ago (default: %d until a\n"
 	    "                  block is in, then %d times the slowest, at least %d)\n"
+	    "  -resume         continue the job a dead master left in DIR\n"
 	    "  -slave          work on the job in DIR until it ends\n"
 	    "  -persist        with -slave: then wait for the next job\n"
 	    "  -status         show the job in DIR and a map of its blocks\n"
@@ -173,6 +175,7 @@ main(int argc, char **argv)
 		case OPT_PERSIST:	persist = 1; break;
 		case OPT_WATCH:		watch = 1; break;
 		case OPT_SECRET:	o.secret = optarg; break;
+		case OPT_RESUME:	o.resume = 1; break;
 		case 'q':		o.verbosity = -1; break;
 		case 'v':		o.verbosity = 1; break;
 		case OPT_HELP:		help();

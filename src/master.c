@@ -57,6 +57,7 @@ struct master {
 	double		 slowest;	/* seconds, claim seen to done seen, of any block */
 	unsigned char	 key[SECRET_KEY];
 	const unsigned char *keyed;	/* key, when the job has a secret; else NULL */
+	int		 dead;		/* DIR holds the files of a job whose master is gone */
 };
 
 char *
@@ -96,12 +97,26 @@ shown_name(char *dst, const char *name)
 			*p = '?';
 }
 
+/* data.dat's auth line for this job's id: none, or the check of the secret. */
+static void
+set_auth(struct master *m)
+{
+	char	check[65];
+
+	strcpy(m->job.auth, "none");
+	if (m->keyed != NULL) {
+		secret_check(m->key, m->job.id, check);
+		snprintf(m->job.auth, sizeof m->job.auth, "%s %s", SECRET_AUTH, check);
+	}
+}
+
 /* Describe the job from the input and the options. */
 static void
 make_job(struct master *m)
 {
 	const struct master_opts	*o = m->o;
 	struct job			*job = &m->job;
+	struct stat			 st;
 
 	job_new_id(job);
 	job->width = m->in.width;
@@ -119,20 +134,18 @@ make_job(struct master *m)
 	job->blocks = (job->height - 1) / job->rows + 1;
 	shown_name(job->input, o->input);
 	shown_name(job->output, m->output);
-	strcpy(job->auth, "none");
-	if (m->keyed != NULL) {
-		char	check[65];
-
-		secret_check(m->key, job->id, check);
-		snprintf(job->auth, sizeof job->auth, "%s %s", SECRET_AUTH, check);
-	}
+	if (stat(o->input, &st) == 0)
+		snprintf(job->source, sizeof job->source, "%ju %ju %jd %jd.%09ld",
+		    (uintmax_t)st.st_dev, (uintmax_t)st.st_ino, (intmax_t)st.st_size,
+		    (intmax_t)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+	set_auth(m);
 }
 
 /* Create the output under a temporary name beside it, so failure cannot leave one. */
 static int
 open_output(struct master *m, char **cause)
 {
-	char		*copy = xstrdup(m->output), *why;
+	char		*copy = xstrdup(m->output), *why, *dir;
 	struct stat	 st;
 	int		 fd;
 
@@ -141,8 +154,15 @@ open_output(struct master *m, char **cause)
 		free(copy);
 		return -1;
 	}
-	m->tmp = xasprintf("%s/.%s.XXXXXX", dirname(copy),
+	/* Absolute, so that a master resuming from elsewhere can remove it. */
+	if ((dir = realpath(dirname(copy), NULL)) == NULL) {
+		*cause = xasprintf("%s: cannot write: %s", m->output, strerror(errno));
+		free(copy);
+		return -1;
+	}
+	m->tmp = xasprintf("%s/.%s.XXXXXX", dir,
 	    strrchr(m->output, '/') ? strrchr(m->output, '/') + 1 : m->output);
+	free(dir);
 	free(copy);
 	if ((fd = mkstemp(m->tmp)) == -1) {
 		*cause = xasprintf("%s: cannot write: %s", m->output,
@@ -152,6 +172,7 @@ open_output(struct master *m, char **cause)
 		return -1;
 	}
 	close(fd);
+	shown_name(m->job.partial, m->tmp);
 	if (image_create(&m->out, m->tmp, &m->in, &why) == -1) {
 		*cause = xasprintf("%s: %s", m->output, why);
 		free(why);
@@ -179,6 +200,34 @@ beating(int dirfd)
 	return 0;
 }
 
+/* Say what a dead master left in DIR, then remove it with its partial output. */
+static void
+discard(struct master *m)
+{
+	struct job	 old;
+	uint32_t	 n, done = 0;
+	char		*why, v;
+
+	if (protocol_read_job(m->dirfd, &old, &why) == -1) {
+		say("%s: removing the files of a job whose master is gone", m->o->dir);
+		free(why);
+		protocol_clean(m->dirfd);
+		return;
+	}
+	for (n = 0; n < old.blocks; n++)
+		for (v = PROTOCOL_FIRST; v <= PROTOCOL_LAST; v++)
+			if (protocol_done(m->dirfd, n, v)) {
+				done++;
+				break;
+			}
+	say("%s: removing job %s (%s, %u of %u blocks waiting to be collected), whose "
+	    "master is gone; -resume would have continued it", m->o->dir, old.id,
+	    old.input, done, old.blocks);
+	if (old.partial[0] == '/')
+		unlink(old.partial);
+	protocol_clean(m->dirfd);
+}
+
 /* Make DIR ours: create it, lock it, and clear what a dead master left there. */
 static int
 take_dir(struct master *m, char **cause)
@@ -204,8 +253,9 @@ take_dir(struct master *m, char **cause)
 			m->dirfd = -1;
 			return -1;
 		}
-		say("%s: removing the files of a job whose master is gone", dir);
-		protocol_clean(m->dirfd);
+		m->dead = 1;
+		if (!m->o->resume)
+			discard(m);
 	}
 	return 0;
 }
@@ -533,6 +583,115 @@ on_change(struct master *m, const struct change *c, char **cause)
 	return 0;
 }
 
+/* Whether two descriptions ask for the same blur of the same input. */
+static int
+same_job(const struct job *a, const struct job *b)
+{
+	return a->width == b->width && a->height == b->height &&
+	    a->samples == b->samples && a->bits == b->bits && a->alpha == b->alpha &&
+	    a->filter == b->filter && a->radius == b->radius &&
+	    a->sigma == b->sigma && a->rows == b->rows && a->blocks == b->blocks &&
+	    strcmp(a->source, b->source) == 0 && strcmp(a->auth, b->auth) == 0;
+}
+
+/*
+ * What DIR holds of block n after its master died: keep a valid result, and make sure
+ * the block is wanted again otherwise, as a new version if a dead claim holds the last.
+ */
+static int
+take_stock(struct master *m, uint32_t n, char **cause)
+{
+	struct block	*b = &m->blocks[n];
+	char		 v, newest = 0, *why;
+	int		 fd;
+
+	for (v = PROTOCOL_FIRST; v <= PROTOCOL_LAST; v++) {
+		if (protocol_wanted(m->dirfd, n, v) || protocol_claimed(m->dirfd, n, v))
+			newest = v;
+		if (b->in != 0 || !protocol_done(m->dirfd, n, v))
+			continue;
+		if ((fd = protocol_open_result(m->dirfd, &m->job, n, v, &why)) == -1)
+			free(why);
+		else {
+			close(fd);
+			b->in = v;
+		}
+	}
+	b->version = newest != 0 ? newest : PROTOCOL_FIRST;
+	if (b->in != 0) {
+		for (v = PROTOCOL_FIRST; v <= b->version; v++) {
+			protocol_todo_remove(m->dirfd, n, v);
+			if (v != b->in)
+				protocol_release(m->dirfd, n, v);
+		}
+		return 0;
+	}
+	if (newest != 0 && protocol_claimed(m->dirfd, n, newest))
+		return reissue(m, n, "was claimed when its master died", cause);
+	if (!protocol_wanted(m->dirfd, n, b->version) &&
+	    protocol_todo_add(m->dirfd, n, b->version) == -1) {
+		*cause = xasprintf("%s/todo: %s", m->o->dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Take over the job a dead master left in DIR: reuse every valid result, redo the rest. */
+static int
+adopt(struct master *m, char **cause)
+{
+	const char	*dir = m->o->dir;
+	struct job	 old;
+	struct stat	 st;
+	uint32_t	 n, reused = 0;
+	char		*why;
+
+	if (protocol_read_job(m->dirfd, &old, &why) == -1) {
+		*cause = xasprintf("%s: cannot resume: %s", dir, why);
+		free(why);
+		return -1;
+	}
+	memcpy(m->job.id, old.id, sizeof old.id);	/* its results name it */
+	set_auth(m);
+	if (!same_job(&old, &m->job)) {
+		*cause = xasprintf("%s: cannot resume job %s: it blurs %s otherwise, or "
+		    "the file changed; run without -resume to discard it", dir,
+		    old.id, old.input);
+		return -1;
+	}
+	if (fstatat(m->dirfd, "image.bit", &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    (uint64_t)st.st_size != (uint64_t)job_row_bytes(&m->job) * m->job.height) {
+		*cause = xasprintf("%s: cannot resume job %s: its image.bit is "
+		    "incomplete; run without -resume to discard it", dir, old.id);
+		return -1;
+	}
+	if (old.partial[0] == '/' && strcmp(old.partial, m->tmp) != 0)
+		unlink(old.partial);
+	if (protocol_write_job(m->dirfd, &m->job, &why) == -1) {
+		*cause = xasprintf("%s/%s", dir, why);
+		free(why);
+		return -1;
+	}
+	protocol_read_tally(m->dirfd, &m->progress.tally);
+	tally_free(&m->progress.tally);	/* shares of rows we must redo */
+	m->progress.tally.done = 0;
+	m->blocks = xcalloc(m->job.blocks, sizeof *m->blocks);
+	for (n = 0; n < m->job.blocks; n++) {
+		if (take_stock(m, n, cause) == -1)
+			return -1;
+		reused += m->blocks[n].in != 0;
+	}
+	m->progress.tally.done = reused;
+	if (protocol_working(m->dirfd, old.id) == -1 &&
+	    protocol_start(m->dirfd, &m->job) == -1) {
+		*cause = xasprintf("%s/working: %s", dir, strerror(errno));
+		return -1;
+	}
+	progress_say(&m->progress, "%s: resuming job %s: %u of %u blocks reused, the "
+	    "rest to do", dir, m->job.id, reused, m->job.blocks);
+	return append_ready(m, cause);
+}
+
 /* Blocks claimed and not yet in: the slaves at work. */
 static uint32_t
 working(const struct master *m)
@@ -640,12 +799,19 @@ master_run(const struct master_opts *o, char **cause)
 	/* Watch before `working` exists, so that no claim happens unseen. */
 	if (watch_init() == 0)
 		watch_dir(o->dir);
-	if (publish(&m, cause) == 0) {
-		start_slaves(&m);
-		if (run(&m, cause) == 0 && finish(&m, cause) == 0)
-			r = 0;
-	}
+	if (o->resume && !m.dead)
+		say("%s: no job to resume there; starting afresh", o->dir);
+	if (m.dead && o->resume) {
+		/* A job we cannot resume stays as it was, for a master that can. */
+		if (adopt(&m, cause) == -1)
+			goto out;
+	} else if (publish(&m, cause) == -1)
+		goto clean;
+	start_slaves(&m);
+	if (run(&m, cause) == 0 && finish(&m, cause) == 0)
+		r = 0;
 	stop_slaves(&m);
+clean:
 	protocol_clean(m.dirfd);
 out:
 	if (r == -1)

@@ -24,6 +24,7 @@ struct master_opts {
 	double		 timeout;	/* seconds a claimed block may take; 0: adapt */
 	int		 verbosity;	/* -1 quiet, 0, 1 verbose */
 	const char	*secret;	/* file of the shared secret, or NULL */
+	int		 resume;	/* continue a dead master's job in DIR */
 };
 
 /*

@@ -185,13 +185,18 @@ protocol_write_job(int dirfd, const struct job *job, char **cause)
 
 	text = xasprintf("blur %d\nid %s\norder %s\nwidth %u\nheight %u\n"
 	    "samples %u\nbits %u\nalpha %u\nfilter %s\nradius %u\nsigma %.17g\n"
-	    "rows %u\nblocks %u\ninput %s\noutput %s\nauth %s\n", PROTOCOL_VERSION, job->id,
+	    "rows %u\nblocks %u\ninput %s\noutput %s\nauth %s\nsource %s\n"
+	    "partial %s\n", PROTOCOL_VERSION, job->id,
 	    BYTE_ORDER == LITTLE_ENDIAN ? "little" : "big", job->width,
 	    job->height, job->samples, job->bits, job->alpha,
 	    filter_name(job->filter), job->radius, job->sigma, job->rows,
-	    job->blocks, job->input, job->output, job->auth);
-	r = create_file(dirfd, "data.dat", text);
+	    job->blocks, job->input, job->output, job->auth, job->source,
+	    job->partial);
+	unlinkat(dirfd, "data.dat.tmp", 0);
+	r = create_file(dirfd, "data.dat.tmp", text);
 	free(text);
+	if (r == 0 && (r = renameat(dirfd, "data.dat.tmp", dirfd, "data.dat")) == -1)
+		unlinkat(dirfd, "data.dat.tmp", 0);
 	if (r == -1)
 		*cause = xasprintf("data.dat: %s", strerror(errno));
 	return r;
@@ -203,10 +208,14 @@ job_set(struct job *job, const char *key, const char *value, int *seen)
 {
 	static const char *const keys[] = { "blur", "id", "order", "width",
 	    "height", "samples", "bits", "alpha", "filter", "radius", "sigma",
-	    "rows", "blocks", "input", "output", "auth" };
+	    "rows", "blocks", "input", "output", "auth", "source", "partial" };
+	char		*texts[] = { job->input, job->output, job->auth, job->source,
+	    job->partial };
+	size_t		 sizes[] = { sizeof job->input, sizeof job->output,
+	    sizeof job->auth, sizeof job->source, sizeof job->partial };
 	uint32_t	*fields[] = { NULL, NULL, NULL, &job->width, &job->height,
 	    &job->samples, &job->bits, &job->alpha, NULL, &job->radius, NULL,
-	    &job->rows, &job->blocks, NULL, NULL, NULL };
+	    &job->rows, &job->blocks };
 	unsigned long	 u;
 	char		*end;
 	size_t		 i;
@@ -238,14 +247,12 @@ job_set(struct job *job, const char *key, const char *value, int *seen)
 		return 0;
 	case 13:
 	case 14:
-		/* Names only shown: a longer one is cut. */
-		snprintf(i == 13 ? job->input : job->output, PROTOCOL_PATH_MAX, "%s",
-		    value);
-		return 0;
 	case 15:
-		if (strlen(value) >= sizeof job->auth)
-			return -1;
-		strcpy(job->auth, value);
+	case 16:
+	case 17:
+		/* Text: one too long for its field is cut, which can only make it
+		   match nothing. */
+		snprintf(texts[i - 13], sizes[i - 13], "%s", value);
 		return 0;
 	case 10:
 		errno = 0;
@@ -308,7 +315,7 @@ protocol_read_job(int dirfd, struct job *job, char **cause)
 			return -1;
 		}
 	}
-	if (seen == (1 << 16) - 1 && job_valid(job))
+	if (seen == (1 << 18) - 1 && job_valid(job))
 		return 0;
 bad:
 	*cause = xasprintf("data.dat: not a blur job of this version");
@@ -437,6 +444,16 @@ protocol_who(char who[PROTOCOL_WHO_MAX])
 
 	gethostname(host, sizeof host - 1);
 	snprintf(who, PROTOCOL_WHO_MAX, "%s:%ld", host, (long)getpid());
+}
+
+int
+protocol_wanted(int dirfd, uint32_t n, char v)
+{
+	char	name[PROTOCOL_NAME_MAX + 8];
+
+	memcpy(name, "todo/", 5);
+	protocol_block_name(name + 5, n, v);
+	return faccessat(dirfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
 int
@@ -711,6 +728,7 @@ protocol_name(const char *name)
 	char		v;
 
 	return strcmp(name, "working") == 0 || strcmp(name, "data.dat") == 0 ||
+	    strcmp(name, "data.dat.tmp") == 0 ||
 	    strcmp(name, "image.bit") == 0 || strcmp(name, "todo") == 0 ||
 	    strcmp(name, "progress") == 0 || strcmp(name, "progress.tmp") == 0 ||
 	    protocol_parse_block(name, UINT32_MAX, &n, &v) == 0;

@@ -47,6 +47,8 @@ struct job {
 	char		input[PROTOCOL_PATH_MAX];	/* shown by -status */
 	char		output[PROTOCOL_PATH_MAX];
 	char		auth[128];	/* "none", or SECRET_AUTH and the key's check */
+	char		source[96];	/* the input's identity: device, inode, size, mtime */
+	char		partial[PROTOCOL_PATH_MAX];	/* the output while it is written */
 };
 
 /* What the master publishes of its progress, in DIR/progress. */
@@ -104,7 +106,7 @@ int	 protocol_parse_block(const char *name, uint32_t blocks, uint32_t *n, char *
  */
 int	 protocol_open_dir(const char *path, int create, char **cause);
 
-/* Write data.dat; read and check it (-1 with *cause on anything malformed). */
+/* Write data.dat (whole, replacing any); read and check it (-1 with *cause on anything malformed). */
 int	 protocol_write_job(int dirfd, const struct job *, char **cause);
 int	 protocol_read_job(int dirfd, struct job *, char **cause);
 
@@ -112,7 +114,8 @@ int	 protocol_read_job(int dirfd, struct job *, char **cause);
 int	 protocol_start(int dirfd, const struct job *);
 int	 protocol_working(int dirfd, char id[33]);
 
-/* Add or remove todo/block.N.v. */
+/* Whether todo/block.N.v is there; add or remove it. */
+int	 protocol_wanted(int dirfd, uint32_t n, char v);
 int	 protocol_todo_add(int dirfd, uint32_t n, char v);
 void	 protocol_todo_remove(int dirfd, uint32_t n, char v);
 

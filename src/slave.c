@@ -58,6 +58,7 @@ job_alive(struct slave *s)
 		say("%s: no heartbeat from the master for %d s; leaving job %s",
 		    s->path, SLAVE_ORPHANED, s->job.id);
 		memcpy(s->o->orphan, s->job.id, sizeof s->o->orphan);
+		s->o->orphan_beat = beat;
 		return 0;
 	}
 	return 1;
@@ -121,7 +122,8 @@ join(struct slave *s, const char *only, char **cause)
 	}
 	watch_dir(s->path);
 	while (protocol_working(s->dirfd, id) == -1 ||
-	    strcmp(id, s->o->orphan) == 0) {
+	    (strcmp(id, s->o->orphan) == 0 &&
+	    protocol_beat(s->dirfd) == s->o->orphan_beat)) {
 		if (only != NULL)
 			return 1;
 		if (stopped(s, cause))
@@ -187,17 +189,6 @@ list_todo(const struct slave *s, size_t *count)
 	return list;
 }
 
-/* Whether todo/block.N.v is still there: the master removes it once the block is in. */
-static int
-still_wanted(const struct slave *s, uint32_t n, char v)
-{
-	char	name[PROTOCOL_NAME_MAX + 8];
-
-	memcpy(name, "todo/", 5);
-	protocol_block_name(name + 5, n, v);
-	return faccessat(s->dirfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
-}
-
 /* Blur block n into a new buffer of its rows; NULL if image.bit cannot be read. */
 static void *
 compute(const struct slave *s, uint32_t n, size_t *len)
@@ -239,7 +230,7 @@ work_on(struct slave *s, uint32_t n, char v, char **cause)
 			    strerror(errno));
 		return r;
 	}
-	if (!job_alive(s) || !still_wanted(s, n, v)) {
+	if (!job_alive(s) || !protocol_wanted(s->dirfd, n, v)) {
 		protocol_release(s->dirfd, n, v);
 		return 0;
 	}

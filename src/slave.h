@@ -16,6 +16,7 @@ struct slave_opts {
 	int		 verbosity;	/* -1 quiet, 0, 1 verbose */
 	const char	*secret;	/* file of the shared secret, or NULL */
 	char		 orphan[33];	/* a job left for its master's silence: not rejoined */
+	uint64_t	 orphan_beat;	/* unless its beat moves again (a master resumed it) */
 };
 
 /*

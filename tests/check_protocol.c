@@ -109,6 +109,8 @@ START_TEST(test_job_round_trip)
 	job.sigma = 1.0 / 3;
 	strcpy(job.input, "photos/a b.tif");
 	strcpy(job.output, "out.tif");
+	strcpy(job.source, "2049 77 1000 1764000000.5");
+	strcpy(job.partial, "/photos/.out.tif.XyZ123");
 	job.alpha = 0;
 	ck_assert_int_eq(protocol_write_job(fd, &job, &cause), 0);
 	ck_assert_int_eq(protocol_read_job(fd, &back, &cause), 0);
@@ -125,9 +127,15 @@ START_TEST(test_job_round_trip)
 	ck_assert_uint_eq(back.blocks, job.blocks);
 	ck_assert_str_eq(back.input, job.input);
 	ck_assert_str_eq(back.output, job.output);
-	/* data.dat is never overwritten: a second job cannot replace a live one's. */
-	ck_assert_int_eq(protocol_write_job(fd, &job, &cause), -1);
-	free(cause);
+	ck_assert_str_eq(back.source, job.source);
+	ck_assert_str_eq(back.partial, job.partial);
+	/* Rewritten (as a resuming master does), it is replaced whole. */
+	job.rows = 50;
+	job.blocks = 10;
+	ck_assert_int_eq(protocol_write_job(fd, &job, &cause), 0);
+	ck_assert_int_eq(protocol_read_job(fd, &back, &cause), 0);
+	ck_assert_uint_eq(back.rows, 50);
+	ck_assert_int_eq(entries(dir), 1);
 	close(fd);
 	test_rmdir(dir);
 }
@@ -157,7 +165,8 @@ expect_refused(const char *text)
 #define GOOD_ID	"0123456789abcdef0123456789abcdef"
 #define GOOD	"blur 1\nid " GOOD_ID "\norder little\nwidth 4\nheight 4\n" \
 		"samples 1\nbits 8\nalpha 0\nfilter gaussian\nradius 1\n" \
-		"sigma 0.5\nrows 2\ninput in put.tif\noutput o.tif\nauth none\n"
+		"sigma 0.5\nrows 2\ninput in put.tif\noutput o.tif\nauth none\n" \
+		"source 2049 1234 5678 1764000000.000000000\npartial /tmp/.o.tif.AbCdEf\n"
 
 START_TEST(test_job_refused)
 {
@@ -197,7 +206,7 @@ START_TEST(test_job_refused)
 	expect_refused(GOOD "blocks 2\nnoise\n");
 	expect_refused("blur 1\nid " GOOD_ID "\norder little\nwidth 4\nheight 4\n"
 	    "samples 1\nbits 8\nalpha 0\nfilter gaussian\nradius 1\nsigma 0.5\n"
-	    "rows 2\nblocks 2\nauth none\n");	/* no input and output */
+	    "rows 2\nblocks 2\nauth none\nsource x\npartial y\n");	/* no input, output */
 }
 END_TEST
 

@@ -14,7 +14,7 @@ for h in --help -help; do
 	check "$h writes to stdout only" [ ! -s "$T/help.err" ]
 	for word in "-master IN" "-slave" "-status" "-o OUT" "-dir DIR" "-radius R" \
 	    "-sigma S" "-filter" "-slaves N" "-rows N" "-timeout SEC" "-persist" "-watch" \
-	    "-q" "-v" "--version" "BLUR_DIR"; do
+	    "-q" "-v" "--version" "BLUR_DIR" "-secret FILE" "-resume" "BLUR_SECRET_FILE"; do
 		check "$h mentions $word" grep -qe "$word" "$T/help.out"
 	done
 done
