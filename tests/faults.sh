@@ -387,6 +387,31 @@ check "full output disk: names the output" grep -q "$T/full/out.tif" "$T/full.er
 check "full output disk: no output, no temporary" [ ! -s "$T/full.left" ]
 check "full output disk: DIR empty" dir_empty
 
+# --- a full disk under img.bit: the slave says so, removes what it wrote and gives the
+# block back; when there is room again the job ends with the clean pixels
+cat > "$T/fullblock.sh" <<EOF
+mount -t tmpfs -o size=1M tmpfs '$T/full' || exit 9
+BLUR_DIR='$T/full/dir'; export BLUR_DIR
+'$BLUR' -master '$T/s.tif' -o '$T/fullblock.tif' -rows 100 -timeout 2 2> /dev/null &
+m=\$!
+for i in \$(seq 1 500); do [ -e '$T/full/dir/working' ] && break; sleep 0.02; done
+head -c 2000000 /dev/zero > '$T/full/filler' 2> /dev/null
+'$BLUR' -slave > /dev/null 2> '$T/fullblock.slave' &
+for i in \$(seq 1 500); do grep -q 'No space left' '$T/fullblock.slave' && break; sleep 0.02; done
+ls -A '$T/full/dir'/block.* > '$T/fullblock.during' 2>&1
+rm '$T/full/filler'
+wait \$m
+echo \$? > '$T/fullblock.rc'
+wait
+ls -A '$T/full/dir' > '$T/fullblock.left'
+EOF
+unshare --user --map-root-user --mount sh "$T/fullblock.sh"
+check "full disk under img.bit: the slave says so" grep -q "^blur: $T/full/dir/block\.[0-9]\.[a-z]: No space left on device; releasing it$" "$T/fullblock.slave"
+check "full disk under img.bit: no partial result is left" sh -c "! grep -q 'img.bit' '$T/fullblock.during'"
+check "full disk under img.bit: the job ends once there is room" [ "$(cat "$T/fullblock.rc")" = 0 ]
+check "full disk under img.bit: with the clean pixels" same_pixels "$T/fullblock.tif" "$T/s-clean.tif" 8 0
+check "full disk under img.bit: DIR empty" [ ! -s "$T/fullblock.left" ]
+
 # --- ^C and kill: the master cancels the job and cleans up. A script's background job
 # ignores SIGINT, so env gives it back its default for the ^C case.
 for sig in INT TERM; do
