@@ -101,41 +101,37 @@ say(const char *fmt, ...)
 	va_end(ap);
 }
 
-int
-write_all(int fd, const void *buf, size_t len)
+/* Write all of len bytes at off, or where the file stands when off is -1. */
+static int
+put_all(int fd, const void *buf, size_t len, off_t off)
 {
 	const char	*p = buf;
 	ssize_t		 n;
 
 	while (len > 0) {
-		if ((n = write(fd, p, len)) == -1) {
+		n = off == -1 ? write(fd, p, len) : pwrite(fd, p, len, off);
+		if (n == -1) {
 			if (errno == EINTR)
 				continue;
 			return -1;
 		}
 		p += n;
+		off = off == -1 ? -1 : off + n;
 		len -= n;
 	}
 	return 0;
 }
 
 int
+write_all(int fd, const void *buf, size_t len)
+{
+	return put_all(fd, buf, len, -1);
+}
+
+int
 pwrite_all(int fd, const void *buf, size_t len, off_t off)
 {
-	const char	*p = buf;
-	ssize_t		 n;
-
-	while (len > 0) {
-		if ((n = pwrite(fd, p, len, off)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		off += n;
-		len -= n;
-	}
-	return 0;
+	return put_all(fd, buf, len, off);
 }
 
 int
