@@ -171,14 +171,91 @@ store_row(const struct job *job, float *acc, void *row)
 	}
 }
 
+/* The row of h that holds image row y, edges replicated. */
+static const float *
+h_row(const struct job *job, const float *h, uint32_t a, size_t len, int64_t y)
+{
+	y = y < 0 ? 0 : y >= job->height ? job->height - 1 : y;
+	return h + (size_t)(y - a) * len;
+}
+
+/* Vertical pass for output row y: acc = sum_j w[j] h(y + j - r). */
+static void
+vpass(const struct job *job, const struct mask *m, const float *h, uint32_t a,
+    size_t len, uint32_t y, float *acc)
+{
+	uint32_t	j, r = m->radius;
+	size_t		k;
+
+	memset(acc, 0, len * sizeof *acc);
+	for (j = 0; j < 2 * r + 1; j++) {
+		const float	*src = h_row(job, h, a, len, (int64_t)y + j - r);
+		float		 wj = m->w[j];
+
+		for (k = 0; k < len; k++)
+			acc[k] += wj * src[k];
+	}
+}
+
+/*
+ * Box, horizontal: a running sum over the 2r+1 taps (in double, so that it does not
+ * drift), so a pixel costs the same at any radius.
+ */
+static void
+hpass_box(uint32_t r, const float *line, size_t len, uint32_t spp, float *out)
+{
+	double		sum[4] = { 0 };
+	uint32_t	c, taps = 2 * r + 1;
+	size_t		x, n = len / spp, i;
+
+	for (i = 0; i < taps; i++)
+		for (c = 0; c < spp; c++)
+			sum[c] += line[i * spp + c];
+	for (x = 0; x < n; x++)
+		for (c = 0; c < spp; c++) {
+			out[x * spp + c] = sum[c] / taps;
+			if (x + 1 < n)
+				sum[c] += line[(x + taps) * spp + c] - line[x * spp + c];
+		}
+}
+
+/* Box, vertical: the same running sum down the rows [y0, y0 + n), one row at a time. */
+static void
+vpass_box(const struct job *job, uint32_t r, const float *h, uint32_t a,
+    size_t len, uint32_t y0, uint32_t n, float *acc, void *out)
+{
+	double		*sum = xcalloc(len, sizeof *sum);
+	uint32_t	 y, taps = 2 * r + 1;
+	int64_t		 j;
+	size_t		 k;
+
+	for (j = -(int64_t)r; j <= r; j++) {
+		const float	*src = h_row(job, h, a, len, (int64_t)y0 + j);
+
+		for (k = 0; k < len; k++)
+			sum[k] += src[k];
+	}
+	for (y = y0; y < y0 + n; y++) {
+		const float	*in = h_row(job, h, a, len, (int64_t)y + r + 1);
+		const float	*gone = h_row(job, h, a, len, (int64_t)y - r);
+
+		for (k = 0; k < len; k++) {
+			acc[k] = sum[k] / taps;
+			sum[k] += in[k] - gone[k];
+		}
+		store_row(job, acc, (char *)out + (size_t)(y - y0) * job_row_bytes(job));
+	}
+	free(sum);
+}
+
 void
 kernel_blur(const struct job *job, const struct mask *m, const void *in,
     uint32_t y0, uint32_t n, void *out)
 {
-	uint32_t	 a, b, y, j, r = m->radius, taps = 2 * r + 1;
-	size_t		 len = (size_t)job->width * job->samples, k;
+	uint32_t	 a, b, y, r = m->radius;
+	size_t		 len = (size_t)job->width * job->samples;
 	size_t		 row_bytes = job_row_bytes(job);
-	float		*line, *h, *acc;
+	float		*line, *h, *acc, *hy;
 
 	kernel_halo(job, y0, n, &a, &b);
 	line = xreallocarray(NULL, len + 2 * (size_t)r * job->samples,
@@ -187,25 +264,22 @@ kernel_blur(const struct job *job, const struct mask *m, const void *in,
 	acc = xreallocarray(NULL, len, sizeof *acc);
 
 	for (y = a; y < b; y++) {
-		load_row(job, (const char *)in + (size_t)(y - a) * row_bytes, r,
-		    line);
-		hpass(m, line, len, job->samples, h + (size_t)(y - a) * len);
+		hy = h + (size_t)(y - a) * len;
+		load_row(job, (const char *)in + (size_t)(y - a) * row_bytes, r, line);
+		if (job->filter == FILTER_BOX)
+			hpass_box(r, line, len, job->samples, hy);
+		else
+			hpass(m, line, len, job->samples, hy);
 		if (job->alpha && job->filter == FILTER_GAUSSIAN)
-			round_like_q16(job, h + (size_t)(y - a) * len);
+			round_like_q16(job, hy);
 	}
-	for (y = y0; y < y0 + n; y++) {
-		memset(acc, 0, len * sizeof *acc);
-		for (j = 0; j < taps; j++) {
-			int64_t		 yy = (int64_t)y + j - r;
-			const float	*src;
-
-			yy = yy < 0 ? 0 : yy >= job->height ? job->height - 1 : yy;
-			src = h + (size_t)(yy - a) * len;
-			for (k = 0; k < len; k++)
-				acc[k] += m->w[j] * src[k];
+	if (job->filter == FILTER_BOX)
+		vpass_box(job, r, h, a, len, y0, n, acc, out);
+	else
+		for (y = y0; y < y0 + n; y++) {
+			vpass(job, m, h, a, len, y, acc);
+			store_row(job, acc, (char *)out + (size_t)(y - y0) * row_bytes);
 		}
-		store_row(job, acc, (char *)out + (size_t)(y - y0) * row_bytes);
-	}
 	free(acc);
 	free(h);
 	free(line);

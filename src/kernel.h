@@ -26,7 +26,10 @@ struct mask {
  * pixel by sampling it at x - 1/3, x and x + 1/3, and the taps are normalized.
  */
 void	kernel_gauss(struct mask *, uint32_t radius, double sigma);
-/* Box mask: 2r+1 equal taps, so the 2-D result is the mean of the (2r+1)² square. */
+/*
+ * Box mask: 2r+1 equal taps, so the 2-D result is the mean of the (2r+1)² square. Its
+ * passes run as running sums, whose cost per pixel does not grow with the radius.
+ */
 void	kernel_box(struct mask *, uint32_t radius);
 /* The mask a job asks for. */
 void	kernel_for_job(struct mask *, const struct job *);

@@ -172,6 +172,14 @@ START_TEST(test_blur_alpha)
 }
 END_TEST
 
+START_TEST(test_box_large_radius)
+{
+	/* Running sums over long rows and many rows must not drift. */
+	check_blur(300, 90, 3, 16, 0, FILTER_BOX, 40, 1, 30);
+	check_blur(120, 70, 4, 8, 1, FILTER_BOX, 25, 1, 70);
+}
+END_TEST
+
 START_TEST(test_blur_smaller_than_radius)
 {
 	check_blur(1, 1, 3, 8, 0, FILTER_GAUSSIAN, 10, 5, 1);
@@ -209,6 +217,7 @@ kernel_suite(void)
 	tcase_add_test(tc, test_blur_gray8);
 	tcase_add_test(tc, test_blur_rgb16);
 	tcase_add_test(tc, test_blur_alpha);
+	tcase_add_test(tc, test_box_large_radius);
 	tcase_add_test(tc, test_blur_smaller_than_radius);
 	tcase_add_test(tc, test_halo);
 	suite_add_tcase(s, tc);
