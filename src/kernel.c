@@ -219,6 +219,19 @@ hpass_box(uint32_t r, const float *line, size_t len, uint32_t spp, float *out)
 		}
 }
 
+/* Move the vertical running sum from the rows around y to those around y + 1. */
+static void
+slide(const struct job *job, const float *h, uint32_t a, size_t len, uint32_t y,
+    uint32_t r, double *sum)
+{
+	const float	*in = h_row(job, h, a, len, (int64_t)y + r + 1);
+	const float	*gone = h_row(job, h, a, len, (int64_t)y - r);
+	size_t		 k;
+
+	for (k = 0; k < len; k++)
+		sum[k] += in[k] - gone[k];
+}
+
 /* Box, vertical: the same running sum down the rows [y0, y0 + n), one row at a time. */
 static void
 vpass_box(const struct job *job, uint32_t r, const float *h, uint32_t a,
@@ -236,14 +249,11 @@ vpass_box(const struct job *job, uint32_t r, const float *h, uint32_t a,
 			sum[k] += src[k];
 	}
 	for (y = y0; y < y0 + n; y++) {
-		const float	*in = h_row(job, h, a, len, (int64_t)y + r + 1);
-		const float	*gone = h_row(job, h, a, len, (int64_t)y - r);
-
-		for (k = 0; k < len; k++) {
+		for (k = 0; k < len; k++)
 			acc[k] = sum[k] / taps;
-			sum[k] += in[k] - gone[k];
-		}
 		store_row(job, acc, (char *)out + (size_t)(y - y0) * job_row_bytes(job));
+		if (y + 1 < y0 + n)
+			slide(job, h, a, len, y, r, sum);
 	}
 	free(sum);
 }
