@@ -67,11 +67,18 @@ progress_say(struct progress *p, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The name a slave is counted under: its signature, if it could be read. */
+static const char *
+counted(const char *who)
+{
+	return who[0] != '\0' ? who : "unknown";
+}
+
 void
 progress_done(struct progress *p, const char *who)
 {
 	p->tally.done++;
-	tally_add(&p->tally, who[0] != '\0' ? who : "unknown");
+	tally_add(&p->tally, counted(who));
 	p->changed = 1;
 }
 
@@ -82,7 +89,7 @@ progress_undo(struct progress *p, const char *who)
 
 	p->tally.done--;
 	for (i = 0; i < p->tally.nslaves; i++)
-		if (strcmp(p->tally.slaves[i].who, who[0] != '\0' ? who : "unknown") == 0)
+		if (strcmp(p->tally.slaves[i].who, counted(who)) == 0)
 			p->tally.slaves[i].blocks--;
 	p->changed = 1;
 }

@@ -53,22 +53,23 @@ map_blocks(int dirfd, struct snapshot *s)
 {
 	uint32_t	n;
 	char		v, c;
+	int		done, claimed;
 
 	s->map = xcalloc(s->job.blocks + 1, 1);
 	todo_versions(dirfd, &s->job, s->map);
 	for (n = 0; n < s->job.blocks; n++) {
 		v = s->map[n];
-		if (v == 0 || protocol_done(dirfd, n, v))
+		done = v == 0 || protocol_done(dirfd, n, v);
+		claimed = !done && protocol_claimed(dirfd, n, v);
+		if (done)
 			c = '#';
 		else if (v != PROTOCOL_FIRST)
 			c = '!';
-		else if (protocol_claimed(dirfd, n, v))
-			c = '+';
 		else
-			c = '.';
-		s->done += c == '#';
-		s->claimed += c == '+' || (c == '!' && protocol_claimed(dirfd, n, v));
-		s->waiting += c == '.' || (c == '!' && !protocol_claimed(dirfd, n, v));
+			c = claimed ? '+' : '.';
+		s->done += done;
+		s->claimed += claimed;
+		s->waiting += !done && !claimed;
 		s->map[n] = c;
 	}
 }
