@@ -19,12 +19,13 @@
 #include "slave.h"
 #include "status.h"
 #include "util.h"
+#include "watch.h"
 
 #define DEFAULT_DIR	"/tmp/blur"
 
 enum { OPT_MASTER = 256, OPT_SLAVE, OPT_STATUS, OPT_DIR, OPT_RADIUS, OPT_SIGMA,
     OPT_FILTER, OPT_SLAVES, OPT_ROWS, OPT_TIMEOUT, OPT_PERSIST, OPT_WATCH,
-    OPT_HELP, OPT_VERSION, OPT_SECRET, OPT_RESUME };
+    OPT_HELP, OPT_VERSION, OPT_SECRET, OPT_RESUME, OPT_POLL };
 
 static const struct option options[] = {
 	{ "master",	required_argument,	NULL, OPT_MASTER },
@@ -42,6 +43,7 @@ static const struct option options[] = {
 	{ "watch",	no_argument,		NULL, OPT_WATCH },
 	{ "secret",	required_argument,	NULL, OPT_SECRET },
 	{ "resume",	no_argument,		NULL, OPT_RESUME },
+	{ "poll",	required_argument,	NULL, OPT_POLL },
 	{ "q",		no_argument,		NULL, 'q' },
 	{ "v",		no_argument,		NULL, 'v' },
 	{ "help",	no_argument,		NULL, OPT_HELP },
@@ -52,8 +54,8 @@ static const struct option options[] = {
 static const char synopsis[] =
     "usage: blur -master IN [-o OUT] [-dir DIR] [-radius R] [-sigma S]\n"
     "                   [-filter gaussian|box] [-slaves N] [-rows N] [-timeout SEC]\n"
-    "                   [-secret FILE] [-resume] [-q|-v]\n"
-    "       blur -slave [-dir DIR] [-persist] [-secret FILE] [-q|-v]\n"
+    "                   [-secret FILE] [-resume] [-poll MS] [-q|-v]\n"
+    "       blur -slave [-dir DIR] [-persist] [-secret FILE] [-poll MS] [-q|-v]\n"
     "       blur -status [-dir DIR] [-watch]\n";
 
 static void __attribute__((noreturn))
@@ -78,10 +80,14 @@ help(void)
 	    "  -dir DIR        shared directory (default: $BLUR_DIR, else %s)\n"
 	    "  -secret FILE    sign results with a key from FILE, which every host has\n"
 	    "                  and DIR never sees (default: $BLUR_SECRET_FILE)\n"
+	    "  -poll MS        look for changes in DIR every MS milliseconds, without\n"
+	    "                  inotify (default: inotify on a local filesystem, else\n"
+	    "                  polling every %d ms)\n"
 	    "  -q, -v          quiet; verbose (claims, results, reissues)\n"
 	    "  -help, --help   this text;  --version  the version\n\n"
 	    "Exit status: 0 done, 1 failed, 2 bad usage, 3 no job (-status).\n",
-	    synopsis, MASTER_TIMEOUT, TIMEOUT_FACTOR, TIMEOUT_FLOOR, DEFAULT_DIR);
+	    synopsis, MASTER_TIMEOUT, TIMEOUT_FACTOR, TIMEOUT_FLOOR, DEFAULT_DIR,
+	    WATCH_POLL);
 	exit(0);
 }
 
@@ -176,6 +182,7 @@ main(int argc, char **argv)
 		case OPT_WATCH:		watch = 1; break;
 		case OPT_SECRET:	o.secret = optarg; break;
 		case OPT_RESUME:	o.resume = 1; break;
+		case OPT_POLL:		o.poll = number("poll", optarg, 1, 60000); break;
 		case 'q':		o.verbosity = -1; break;
 		case 'v':		o.verbosity = 1; break;
 		case OPT_HELP:		help();
@@ -212,6 +219,7 @@ main(int argc, char **argv)
 		so.dir = o.dir;
 		so.verbosity = o.verbosity;
 		so.secret = o.secret;
+		so.poll = o.poll;
 		do {
 			if ((done = slave_run(&so, &cause)) == -1)
 				fatal("%s", cause);

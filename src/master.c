@@ -58,6 +58,7 @@ struct master {
 	unsigned char	 key[SECRET_KEY];
 	const unsigned char *keyed;	/* key, when the job has a secret; else NULL */
 	int		 dead;		/* DIR holds the files of a job whose master is gone */
+	struct watch	 watch;
 };
 
 char *
@@ -200,6 +201,35 @@ beating(int dirfd)
 	return 0;
 }
 
+/* Remove the job's files from DIR, saying so if NFS would not let go of some. */
+static void
+clean(const struct master *m)
+{
+	int	standins;
+
+	if ((standins = protocol_clean(m->dirfd)) > 0)
+		say("%s: %d .nfs file%s still there after %d s (removed files still "
+		    "open on some host); left with their directories", m->o->dir,
+		    standins, standins == 1 ? "" : "s", CLEAN_PATIENCE);
+}
+
+/* Whether block.N.v holds a result of the job that is whole, by its header and size. */
+static int
+has_result(int dirfd, const struct job *job, uint32_t n, char v)
+{
+	char	*why;
+	int	 fd;
+
+	if (!protocol_done(dirfd, n, v))
+		return 0;
+	if ((fd = protocol_open_result(dirfd, job, n, v, &why)) == -1) {
+		free(why);
+		return 0;
+	}
+	close(fd);
+	return 1;
+}
+
 /* Say what a dead master left in DIR, then remove it with its partial output. */
 static void
 discard(struct master *m)
@@ -211,12 +241,12 @@ discard(struct master *m)
 	if (protocol_read_job(m->dirfd, &old, &why) == -1) {
 		say("%s: removing the files of a job whose master is gone", m->o->dir);
 		free(why);
-		protocol_clean(m->dirfd);
+		clean(m);
 		return;
 	}
 	for (n = 0; n < old.blocks; n++)
 		for (v = PROTOCOL_FIRST; v <= PROTOCOL_LAST; v++)
-			if (protocol_done(m->dirfd, n, v)) {
+			if (has_result(m->dirfd, &old, n, v)) {
 				done++;
 				break;
 			}
@@ -225,7 +255,7 @@ discard(struct master *m)
 	    old.input, done, old.blocks);
 	if (old.partial[0] == '/')
 		unlink(old.partial);
-	protocol_clean(m->dirfd);
+	clean(m);
 }
 
 /* Make DIR ours: create it, lock it, and clear what a dead master left there. */
@@ -313,7 +343,8 @@ static void
 start_slaves(struct master *m)
 {
 	struct slave_opts so = { .dir = m->o->dir, .job = m->job.id,
-			    .verbosity = m->o->verbosity, .secret = m->o->secret };
+			    .verbosity = m->o->verbosity, .secret = m->o->secret,
+			    .poll = m->o->poll };
 	pid_t		 pid, master = getpid();
 	uint32_t	 i;
 	char		*cause;
@@ -331,7 +362,7 @@ start_slaves(struct master *m)
 			continue;
 		}
 		/* Hold nothing of the master's, least of all its lock on DIR. */
-		watch_close();
+		watch_close(&m->watch);
 		closefrom(3);
 		sigprocmask(SIG_SETMASK, &m->oldmask, NULL);
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -369,17 +400,24 @@ block_path(const struct master *m, uint32_t n, char v)
 	return xasprintf("%s/%s", m->o->dir, name);
 }
 
-/* Remove block.N.v, and its watch first. */
+/* Stop watching block.N.v, before it is removed or retired. */
 static void
-release(struct master *m, uint32_t n, char v)
+forget(struct master *m, uint32_t n, char v)
 {
 	char	*path;
 
-	if (m->blocks[n].seen[v - PROTOCOL_FIRST] != 0) {
+	if (m->watch.inotify && m->blocks[n].seen[v - PROTOCOL_FIRST] != 0) {
 		path = block_path(m, n, v);
-		watch_forget(path);
+		watch_forget(&m->watch, path);
 		free(path);
 	}
+}
+
+/* Remove block.N.v. */
+static void
+release(struct master *m, uint32_t n, char v)
+{
+	forget(m, n, v);
 	protocol_release(m->dirfd, n, v);
 }
 
@@ -453,7 +491,8 @@ append(struct master *m, uint32_t n, char **cause)
 		free(why);
 		return -1;
 	}
-	release(m, n, v);
+	forget(m, n, v);
+	protocol_retire(m->dirfd, n, v);
 	m->next++;
 	return 0;
 }
@@ -539,9 +578,11 @@ scan_block(struct master *m, uint32_t n, char **cause)
 		seen = &b->seen[u - PROTOCOL_FIRST];
 		if (*seen == 0 && protocol_claimed(m->dirfd, n, u)) {
 			*seen = now();
-			path = block_path(m, n, u);
-			watch_dir(path);
-			free(path);
+			if (m->watch.inotify) {
+				path = block_path(m, n, u);
+				watch_dir(&m->watch, path);
+				free(path);
+			}
 		}
 		if (*seen != 0)
 			announce_claim(m, n, u);
@@ -602,20 +643,13 @@ static int
 take_stock(struct master *m, uint32_t n, char **cause)
 {
 	struct block	*b = &m->blocks[n];
-	char		 v, newest = 0, *why;
-	int		 fd;
+	char		 v, newest = 0;
 
 	for (v = PROTOCOL_FIRST; v <= PROTOCOL_LAST; v++) {
 		if (protocol_wanted(m->dirfd, n, v) || protocol_claimed(m->dirfd, n, v))
 			newest = v;
-		if (b->in != 0 || !protocol_done(m->dirfd, n, v))
-			continue;
-		if ((fd = protocol_open_result(m->dirfd, &m->job, n, v, &why)) == -1)
-			free(why);
-		else {
-			close(fd);
+		if (b->in == 0 && has_result(m->dirfd, &m->job, n, v))
 			b->in = v;
-		}
 	}
 	b->version = newest != 0 ? newest : PROTOCOL_FIRST;
 	if (b->in != 0) {
@@ -626,6 +660,9 @@ take_stock(struct master *m, uint32_t n, char **cause)
 		}
 		return 0;
 	}
+	if (newest != 0 && protocol_done(m->dirfd, n, newest))
+		return reissue(m, n, "was in the dead master's output, which cannot be "
+		    "continued", cause);
 	if (newest != 0 && protocol_claimed(m->dirfd, n, newest))
 		return reissue(m, n, "was claimed when its master died", cause);
 	if (!protocol_wanted(m->dirfd, n, b->version) &&
@@ -716,6 +753,7 @@ report(struct master *m)
 	if ((p->changed && now() - m->tallied >= TALLY_EVERY) ||
 	    now() - m->tallied >= BEAT_EVERY) {
 		p->tally.beat++;
+		p->tally.elapsed = now() - p->start;
 		protocol_write_tally(m->dirfd, &p->tally);
 		p->changed = 0;
 		m->tallied = now();
@@ -739,10 +777,11 @@ run(struct master *m, char **cause)
 			*cause = xasprintf("interrupted; job cancelled");
 			return -1;
 		}
-		if (watch_next(WATCH_POLL, &c) && on_change(m, &c, cause) == -1)
+		if (watch_next(&m->watch, m->watch.ms, &c) &&
+		    on_change(m, &c, cause) == -1)
 			return -1;
 		/* Other hosts' changes raise no inotify event: rescan regularly. */
-		if (now() - last >= WATCH_POLL) {
+		if (now() - last >= m->watch.ms / 1000.0) {
 			if (scan_all(m, cause) == -1)
 				return -1;
 			last = now();
@@ -797,8 +836,12 @@ master_run(const struct master_opts *o, char **cause)
 		goto out;
 	progress_start(&m.progress, &m.job, o->verbosity);
 	/* Watch before `working` exists, so that no claim happens unseen. */
-	if (watch_init() == 0)
-		watch_dir(o->dir);
+	watch_start(&m.watch, m.dirfd, o->poll);
+	watch_dir(&m.watch, o->dir);
+	snprintf(m.progress.tally.notice, sizeof m.progress.tally.notice, "%s",
+	    m.watch.how);
+	if (o->verbosity > 0)
+		say("%s: %s", o->dir, m.watch.how);
 	if (o->resume && !m.dead)
 		say("%s: no job to resume there; starting afresh", o->dir);
 	if (m.dead && o->resume) {
@@ -812,7 +855,7 @@ master_run(const struct master_opts *o, char **cause)
 		r = 0;
 	stop_slaves(&m);
 clean:
-	protocol_clean(m.dirfd);
+	clean(&m);
 out:
 	if (r == -1)
 		progress_clear(&m.progress);
@@ -820,6 +863,7 @@ out:
 	image_close(&m.out, NULL);
 	if (m.tmp != NULL)
 		unlink(m.tmp);
+	watch_close(&m.watch);
 	if (m.dirfd != -1)
 		close(m.dirfd);
 	close(m.sigfd);

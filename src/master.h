@@ -25,6 +25,8 @@ struct master_opts {
 	int		 verbosity;	/* -1 quiet, 0, 1 verbose */
 	const char	*secret;	/* file of the shared secret, or NULL */
 	int		 resume;	/* continue a dead master's job in DIR */
+	int		 poll;		/* ms between looks at DIR, without inotify; 0:
+					   see watch.h */
 };
 
 /*

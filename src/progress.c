@@ -4,7 +4,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "progress.h"
@@ -31,7 +30,6 @@ progress_start(struct progress *p, const struct job *job, int verbosity)
 	p->tty = verbosity >= 0 && isatty(STDERR_FILENO);
 	p->total = job->blocks;
 	p->start = now();
-	p->tally.started = time(NULL);
 	p->changed = 1;
 }
 

@@ -14,7 +14,6 @@
  */
 #include <config.h>
 
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 
@@ -100,8 +99,7 @@ job_new_id(struct job *job)
 	unsigned char	r[16];
 	size_t		i;
 
-	if (getrandom(r, sizeof r, 0) != sizeof r)
-		fatal("getrandom: %s", strerror(errno));
+	random_bytes(r, sizeof r);
 	for (i = 0; i < sizeof r; i++)
 		snprintf(job->id + 2 * i, 3, "%02x", r[i]);
 }
@@ -154,6 +152,54 @@ create_file(int dirfd, const char *name, const char *text)
 	return close(fd);
 }
 
+/*
+ * A temporary name for `base`, unique across hosts as Maildir's are:
+ * base.HOST.PID.RANDOM.tmp (a '/' in the host name becomes '_').
+ */
+static void
+tmp_name(char *buf, size_t size, const char *base)
+{
+	char		host[HOST_NAME_MAX + 1] = "", *p;
+	uint32_t	r;
+
+	gethostname(host, sizeof host - 1);
+	for (p = host; (p = strchr(p, '/')) != NULL; )
+		*p = '_';
+	random_bytes(&r, sizeof r);
+	snprintf(buf, size, "%s.%s.%ld.%08x" TMP_SUFFIX, base, host,
+	    (long)getpid(), r);
+}
+
+/* Whether name is one of tmp_name(base)'s. */
+static int
+is_tmp_of(const char *name, const char *base)
+{
+	size_t	len = strlen(base), n = strlen(name);
+
+	return strncmp(name, base, len) == 0 && name[len] == '.' &&
+	    n > len + strlen(TMP_SUFFIX) &&
+	    strcmp(name + n - strlen(TMP_SUFFIX), TMP_SUFFIX) == 0;
+}
+
+/* Replace name in dirfd whole: written under a temporary name, then renamed. */
+static int
+replace_file(int dirfd, const char *name, const char *text)
+{
+	char	tmp[HOST_NAME_MAX + 96];
+	int	saved;
+
+	tmp_name(tmp, sizeof tmp, name);
+	if (create_file(dirfd, tmp, text) == -1)
+		return -1;
+	if (renameat(dirfd, tmp, dirfd, name) == -1) {
+		saved = errno;
+		unlinkat(dirfd, tmp, 0);
+		errno = saved;
+		return -1;
+	}
+	return 0;
+}
+
 /* Read a small file whole into buf (NUL-terminated); its length or -1. */
 static ssize_t
 read_small(int dirfd, const char *name, char *buf, size_t size)
@@ -192,11 +238,8 @@ protocol_write_job(int dirfd, const struct job *job, char **cause)
 	    filter_name(job->filter), job->radius, job->sigma, job->rows,
 	    job->blocks, job->input, job->output, job->auth, job->source,
 	    job->partial);
-	unlinkat(dirfd, "data.dat.tmp", 0);
-	r = create_file(dirfd, "data.dat.tmp", text);
+	r = replace_file(dirfd, "data.dat", text);
 	free(text);
-	if (r == 0 && (r = renameat(dirfd, "data.dat.tmp", dirfd, "data.dat")) == -1)
-		unlinkat(dirfd, "data.dat.tmp", 0);
 	if (r == -1)
 		*cause = xasprintf("data.dat: %s", strerror(errno));
 	return r;
@@ -351,30 +394,25 @@ protocol_write_tally(int dirfd, const struct tally *t)
 	uint32_t	 i;
 	int		 r;
 
-	text = xasprintf("blur %d\nbeat %llu\nstarted %lld\ndone %u\nreissues %u\n",
-	    PROTOCOL_VERSION, (unsigned long long)t->beat, (long long)t->started,
-	    t->done, t->reissues);
+	text = xasprintf("blur %d\nbeat %llu\nelapsed %.1f\ndone %u\nreissues %u\n"
+	    "notice %s\n", PROTOCOL_VERSION, (unsigned long long)t->beat,
+	    t->elapsed, t->done, t->reissues, t->notice);
 	for (i = 0; i < t->nslaves; i++) {
 		line = xasprintf("%sslave %s %u\n", text, t->slaves[i].who,
 		    t->slaves[i].blocks);
 		free(text);
 		text = line;
 	}
-	unlinkat(dirfd, "progress.tmp", 0);
-	r = create_file(dirfd, "progress.tmp", text);
+	r = replace_file(dirfd, "progress", text);
 	free(text);
-	if (r == -1 || renameat(dirfd, "progress.tmp", dirfd, "progress") == -1) {
-		unlinkat(dirfd, "progress.tmp", 0);
-		return -1;
-	}
-	return 0;
+	return r;
 }
 
 int
 protocol_read_tally(int dirfd, struct tally *t)
 {
 	char			 text[65536], *line, *next, who[PROTOCOL_WHO_MAX];
-	long long		 started;
+	double			 elapsed;
 	unsigned long long	 beat;
 	unsigned		 u;
 
@@ -386,8 +424,10 @@ protocol_read_tally(int dirfd, struct tally *t)
 		*next++ = '\0';
 		if (sscanf(line, "beat %llu", &beat) == 1)
 			t->beat = beat;
-		else if (sscanf(line, "started %lld", &started) == 1)
-			t->started = started;
+		else if (sscanf(line, "elapsed %lf", &elapsed) == 1)
+			t->elapsed = elapsed;
+		else if (strncmp(line, "notice ", 7) == 0)
+			snprintf(t->notice, sizeof t->notice, "%s", line + 7);
 		else if (sscanf(line, "done %u", &u) == 1)
 			t->done = u;
 		else if (sscanf(line, "reissues %u", &u) == 1)
@@ -570,7 +610,7 @@ int
 protocol_publish(int dirfd, const struct job *job, const unsigned char *key,
     uint32_t n, char v, const void *rows, size_t len)
 {
-	char		tmp[HOST_NAME_MAX + 64], host[HOST_NAME_MAX + 1] = "";
+	char		tmp[HOST_NAME_MAX + 96];
 	struct result	h = { .block = n, .version = v, .bytes = len };
 	int		bfd, fd, saved;
 
@@ -582,9 +622,7 @@ protocol_publish(int dirfd, const struct job *job, const unsigned char *key,
 		result_mac(&h, rows, len, key, h.mac);
 	if ((bfd = open_block(dirfd, n, v)) == -1)
 		return -1;
-	gethostname(host, sizeof host - 1);
-	snprintf(tmp, sizeof tmp, "img.bit.%s.%ld" TMP_SUFFIX, host,
-	    (long)getpid());
+	tmp_name(tmp, sizeof tmp, "img.bit");
 	fd = openat(bfd, tmp, O_WRONLY|O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC, 0600);
 	if (fd == -1)
 		goto fail;
@@ -686,29 +724,46 @@ protocol_read_result(int fd, const unsigned char *key, void *buf, size_t len,
 	return 0;
 }
 
-/* Remove every entry of directory `name` in dirfd, then the directory itself. */
-static void
+/*
+ * Whether a name is an NFS client's stand-in for a removed file that is still open there
+ * (its "silly rename"): it goes by itself when the file is closed, and cannot be removed
+ * before.
+ */
+static int
+nfs_standin(const char *name)
+{
+	return strncmp(name, ".nfs", 4) == 0;
+}
+
+/*
+ * Remove every entry of directory `name` in dirfd, then the directory itself; the number
+ * of NFS stand-ins that keep it (see nfs_standin()).
+ */
+static int
 remove_tree(int dirfd, const char *name)
 {
 	struct dirent	*e;
 	DIR		*d;
-	int		 fd;
+	int		 fd, standins = 0;
 
 	fd = openat(dirfd, name, O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC);
 	if (fd == -1 || (d = fdopendir(fd)) == NULL) {
 		if (fd != -1)
 			close(fd);
 		unlinkat(dirfd, name, 0);
-		return;
+		return 0;
 	}
 	while ((e = readdir(d)) != NULL) {
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
-		if (unlinkat(fd, e->d_name, 0) == -1 && errno == EISDIR)
+		if (nfs_standin(e->d_name))
+			standins++;
+		else if (unlinkat(fd, e->d_name, 0) == -1 && errno == EISDIR)
 			unlinkat(fd, e->d_name, AT_REMOVEDIR);
 	}
 	closedir(d);
 	unlinkat(dirfd, name, AT_REMOVEDIR);
+	return standins;
 }
 
 void
@@ -720,6 +775,16 @@ protocol_release(int dirfd, uint32_t n, char v)
 	remove_tree(dirfd, name);
 }
 
+void
+protocol_retire(int dirfd, uint32_t n, char v)
+{
+	char	name[PROTOCOL_NAME_MAX + 16];
+
+	protocol_block_name(name, n, v);
+	strcat(name, "/img.bit");
+	unlinkat(dirfd, name, 0);
+}
+
 /* Whether an entry of DIR is one of the protocol's names. */
 static int
 protocol_name(const char *name)
@@ -728,13 +793,13 @@ protocol_name(const char *name)
 	char		v;
 
 	return strcmp(name, "working") == 0 || strcmp(name, "data.dat") == 0 ||
-	    strcmp(name, "data.dat.tmp") == 0 ||
+	    is_tmp_of(name, "data.dat") ||
 	    strcmp(name, "image.bit") == 0 || strcmp(name, "todo") == 0 ||
-	    strcmp(name, "progress") == 0 || strcmp(name, "progress.tmp") == 0 ||
+	    strcmp(name, "progress") == 0 || is_tmp_of(name, "progress") ||
 	    protocol_parse_block(name, UINT32_MAX, &n, &v) == 0;
 }
 
-/* Call fn for each protocol name in DIR; stop at the first that returns nonzero. */
+/* Call fn for each protocol name in DIR; the sum of what it returned, or -1. */
 static int
 protocol_each(int dirfd, int (*fn)(int, const char *))
 {
@@ -748,9 +813,9 @@ protocol_each(int dirfd, int (*fn)(int, const char *))
 		close(fd);
 		return -1;
 	}
-	while (r == 0 && (e = readdir(d)) != NULL)
+	while ((e = readdir(d)) != NULL)
 		if (protocol_name(e->d_name))
-			r = fn(dirfd, e->d_name);
+			r += fn(dirfd, e->d_name);
 	closedir(d);
 	return r;
 }
@@ -763,24 +828,31 @@ found(int dirfd, const char *name)
 	return 1;
 }
 
+/* Remove a protocol name; the number of NFS stand-ins that keep it. */
 static int
 remove_entry(int dirfd, const char *name)
 {
 	if (unlinkat(dirfd, name, 0) == -1 && (errno == EISDIR || errno == EPERM))
-		remove_tree(dirfd, name);
+		return remove_tree(dirfd, name);
 	return 0;
 }
 
 int
 protocol_leftovers(int dirfd)
 {
-	return protocol_each(dirfd, found) == 1;
+	return protocol_each(dirfd, found) > 0;
 }
 
-void
+int
 protocol_clean(int dirfd)
 {
+	double	until = now() + CLEAN_PATIENCE;
+	int	standins;
+
 	/* `working` goes first: a slave that sees it gone stops claiming. */
 	unlinkat(dirfd, "working", 0);
-	protocol_each(dirfd, remove_entry);
+	while ((standins = protocol_each(dirfd, remove_entry)) > 0 &&
+	    now() < until)
+		usleep(CLEAN_RETRY);
+	return standins > 0 ? standins : 0;
 }

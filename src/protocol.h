@@ -54,7 +54,9 @@ struct job {
 /* What the master publishes of its progress, in DIR/progress. */
 struct tally {
 	uint64_t	 beat;		/* counts the rewrites: a live master's moves */
-	int64_t		 started;	/* seconds since the epoch, on the master's clock */
+	double		 elapsed;	/* seconds since the job started, by the master's
+					   clock: no other host compares it with its own */
+	char		 notice[64];	/* how the master notices changes (see watch.h) */
 	uint32_t	 done;		/* blocks whose result is in */
 	uint32_t	 reissues;
 	uint32_t	 nslaves;
@@ -161,9 +163,23 @@ int	 protocol_read_result(int fd, const unsigned char *key, void *buf, size_t le
 	    char **why);
 /* Remove block.N.v and everything in it. */
 void	 protocol_release(int dirfd, uint32_t n, char v);
+/*
+ * Retire block.N.v once its rows are in the output: img.bit goes, but the directory and
+ * its done stay until the job ends, so that no slave can claim the name again. A slave
+ * whose view of todo/ is stale would: NFS and FUSE clients cache names for a second or
+ * more, and on GlusterFS even open() succeeds on a file removed elsewhere that long.
+ */
+void	 protocol_retire(int dirfd, uint32_t n, char v);
 
-/* Whether DIR holds any of the names above; remove all of them. */
+/*
+ * Whether DIR holds any of the names above; remove all of them. A directory kept by an
+ * NFS client's .nfsXXXX stand-in (a removed file still open on some host) is retried
+ * every CLEAN_RETRY us for up to CLEAN_PATIENCE s; returns how many stand-ins were left
+ * then (their directories with them), else 0. Files of other names are never removed.
+ */
+#define CLEAN_RETRY	100000
+#define CLEAN_PATIENCE	30
 int	 protocol_leftovers(int dirfd);
-void	 protocol_clean(int dirfd);
+int	 protocol_clean(int dirfd);
 
 #endif

@@ -32,6 +32,7 @@ struct slave {
 	const unsigned char *keyed;	/* key, when the job has a secret; else NULL */
 	uint64_t	 beat;		/* the master's heartbeat as last read */
 	double		 beat_seen;	/* when it last moved, on our clock */
+	struct watch	 watch;
 };
 
 struct todo {
@@ -118,9 +119,12 @@ join(struct slave *s, const char *only, char **cause)
 		*cause = NULL;
 		if (stopped(s, cause))
 			return -1;
-		sleep(WATCH_POLL);
+		watch_next(&s->watch, s->o->poll > 0 ? s->o->poll : WATCH_POLL, &c);
 	}
-	watch_dir(s->path);
+	watch_start(&s->watch, s->dirfd, s->o->poll);
+	if (s->o->verbosity > 0)
+		say("%s: %s: %s", s->who, s->path, s->watch.how);
+	watch_dir(&s->watch, s->path);
 	while (protocol_working(s->dirfd, id) == -1 ||
 	    (strcmp(id, s->o->orphan) == 0 &&
 	    protocol_beat(s->dirfd) == s->o->orphan_beat)) {
@@ -128,7 +132,7 @@ join(struct slave *s, const char *only, char **cause)
 			return 1;
 		if (stopped(s, cause))
 			return -1;
-		watch_next(WATCH_POLL, &c);
+		watch_next(&s->watch, s->watch.ms, &c);
 	}
 	if (only != NULL && strcmp(id, only) != 0)
 		return 1;
@@ -150,7 +154,7 @@ join(struct slave *s, const char *only, char **cause)
 	}
 	kernel_for_job(&s->mask, &s->job);
 	todo = xasprintf("%s/todo", s->path);
-	watch_dir(todo);
+	watch_dir(&s->watch, todo);
 	free(todo);
 	return 0;
 }
@@ -262,16 +266,21 @@ work_on(struct slave *s, uint32_t n, char v, char **cause)
 	return 1;
 }
 
-/* One pass over todo/, starting at a different place in each slave; -1 on error. */
+/*
+ * One pass over todo/, listed once, from a random place: hundreds of slaves do not all
+ * race for block 0, and pids alone could be alike on every host. -1 on error.
+ */
 static int
 pass(struct slave *s, char **cause)
 {
 	struct todo	*list;
 	size_t		 count, i, start;
+	uint32_t	 r32;
 	int		 r, claimed = 0;
 
 	list = list_todo(s, &count);
-	start = count > 0 ? (size_t)getpid() % count : 0;
+	random_bytes(&r32, sizeof r32);
+	start = count > 0 ? r32 % count : 0;
 	for (i = 0; i < count && job_alive(s) && !stopped(s, cause); i++) {
 		struct todo	*t = &list[(start + i) % count];
 
@@ -298,18 +307,17 @@ slave_run(struct slave_opts *o, char **cause)
 	if (o->job == NULL)
 		s.sigfd = signals_catch(&old);
 	protocol_who(s.who);
-	watch_init();
 	if ((r = join(&s, o->job, cause)) == -1)
 		goto out;
 	while (r == 0 && job_alive(&s)) {
 		if ((r = pass(&s, cause)) == -1)
 			goto out;
 		if (r == 0 && !stopped(&s, cause))
-			watch_next(WATCH_POLL, &c);
+			watch_next(&s.watch, s.watch.ms, &c);
 		r = *cause != NULL ? -1 : 0;
 	}
 out:
-	watch_close();
+	watch_close(&s.watch);
 	if (s.sigfd != -1) {
 		close(s.sigfd);
 		sigprocmask(SIG_SETMASK, &old, NULL);

@@ -15,6 +15,7 @@ struct slave_opts {
 	const char	*job;		/* join only this job, if it is working (local slaves) */
 	int		 verbosity;	/* -1 quiet, 0, 1 verbose */
 	const char	*secret;	/* file of the shared secret, or NULL */
+	int		 poll;		/* as in struct master_opts */
 	char		 orphan[33];	/* a job left for its master's silence: not rejoined */
 	uint64_t	 orphan_beat;	/* unless its beat moves again (a master resumed it) */
 };

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "protocol.h"
@@ -110,8 +109,7 @@ static void
 print(const char *dir, const struct snapshot *s)
 {
 	const struct job	*job = &s->job;
-	long			 elapsed = s->tally.started > 0 ?
-				    (long)(time(NULL) - s->tally.started) : 0;
+	double			 elapsed = s->tally.elapsed;
 	uint32_t		 i, width = columns();
 	char			 e[CLOCK_TEXT];
 
@@ -128,9 +126,11 @@ print(const char *dir, const struct snapshot *s)
 	for (i = 0; i < s->tally.nslaves; i++)
 		printf(" %s (%u)", s->tally.slaves[i].who, s->tally.slaves[i].blocks);
 	printf("%s\n", s->tally.nslaves == 0 ? " none yet" : "");
+	if (s->tally.notice[0] != '\0')
+		printf("master %s\n", s->tally.notice);
 	printf("elapsed %s", clock_text(elapsed, e));
 	if (s->done > 0 && s->done < job->blocks)
-		printf(", ETA %s", clock_text((double)elapsed *
+		printf(", ETA %s", clock_text(elapsed *
 		    (job->blocks - s->done) / s->done, e));
 	printf("\n");
 	for (i = 0; i < job->blocks; i += width)

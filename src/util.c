@@ -1,6 +1,7 @@
 /* util.c — see util.h. */
 #include <config.h>
 
+#include <sys/random.h>
 #include <sys/signalfd.h>
 
 #include <errno.h>
@@ -205,4 +206,11 @@ now(void)
 	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
 		fatal("clock_gettime: %s", strerror(errno));
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+void
+random_bytes(void *buf, size_t len)
+{
+	if (getrandom(buf, len, 0) != (ssize_t)len)
+		fatal("getrandom: %s", strerror(errno));
 }

@@ -45,6 +45,9 @@ int	 signals_caught(int fd);
 #define CLOCK_TEXT	32
 const char *clock_text(double seconds, char *buf);
 
+/* len random bytes from the kernel (or fatal). */
+void	 random_bytes(void *, size_t);
+
 /* Seconds on the local monotonic clock: never compared with another host's. */
 double	 now(void);
 

@@ -1,32 +1,50 @@
 /*
- * watch.h — wait for a change in watched directories, or for time to pass.
+ * watch.h — notice changes in the shared directory: by inotify where it sees them all,
+ * by polling where it cannot.
  *
- * Local changes arrive at once through inotify (libinotifytools); changes made by other
- * hosts on a network filesystem do not, so every caller also rescans when watch_next()
- * times out. Without inotify, watch_next() simply sleeps: polling alone still works.
+ * inotify reports only what the local kernel does. On NFS, GlusterFS (FUSE), CIFS and
+ * other network filesystems other hosts' changes raise no event, so there polling is the
+ * way, and inotify would only speed up the local ones. watch_mode() reads DIR's
+ * filesystem type (statfs) and chooses; callers rescan every watch_mode() milliseconds
+ * whatever arrives, so a change is never missed, only noticed later.
  */
 #ifndef BLUR_WATCH_H
 #define BLUR_WATCH_H
 
-#define WATCH_POLL	1	/* seconds between rescans; inotify's library counts whole seconds */
+#define WATCH_RESCAN	1000	/* ms between rescans with inotify (its library counts
+				   whole seconds) */
+#define WATCH_POLL	250	/* ms between rescans without */
+
+/* How one process follows DIR. */
+struct watch {
+	int	inotify;	/* 1: inotify started; 0: polling alone */
+	int	ms;		/* rescan interval */
+	char	how[64];	/* e.g. "inotify (ext4), rescan every 1000 ms" or
+				   "polling every 250 ms (nfs)" */
+};
 
 struct change {
 	char	dir[64];	/* last component of the watched directory */
 	char	name[256];	/* the entry that changed in it */
 };
 
-/* Start watching (once per process); 0, or -1 when only polling is possible. */
-int	watch_init(void);
-/* Stop watching everything: a forked child must, before its own watch_init(). */
-void	watch_close(void);
-/* Watch a directory for entries created, moved in or removed. */
-void	watch_dir(const char *path);
-/* Stop watching a directory (before it is removed). */
-void	watch_forget(const char *path);
 /*
- * Wait up to `seconds` for a change: 1 and *c filled in, or 0 when the time passed
- * (or nothing is watched). With seconds 0, only report a change already queued.
+ * Choose how to follow the directory dirfd: inotify plus a rescan every WATCH_RESCAN ms
+ * on a filesystem known to be local, polling every WATCH_POLL ms on any other; poll_ms
+ * > 0 forces polling at that interval. Starts inotify when chosen (a forked child must
+ * watch_close() its parent's first).
  */
-int	watch_next(int seconds, struct change *c);
+void	watch_start(struct watch *, int dirfd, int poll_ms);
+/* Stop watching everything. */
+void	watch_close(struct watch *);
+/* Watch a directory for entries created, moved in or removed (nothing when polling). */
+void	watch_dir(const struct watch *, const char *path);
+/* Stop watching a directory (before it is removed). */
+void	watch_forget(const struct watch *, const char *path);
+/*
+ * Wait up to `ms` for a change: 1 and *c filled in, or 0 when the time passed. With ms 0,
+ * only report a change already queued. When polling, simply sleeps.
+ */
+int	watch_next(const struct watch *, int ms, struct change *c);
 
 #endif

@@ -127,13 +127,13 @@ check "orphaned slave exits 0" [ $? -eq 0 ]
 check "orphaned slave leaves within 15 s" [ $(( $(date +%s) - start )) -le 15 ]
 check "orphaned slave says why" grep -q "no heartbeat from the master for 10 s; leaving job" "$T/orphan.err"
 check "orphaned slave reports its blocks" grep -q "^Finished: [0-9]* blocks$" "$T/orphan.out"
+: > "$T/beating"
 (i=100; while [ -e "$T/beating" ]; do
 	i=$((i + 1))
-	printf 'blur 1\nbeat %d\nstarted 0\ndone 0\nreissues 0\n' $i > "$BLUR_DIR/progress.x"
+	printf 'blur 1\nbeat %d\nelapsed 0\ndone 0\nreissues 0\n' $i > "$BLUR_DIR/progress.x"
 	mv "$BLUR_DIR/progress.x" "$BLUR_DIR/progress"
 	sleep 0.3
 done) &
-: > "$T/beating"
 blur -master "$T/s.tif" -o "$T/remote.tif" -slaves 1 2> "$T/remote.err"
 check "a job whose master beats elsewhere is not taken over" [ $? -eq 1 ]
 check "... and the refusal says so" grep -q "another job is running there, its master on another host" "$T/remote.err"
@@ -430,10 +430,50 @@ for sig in INT TERM; do
 	check "SIG$sig: DIR empty" dir_empty
 done
 
+# --- a claim nobody works on: as when an NFS client retransmits a slave's mkdir and the
+# slave, answered EEXIST, thinks another won. It must cost a reissue, nothing more.
+"$BLUR" -master "$T/s.tif" -o "$T/phantom.tif" -rows 10 -timeout 1 -poll 50 \
+    2> "$T/phantom.err" &
+master=$!
+wait_for "$BLUR_DIR/todo/block.0.a"
+mkdir "$BLUR_DIR/block.0.a"
+"$BLUR" -slave -poll 50 > /dev/null &
+wait $master
+check "a phantom claim: the job ends" [ $? -eq 0 ]
+check "a phantom claim is reissued" grep -q "^blur: block\.0\.a claimed by a slave and not done in 1 s; reissued as block\.0\.b$" "$T/phantom.err"
+check "a phantom claim: the clean pixels" same_pixels "$T/phantom.tif" "$T/s-clean.tif" 8 0
+wait
+check "DIR empty after a phantom claim" dir_empty
+
+# --- an NFS stand-in (.nfsXXXX, a removed file still open on some host) in todo/: the
+# master waits for it to go before todo/ can go, and then leaves DIR empty.
+"$BLUR" -master "$T/s.tif" -o "$T/standin.tif" -rows 10 2> "$T/standin.err" &
+master=$!
+wait_for "$BLUR_DIR/todo"
+touch "$BLUR_DIR/todo/.nfs0000000000a1b2c300000001"
+(sleep 3; rm "$BLUR_DIR/todo/.nfs0000000000a1b2c300000001" && echo gone) > "$T/standin.rm" &
+"$BLUR" -slave > /dev/null &
+wait $master
+check "NFS stand-in: the job ends" [ $? -eq 0 ]
+wait
+check "NFS stand-in: left alone until it went" grep -q gone "$T/standin.rm"
+check "NFS stand-in: the clean pixels" same_pixels "$T/standin.tif" "$T/s-clean.tif" 8 0
+check "DIR empty after the stand-in went" dir_empty
+
+# --- polling instead of inotify, as on a network filesystem
+blur -master "$T/s.tif" -o "$T/polled.tif" -rows 10 -slaves 2 -poll 20 -v 2> "$T/polled.err"
+check "-poll: job done" [ $? -eq 0 ]
+check "-poll: the master says how it looks" grep -q "^blur: $BLUR_DIR: polling every 20 ms (" "$T/polled.err"
+check "-poll: local slaves poll too" grep -q "^blur: $(hostname):[0-9]*: $BLUR_DIR: polling every 20 ms (" "$T/polled.err"
+check "-poll: the clean pixels" same_pixels "$T/polled.tif" "$T/s-clean.tif" 8 0
+blur -master "$T/s.tif" -o "$T/notified.tif" -rows 10 -slaves 1 -v 2> "$T/notified.err"
+check "without -poll on a local disk: inotify" grep -q "^blur: $BLUR_DIR: inotify (.*), rescan every 1000 ms$" "$T/notified.err"
+check "DIR empty after polling" dir_empty
+
 # --- usage errors: status 2 and a hint
 for args in "-bogus" "-master" "-master x.tif -radius -3" "-master x.tif -rows 0" \
     "-master x.tif -sigma abc" "-master x.tif -filter median" "-slave -master x.tif" "" \
-    "-master x.tif extra" "-master x.tif -timeout 0"; do
+    "-master x.tif extra" "-master x.tif -timeout 0" "-slave -poll 0"; do
 	blur $args 2> "$T/usage.err"
 	check "'blur $args' exits 2" [ $? -eq 2 ]
 	check "'blur $args' shows usage" grep -q "^usage: blur -master" "$T/usage.err"

@@ -14,7 +14,8 @@ for h in --help -help; do
 	check "$h writes to stdout only" [ ! -s "$T/help.err" ]
 	for word in "-master IN" "-slave" "-status" "-o OUT" "-dir DIR" "-radius R" \
 	    "-sigma S" "-filter" "-slaves N" "-rows N" "-timeout SEC" "-persist" "-watch" \
-	    "-q" "-v" "--version" "BLUR_DIR" "-secret FILE" "-resume" "BLUR_SECRET_FILE"; do
+	    "-q" "-v" "--version" "BLUR_DIR" "-secret FILE" "-resume" "BLUR_SECRET_FILE" \
+	    "-poll MS"; do
 		check "$h mentions $word" grep -qe "$word" "$T/help.out"
 	done
 done
@@ -87,6 +88,7 @@ counts=$(sed -n 's/^blocks 30 of 50 rows: \([0-9]*\) done, \([0-9]*\) claimed, \
 check "-status counts add up to 30 ($counts)" [ "$(echo $counts | tr ' ' '+' | bc)" -eq 30 ]
 check "-status lists the slave" grep -q "^slaves $host:[0-9]* ([0-9]*)" "$T/st2.out"
 check "-status shows elapsed time" grep -q "^elapsed [0-9]*:[0-9][0-9]" "$T/st2.out"
+check "-status says how the master notices changes" grep -q "^master inotify (.*), rescan every 1000 ms$" "$T/st2.out"
 wait $master
 check "the job watched by -status succeeded" [ $? -eq 0 ]
 wait

@@ -1,0 +1,109 @@
+#!/bin/sh
+# gluster.sh — blur across hosts on a real GlusterFS volume: one brick, mounted twice; the
+# master works through one mount, two slaves through the other, each in its own UTS and
+# PID namespace (its own host name and process ids), as separate hosts would. Needs root,
+# glusterfs-server and glusterfs-client; configure includes it in `make check` when they
+# are there, and CI insists that it ran.
+. "$TESTLIB"
+
+VOL=blurtest$$
+G=$T/gluster
+started_glusterd=
+mkdir -p "$G/brick" "$G/a" "$G/b"
+
+gluster_down() {
+	for pid in $(jobs -p); do kill -9 "$pid" 2>/dev/null; done
+	wait 2>/dev/null
+	for m in "$G/a" "$G/b"; do
+		mountpoint -q "$m" && { umount "$m" 2>/dev/null || umount -l "$m"; }
+	done
+	gluster --mode=script volume stop "$VOL" force > /dev/null 2>&1
+	gluster --mode=script volume delete "$VOL" > /dev/null 2>&1
+	[ -n "$started_glusterd" ] && pkill -x glusterd
+	cleanup
+}
+trap gluster_down EXIT
+
+# A brick must name this host by something other than localhost.
+host=$(hostname)
+getent hosts "$host" > /dev/null || host=$(hostname -I | awk '{ print $1 }')
+if ! pgrep -x glusterd > /dev/null; then
+	glusterd && started_glusterd=1
+fi
+for i in $(seq 1 50); do gluster volume list > /dev/null 2>&1 && break; sleep 0.2; done
+check "glusterd answers" gluster volume list
+check "volume created" gluster --mode=script volume create "$VOL" "$host:$G/brick" force
+check "volume started" gluster --mode=script volume start "$VOL"
+check "mounted once" mount -t glusterfs "$host:/$VOL" "$G/a"
+check "mounted twice" mount -t glusterfs "$host:/$VOL" "$G/b"
+echo hello > "$G/a/hello"
+check "one mount sees what the other writes" grep -q hello "$G/b/hello"
+rm -f "$G/a/hello"
+
+# slave NAME LOG: a slave on "host" NAME, working through the second mount.
+slave() {
+	unshare --uts --pid --fork --mount-proc sh -c \
+	    "hostname $1 && exec \"$BLUR\" -slave -dir \"$G/b/job\" -v" > "$2" 2>&1 &
+}
+# pid_of NAME: the host's pid of the blur slave started as NAME.
+pid_of() { pgrep -f -- "-slave -dir $G/b/job" | while read -r p; do
+	[ "$(nsenter -t "$p" -u hostname 2>/dev/null)" = "$1" ] && echo "$p"; done; }
+# elapsed_ok START LIMIT: fewer than LIMIT seconds since START.
+elapsed_ok() { [ $(($(date +%s) - $1)) -lt "$2" ]; }
+# dir_empty_both: DIR empty through both mounts, no temporary or .nfs file anywhere.
+dir_empty_both() { dir_empty "$G/a/job" && dir_empty "$G/b/job" &&
+	[ -z "$(find "$G/a" -name '*.tmp' -o -name '.nfs*')" ]; }
+
+# --- a plain job: radius 4, the README's command
+make_image "$T/in.tif" rgb8 1600x1200 5
+im_blur "$T/in.tif" "$T/ref.tif" gaussian 4 2
+slave gslave1 "$T/s1.log"
+slave gslave2 "$T/s2.log"
+start=$(date +%s)
+blur -master "$T/in.tif" -o "$T/out.tif" -dir "$G/a/job" -radius 4 -v 2> "$T/m.err"
+check "master on GlusterFS exits 0" [ $? -eq 0 ]
+check "1600x1200 job done within 30 s" elapsed_ok "$start" 30
+wait
+check "pixels within 1 of ImageMagick" same_pixels "$T/out.tif" "$T/ref.tif" 8 1
+check "master polls on fuse" grep -q "^blur: $G/a/job: polling every 250 ms (fuse)$" "$T/m.err"
+check "slave polls on fuse" grep -q "^blur: gslave1:1: $G/b/job: polling every 250 ms (fuse)$" "$T/s1.log"
+check "both slaves named by their own hosts" grep -q "gslave1:1: [0-9]* blocks" "$T/m.err"
+check "...the second too" grep -q "gslave2:1: [0-9]* blocks" "$T/m.err"
+n1=$(sed -n 's/^Finished: \([0-9]*\) blocks$/\1/p' "$T/s1.log")
+n2=$(sed -n 's/^Finished: \([0-9]*\) blocks$/\1/p' "$T/s2.log")
+echo "# slaves: $n1 + $n2 blocks"
+check "the slaves' blocks add up to the job's 64" [ $((n1 + n2)) -eq 64 ]
+check "DIR empty after the job" dir_empty_both
+
+# --- one slave killed with kill -9 while it holds a block; default timeout. Blocks of
+# about half a second, so that the kill lands inside one.
+im_blur "$T/in.tif" "$T/ref200.tif" gaussian 200 100
+slave gslave1 "$T/k1.log"
+slave gslave2 "$T/k2.log"
+start=$(date +%s)
+blur -master "$T/in.tif" -o "$T/killed.tif" -dir "$G/a/job" -radius 200 -rows 400 \
+    2> "$T/k.err" &
+master=$!
+claimed=
+for i in $(seq 1 1000); do
+	claimed=$(grep -l '^gslave1:' "$G/a/job"/block.*/slave 2>/dev/null | head -n 1)
+	[ -n "$claimed" ] && [ ! -e "${claimed%/slave}/done" ] && break
+	claimed=
+	sleep 0.01
+done
+check "gslave1 seen holding a block" [ -n "$claimed" ]
+victim=$(pid_of gslave1)
+check "gslave1's process found" [ -n "$victim" ]
+"$BLUR" -status -dir "$G/b/job" > "$T/status.out" 2>&1
+kill -9 $victim
+wait $master
+check "job with a killed slave exits 0" [ $? -eq 0 ]
+check "...within 30 s" elapsed_ok "$start" 30
+check "...its block reissued" grep -q "^blur: block\.[0-9]*\.a claimed by gslave1:1 and not done in 10 s; reissued as block\.[0-9]*\.b$" "$T/k.err"
+check "...with pixels within 1 of ImageMagick" same_pixels "$T/killed.tif" "$T/ref200.tif" 8 1
+check "-status through the other mount names the master's mode" grep -q "^master polling every 250 ms (fuse)$" "$T/status.out"
+wait
+check "the other slave finished" grep -q "^Finished: [0-9]* blocks$" "$T/k2.log"
+check "DIR empty after the killed slave" dir_empty_both
+
+finish
