@@ -43,13 +43,18 @@ int
 protocol_open_dir(const char *path, int create, char **cause)
 {
 	struct stat	st;
-	int		fd;
+	int		fd, tries = 0;
 
-	if (create && mkdir(path, 0700) == -1 && errno != EEXIST) {
-		*cause = xasprintf("%s: cannot create: %s", path, strerror(errno));
-		return -1;
-	}
-	fd = open(path, O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC);
+	do {
+		if (create && mkdir(path, 0700) == -1 && errno != EEXIST) {
+			*cause = xasprintf("%s: cannot create: %s", path,
+			    strerror(errno));
+			return -1;
+		}
+		fd = open(path, O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC);
+		/* GlusterFS under load once answered ENOENT right after the mkdir. */
+	} while (fd == -1 && errno == ENOENT && create && ++tries < 5 &&
+	    usleep(100000) == 0);
 	if (fd == -1) {
 		if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
 			*cause = xasprintf("%s: is a symbolic link; refusing it (%s)",

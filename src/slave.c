@@ -193,6 +193,33 @@ list_todo(const struct slave *s, size_t *count)
 	return list;
 }
 
+/*
+ * The versions of each block already claimed, a bit each, from one listing of DIR: a
+ * pass tries mkdir only on the others, so that idle slaves on a network filesystem cost
+ * the server two listings, not one failed mkdir per block.
+ */
+static uint32_t *
+list_claims(const struct slave *s)
+{
+	uint32_t	*claimed = xcalloc(s->job.blocks, sizeof *claimed), n;
+	struct dirent	*e;
+	DIR		*d;
+	char		 v;
+	int		 fd;
+
+	fd = openat(s->dirfd, ".", O_RDONLY|O_DIRECTORY|O_CLOEXEC);
+	if (fd == -1 || (d = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return claimed;
+	}
+	while ((e = readdir(d)) != NULL)
+		if (protocol_parse_block(e->d_name, s->job.blocks, &n, &v) == 0)
+			claimed[n] |= 1u << (v - PROTOCOL_FIRST);
+	closedir(d);
+	return claimed;
+}
+
 /* Blur block n into a new buffer of its rows; NULL if image.bit cannot be read. */
 static void *
 compute(const struct slave *s, uint32_t n, size_t *len)
@@ -275,23 +302,26 @@ pass(struct slave *s, char **cause)
 {
 	struct todo	*list;
 	size_t		 count, i, start;
-	uint32_t	 r32;
-	int		 r, claimed = 0;
+	uint32_t	 r32, *taken;
+	int		 r = 0, claimed = 0;
 
 	list = list_todo(s, &count);
+	taken = count > 0 ? list_claims(s) : NULL;
 	random_bytes(&r32, sizeof r32);
 	start = count > 0 ? r32 % count : 0;
-	for (i = 0; i < count && job_alive(s) && !stopped(s, cause); i++) {
+	for (i = 0; i < count && r != -1; i++) {
 		struct todo	*t = &list[(start + i) % count];
 
-		if ((r = work_on(s, t->n, t->v, cause)) == -1) {
-			free(list);
-			return -1;
-		}
-		claimed += r;
+		if (taken[t->n] & (1u << (t->v - PROTOCOL_FIRST)))
+			continue;
+		if (!job_alive(s) || stopped(s, cause))
+			break;
+		if ((r = work_on(s, t->n, t->v, cause)) > 0)
+			claimed += r;
 	}
+	free(taken);
 	free(list);
-	return *cause != NULL ? -1 : claimed;
+	return *cause != NULL || r == -1 ? -1 : claimed;
 }
 
 long
@@ -301,7 +331,7 @@ slave_run(struct slave_opts *o, char **cause)
 			    .sigfd = -1 };
 	struct change	c;
 	sigset_t	old;
-	int		r;
+	int		r, idle = 0;
 
 	*cause = NULL;
 	if (o->job == NULL)
@@ -312,8 +342,11 @@ slave_run(struct slave_opts *o, char **cause)
 	while (r == 0 && job_alive(&s)) {
 		if ((r = pass(&s, cause)) == -1)
 			goto out;
+		/* Idle and polling: look less often (see SLAVE_IDLE). */
+		idle = r > 0 || s.watch.inotify ? 0 : idle < SLAVE_IDLE - 1 ? idle + 1 :
+		    idle;
 		if (r == 0 && !stopped(&s, cause))
-			watch_next(&s.watch, s.watch.ms, &c);
+			watch_next(&s.watch, s.watch.ms << idle, &c);
 		r = *cause != NULL ? -1 : 0;
 	}
 out:

@@ -9,6 +9,12 @@
 
 /* Seconds without a heartbeat from the master before a slave leaves its job. */
 #define SLAVE_ORPHANED	10
+/*
+ * A polling slave that finds nothing to claim waits twice the interval, then four times,
+ * and so on up to 2^(SLAVE_IDLE - 1) times it (4 s when polling every 250 ms), so that a
+ * thousand idle slaves do not flood a file server. With inotify it waits for events.
+ */
+#define SLAVE_IDLE	5
 
 struct slave_opts {
 	const char	*dir;

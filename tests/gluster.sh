@@ -6,44 +6,41 @@
 # are there, and CI insists that it ran.
 . "$TESTLIB"
 
-VOL=blurtest$$
+. "$SRCDIR/tests/glusterfs.sh"
 G=$T/gluster
-started_glusterd=
-mkdir -p "$G/brick" "$G/a" "$G/b"
 
-gluster_down() {
+down() {
 	for pid in $(jobs -p); do kill -9 "$pid" 2>/dev/null; done
 	wait 2>/dev/null
-	for m in "$G/a" "$G/b"; do
-		mountpoint -q "$m" && { umount "$m" 2>/dev/null || umount -l "$m"; }
-	done
-	gluster --mode=script volume stop "$VOL" force > /dev/null 2>&1
-	gluster --mode=script volume delete "$VOL" > /dev/null 2>&1
-	[ -n "$started_glusterd" ] && pkill -x glusterd
+	gluster_down
 	cleanup
 }
-trap gluster_down EXIT
+trap down EXIT
 
-# A brick must name this host by something other than localhost.
-host=$(hostname)
-getent hosts "$host" > /dev/null || host=$(hostname -I | awk '{ print $1 }')
-if ! pgrep -x glusterd > /dev/null; then
-	glusterd && started_glusterd=1
-fi
-for i in $(seq 1 50); do gluster volume list > /dev/null 2>&1 && break; sleep 0.2; done
-check "glusterd answers" gluster volume list
-check "volume created" gluster --mode=script volume create "$VOL" "$host:$G/brick" force
-check "volume started" gluster --mode=script volume start "$VOL"
-check "mounted once" mount -t glusterfs "$host:/$VOL" "$G/a"
-check "mounted twice" mount -t glusterfs "$host:/$VOL" "$G/b"
+check "a GlusterFS volume mounted twice" gluster_up "$G"
+[ "$failed" -eq 0 ] || { finish; exit 1; }
 echo hello > "$G/a/hello"
 check "one mount sees what the other writes" grep -q hello "$G/b/hello"
 rm -f "$G/a/hello"
 
 # slave NAME LOG: a slave on "host" NAME, working through the second mount.
+slaves=
 slave() {
 	unshare --uts --pid --fork --mount-proc sh -c \
 	    "hostname $1 && exec \"$BLUR\" -slave -dir \"$G/b/job\" -v" > "$2" 2>&1 &
+	slaves="$slaves $!"
+}
+# reap: wait up to 20 s for the slaves to leave on their own, then stop them; 0 if they left.
+reap() {
+	for i in $(seq 1 200); do
+		for p in $slaves; do kill -0 "$p" 2>/dev/null && break; done
+		kill -0 "$p" 2>/dev/null || { wait; slaves=; return 0; }
+		sleep 0.1
+	done
+	kill -9 $slaves 2>/dev/null
+	wait
+	slaves=
+	return 1
 }
 # pid_of NAME: the host's pid of the blur slave started as NAME.
 pid_of() { pgrep -f -- "-slave -dir $G/b/job" | while read -r p; do
@@ -61,9 +58,11 @@ slave gslave1 "$T/s1.log"
 slave gslave2 "$T/s2.log"
 start=$(date +%s)
 blur -master "$T/in.tif" -o "$T/out.tif" -dir "$G/a/job" -radius 4 -v 2> "$T/m.err"
-check "master on GlusterFS exits 0" [ $? -eq 0 ]
+status=$?
+[ $status -eq 0 ] || sed 's/^/# master: /' "$T/m.err" | tail -n 5
+check "master on GlusterFS exits 0" [ $status -eq 0 ]
 check "1600x1200 job done within 30 s" elapsed_ok "$start" 30
-wait
+check "the slaves left when the job ended" reap
 check "pixels within 1 of ImageMagick" same_pixels "$T/out.tif" "$T/ref.tif" 8 1
 check "master polls on fuse" grep -q "^blur: $G/a/job: polling every 250 ms (fuse)$" "$T/m.err"
 check "slave polls on fuse" grep -q "^blur: gslave1:1: $G/b/job: polling every 250 ms (fuse)$" "$T/s1.log"
@@ -102,7 +101,7 @@ check "...within 30 s" elapsed_ok "$start" 30
 check "...its block reissued" grep -q "^blur: block\.[0-9]*\.a claimed by gslave1:1 and not done in 10 s; reissued as block\.[0-9]*\.b$" "$T/k.err"
 check "...with pixels within 1 of ImageMagick" same_pixels "$T/killed.tif" "$T/ref200.tif" 8 1
 check "-status through the other mount names the master's mode" grep -q "^master polling every 250 ms (fuse)$" "$T/status.out"
-wait
+check "the other slave left when the job ended" reap
 check "the other slave finished" grep -q "^Finished: [0-9]* blocks$" "$T/k2.log"
 check "DIR empty after the killed slave" dir_empty_both
 
