@@ -564,9 +564,12 @@ timeout(const struct master *m)
 	return t > TIMEOUT_FLOOR ? t : TIMEOUT_FLOOR;
 }
 
-/* Look at block n's versions: collect a done one, note new claims, reissue if late. */
+/*
+ * Look at block n's versions: collect a done one, note new claims, reissue if late.
+ * `claims` is protocol_claims() of a listing just made, or NULL to look the claims up.
+ */
 static int
-scan_block(struct master *m, uint32_t n, char **cause)
+scan_block(struct master *m, uint32_t n, const uint32_t *claims, char **cause)
 {
 	struct block	*b = &m->blocks[n];
 	double		*seen;
@@ -576,7 +579,9 @@ scan_block(struct master *m, uint32_t n, char **cause)
 		return 0;
 	for (u = PROTOCOL_FIRST; u <= b->version; u++) {
 		seen = &b->seen[u - PROTOCOL_FIRST];
-		if (*seen == 0 && protocol_claimed(m->dirfd, n, u)) {
+		if (*seen == 0 && (claims != NULL ?
+		    ((claims[n] >> (u - PROTOCOL_FIRST)) & 1) != 0 :
+		    protocol_claimed(m->dirfd, n, u))) {
 			*seen = now();
 			if (m->watch.inotify) {
 				path = block_path(m, n, u);
@@ -600,15 +605,17 @@ scan_block(struct master *m, uint32_t n, char **cause)
 	return 0;
 }
 
+/* Scan every block not yet appended, from one listing of DIR. */
 static int
 scan_all(struct master *m, char **cause)
 {
-	uint32_t	n;
+	uint32_t	n, *claims = protocol_claims(m->dirfd, m->job.blocks);
+	int		r = 0;
 
-	for (n = m->next; n < m->job.blocks; n++)
-		if (scan_block(m, n, cause) == -1)
-			return -1;
-	return 0;
+	for (n = m->next; n < m->job.blocks && r == 0; n++)
+		r = scan_block(m, n, claims, cause);
+	free(claims);
+	return r;
 }
 
 /* An inotify change names the block it concerns, as the directory or the entry. */
@@ -620,7 +627,7 @@ on_change(struct master *m, const struct change *c, char **cause)
 
 	if (protocol_parse_block(c->dir, m->job.blocks, &n, &v) == 0 ||
 	    protocol_parse_block(c->name, m->job.blocks, &n, &v) == 0)
-		return scan_block(m, n, cause);
+		return scan_block(m, n, NULL, cause);
 	return 0;
 }
 

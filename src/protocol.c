@@ -5,12 +5,14 @@
  * `working`. A slave lists todo/ and claims block.N.v by mkdir: only one mkdir of a name
  * succeeds, so only one slave computes each version. The slave writes img.bit inside its
  * directory under a temporary name, renames it into place and creates `done`. The master
- * collects done blocks, removes their todo files and directories, reissues a claimed block
- * that is not done in time as the next version letter, and when the output is written
- * removes `working` first (so slaves stop) and then everything else.
+ * collects done blocks, removes their todo files, other versions and rows (keeping the
+ * directory, so the name stays claimed), reissues a claimed block that is not done in
+ * time as the next version letter, and when the output is written removes `working`
+ * first (so slaves stop) and then everything else.
  *
- * Assumptions about the filesystem: mkdir and rename are atomic and exclusive; a file
- * closed by one process is complete for a process that sees its name afterwards.
+ * Assumptions about the filesystem: mkdir is exclusive and rename atomic; a file closed
+ * by one process is complete for a process, on any host, that opens it afterwards. Names
+ * may be cached (NFS, FUSE): a stale one may delay a step, and every result is checked.
  */
 #include <config.h>
 
@@ -535,6 +537,28 @@ protocol_claim(int dirfd, uint32_t n, char v, const char *who)
 	create_file(dirfd, name, line);
 	free(line);
 	return 1;
+}
+
+uint32_t *
+protocol_claims(int dirfd, uint32_t blocks)
+{
+	uint32_t	*claimed = xcalloc(blocks, sizeof *claimed), n;
+	struct dirent	*e;
+	DIR		*d;
+	char		 v;
+	int		 fd;
+
+	fd = openat(dirfd, ".", O_RDONLY|O_DIRECTORY|O_CLOEXEC);
+	if (fd == -1 || (d = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return claimed;
+	}
+	while ((e = readdir(d)) != NULL)
+		if (protocol_parse_block(e->d_name, blocks, &n, &v) == 0)
+			claimed[n] |= 1u << (v - PROTOCOL_FIRST);
+	closedir(d);
+	return claimed;
 }
 
 void

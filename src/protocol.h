@@ -15,7 +15,9 @@
  * DIR/block.N.v/done	img.bit is complete
  *
  * Every file is reached through a descriptor of DIR, never by joining paths, so a name
- * always means the same object for the whole job.
+ * always means the same object for the whole job. Files are replaced by renaming a
+ * temporary BASE.HOST.PID.RANDOM.tmp, unique across hosts. A block's directory outlives
+ * its collection (see protocol_retire()) so that its name is never claimed twice.
  */
 #ifndef BLUR_PROTOCOL_H
 #define BLUR_PROTOCOL_H
@@ -138,6 +140,12 @@ void	 protocol_who(char who[PROTOCOL_WHO_MAX]);
  * another does, -1 on error.
  */
 int	 protocol_claim(int dirfd, uint32_t n, char v, const char *who);
+/*
+ * The versions of each of `blocks` blocks claimed now, a bit each (1 << (v - 'a')), from
+ * one listing of DIR: on a network filesystem one listing costs far less than a lookup
+ * per block. The caller frees the array.
+ */
+uint32_t *protocol_claims(int dirfd, uint32_t blocks);
 /* Who claimed block.N.v, into who (empty if it cannot be read yet). */
 void	 protocol_claimant(int dirfd, uint32_t n, char v, char who[PROTOCOL_WHO_MAX]);
 /* Whether block.N.v exists (claimed) and whether block.N.v/done exists. */

@@ -193,33 +193,6 @@ list_todo(const struct slave *s, size_t *count)
 	return list;
 }
 
-/*
- * The versions of each block already claimed, a bit each, from one listing of DIR: a
- * pass tries mkdir only on the others, so that idle slaves on a network filesystem cost
- * the server two listings, not one failed mkdir per block.
- */
-static uint32_t *
-list_claims(const struct slave *s)
-{
-	uint32_t	*claimed = xcalloc(s->job.blocks, sizeof *claimed), n;
-	struct dirent	*e;
-	DIR		*d;
-	char		 v;
-	int		 fd;
-
-	fd = openat(s->dirfd, ".", O_RDONLY|O_DIRECTORY|O_CLOEXEC);
-	if (fd == -1 || (d = fdopendir(fd)) == NULL) {
-		if (fd != -1)
-			close(fd);
-		return claimed;
-	}
-	while ((e = readdir(d)) != NULL)
-		if (protocol_parse_block(e->d_name, s->job.blocks, &n, &v) == 0)
-			claimed[n] |= 1u << (v - PROTOCOL_FIRST);
-	closedir(d);
-	return claimed;
-}
-
 /* Blur block n into a new buffer of its rows; NULL if image.bit cannot be read. */
 static void *
 compute(const struct slave *s, uint32_t n, size_t *len)
@@ -306,7 +279,7 @@ pass(struct slave *s, char **cause)
 	int		 r = 0, claimed = 0;
 
 	list = list_todo(s, &count);
-	taken = count > 0 ? list_claims(s) : NULL;
+	taken = count > 0 ? protocol_claims(s->dirfd, s->job.blocks) : NULL;
 	random_bytes(&r32, sizeof r32);
 	start = count > 0 ? r32 % count : 0;
 	for (i = 0; i < count && r != -1; i++) {
