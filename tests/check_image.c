@@ -237,6 +237,37 @@ START_TEST(test_refusals)
 }
 END_TEST
 
+/* The TIFF version an output of w x h 8-bit gray starts with: 42 classic, 43 BigTIFF. */
+static int
+output_version(uint32_t w, uint32_t h)
+{
+	struct image	 like = { .width = w, .height = h, .samples = 1, .bits = 8,
+			    .photometric = PHOTOMETRIC_MINISBLACK,
+			    .compression = COMPRESSION_NONE, .orientation = 1 }, o;
+	char		*dir = test_dir(), *out, *cause = NULL;
+	unsigned char	 head[4];
+	int		 fd;
+
+	ck_assert_int_ne(asprintf(&out, "%s/out.tif", dir), -1);
+	ck_assert_msg(image_create(&o, out, &like, &cause) == 0, "%s", cause);
+	fd = open(out, O_RDONLY);
+	ck_assert_int_eq(read(fd, head, sizeof head), 4);
+	close(fd);
+	image_close(&o, NULL);	/* no rows: libtiff may complain */
+	unlink(out);
+	free(out);
+	test_rmdir(dir);
+	return head[0] == 'I' ? head[2] | head[3] << 8 : head[3] | head[2] << 8;
+}
+
+START_TEST(test_bigtiff_over_4gib)
+{
+	ck_assert_int_eq(output_version(1000, 1000), 42);
+	ck_assert_int_eq(output_version(60000, 60000), 42);	/* 3.35 GiB */
+	ck_assert_int_eq(output_version(66000, 66000), 43);	/* 4.06 GiB */
+}
+END_TEST
+
 START_TEST(test_output_names)
 {
 	static const char *const cases[][2] = {
@@ -276,6 +307,7 @@ image_suite(void)
 	tcase_add_test(tc, test_round_trips);
 	tcase_add_test(tc, test_associated_alpha_divided_out);
 	tcase_add_test(tc, test_refusals);
+	tcase_add_test(tc, test_bigtiff_over_4gib);
 	tcase_add_test(tc, test_output_names);
 	tcase_add_test(tc, test_default_rows);
 	suite_add_tcase(s, tc);
