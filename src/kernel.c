@@ -171,32 +171,6 @@ store_row(const struct job *job, float *acc, void *row)
 	}
 }
 
-/* The row of h that holds image row y, edges replicated. */
-static const float *
-h_row(const struct job *job, const float *h, uint32_t a, size_t len, int64_t y)
-{
-	y = y < 0 ? 0 : y >= job->height ? job->height - 1 : y;
-	return h + (size_t)(y - a) * len;
-}
-
-/* Vertical pass for output row y: acc = sum_j w[j] h(y + j - r). */
-static void
-vpass(const struct job *job, const struct mask *m, const float *h, uint32_t a,
-    size_t len, uint32_t y, float *acc)
-{
-	uint32_t	j, r = m->radius;
-	size_t		k;
-
-	memset(acc, 0, len * sizeof *acc);
-	for (j = 0; j < 2 * r + 1; j++) {
-		const float	*src = h_row(job, h, a, len, (int64_t)y + j - r);
-		float		 wj = m->w[j];
-
-		for (k = 0; k < len; k++)
-			acc[k] += wj * src[k];
-	}
-}
-
 /*
  * Box, horizontal: a running sum over the 2r+1 taps (in double, so that it does not
  * drift), so a pixel costs the same at any radius.
@@ -219,41 +193,107 @@ hpass_box(uint32_t r, const float *line, size_t len, uint32_t spp, float *out)
 		}
 }
 
+/*
+ * The horizontally filtered rows, as a ring: the vertical pass never needs more than the
+ * 2r + 2 rows around the one it makes (the box's slide reads rows y - r and y + r + 1),
+ * so a block costs that many rows of floats, not all of its rows plus the halo, and the
+ * rows it reads stay in cache. Image row y lives in slot (y - a) % slots.
+ */
+struct ring {
+	const struct job	*job;
+	const struct mask	*m;
+	const char		*in;		/* rows [a, b) of image.bit */
+	uint32_t		 a, b;
+	uint32_t		 slots;
+	uint32_t		 filled;	/* rows [a, filled) have been made */
+	size_t			 len;		/* floats in a row */
+	float			*h;
+	float			*line;		/* one input row with its edge pixels */
+};
+
+/* Make the filtered rows up to and including y (at most b - 1). */
+static void
+ring_fill(struct ring *g, int64_t y)
+{
+	const struct job	*job = g->job;
+	uint32_t		 r = g->m->radius;
+	float			*hy;
+
+	for (; g->filled < g->b && g->filled <= y; g->filled++) {
+		hy = g->h + (size_t)((g->filled - g->a) % g->slots) * g->len;
+		load_row(job, g->in + (size_t)(g->filled - g->a) * job_row_bytes(job),
+		    r, g->line);
+		if (job->filter == FILTER_BOX)
+			hpass_box(r, g->line, g->len, job->samples, hy);
+		else
+			hpass(g->m, g->line, g->len, job->samples, hy);
+		if (job->alpha && job->filter == FILTER_GAUSSIAN)
+			round_like_q16(job, hy);
+	}
+}
+
+/* The filtered row that holds image row y, edges replicated; made if need be. */
+static const float *
+ring_row(struct ring *g, int64_t y)
+{
+	y = y < 0 ? 0 : y >= g->job->height ? g->job->height - 1 : y;
+	ring_fill(g, y);
+	return g->h + (size_t)((y - g->a) % g->slots) * g->len;
+}
+
+/* Vertical pass for output row y: acc = sum_j w[j] h(y + j - r). */
+static void
+vpass(struct ring *g, uint32_t y, float *acc)
+{
+	uint32_t	j, r = g->m->radius;
+	size_t		k;
+
+	ring_fill(g, (int64_t)y + r);
+	memset(acc, 0, g->len * sizeof *acc);
+	for (j = 0; j < 2 * r + 1; j++) {
+		const float	*src = ring_row(g, (int64_t)y + j - r);
+		float		 wj = g->m->w[j];
+
+		for (k = 0; k < g->len; k++)
+			acc[k] += wj * src[k];
+	}
+}
+
 /* Move the vertical running sum from the rows around y to those around y + 1. */
 static void
-slide(const struct job *job, const float *h, uint32_t a, size_t len, uint32_t y,
-    uint32_t r, double *sum)
+slide(struct ring *g, uint32_t y, double *sum)
 {
-	const float	*in = h_row(job, h, a, len, (int64_t)y + r + 1);
-	const float	*gone = h_row(job, h, a, len, (int64_t)y - r);
+	uint32_t	 r = g->m->radius;
+	const float	*in = ring_row(g, (int64_t)y + r + 1);
+	const float	*gone = ring_row(g, (int64_t)y - r);
 	size_t		 k;
 
-	for (k = 0; k < len; k++)
+	for (k = 0; k < g->len; k++)
 		sum[k] += in[k] - gone[k];
 }
 
 /* Box, vertical: the same running sum down the rows [y0, y0 + n), one row at a time. */
 static void
-vpass_box(const struct job *job, uint32_t r, const float *h, uint32_t a,
-    size_t len, uint32_t y0, uint32_t n, float *acc, void *out)
+vpass_box(struct ring *g, uint32_t y0, uint32_t n, float *acc, void *out)
 {
-	double		*sum = xcalloc(len, sizeof *sum);
-	uint32_t	 y, taps = 2 * r + 1;
+	double		*sum = xcalloc(g->len, sizeof *sum);
+	uint32_t	 y, r = g->m->radius, taps = 2 * r + 1;
 	int64_t		 j;
 	size_t		 k;
 
 	for (j = -(int64_t)r; j <= r; j++) {
-		const float	*src = h_row(job, h, a, len, (int64_t)y0 + j);
+		const float	*src = ring_row(g, (int64_t)y0 + j);
 
-		for (k = 0; k < len; k++)
+		for (k = 0; k < g->len; k++)
 			sum[k] += src[k];
 	}
 	for (y = y0; y < y0 + n; y++) {
-		for (k = 0; k < len; k++)
+		for (k = 0; k < g->len; k++)
 			acc[k] = sum[k] / taps;
-		store_row(job, acc, (char *)out + (size_t)(y - y0) * job_row_bytes(job));
+		store_row(g->job, acc,
+		    (char *)out + (size_t)(y - y0) * job_row_bytes(g->job));
 		if (y + 1 < y0 + n)
-			slide(job, h, a, len, y, r, sum);
+			slide(g, y, sum);
 	}
 	free(sum);
 }
@@ -262,35 +302,27 @@ void
 kernel_blur(const struct job *job, const struct mask *m, const void *in,
     uint32_t y0, uint32_t n, void *out)
 {
-	uint32_t	 a, b, y, r = m->radius;
-	size_t		 len = (size_t)job->width * job->samples;
-	size_t		 row_bytes = job_row_bytes(job);
-	float		*line, *h, *acc, *hy;
+	struct ring	 g = { .job = job, .m = m, .in = in };
+	uint32_t	 y, r = m->radius;
+	float		*acc;
 
-	kernel_halo(job, y0, n, &a, &b);
-	line = xreallocarray(NULL, len + 2 * (size_t)r * job->samples,
-	    sizeof *line);
-	h = xreallocarray(NULL, (size_t)(b - a) * len, sizeof *h);
-	acc = xreallocarray(NULL, len, sizeof *acc);
-
-	for (y = a; y < b; y++) {
-		hy = h + (size_t)(y - a) * len;
-		load_row(job, (const char *)in + (size_t)(y - a) * row_bytes, r, line);
-		if (job->filter == FILTER_BOX)
-			hpass_box(r, line, len, job->samples, hy);
-		else
-			hpass(m, line, len, job->samples, hy);
-		if (job->alpha && job->filter == FILTER_GAUSSIAN)
-			round_like_q16(job, hy);
-	}
+	kernel_halo(job, y0, n, &g.a, &g.b);
+	g.filled = g.a;
+	g.len = (size_t)job->width * job->samples;
+	g.slots = g.b - g.a < 2 * r + 2 ? g.b - g.a : 2 * r + 2;
+	g.line = xreallocarray(NULL, g.len + 2 * (size_t)r * job->samples,
+	    sizeof *g.line);
+	g.h = xreallocarray(NULL, (size_t)g.slots * g.len, sizeof *g.h);
+	acc = xreallocarray(NULL, g.len, sizeof *acc);
 	if (job->filter == FILTER_BOX)
-		vpass_box(job, r, h, a, len, y0, n, acc, out);
+		vpass_box(&g, y0, n, acc, out);
 	else
 		for (y = y0; y < y0 + n; y++) {
-			vpass(job, m, h, a, len, y, acc);
-			store_row(job, acc, (char *)out + (size_t)(y - y0) * row_bytes);
+			vpass(&g, y, acc);
+			store_row(job, acc, (char *)out + (size_t)(y - y0) *
+			    job_row_bytes(job));
 		}
 	free(acc);
-	free(h);
-	free(line);
+	free(g.h);
+	free(g.line);
 }
