@@ -17,6 +17,8 @@
 
 /* Rows decoded at a time through the RGBA interface, at least. */
 #define CONVERT_BAND	64
+/* Bytes of a strip above which it is decoded a scanline at a time. */
+#define SCANLINE_BAND	(4u << 20)
 /* The most a compressed strip may expand: far above what real codecs reach on real data. */
 #define MAX_RATIO	65536
 
@@ -330,6 +332,35 @@ put_band(int fd, const uint8_t *band, uint32_t y, uint32_t rows,
 	return -1;
 }
 
+/*
+ * Decode strips of interleaved samples a scanline at a time, in bands of about
+ * SCANLINE_BAND bytes: for strips too big to hold twice, decoded, in memory. libtiff
+ * still reads a compressed strip's raw bytes whole.
+ */
+static int
+decode_scanlines(struct image *im, int fd, char **cause)
+{
+	size_t		 row_bytes = (size_t)im->width * im->samples * im->bits / 8;
+	uint32_t	 band_rows = SCANLINE_BAND / row_bytes + 1, y, i, rows;
+	uint8_t		*band = try_alloc(band_rows, row_bytes, cause);
+	int		 r = band != NULL ? 0 : -1;
+
+	for (y = 0; r == 0 && y < im->height; y += rows) {
+		rows = im->height - y < band_rows ? im->height - y : band_rows;
+		for (i = 0; r == 0 && i < rows; i++)
+			if (TIFFReadScanline(im->tif, band + i * row_bytes, y + i, 0) == -1) {
+				*cause = tiff_cause(im, "cannot decode pixels");
+				r = -1;
+			}
+		if (r == 0 && im->premultiplied)
+			unassociate(im, band, rows);
+		if (r == 0)
+			r = put_band(fd, band, y, rows, row_bytes, cause);
+	}
+	free(band);
+	return r;
+}
+
 /* Decode strips or tiles, any planar configuration, a band of whole rows at a time. */
 static int
 decode_direct(struct image *im, int fd, char **cause)
@@ -352,6 +383,8 @@ decode_direct(struct image *im, int fd, char **cause)
 		TIFFGetFieldDefaulted(tif, TIFFTAG_ROWSPERSTRIP, &ch);
 	if (ch > im->height)
 		ch = im->height;
+	if (!tiled && planes == 1 && (uint64_t)TIFFStripSize(tif) > SCANLINE_BAND)
+		return decode_scanlines(im, fd, cause);
 	chunk = try_alloc(tiled ? TIFFTileSize(tif) : TIFFStripSize(tif), 1, cause);
 	band = chunk == NULL ? NULL : try_alloc(ch, row_bytes, cause);
 	for (y = 0; band != NULL && y < im->height; y += ch) {

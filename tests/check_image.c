@@ -159,6 +159,9 @@ START_TEST(test_round_trips)
 		    PHOTOMETRIC_MINISWHITE },
 		{ 30, 20, 1, 16, PLANARCONFIG_CONTIG, COMPRESSION_NONE, 16, 0,
 		    PHOTOMETRIC_MINISWHITE },
+		/* Strips of 4.4 MB, over SCANLINE_BAND: decoded a scanline at a time. */
+		{ 110000, 12, 4, 16, PLANARCONFIG_CONTIG, COMPRESSION_LZW, 0,
+		    EXTRASAMPLE_UNASSALPHA, 0 },
 	};
 	size_t	i;
 
