@@ -369,9 +369,9 @@ decode_direct(struct image *im, int fd, char **cause)
 	uint32_t	 cw = im->width, ch, y, x, rows;
 	uint16_t	 planar, planes, cspp, p;
 	size_t		 row_bytes = (size_t)im->width * im->samples * im->bits / 8;
-	uint8_t		*chunk, *band;
+	uint8_t		*chunk, *band, *into;
 	tmsize_t	 got;
-	int		 tiled = TIFFIsTiled(tif), r = -1;
+	int		 tiled = TIFFIsTiled(tif), whole, r = -1;
 
 	TIFFGetFieldDefaulted(tif, TIFFTAG_PLANARCONFIG, &planar);
 	planes = planar == PLANARCONFIG_SEPARATE ? im->samples : 1;
@@ -383,22 +383,27 @@ decode_direct(struct image *im, int fd, char **cause)
 		TIFFGetFieldDefaulted(tif, TIFFTAG_ROWSPERSTRIP, &ch);
 	if (ch > im->height)
 		ch = im->height;
-	if (!tiled && planes == 1 && (uint64_t)TIFFStripSize(tif) > SCANLINE_BAND)
+	/* A strip of interleaved samples is already a band of rows: decode it in place. */
+	whole = !tiled && planes == 1;
+	if (whole && (uint64_t)TIFFStripSize(tif) > SCANLINE_BAND)
 		return decode_scanlines(im, fd, cause);
-	chunk = try_alloc(tiled ? TIFFTileSize(tif) : TIFFStripSize(tif), 1, cause);
-	band = chunk == NULL ? NULL : try_alloc(ch, row_bytes, cause);
+	chunk = whole ? NULL :
+	    try_alloc(tiled ? TIFFTileSize(tif) : TIFFStripSize(tif), 1, cause);
+	band = chunk == NULL && !whole ? NULL : try_alloc(ch, row_bytes, cause);
+	into = whole ? band : chunk;
 	for (y = 0; band != NULL && y < im->height; y += ch) {
 		rows = im->height - y < ch ? im->height - y : ch;
 		for (p = 0; p < planes; p++)
 			for (x = 0; x < im->width; x += cw) {
-				got = tiled ? TIFFReadTile(tif, chunk, x, y, 0, p) :
+				got = tiled ? TIFFReadTile(tif, into, x, y, 0, p) :
 				    TIFFReadEncodedStrip(tif,
-				    TIFFComputeStrip(tif, y, p), chunk, -1);
+				    TIFFComputeStrip(tif, y, p), into, -1);
 				if (got == -1) {
 					*cause = tiff_cause(im, "cannot decode pixels");
 					goto out;
 				}
-				place_chunk(im, chunk, cw, x, rows, cspp, p, band);
+				if (!whole)
+					place_chunk(im, chunk, cw, x, rows, cspp, p, band);
 			}
 		if (im->premultiplied)
 			unassociate(im, band, rows);
