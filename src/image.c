@@ -321,13 +321,15 @@ try_alloc(size_t n, size_t size, char **cause)
 	return p;
 }
 
-/* Store decoded rows [y, y + rows) in image.bit. */
+/* Store decoded rows [y, y + rows) in image.bit, and say so. */
 static int
-put_band(int fd, const uint8_t *band, uint32_t y, uint32_t rows,
-    size_t row_bytes, char **cause)
+put_band(const struct image *im, int fd, const uint8_t *band, uint32_t y,
+    uint32_t rows, size_t row_bytes, char **cause)
 {
-	if (pwrite_all(fd, band, rows * row_bytes, y * row_bytes) == 0)
+	if (pwrite_all(fd, band, rows * row_bytes, y * row_bytes) == 0) {
+		im->decoded(im->decoded_arg, y + rows);
 		return 0;
+	}
 	*cause = xasprintf("image.bit: %s", strerror(errno));
 	return -1;
 }
@@ -355,7 +357,7 @@ decode_scanlines(struct image *im, int fd, char **cause)
 		if (r == 0 && im->premultiplied)
 			unassociate(im, band, rows);
 		if (r == 0)
-			r = put_band(fd, band, y, rows, row_bytes, cause);
+			r = put_band(im, fd, band, y, rows, row_bytes, cause);
 	}
 	free(band);
 	return r;
@@ -407,7 +409,7 @@ decode_direct(struct image *im, int fd, char **cause)
 			}
 		if (im->premultiplied)
 			unassociate(im, band, rows);
-		if (put_band(fd, band, y, rows, row_bytes, cause) == -1)
+		if (put_band(im, fd, band, y, rows, row_bytes, cause) == -1)
 			goto out;
 	}
 	r = band != NULL ? 0 : -1;
@@ -461,7 +463,7 @@ decode_convert(struct image *im, int fd, char **cause)
 				*q++ = TIFFGetB(px);
 			}
 		}
-		if (put_band(fd, band, y, rows, row_bytes, cause) == -1)
+		if (put_band(im, fd, band, y, rows, row_bytes, cause) == -1)
 			goto out;
 	}
 	r = band != NULL ? 0 : -1;
@@ -473,8 +475,11 @@ out:
 }
 
 int
-image_decode(struct image *im, int fd, char **cause)
+image_decode(struct image *im, int fd, void (*decoded)(void *, uint32_t),
+    void *arg, char **cause)
 {
+	im->decoded = decoded;
+	im->decoded_arg = arg;
 	return im->convert ? decode_convert(im, fd, cause) :
 	    decode_direct(im, fd, cause);
 }

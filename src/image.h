@@ -34,12 +34,18 @@ struct image {
 	float		 xres, yres;	/* 0 when the input has none */
 	int		 convert;	/* decoded through libtiff's RGBA interface */
 	uint32_t	 next_row;	/* of an image being created */
+	void		(*decoded)(void *, uint32_t);	/* see image_decode() */
+	void		*decoded_arg;
 };
 
 /* Open path and describe its first image; -1 with *cause saying what is wrong. */
 int	image_open(struct image *, const char *path, char **cause);
-/* Decode every pixel into fd, which becomes image.bit. */
-int	image_decode(struct image *, int fd, char **cause);
+/*
+ * Decode every pixel into fd, which becomes image.bit, from the top; after each band is
+ * stored, call decoded(arg, rows), rows being how many rows fd now holds.
+ */
+int	image_decode(struct image *, int fd, void (*decoded)(void *, uint32_t),
+	    void *arg, char **cause);
 /* Create path to hold a result shaped like `like` (BigTIFF when over 4 GiB). */
 int	image_create(struct image *, const char *path, const struct image *like,
 	    char **cause);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "image.h"
+#include "kernel.h"
 #include "master.h"
 #include "progress.h"
 #include "protocol.h"
@@ -59,6 +60,9 @@ struct master {
 	const unsigned char *keyed;	/* key, when the job has a secret; else NULL */
 	int		 dead;		/* DIR holds the files of a job whose master is gone */
 	struct watch	 watch;
+	int		 bitfd;		/* image.bit while it is written */
+	uint32_t	 wanted;	/* blocks 0 to wanted - 1 have their todo file */
+	int		 todo_errno;	/* why a todo file could not be made, or 0 */
 };
 
 char *
@@ -290,29 +294,17 @@ take_dir(struct master *m, char **cause)
 	return 0;
 }
 
-/* Write image.bit, data.dat and todo/, then `working`: the job is open. */
+/* Create image.bit (empty yet), data.dat, todo/ and DIR/progress. */
 static int
-publish(struct master *m, char **cause)
+prepare(struct master *m, char **cause)
 {
 	char		*why;
 	uint32_t	 n;
-	int		 fd, r;
 
-	fd = openat(m->dirfd, "image.bit",
+	m->bitfd = openat(m->dirfd, "image.bit",
 	    O_WRONLY|O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC, 0600);
-	if (fd == -1) {
+	if (m->bitfd == -1) {
 		*cause = xasprintf("%s/image.bit: %s", m->o->dir, strerror(errno));
-		return -1;
-	}
-	r = image_decode(&m->in, fd, &why);
-	if (close(fd) == -1 && r == 0) {
-		why = xasprintf("image.bit: %s", strerror(errno));
-		r = -1;
-	}
-	image_close(&m->in, NULL);
-	if (r == -1) {
-		*cause = xasprintf("%s: %s", m->o->input, why);
-		free(why);
 		return -1;
 	}
 	if (protocol_write_job(m->dirfd, &m->job, &why) == -1) {
@@ -320,22 +312,80 @@ publish(struct master *m, char **cause)
 		free(why);
 		return -1;
 	}
-	if (mkdirat(m->dirfd, "todo", 0700) == -1)
-		goto fail;
 	m->blocks = xcalloc(m->job.blocks, sizeof *m->blocks);
-	for (n = 0; n < m->job.blocks; n++) {
+	for (n = 0; n < m->job.blocks; n++)
 		m->blocks[n].version = PROTOCOL_FIRST;
-		if (protocol_todo_add(m->dirfd, n, PROTOCOL_FIRST) == -1)
-			goto fail;
+	if (mkdirat(m->dirfd, "todo", 0700) == -1 ||
+	    protocol_write_tally(m->dirfd, &m->progress.tally) == -1) {
+		*cause = xasprintf("%s: cannot publish the job: %s", m->o->dir,
+		    strerror(errno));
+		return -1;
 	}
-	if (protocol_write_tally(m->dirfd, &m->progress.tally) == -1 ||
-	    protocol_start(m->dirfd, &m->job) == -1)
-		goto fail;
 	return 0;
-fail:
-	*cause = xasprintf("%s: cannot publish the job: %s", m->o->dir,
-	    strerror(errno));
-	return -1;
+}
+
+/*
+ * Ask for every block whose rows and halo are among the first `rows` of image.bit.
+ * A failure is kept for decode() to report.
+ */
+static void
+want_ready(struct master *m, uint32_t rows)
+{
+	const struct job	*job = &m->job;
+	uint32_t		 a, b, n;
+
+	for (; m->wanted < job->blocks && m->todo_errno == 0; m->wanted++) {
+		n = m->wanted;
+		kernel_halo(job, job_block_y(job, n), job_block_rows(job, n), &a, &b);
+		if (b > rows)
+			break;
+		if (protocol_todo_add(m->dirfd, n, PROTOCOL_FIRST) == -1)
+			m->todo_errno = errno;
+	}
+}
+
+static void	report(struct master *);
+
+/*
+ * After each decoded band: on a local filesystem ask for the blocks it completes, so that
+ * slaves start while the master still decodes; elsewhere wait for the whole, because
+ * another host may not see what is written to a file still open here. Keep beating.
+ */
+static void
+decoded(void *arg, uint32_t rows)
+{
+	struct master	*m = arg;
+
+	if (m->watch.inotify)
+		want_ready(m, rows);
+	report(m);
+}
+
+/* Decode the input into image.bit; then every block is wanted. */
+static int
+decode(struct master *m, char **cause)
+{
+	char	*why;
+	int	 r;
+
+	r = image_decode(&m->in, m->bitfd, decoded, m, &why);
+	if (close(m->bitfd) == -1 && r == 0) {
+		why = xasprintf("image.bit: %s", strerror(errno));
+		r = -1;
+	}
+	m->bitfd = -1;
+	image_close(&m->in, NULL);
+	if (r == -1) {
+		*cause = xasprintf("%s: %s", m->o->input, why);
+		free(why);
+		return -1;
+	}
+	want_ready(m, m->job.height);
+	if (m->todo_errno != 0) {
+		*cause = xasprintf("%s/todo: %s", m->o->dir, strerror(m->todo_errno));
+		return -1;
+	}
+	return 0;
 }
 
 /* Start the local slaves: children that run as any other slave would. */
@@ -372,6 +422,34 @@ start_slaves(struct master *m)
 			say("local slave: %s", cause);
 		_exit(r == -1);
 	}
+}
+
+/* Create `working`, which opens the job to slaves, and start the local ones. */
+static int
+open_job(struct master *m, char **cause)
+{
+	if (protocol_start(m->dirfd, &m->job) == -1) {
+		*cause = xasprintf("%s/working: %s", m->o->dir, strerror(errno));
+		return -1;
+	}
+	start_slaves(m);
+	return 0;
+}
+
+/*
+ * Publish a fresh job. On a local filesystem it opens before the input is decoded, and
+ * blocks are asked for as their rows arrive; on a network filesystem only once image.bit
+ * is whole and closed, so that a slave opening it sees all of it.
+ */
+static int
+publish(struct master *m, char **cause)
+{
+	int	early = m->watch.inotify;
+
+	if (prepare(m, cause) == -1 || (early && open_job(m, cause) == -1) ||
+	    decode(m, cause) == -1)
+		return -1;
+	return early ? 0 : open_job(m, cause);
 }
 
 /*
@@ -821,7 +899,7 @@ finish(struct master *m, char **cause)
 int
 master_run(const struct master_opts *o, char **cause)
 {
-	struct master	 m = { .o = o, .dirfd = -1, .sigfd = -1 };
+	struct master	 m = { .o = o, .dirfd = -1, .sigfd = -1, .bitfd = -1 };
 	char		*why;
 	int		 r = -1;
 
@@ -855,13 +933,13 @@ master_run(const struct master_opts *o, char **cause)
 		/* A job we cannot resume stays as it was, for a master that can. */
 		if (adopt(&m, cause) == -1)
 			goto out;
+		start_slaves(&m);
 	} else if (publish(&m, cause) == -1)
-		goto clean;
-	start_slaves(&m);
+		goto stop;
 	if (run(&m, cause) == 0 && finish(&m, cause) == 0)
 		r = 0;
+stop:
 	stop_slaves(&m);
-clean:
 	clean(&m);
 out:
 	if (r == -1)
@@ -871,6 +949,8 @@ out:
 	if (m.tmp != NULL)
 		unlink(m.tmp);
 	watch_close(&m.watch);
+	if (m.bitfd != -1)
+		close(m.bitfd);
 	if (m.dirfd != -1)
 		close(m.dirfd);
 	close(m.sigfd);

@@ -46,11 +46,15 @@ todo_versions(int dirfd, const struct job *job, char *newest)
 	closedir(d);
 }
 
-/* Fill in the block map and its counts. */
+/*
+ * Fill in the block map and its counts. A block with no todo file is done if a directory
+ * of it is left (collected blocks keep theirs until the end), else not asked for yet: the
+ * master is still decoding its rows.
+ */
 static void
 map_blocks(int dirfd, struct snapshot *s)
 {
-	uint32_t	n;
+	uint32_t	n, *claims = protocol_claims(dirfd, s->job.blocks);
 	char		v, c;
 	int		done, claimed;
 
@@ -58,11 +62,11 @@ map_blocks(int dirfd, struct snapshot *s)
 	todo_versions(dirfd, &s->job, s->map);
 	for (n = 0; n < s->job.blocks; n++) {
 		v = s->map[n];
-		done = v == 0 || protocol_done(dirfd, n, v);
-		claimed = !done && protocol_claimed(dirfd, n, v);
+		done = v == 0 ? claims[n] != 0 : protocol_done(dirfd, n, v);
+		claimed = !done && v != 0 && protocol_claimed(dirfd, n, v);
 		if (done)
 			c = '#';
-		else if (v != PROTOCOL_FIRST)
+		else if (v != 0 && v != PROTOCOL_FIRST)
 			c = '!';
 		else
 			c = claimed ? '+' : '.';
@@ -71,6 +75,7 @@ map_blocks(int dirfd, struct snapshot *s)
 		s->waiting += !done && !claimed;
 		s->map[n] = c;
 	}
+	free(claims);
 }
 
 /* Read DIR: 0, STATUS_NO_JOB, or -1 with *cause. */

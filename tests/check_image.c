@@ -83,19 +83,32 @@ write_tiff(const char *path, const struct kind *k, const uint8_t *px)
 	free(chunk);
 }
 
+/* image_decode()'s report of rows stored: only ever more of them. */
+static void
+count_rows(void *arg, uint32_t rows)
+{
+	uint32_t	*last = arg;
+
+	ck_assert_uint_gt(rows, *last);
+	*last = rows;
+}
+
 /* Decode path into a new buffer through image.bit in dir. */
 static uint8_t *
 decode(const char *dir, const char *path, struct image *im)
 {
-	char	*bit, *cause = NULL;
-	int	 fd;
-	size_t	 n;
-	uint8_t	*buf;
+	char		*bit, *cause = NULL;
+	int		 fd;
+	size_t		 n;
+	uint8_t		*buf;
+	uint32_t	 rows = 0;
 
 	ck_assert_msg(image_open(im, path, &cause) == 0, "%s", cause);
 	ck_assert_int_ne(asprintf(&bit, "%s/image.bit", dir), -1);
 	ck_assert_int_ge(fd = open(bit, O_RDWR|O_CREAT|O_TRUNC, 0600), 0);
-	ck_assert_msg(image_decode(im, fd, &cause) == 0, "%s", cause);
+	ck_assert_msg(image_decode(im, fd, count_rows, &rows, &cause) == 0, "%s",
+	    cause);
+	ck_assert_uint_eq(rows, im->height);
 	n = (size_t)im->width * im->height * im->samples * im->bits / 8;
 	buf = malloc(n);
 	ck_assert_int_eq(pread(fd, buf, n, 0), (ssize_t)n);

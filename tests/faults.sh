@@ -470,6 +470,28 @@ blur -master "$T/s.tif" -o "$T/notified.tif" -rows 10 -slaves 1 -v 2> "$T/notifi
 check "without -poll on a local disk: inotify" grep -q "^blur: $BLUR_DIR: inotify (.*), rescan every 1000 ms$" "$T/notified.err"
 check "DIR empty after polling" dir_empty
 
+# --- when the job opens: on a local disk before the input is decoded, blocks asked for
+# as their rows arrive; when polling (as on a network filesystem) only once image.bit is
+# whole, so that every block is asked for the moment `working` appears.
+convert -size 6000x6000 xc:gray +noise Random -depth 8 -compress lzw "$T/wide.tif"
+for mode in inotify poll; do
+	opt=
+	[ $mode = poll ] && opt="-poll 50"
+	"$BLUR" -master "$T/wide.tif" -o "$T/wide-$mode.tif" -rows 100 $opt -q &
+	master=$!
+	wait_for "$BLUR_DIR/working"
+	ls "$BLUR_DIR/todo" | wc -l > "$T/todo-$mode"
+	"$BLUR" -slave -q > /dev/null &
+	wait $master
+	check "$mode: the job ends" [ $? -eq 0 ]
+	wait
+done
+echo "# todo files when the job opened: $(cat "$T/todo-inotify") (inotify), $(cat "$T/todo-poll") (polling)"
+check "local disk: the job opens before every block is asked for" [ "$(cat "$T/todo-inotify")" -lt 60 ]
+check "polling: every block is asked for when the job opens" [ "$(cat "$T/todo-poll")" -eq 60 ]
+check "both ways give the same pixels" same_pixels "$T/wide-inotify.tif" "$T/wide-poll.tif" 8 0
+check "DIR empty after both" dir_empty
+
 # --- usage errors: status 2 and a hint
 for args in "-bogus" "-master" "-master x.tif -radius -3" "-master x.tif -rows 0" \
     "-master x.tif -sigma abc" "-master x.tif -filter median" "-slave -master x.tif" "" \

@@ -63,7 +63,11 @@ check "-status without a job: exit 3" sh -c "'$BLUR' -status > '$T/st.out'; [ \$
 check "-status without a job says so" grep -q "^no job in $BLUR_DIR$" "$T/st.out"
 "$BLUR" -master "$T/slow.tif" -o "$T/st.tif" -rows 50 -radius 60 -q &
 master=$!
-for i in $(seq 1 300); do [ -e "$BLUR_DIR/working" ] && break; sleep 0.01; done
+# The job opens before the input is decoded: wait until every block is asked for.
+for i in $(seq 1 300); do
+	[ "$(ls "$BLUR_DIR/todo" 2>/dev/null | wc -l)" -eq 30 ] && break
+	sleep 0.01
+done
 before=$(cd "$BLUR_DIR" && find . -printf '%p %s %T@ %m\n' | sort)
 COLUMNS=16 blur -status > "$T/st.out"
 check "-status of a waiting job: exit 0" [ $? -eq 0 ]
