@@ -545,16 +545,21 @@ reject(struct master *m, uint32_t n, char v, char *why, char **cause)
 	return again ? reissue(m, n, "had its result rejected", cause) : 0;
 }
 
-/* Read block n's result (version b->in), check it, and append it to the output. */
+/*
+ * Read block n's result (version b->in), check it, and append it to the output. fd is
+ * the result already opened by collect(), or -1: each open is a round trip to the file
+ * server on a network filesystem.
+ */
 static int
-append(struct master *m, uint32_t n, char **cause)
+append(struct master *m, uint32_t n, int fd, char **cause)
 {
 	size_t		 len = job_block_rows(&m->job, n) * job_row_bytes(&m->job);
 	char		 v = m->blocks[n].in, *why;
 	void		*rows = xmalloc(len);
-	int		 fd, r;
+	int		 r;
 
-	fd = protocol_open_result(m->dirfd, &m->job, n, v, &why);
+	if (fd == -1)
+		fd = protocol_open_result(m->dirfd, &m->job, n, v, &why);
 	if (fd == -1 || protocol_read_result(fd, m->keyed, rows, len, &why) == -1) {
 		if (fd != -1)
 			close(fd);
@@ -580,7 +585,7 @@ static int
 append_ready(struct master *m, char **cause)
 {
 	while (m->next < m->job.blocks && m->blocks[m->next].in != 0)
-		if (append(m, m->next, cause) == -1)
+		if (append(m, m->next, -1, cause) == -1)
 			return -1;
 	return 0;
 }
@@ -612,7 +617,6 @@ collect(struct master *m, uint32_t n, char v, char **cause)
 
 	if ((fd = protocol_open_result(m->dirfd, &m->job, n, v, &why)) == -1)
 		return reject(m, n, v, why, cause);
-	close(fd);
 	b->in = v;
 	if (now() - b->seen[v - PROTOCOL_FIRST] > m->slowest)
 		m->slowest = now() - b->seen[v - PROTOCOL_FIRST];
@@ -626,6 +630,10 @@ collect(struct master *m, uint32_t n, char v, char **cause)
 		if (u != v)
 			release(m, n, u);
 	}
+	if (n != m->next)
+		close(fd);	/* appended in its turn */
+	else if (append(m, n, fd, cause) == -1)
+		return -1;
 	return append_ready(m, cause);
 }
 
