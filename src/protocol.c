@@ -1,8 +1,9 @@
 /*
  * protocol.c — the directory protocol, written once.
  *
- * The master publishes image.bit, data.dat and todo/block.N.a for every block, then
- * `working`. A slave lists todo/ and claims block.N.v by mkdir: only one mkdir of a name
+ * The master publishes data.dat, todo/, image.bit and `working`, and todo/block.N.a for
+ * every block once its rows are in image.bit (see master.c for the order on local and on
+ * network filesystems). A slave lists todo/ and claims block.N.v by mkdir: only one mkdir of a name
  * succeeds, so only one slave computes each version. The slave writes img.bit inside its
  * directory under a temporary name, renames it into place and creates `done`. The master
  * collects done blocks, removes their todo files, other versions and rows (keeping the
