@@ -248,7 +248,6 @@ vpass(struct ring *g, uint32_t y, float *acc)
 	uint32_t	j, r = g->m->radius;
 	size_t		k;
 
-	ring_fill(g, (int64_t)y + r);
 	memset(acc, 0, g->len * sizeof *acc);
 	for (j = 0; j < 2 * r + 1; j++) {
 		const float	*src = ring_row(g, (int64_t)y + j - r);

@@ -106,13 +106,10 @@ shown_name(char *dst, const char *name)
 static void
 set_auth(struct master *m)
 {
-	char	check[65];
-
+	_Static_assert(sizeof m->job.auth >= SECRET_AUTH_MAX, "auth holds secret_auth()");
 	strcpy(m->job.auth, "none");
-	if (m->keyed != NULL) {
-		secret_check(m->key, m->job.id, check);
-		snprintf(m->job.auth, sizeof m->job.auth, "%s %s", SECRET_AUTH, check);
-	}
+	if (m->keyed != NULL)
+		secret_auth(m->key, m->job.id, m->job.auth);
 }
 
 /* Describe the job from the input and the options. */

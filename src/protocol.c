@@ -118,6 +118,17 @@ protocol_block_name(char *buf, uint32_t n, char v)
 	snprintf(buf, PROTOCOL_NAME_MAX, "block.%u.%c", n, v);
 }
 
+/* Bytes of a path to a block's entry: "todo/block.N.v" or "block.N.v/img.bit". */
+#define ENTRY_MAX	(PROTOCOL_NAME_MAX + 16)
+
+/* The path in DIR of dir, then block.N.v, then file: one helper for every such name. */
+static void
+block_entry(char buf[ENTRY_MAX], const char *dir, uint32_t n, char v,
+    const char *file)
+{
+	snprintf(buf, ENTRY_MAX, "%sblock.%u.%c%s", dir, n, v, file);
+}
+
 int
 protocol_parse_block(const char *name, uint32_t blocks, uint32_t *n, char *v)
 {
@@ -497,43 +508,40 @@ protocol_who(char who[PROTOCOL_WHO_MAX])
 int
 protocol_wanted(int dirfd, uint32_t n, char v)
 {
-	char	name[PROTOCOL_NAME_MAX + 8];
+	char	name[ENTRY_MAX];
 
-	memcpy(name, "todo/", 5);
-	protocol_block_name(name + 5, n, v);
+	block_entry(name, "todo/", n, v, "");
 	return faccessat(dirfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
 int
 protocol_todo_add(int dirfd, uint32_t n, char v)
 {
-	char	name[PROTOCOL_NAME_MAX + 8];
+	char	name[ENTRY_MAX];
 
-	memcpy(name, "todo/", 5);
-	protocol_block_name(name + 5, n, v);
+	block_entry(name, "todo/", n, v, "");
 	return create_file(dirfd, name, "");
 }
 
 void
 protocol_todo_remove(int dirfd, uint32_t n, char v)
 {
-	char	name[PROTOCOL_NAME_MAX + 8];
+	char	name[ENTRY_MAX];
 
-	memcpy(name, "todo/", 5);
-	protocol_block_name(name + 5, n, v);
+	block_entry(name, "todo/", n, v, "");
 	unlinkat(dirfd, name, 0);
 }
 
 int
 protocol_claim(int dirfd, uint32_t n, char v, const char *who)
 {
-	char	name[PROTOCOL_NAME_MAX + 8], *line;
+	char	name[ENTRY_MAX], *line;
 
-	protocol_block_name(name, n, v);
+	block_entry(name, "", n, v, "");
 	if (mkdirat(dirfd, name, 0700) == -1)
 		return errno == EEXIST ? 0 : -1;
 	/* The signature only informs: the claim stands without it. */
-	strcat(name, "/slave");
+	block_entry(name, "", n, v, "/slave");
 	line = xasprintf("%s\n", who);
 	create_file(dirfd, name, line);
 	free(line);
@@ -565,11 +573,10 @@ protocol_claims(int dirfd, uint32_t blocks)
 void
 protocol_claimant(int dirfd, uint32_t n, char v, char who[PROTOCOL_WHO_MAX])
 {
-	char	name[PROTOCOL_NAME_MAX + 8];
+	char	name[ENTRY_MAX];
 	ssize_t	len;
 
-	protocol_block_name(name, n, v);
-	strcat(name, "/slave");
+	block_entry(name, "", n, v, "/slave");
 	len = read_small(dirfd, name, who, PROTOCOL_WHO_MAX);
 	if (len <= 0 || who[len - 1] != '\n')
 		len = 1;	/* not written yet, or torn */
@@ -588,10 +595,9 @@ protocol_claimed(int dirfd, uint32_t n, char v)
 int
 protocol_done(int dirfd, uint32_t n, char v)
 {
-	char	name[PROTOCOL_NAME_MAX + 8];
+	char	name[ENTRY_MAX];
 
-	protocol_block_name(name, n, v);
-	strcat(name, "/done");
+	block_entry(name, "", n, v, "/done");
 	return faccessat(dirfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
@@ -703,14 +709,13 @@ int
 protocol_open_result(int dirfd, const struct job *job, uint32_t n, char v,
     char **why)
 {
-	char		 name[PROTOCOL_NAME_MAX + 16];
+	char		 name[ENTRY_MAX];
 	struct result	 h;
 	struct stat	 st;
 	const char	*bad = NULL;
 	int		 fd;
 
-	protocol_block_name(name, n, v);
-	strcat(name, "/img.bit");
+	block_entry(name, "", n, v, "/img.bit");
 	fd = openat(dirfd, name, O_RDONLY|O_NOFOLLOW|O_CLOEXEC);
 	if (fd == -1 || fstat(fd, &st) == -1)
 		bad = strerror(errno);
@@ -808,10 +813,9 @@ protocol_release(int dirfd, uint32_t n, char v)
 void
 protocol_retire(int dirfd, uint32_t n, char v)
 {
-	char	name[PROTOCOL_NAME_MAX + 16];
+	char	name[ENTRY_MAX];
 
-	protocol_block_name(name, n, v);
-	strcat(name, "/img.bit");
+	block_entry(name, "", n, v, "/img.bit");
 	unlinkat(dirfd, name, 0);
 }
 

@@ -48,7 +48,7 @@ struct job {
 	uint32_t	blocks;
 	char		input[PROTOCOL_PATH_MAX];	/* shown by -status */
 	char		output[PROTOCOL_PATH_MAX];
-	char		auth[128];	/* "none", or SECRET_AUTH and the key's check */
+	char		auth[128];	/* "none", or secret_auth() of the key */
 	char		source[96];	/* the input's identity: device, inode, size, mtime */
 	char		partial[PROTOCOL_PATH_MAX];	/* the output while it is written */
 };

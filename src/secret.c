@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -59,10 +60,13 @@ fail:
 }
 
 void
-secret_check(const unsigned char key[SECRET_KEY], const char *id, char hex[65])
+secret_auth(const unsigned char key[SECRET_KEY], const char *id,
+    char auth[SECRET_AUTH_MAX])
 {
 	unsigned char	mac[crypto_auth_hmacsha512256_BYTES];
+	char		hex[2 * sizeof mac + 1];
 
 	crypto_auth_hmacsha512256(mac, (const unsigned char *)id, strlen(id), key);
-	sodium_bin2hex(hex, 65, mac, sizeof mac);
+	sodium_bin2hex(hex, sizeof hex, mac, sizeof mac);
+	snprintf(auth, SECRET_AUTH_MAX, "%s %s", SECRET_AUTH, hex);
 }

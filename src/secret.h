@@ -15,7 +15,9 @@
 
 /* Derive the key from a file; -1 with *cause if it cannot be read or others can read it. */
 int	secret_load(const char *path, unsigned char key[SECRET_KEY], char **cause);
-/* The hex HMAC of the job id: what data.dat's auth line carries after SECRET_AUTH. */
-void	secret_check(const unsigned char key[SECRET_KEY], const char *id, char hex[65]);
+/* data.dat's auth value for a job keyed so: SECRET_AUTH, a space, the hex HMAC of its id. */
+#define SECRET_AUTH_MAX	(sizeof SECRET_AUTH + 65)
+void	secret_auth(const unsigned char key[SECRET_KEY], const char *id,
+	    char auth[SECRET_AUTH_MAX]);
 
 #endif

@@ -87,7 +87,7 @@ stopped(const struct slave *s, char **cause)
 static int
 use_secret(struct slave *s, char **cause)
 {
-	char	check[65], *want;
+	char	want[SECRET_AUTH_MAX];
 	int	r;
 
 	if (strcmp(s->job.auth, "none") == 0)
@@ -99,10 +99,8 @@ use_secret(struct slave *s, char **cause)
 	}
 	if (secret_load(s->o->secret, s->key, cause) == -1)
 		return -1;
-	secret_check(s->key, s->job.id, check);
-	want = xasprintf("%s %s", SECRET_AUTH, check);
+	secret_auth(s->key, s->job.id, want);
 	r = strcmp(want, s->job.auth) == 0 ? 0 : -1;
-	free(want);
 	if (r == -1)
 		*cause = xasprintf("%s: %s is not this job's secret", s->path,
 		    s->o->secret);

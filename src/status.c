@@ -63,7 +63,8 @@ map_blocks(int dirfd, struct snapshot *s)
 	for (n = 0; n < s->job.blocks; n++) {
 		v = s->map[n];
 		done = v == 0 ? claims[n] != 0 : protocol_done(dirfd, n, v);
-		claimed = !done && v != 0 && protocol_claimed(dirfd, n, v);
+		claimed = !done && v != 0 &&
+		    ((claims[n] >> (v - PROTOCOL_FIRST)) & 1) != 0;
 		if (done)
 			c = '#';
 		else if (v != 0 && v != PROTOCOL_FIRST)
