@@ -19,6 +19,7 @@
 struct mask {
 	uint32_t	 radius;
 	float		*w;		/* 2 * radius + 1 weights summing to 1 */
+	int16_t		*q;		/* w in fixed point (kernel.c), or NULL */
 };
 
 /*
@@ -31,7 +32,11 @@ void	kernel_gauss(struct mask *, uint32_t radius, double sigma);
  * passes run as running sums, whose cost per pixel does not grow with the radius.
  */
 void	kernel_box(struct mask *, uint32_t radius);
-/* The mask a job asks for. */
+/*
+ * The mask a job asks for; for a Gaussian on 8-bit samples without alpha it adds the
+ * fixed-point weights wherever they keep the result within ±1, and kernel_blur() uses
+ * them.
+ */
 void	kernel_for_job(struct mask *, const struct job *);
 void	kernel_free(struct mask *);
 

@@ -112,8 +112,11 @@ make_image(const struct job *job, unsigned seed)
 	return p8;
 }
 
-/* Blur the whole image as blocks of `rows` and compare every sample with reference(). */
-static void
+/*
+ * Blur the whole image as blocks of `rows` and compare every sample with reference();
+ * the largest difference.
+ */
+static double
 check_blur(uint32_t w, uint32_t h, uint32_t spp, uint32_t bits, uint32_t alpha,
     enum filter filter, uint32_t radius, double sigma, uint32_t rows)
 {
@@ -147,6 +150,7 @@ check_blur(uint32_t w, uint32_t h, uint32_t spp, uint32_t bits, uint32_t alpha,
 	kernel_free(&m);
 	free(out);
 	free(img);
+	return worst;
 }
 
 START_TEST(test_blur_gray8)
@@ -189,6 +193,58 @@ START_TEST(test_blur_smaller_than_radius)
 }
 END_TEST
 
+START_TEST(test_fixed_mask)
+{
+	struct job	job = { .bits = 8, .samples = 3, .filter = FILTER_GAUSSIAN,
+			    .radius = 4, .sigma = 2 };
+	struct mask	m;
+	int32_t		sum = 0;
+	uint32_t	i;
+
+	kernel_for_job(&m, &job);
+	ck_assert_ptr_nonnull(m.q);
+	for (i = 0; i < 9; i++) {
+		sum += m.q[i];
+		ck_assert_int_eq(m.q[i], m.q[8 - i]);
+		/* Rounded; the centre also takes up what the rounding lost. */
+		ck_assert_double_eq_tol(m.q[i] / 32768.0, m.w[i], (i == 4 ? 5 : 0.5) /
+		    32768);
+	}
+	ck_assert_int_eq(sum, 32768);
+	kernel_free(&m);
+	/* Where the weights' rounding could cost a level, and where it does not apply. */
+	job.radius = 100, job.sigma = 50;
+	kernel_for_job(&m, &job);
+	ck_assert_ptr_null(m.q);
+	kernel_free(&m);
+	job.radius = 4, job.sigma = 2, job.bits = 16;
+	kernel_for_job(&m, &job);
+	ck_assert_ptr_null(m.q);
+	kernel_free(&m);
+	job.bits = 8, job.alpha = 1, job.samples = 4;
+	kernel_for_job(&m, &job);
+	ck_assert_ptr_null(m.q);
+	kernel_free(&m);
+	job.alpha = 0, job.filter = FILTER_BOX;
+	kernel_for_job(&m, &job);
+	ck_assert_ptr_null(m.q);
+	kernel_free(&m);
+}
+END_TEST
+
+START_TEST(test_blur_fixed)
+{
+	/* Fixed point promises less than 0.75 off the exact blur (kernel.c). */
+	ck_assert_double_lt(check_blur(61, 29, 3, 8, 0, FILTER_GAUSSIAN, 4, 2, 7), 0.75);
+	ck_assert_double_lt(check_blur(61, 29, 1, 8, 0, FILTER_GAUSSIAN, 1, 0.5, 29),
+	    0.75);
+	ck_assert_double_lt(check_blur(70, 50, 4, 8, 0, FILTER_GAUSSIAN, 20, 20 / 3.0,
+	    13), 0.75);
+	ck_assert_double_lt(check_blur(3000, 3, 2, 8, 0, FILTER_GAUSSIAN, 2, 1, 3),
+	    0.75);
+}
+END_TEST
+
 START_TEST(test_halo)
 {
 	struct job	job = { .height = 100, .radius = 4 };
@@ -221,6 +277,8 @@ kernel_suite(void)
 	tcase_add_test(tc, test_blur_alpha);
 	tcase_add_test(tc, test_box_large_radius);
 	tcase_add_test(tc, test_blur_smaller_than_radius);
+	tcase_add_test(tc, test_fixed_mask);
+	tcase_add_test(tc, test_blur_fixed);
 	tcase_add_test(tc, test_halo);
 	suite_add_tcase(s, tc);
 	return s;
