@@ -19,6 +19,11 @@
 #define CONVERT_BAND	64
 /* Bytes of a strip above which it is decoded a scanline at a time. */
 #define SCANLINE_BAND	(4u << 20)
+/*
+ * The most bytes in an output strip (libtiff's default is 8 KiB, libvips writes 128
+ * rows): few writes, and little for a reader to hold at once.
+ */
+#define STRIP_BYTES	(256u << 10)
 /* The most a compressed strip may expand: far above what real codecs reach on real data. */
 #define MAX_RATIO	65536
 
@@ -539,20 +544,35 @@ set_tags(struct image *im, const struct image *like)
 		    TIFFSetField(tif, TIFFTAG_YRESOLUTION, like->yres) &&
 		    TIFFSetField(tif, TIFFTAG_RESOLUTIONUNIT, like->resunit);
 	if (ok)
-		ok = TIFFSetField(tif, TIFFTAG_ROWSPERSTRIP,
-		    TIFFDefaultStripSize(tif, 0));
+		ok = TIFFSetField(tif, TIFFTAG_ROWSPERSTRIP, im->strip_rows);
 	return ok ? 0 : -1;
+}
+
+/*
+ * The height of the output's strips: the tallest that divides a block and holds at
+ * most STRIP_BYTES, so a block is whole strips, written with one call each.
+ */
+static uint32_t
+strip_rows(const struct image *like, uint32_t block)
+{
+	size_t		row_bytes = (size_t)like->width * like->samples * like->bits / 8;
+	uint32_t	rows = STRIP_BYTES / row_bytes, d;
+
+	for (d = rows < block ? rows : block; d > 1; d--)
+		if (block % d == 0)
+			return d;
+	return 1;
 }
 
 int
 image_create(struct image *im, const char *path, const struct image *like,
-    char **cause)
+    uint32_t block, char **cause)
 {
 	uint64_t	bytes = (uint64_t)like->width * like->height *
 			    like->samples * like->bits / 8;
 
 	*im = *like;
-	im->next_row = 0;
+	im->strip_rows = strip_rows(like, block);
 	im->compression = output_compression(like);
 	/* Leave room below 4 GiB for the directory and strip tables. */
 	im->tif = open_tiff(im, path, bytes > 0xF0000000u ? "w8" : "w");
@@ -569,23 +589,21 @@ image_create(struct image *im, const char *path, const struct image *like,
 }
 
 int
-image_write_rows(struct image *im, const void *rows, uint32_t n, char **cause)
+image_write_rows(struct image *im, uint32_t y, void *rows, uint32_t n,
+    char **cause)
 {
-	size_t		 row_bytes = (size_t)im->width * im->samples * im->bits / 8;
-	uint8_t		*scratch = xmalloc(row_bytes);
-	uint32_t	 i;
-	int		 r = 0;
+	size_t		row_bytes = (size_t)im->width * im->samples * im->bits / 8;
+	uint32_t	i, k;
 
-	/* libtiff may encode a predictor in place: hand it a copy. */
-	for (i = 0; i < n && r == 0; i++, im->next_row++) {
-		memcpy(scratch, (const uint8_t *)rows + i * row_bytes, row_bytes);
-		if (TIFFWriteScanline(im->tif, scratch, im->next_row, 0) == -1) {
+	for (i = 0; i < n; i += k) {
+		k = n - i < im->strip_rows ? n - i : im->strip_rows;
+		if (TIFFWriteEncodedStrip(im->tif, (y + i) / im->strip_rows,
+		    (uint8_t *)rows + i * row_bytes, (tmsize_t)k * row_bytes) == -1) {
 			*cause = tiff_cause(im, "cannot write");
-			r = -1;
+			return -1;
 		}
 	}
-	free(scratch);
-	return r;
+	return 0;
 }
 
 int

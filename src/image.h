@@ -33,7 +33,7 @@ struct image {
 	uint16_t	 resunit;
 	float		 xres, yres;	/* 0 when the input has none */
 	int		 convert;	/* decoded through libtiff's RGBA interface */
-	uint32_t	 next_row;	/* of an image being created */
+	uint32_t	 strip_rows;	/* of an image being created */
 	void		(*decoded)(void *, uint32_t);	/* see image_decode() */
 	void		*decoded_arg;
 };
@@ -46,11 +46,20 @@ int	image_open(struct image *, const char *path, char **cause);
  */
 int	image_decode(struct image *, int fd, void (*decoded)(void *, uint32_t),
 	    void *arg, char **cause);
-/* Create path to hold a result shaped like `like` (BigTIFF when over 4 GiB). */
+/*
+ * Create path to hold a result shaped like `like` (BigTIFF when over 4 GiB), to be
+ * written `block` rows at a time: its strips' height divides `block`.
+ */
 int	image_create(struct image *, const char *path, const struct image *like,
+	    uint32_t block, char **cause);
+/*
+ * Write rows [y, y + n) of an image being created from `rows` (interleaved samples),
+ * which libtiff may change. y is a multiple of the `block` given to image_create(), n
+ * is `block` or the rest of the image; blocks may come in any order, as strips are
+ * placed by the file's strip table, not by their order in the file.
+ */
+int	image_write_rows(struct image *, uint32_t y, void *rows, uint32_t n,
 	    char **cause);
-/* Append n rows (rows of interleaved samples) to an image being created. */
-int	image_write_rows(struct image *, const void *rows, uint32_t n, char **cause);
 /* Flush and close; for a created image, -1 if the last bytes could not be written. */
 int	image_close(struct image *, char **cause);
 

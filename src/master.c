@@ -50,7 +50,9 @@ struct master {
 	int		 sigfd;
 	sigset_t	 oldmask;
 	struct block	*blocks;
-	uint32_t	 next;		/* the next block to append to the output */
+	uint32_t	 written;	/* blocks in the output */
+	void		*rows;		/* a result on its way to the output */
+	size_t		 rows_size;
 	pid_t		*slaves;
 	uint32_t	 nslaves;
 	struct progress	 progress;
@@ -175,7 +177,7 @@ open_output(struct master *m, char **cause)
 	}
 	close(fd);
 	shown_name(m->job.partial, m->tmp);
-	if (image_create(&m->out, m->tmp, &m->in, &why) == -1) {
+	if (image_create(&m->out, m->tmp, &m->in, m->job.rows, &why) == -1) {
 		*cause = xasprintf("%s: %s", m->output, why);
 		free(why);
 		return -1;
@@ -251,7 +253,7 @@ discard(struct master *m)
 				done++;
 				break;
 			}
-	say("%s: removing job %s (%s, %u of %u blocks waiting to be collected), whose "
+	say("%s: removing job %s (%s, %u of %u blocks finished), whose "
 	    "master is gone; -resume would have continued it", m->o->dir, old.id,
 	    old.input, done, old.blocks);
 	if (old.partial[0] == '/')
@@ -475,7 +477,7 @@ block_path(const struct master *m, uint32_t n, char v)
 	return xasprintf("%s/%s", m->o->dir, name);
 }
 
-/* Stop watching block.N.v, before it is removed or retired. */
+/* Stop watching block.N.v: it is removed, or its result is written. */
 static void
 forget(struct master *m, uint32_t n, char v)
 {
@@ -543,47 +545,34 @@ reject(struct master *m, uint32_t n, char v, char *why, char **cause)
 }
 
 /*
- * Read block n's result (version b->in), check it, and append it to the output. fd is
+ * Read block n's result (version b->in), check it, and write it to the output. fd is
  * the result already opened by collect(), or -1: each open is a round trip to the file
  * server on a network filesystem.
  */
 static int
-append(struct master *m, uint32_t n, int fd, char **cause)
+write_block(struct master *m, uint32_t n, int fd, char **cause)
 {
-	size_t		 len = job_block_rows(&m->job, n) * job_row_bytes(&m->job);
+	uint32_t	 rows = job_block_rows(&m->job, n);
+	size_t		 len = rows * job_row_bytes(&m->job);
 	char		 v = m->blocks[n].in, *why;
-	void		*rows = xmalloc(len);
-	int		 r;
 
+	reserve(&m->rows, &m->rows_size, len);
 	if (fd == -1)
 		fd = protocol_open_result(m->dirfd, &m->job, n, v, &why);
-	if (fd == -1 || protocol_read_result(fd, m->keyed, rows, len, &why) == -1) {
+	if (fd == -1 || protocol_read_result(fd, m->keyed, m->rows, len, &why) == -1) {
 		if (fd != -1)
 			close(fd);
-		free(rows);
 		return reject(m, n, v, why, cause);
 	}
 	close(fd);
-	r = image_write_rows(&m->out, rows, job_block_rows(&m->job, n), &why);
-	free(rows);
-	if (r == -1) {
+	if (image_write_rows(&m->out, job_block_y(&m->job, n), m->rows, rows,
+	    &why) == -1) {
 		*cause = xasprintf("%s: %s", m->output, why);
 		free(why);
 		return -1;
 	}
 	forget(m, n, v);
-	protocol_retire(m->dirfd, n, v);
-	m->next++;
-	return 0;
-}
-
-/* Append every block that is in and next in line. */
-static int
-append_ready(struct master *m, char **cause)
-{
-	while (m->next < m->job.blocks && m->blocks[m->next].in != 0)
-		if (append(m, m->next, -1, cause) == -1)
-			return -1;
+	m->written++;
 	return 0;
 }
 
@@ -627,11 +616,7 @@ collect(struct master *m, uint32_t n, char v, char **cause)
 		if (u != v)
 			release(m, n, u);
 	}
-	if (n != m->next)
-		close(fd);	/* appended in its turn */
-	else if (append(m, n, fd, cause) == -1)
-		return -1;
-	return append_ready(m, cause);
+	return write_block(m, n, fd, cause);
 }
 
 /* How long a claimed block may take now (see master.h). */
@@ -688,14 +673,14 @@ scan_block(struct master *m, uint32_t n, const uint32_t *claims, char **cause)
 	return 0;
 }
 
-/* Scan every block not yet appended, from one listing of DIR. */
+/* Scan every block not yet written, from one listing of DIR. */
 static int
 scan_all(struct master *m, char **cause)
 {
 	uint32_t	n, *claims = protocol_claims(m->dirfd, m->job.blocks);
 	int		r = 0;
 
-	for (n = m->next; n < m->job.blocks && r == 0; n++)
+	for (n = 0; n < m->job.blocks && r == 0; n++)
 		r = scan_block(m, n, claims, cause);
 	free(claims);
 	return r;
@@ -751,8 +736,7 @@ take_stock(struct master *m, uint32_t n, char **cause)
 		return 0;
 	}
 	if (newest != 0 && protocol_done(m->dirfd, n, newest))
-		return reissue(m, n, "was in the dead master's output, which cannot be "
-		    "continued", cause);
+		return reissue(m, n, "has no valid result", cause);
 	if (newest != 0 && protocol_claimed(m->dirfd, n, newest))
 		return reissue(m, n, "was claimed when its master died", cause);
 	if (!protocol_wanted(m->dirfd, n, b->version) &&
@@ -816,7 +800,10 @@ adopt(struct master *m, char **cause)
 	}
 	progress_say(&m->progress, "%s: resuming job %s: %u of %u blocks reused, the "
 	    "rest to do", dir, m->job.id, reused, m->job.blocks);
-	return append_ready(m, cause);
+	for (n = 0; n < m->job.blocks; n++)
+		if (m->blocks[n].in != 0 && write_block(m, n, -1, cause) == -1)
+			return -1;
+	return 0;
 }
 
 /* Blocks claimed and not yet in: the slaves at work. */
@@ -825,7 +812,7 @@ working(const struct master *m)
 {
 	uint32_t	n, w = 0;
 
-	for (n = m->next; n < m->job.blocks; n++) {
+	for (n = 0; n < m->job.blocks; n++) {
 		const struct block	*b = &m->blocks[n];
 
 		w += b->in == 0 && b->seen[b->version - PROTOCOL_FIRST] != 0;
@@ -861,7 +848,7 @@ run(struct master *m, char **cause)
 	if (m->o->slaves == 0)
 		progress_say(&m->progress, "waiting for slaves: run 'blur -slave "
 		    "-dir %s' on any host that shares %s", m->o->dir, m->o->dir);
-	while (m->next < m->job.blocks) {
+	while (m->written < m->job.blocks) {
 		report(m);
 		if (signals_caught(m->sigfd)) {
 			*cause = xasprintf("interrupted; job cancelled");
@@ -963,6 +950,7 @@ out:
 	free(m.tmp);
 	free(m.output);
 	free(m.blocks);
+	free(m.rows);
 	free(m.slaves);
 	progress_free(&m.progress);
 	return r;

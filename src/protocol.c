@@ -810,15 +810,6 @@ protocol_release(int dirfd, uint32_t n, char v)
 	remove_tree(dirfd, name);
 }
 
-void
-protocol_retire(int dirfd, uint32_t n, char v)
-{
-	char	name[ENTRY_MAX];
-
-	block_entry(name, "", n, v, "/img.bit");
-	unlinkat(dirfd, name, 0);
-}
-
 /* Whether an entry of DIR is one of the protocol's names. */
 static int
 protocol_name(const char *name)

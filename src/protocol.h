@@ -16,8 +16,13 @@
  *
  * Every file is reached through a descriptor of DIR, never by joining paths, so a name
  * always means the same object for the whole job. Files are replaced by renaming a
- * temporary BASE.HOST.PID.RANDOM.tmp, unique across hosts. A block's directory outlives
- * its collection (see protocol_retire()) so that its name is never claimed twice.
+ * temporary BASE.HOST.PID.RANDOM.tmp, unique across hosts.
+ *
+ * A finished block stays, img.bit and all, until the job ends, although its rows are in
+ * the output: a dead master's output cannot be continued, but its results can, and a
+ * name that stays can never be claimed twice. A slave whose view of todo/ is stale would
+ * claim it: NFS and FUSE clients cache names for a second or more, and on GlusterFS even
+ * open() succeeds on a file removed elsewhere that long.
  */
 #ifndef BLUR_PROTOCOL_H
 #define BLUR_PROTOCOL_H
@@ -171,13 +176,6 @@ int	 protocol_read_result(int fd, const unsigned char *key, void *buf, size_t le
 	    char **why);
 /* Remove block.N.v and everything in it. */
 void	 protocol_release(int dirfd, uint32_t n, char v);
-/*
- * Retire block.N.v once its rows are in the output: img.bit goes, but the directory and
- * its done stay until the job ends, so that no slave can claim the name again. A slave
- * whose view of todo/ is stale would: NFS and FUSE clients cache names for a second or
- * more, and on GlusterFS even open() succeeds on a file removed elsewhere that long.
- */
-void	 protocol_retire(int dirfd, uint32_t n, char v);
 
 /*
  * Whether DIR holds any of the names above; remove all of them. A directory kept by an

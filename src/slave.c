@@ -199,16 +199,6 @@ list_todo(const struct slave *s, size_t *count)
 	return list;
 }
 
-/* Make *buf hold at least n bytes. */
-static void
-reserve(void **buf, size_t *size, size_t n)
-{
-	if (*size < n) {
-		*buf = xreallocarray(*buf, n, 1);
-		*size = n;
-	}
-}
-
 /* Blur block n into s->out; its length, or 0 if image.bit cannot be read. */
 static size_t
 compute(struct slave *s, uint32_t n)

@@ -47,6 +47,15 @@ xreallocarray(void *old, size_t n, size_t size)
 	return p;
 }
 
+void
+reserve(void **buf, size_t *size, size_t n)
+{
+	if (*size < n) {
+		*buf = xreallocarray(*buf, n, 1);
+		*size = n;
+	}
+}
+
 char *
 xstrdup(const char *s)
 {

@@ -19,6 +19,8 @@ void	*xmalloc(size_t);
 void	*xcalloc(size_t, size_t);
 void	*xreallocarray(void *, size_t, size_t);
 char	*xstrdup(const char *);
+/* Make *buf, of *size bytes, hold at least n: buffers kept from block to block. */
+void	 reserve(void **buf, size_t *size, size_t n);
 char	*xasprintf(const char *, ...) printflike(1, 2);
 
 /* A bug or an impossible system state: say so and exit 1. */

@@ -85,7 +85,7 @@ check "killed master leaves its job behind" [ -e "$BLUR_DIR/working" ]
 check "killed master leaves no output" [ ! -e "$T/dead.tif" ]
 blur -master "$T/big.tif" -o "$T/after.tif" $SLOW -slaves 2 2> "$T/after.err"
 check "next master succeeds in the dead job's DIR" [ $? -eq 0 ]
-check "next master explains the dead job it removed" grep -q "^blur: $BLUR_DIR: removing job [0-9a-f]* ($T/big.tif, [0-9]* of 5 blocks waiting to be collected), whose master is gone; -resume would have continued it$" "$T/after.err"
+check "next master explains the dead job it removed" grep -q "^blur: $BLUR_DIR: removing job [0-9a-f]* ($T/big.tif, [0-9]* of 5 blocks finished), whose master is gone; -resume would have continued it$" "$T/after.err"
 check "run after a dead master gives the clean pixels" same_as_clean "$T/after.tif"
 check "DIR empty after the dead master's successor" dir_empty
 
@@ -180,7 +180,7 @@ check "a secret others can read is refused" grep -q "others can read this secret
 check "DIR empty after the secrets" dir_empty
 
 # --- a master killed and resumed: finished results are reused, the rest done again.
-# A hung claim on block 0 keeps every result waiting in DIR until the kill.
+# Results stay in DIR until the job ends; a hung claim on block 0 keeps it from ending.
 "$BLUR" -master "$T/big.tif" -o "$T/resumed.tif" $SLOW 2> /dev/null &
 master=$!
 wait_for "$BLUR_DIR/working"
