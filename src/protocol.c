@@ -31,7 +31,7 @@
 #include <unistd.h>
 
 #include <sodium.h>
-#include <zlib.h>
+#include <xxhash.h>
 
 #include "protocol.h"
 #include "secret.h"
@@ -611,20 +611,6 @@ open_block(int dirfd, uint32_t n, char v)
 	return openat(dirfd, name, O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC);
 }
 
-/* CRC-32 of len bytes, in the pieces zlib's unsigned lengths allow. */
-static uint32_t
-crc_of(const void *buf, size_t len)
-{
-	const unsigned char	*p = buf;
-	uLong			 crc = crc32(0, Z_NULL, 0);
-	size_t			 piece;
-
-	for (; len > 0; p += piece, len -= piece) {
-		piece = len < (1u << 30) ? len : (1u << 30);
-		crc = crc32(crc, p, piece);
-	}
-	return crc;
-}
 
 /* The HMAC of a result: its header with the mac zeroed, then its rows. */
 static void
@@ -653,7 +639,7 @@ protocol_publish(int dirfd, const struct job *job, const unsigned char *key,
 	memcpy(h.magic, RESULT_MAGIC, sizeof h.magic);
 	memcpy(h.job, job->id, sizeof h.job);
 	h.rows = job_block_rows(job, n);
-	h.crc = crc_of(rows, len);
+	h.sum = XXH3_64bits(rows, len);
 	if (key != NULL)
 		result_mac(&h, rows, len, key, h.mac);
 	if ((bfd = open_block(dirfd, n, v)) == -1)
@@ -744,7 +730,7 @@ protocol_read_result(int fd, const unsigned char *key, void *buf, size_t len,
 		*why = xasprintf("cannot be read: %s", strerror(errno));
 		return -1;
 	}
-	if (crc_of(buf, len) != h.crc) {
+	if (XXH3_64bits(buf, len) != h.sum) {
 		*why = xasprintf("fails its checksum");
 		return -1;
 	}

@@ -77,16 +77,16 @@ struct tally {
  * The header of img.bit, in the job's byte order: what the rows claim to be, so that a
  * truncated, foreign or garbage result is told from a good one.
  */
-#define RESULT_MAGIC	"BLURBLK1"	/* the last character is the format version */
+#define RESULT_MAGIC	"BLURBLK2"	/* the last character is the format version */
 struct result {
 	char		magic[8];
 	char		job[32];	/* the job id, without its NUL */
 	uint32_t	block;
 	uint32_t	rows;
 	uint64_t	bytes;		/* of rows after the header */
-	uint32_t	crc;		/* CRC-32 (zlib's) of those bytes */
+	uint64_t	sum;		/* XXH3-64 (libxxhash) of those bytes */
 	char		version;
-	char		pad[3];
+	char		pad[7];
 	unsigned char	mac[32];	/* HMAC of all this (mac zeroed) and the rows, when
 					   the job has a secret (see secret.h); else zeros */
 };
