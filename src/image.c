@@ -377,7 +377,7 @@ decode_direct(struct image *im, int fd, char **cause)
 	uint16_t	 planar, planes, cspp, p;
 	size_t		 row_bytes = (size_t)im->width * im->samples * im->bits / 8;
 	uint8_t		*chunk, *band, *into;
-	tmsize_t	 got;
+	tmsize_t	 got, size;
 	int		 tiled = TIFFIsTiled(tif), whole, r = -1;
 
 	TIFFGetFieldDefaulted(tif, TIFFTAG_PLANARCONFIG, &planar);
@@ -394,17 +394,20 @@ decode_direct(struct image *im, int fd, char **cause)
 	whole = !tiled && planes == 1;
 	if (whole && (uint64_t)TIFFStripSize(tif) > SCANLINE_BAND)
 		return decode_scanlines(im, fd, cause);
-	chunk = whole ? NULL :
-	    try_alloc(tiled ? TIFFTileSize(tif) : TIFFStripSize(tif), 1, cause);
+	size = whole ? (tmsize_t)(ch * row_bytes) : tiled ? TIFFTileSize(tif) :
+	    TIFFStripSize(tif);
+	chunk = whole ? NULL : try_alloc(size, 1, cause);
 	band = chunk == NULL && !whole ? NULL : try_alloc(ch, row_bytes, cause);
 	into = whole ? band : chunk;
 	for (y = 0; band != NULL && y < im->height; y += ch) {
 		rows = im->height - y < ch ? im->height - y : ch;
 		for (p = 0; p < planes; p++)
 			for (x = 0; x < im->width; x += cw) {
+				/* Given the size, libtiff reads an uncompressed
+				   strip straight into `into`, not via its buffer. */
 				got = tiled ? TIFFReadTile(tif, into, x, y, 0, p) :
 				    TIFFReadEncodedStrip(tif,
-				    TIFFComputeStrip(tif, y, p), into, -1);
+				    TIFFComputeStrip(tif, y, p), into, size);
 				if (got == -1) {
 					*cause = tiff_cause(im, "cannot decode pixels");
 					goto out;
