@@ -544,6 +544,44 @@ reject(struct master *m, uint32_t n, char v, char *why, char **cause)
 	return again ? reissue(m, n, "had its result rejected", cause) : 0;
 }
 
+/* Blocks claimed and not yet in: the slaves at work. */
+static uint32_t
+working(const struct master *m)
+{
+	uint32_t	n, w = 0;
+
+	for (n = 0; n < m->job.blocks; n++) {
+		const struct block	*b = &m->blocks[n];
+
+		w += b->in == 0 && b->seen[b->version - PROTOCOL_FIRST] != 0;
+	}
+	return w;
+}
+
+/* Republish DIR/progress when due: when it changed, and at least every BEAT_EVERY. */
+static void
+beat(struct master *m)
+{
+	struct progress	*p = &m->progress;
+
+	if ((p->changed && now() - m->tallied >= TALLY_EVERY) ||
+	    now() - m->tallied >= BEAT_EVERY) {
+		p->tally.beat++;
+		p->tally.elapsed = now() - p->start;
+		protocol_write_tally(m->dirfd, &p->tally);
+		p->changed = 0;
+		m->tallied = now();
+	}
+}
+
+/* Redraw the progress line and republish DIR/progress when due. */
+static void
+report(struct master *m)
+{
+	progress_draw(&m->progress, working(m), 0);
+	beat(m);
+}
+
 /*
  * Read block n's result (version b->in), check it, and write it to the output. fd is
  * the result already opened by collect(), or -1: each open is a round trip to the file
@@ -552,8 +590,8 @@ reject(struct master *m, uint32_t n, char v, char *why, char **cause)
 static int
 write_block(struct master *m, uint32_t n, int fd, char **cause)
 {
-	uint32_t	 rows = job_block_rows(&m->job, n);
-	size_t		 len = rows * job_row_bytes(&m->job);
+	uint32_t	 rows = job_block_rows(&m->job, n), y, k;
+	size_t		 row_bytes = job_row_bytes(&m->job), len = rows * row_bytes;
 	char		 v = m->blocks[n].in, *why;
 
 	reserve(&m->rows, &m->rows_size, len);
@@ -565,11 +603,16 @@ write_block(struct master *m, uint32_t n, int fd, char **cause)
 		return reject(m, n, v, why, cause);
 	}
 	close(fd);
-	if (image_write_rows(&m->out, job_block_y(&m->job, n), m->rows, rows,
-	    &why) == -1) {
-		*cause = xasprintf("%s: %s", m->output, why);
-		free(why);
-		return -1;
+	/* Strip by strip, keeping the beat: compressing a block can take seconds. */
+	for (y = 0; y < rows; y += k) {
+		k = rows - y < m->out.strip_rows ? rows - y : m->out.strip_rows;
+		if (image_write_rows(&m->out, job_block_y(&m->job, n) + y,
+		    (char *)m->rows + y * row_bytes, k, &why) == -1) {
+			*cause = xasprintf("%s: %s", m->output, why);
+			free(why);
+			return -1;
+		}
+		beat(m);
 	}
 	forget(m, n, v);
 	m->written++;
@@ -804,37 +847,6 @@ adopt(struct master *m, char **cause)
 		if (m->blocks[n].in != 0 && write_block(m, n, -1, cause) == -1)
 			return -1;
 	return 0;
-}
-
-/* Blocks claimed and not yet in: the slaves at work. */
-static uint32_t
-working(const struct master *m)
-{
-	uint32_t	n, w = 0;
-
-	for (n = 0; n < m->job.blocks; n++) {
-		const struct block	*b = &m->blocks[n];
-
-		w += b->in == 0 && b->seen[b->version - PROTOCOL_FIRST] != 0;
-	}
-	return w;
-}
-
-/* Redraw the progress line and republish DIR/progress when due. */
-static void
-report(struct master *m)
-{
-	struct progress	*p = &m->progress;
-
-	progress_draw(p, working(m), 0);
-	if ((p->changed && now() - m->tallied >= TALLY_EVERY) ||
-	    now() - m->tallied >= BEAT_EVERY) {
-		p->tally.beat++;
-		p->tally.elapsed = now() - p->start;
-		protocol_write_tally(m->dirfd, &p->tally);
-		p->changed = 0;
-		m->tallied = now();
-	}
 }
 
 /* Watch, collect and reissue until every block is in the output. */

@@ -442,6 +442,11 @@ wait $master
 check "a phantom claim: the job ends" [ $? -eq 0 ]
 check "a phantom claim is reissued" grep -q "^blur: block\.0\.a claimed by a slave and not done in 1 s; reissued as block\.0\.b$" "$T/phantom.err"
 check "a phantom claim: the clean pixels" same_pixels "$T/phantom.tif" "$T/s-clean.tif" 8 0
+# Block 0 came in last, so its strips are the last in the file: the strip table, not the
+# order of the bytes, says where rows are.
+offsets=$(tiffinfo -s "$T/phantom.tif" 2>/dev/null | sed -n 's/^ *[0-9]*: \[ *\([0-9]*\),.*/\1/p')
+check "a block written last: its strips are at the end of the file" \
+    [ "$(echo "$offsets" | head -n 1)" -gt "$(echo "$offsets" | tail -n 1)" ]
 wait
 check "DIR empty after a phantom claim" dir_empty
 

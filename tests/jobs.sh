@@ -53,6 +53,12 @@ done
 blur_matches "one-row blocks" "$T/graya8-none.tif" gaussian 3 1.5 -rows 1
 blur_matches "odd block height" "$T/rgb16-none.tif" gaussian 4 2 -rows 7
 blur_matches "one block" "$T/rgb8-none.tif" gaussian 4 2 -rows 100000
+# Output strips: whole strips per block (their height divides it), at most 256 KiB.
+blur -master "$T/rgb8-none.tif" -o "$T/rows12.tif" -rows 12 -slaves 1
+per=$(tag "$T/rows12.tif" Rows/Strip)
+width=$(tag "$T/rows12.tif" "Image Width" | cut -d' ' -f1)
+check "strip height $per divides the block height 12" [ "$((12 % ${per:-5}))" -eq 0 ]
+check "a strip holds at most 256 KiB" [ "$((${per:-0} * width * 3))" -le 262144 ]
 
 # Sizes from one pixel up.
 for size in 1x1 1x9 9x1 5x3 1000x600; do
