@@ -4,6 +4,7 @@
 #include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -31,6 +32,7 @@
 #define TALLY_EVERY	0.1	/* seconds between rewrites of DIR/progress, at least */
 #define BEAT_EVERY	1.0	/* and at most: the heartbeat */
 #define BEAT_CHECK	2.5	/* how long to watch a job's beat before calling it dead */
+#define BLOCK_OVERHEAD	(16u << 10)	/* bytes a block's directory and files take, at most */
 
 struct block {
 	char	version;		/* newest version issued */
@@ -293,6 +295,31 @@ take_dir(struct master *m, char **cause)
 	return 0;
 }
 
+/*
+ * Refuse a job that DIR cannot hold: image.bit and every result stay until the job ends
+ * (protocol.h), and a slave that cannot write its result gives the block back to be
+ * tried again, which with no room coming would go on for ever. Each block also takes a
+ * directory and its files. A filesystem that reports no size (some FUSE ones) is trusted.
+ */
+static int
+room(struct master *m, char **cause)
+{
+	struct statvfs	sv;
+	uint64_t	need, left;
+
+	need = 2 * (uint64_t)job_row_bytes(&m->job) * m->job.height +
+	    (uint64_t)m->job.blocks * BLOCK_OVERHEAD;
+	if (fstatvfs(m->dirfd, &sv) == -1 || sv.f_blocks == 0)
+		return 0;
+	left = (uint64_t)sv.f_bavail * sv.f_frsize;
+	if (left >= need)
+		return 0;
+	*cause = xasprintf("%s: not enough room: this job writes %ju MiB there (image.bit "
+	    "and the results), and %ju MiB are free", m->o->dir,
+	    (uintmax_t)(need >> 20) + 1, (uintmax_t)(left >> 20));
+	return -1;
+}
+
 /* Create image.bit (empty yet), data.dat, todo/ and DIR/progress. */
 static int
 prepare(struct master *m, char **cause)
@@ -300,6 +327,8 @@ prepare(struct master *m, char **cause)
 	char		*why;
 	uint32_t	 n;
 
+	if (room(m, cause) == -1)
+		return -1;
 	m->bitfd = openat(m->dirfd, "image.bit",
 	    O_WRONLY|O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC, 0600);
 	if (m->bitfd == -1) {

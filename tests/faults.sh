@@ -366,7 +366,7 @@ done
 blur -master "$T/s.tif" -o "$T/fresh.tif" -dir "$T/fresh" -slaves 1
 check "a DIR blur creates is mode 0700" [ "$(stat -c %a "$T/fresh")" = 700 ]
 
-# --- a full disk, for image.bit and for the output. The 4 MiB tmpfs lives in a private
+# --- a full disk, for DIR and for the output. The 4 MiB tmpfs lives in a private
 # mount namespace (a user namespace makes that work without root) and vanishes with it.
 mkdir "$T/full"
 # on_full_disk COMMAND DIR: run COMMAND there; its status goes to full.rc, the files it
@@ -378,7 +378,7 @@ on_full_disk() {
 }
 on_full_disk "BLUR_DIR='$T/full/dir' '$BLUR' -master '$T/big.tif' -o '$T/full-out.tif' -slaves 1 2> '$T/full.err'" "$T/full/dir"
 check "full DIR: exit status 1" [ "$(cat "$T/full.rc")" = 1 ]
-check "full DIR: says image.bit and no space" grep -q "image.bit: No space left on device" "$T/full.err"
+check "full DIR: refused at once, saying what it needs and has" grep -q "^blur: $T/full/dir: not enough room: this job writes 13 MiB there (image.bit and the results), and [0-4] MiB are free$" "$T/full.err"
 check "full DIR: no output" [ ! -e "$T/full-out.tif" ]
 check "full DIR: DIR empty" [ ! -s "$T/full.left" ]
 on_full_disk "'$BLUR' -master '$T/big.tif' -o '$T/full/out.tif' -slaves 1 2> '$T/full.err'" "$T/full"
