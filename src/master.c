@@ -872,6 +872,8 @@ adopt(struct master *m, char **cause)
 	}
 	progress_say(&m->progress, "%s: resuming job %s: %u of %u blocks reused, the "
 	    "rest to do", dir, m->job.id, reused, m->job.blocks);
+	/* The slaves redo the rest while the reused results go to the output. */
+	start_slaves(m);
 	for (n = 0; n < m->job.blocks; n++)
 		if (m->blocks[n].in != 0 && write_block(m, n, -1, cause) == -1)
 			return -1;
@@ -964,9 +966,10 @@ master_run(const struct master_opts *o, char **cause)
 		say("%s: no job to resume there; starting afresh", o->dir);
 	if (m.dead && o->resume) {
 		/* A job we cannot resume stays as it was, for a master that can. */
-		if (adopt(&m, cause) == -1)
+		if (adopt(&m, cause) == -1) {
+			stop_slaves(&m);
 			goto out;
-		start_slaves(&m);
+		}
 	} else if (publish(&m, cause) == -1)
 		goto stop;
 	if (run(&m, cause) == 0 && finish(&m, cause) == 0)
