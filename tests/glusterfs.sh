@@ -29,6 +29,10 @@ gluster_down() {
 	done
 	gluster --mode=script volume stop "$GVOL" force > /dev/null 2>&1
 	gluster --mode=script volume delete "$GVOL" > /dev/null 2>&1
-	[ -n "$GSTARTED" ] && pkill -x glusterd
+	# Wait for it to go: a glusterd still exiting would answer the next gluster_up.
+	if [ -n "$GSTARTED" ]; then
+		pkill -x glusterd
+		for i in $(seq 1 50); do pgrep -x glusterd > /dev/null || break; sleep 0.1; done
+	fi
 	GROOT=
 }
