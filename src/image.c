@@ -68,6 +68,13 @@ open_tiff(struct image *im, const char *path, const char *mode)
 	return tif;
 }
 
+/* Bytes in one row of interleaved samples, as image.bit and the output hold them. */
+static size_t
+image_row_bytes(const struct image *im)
+{
+	return (size_t)im->width * im->samples * im->bits / 8;
+}
+
 /* A cause built from our words and libtiff's, if it said anything. */
 static char *
 tiff_cause(const struct image *im, const char *what)
@@ -347,7 +354,7 @@ put_band(const struct image *im, int fd, const uint8_t *band, uint32_t y,
 static int
 decode_scanlines(struct image *im, int fd, char **cause)
 {
-	size_t		 row_bytes = (size_t)im->width * im->samples * im->bits / 8;
+	size_t		 row_bytes = image_row_bytes(im);
 	uint32_t	 band_rows = SCANLINE_BAND / row_bytes + 1, y, i, rows;
 	uint8_t		*band = try_alloc(band_rows, row_bytes, cause);
 	int		 r = band != NULL ? 0 : -1;
@@ -375,7 +382,7 @@ decode_direct(struct image *im, int fd, char **cause)
 	TIFF		*tif = im->tif;
 	uint32_t	 cw = im->width, ch, y, x, rows;
 	uint16_t	 planar, planes, cspp, p;
-	size_t		 row_bytes = (size_t)im->width * im->samples * im->bits / 8;
+	size_t		 row_bytes = image_row_bytes(im);
 	uint8_t		*chunk, *band, *into;
 	tmsize_t	 got, size;
 	int		 tiled = TIFFIsTiled(tif), whole, r = -1;
@@ -553,13 +560,12 @@ set_tags(struct image *im, const struct image *like)
 
 /*
  * The height of the output's strips: the tallest that divides a block and holds at
- * most STRIP_BYTES, so a block is whole strips, written with one call each.
+ * most STRIP_BYTES, so a block is whole strips.
  */
 static uint32_t
 strip_rows(const struct image *like, uint32_t block)
 {
-	size_t		row_bytes = (size_t)like->width * like->samples * like->bits / 8;
-	uint32_t	rows = STRIP_BYTES / row_bytes, d;
+	uint32_t	rows = STRIP_BYTES / image_row_bytes(like), d;
 
 	for (d = rows < block ? rows : block; d > 1; d--)
 		if (block % d == 0)
@@ -571,8 +577,7 @@ int
 image_create(struct image *im, const char *path, const struct image *like,
     uint32_t block, char **cause)
 {
-	uint64_t	bytes = (uint64_t)like->width * like->height *
-			    like->samples * like->bits / 8;
+	uint64_t	bytes = (uint64_t)image_row_bytes(like) * like->height;
 
 	*im = *like;
 	im->strip_rows = strip_rows(like, block);
@@ -592,19 +597,13 @@ image_create(struct image *im, const char *path, const struct image *like,
 }
 
 int
-image_write_rows(struct image *im, uint32_t y, void *rows, uint32_t n,
+image_write_strip(struct image *im, uint32_t y, void *rows, uint32_t n,
     char **cause)
 {
-	size_t		row_bytes = (size_t)im->width * im->samples * im->bits / 8;
-	uint32_t	i, k;
-
-	for (i = 0; i < n; i += k) {
-		k = n - i < im->strip_rows ? n - i : im->strip_rows;
-		if (TIFFWriteEncodedStrip(im->tif, (y + i) / im->strip_rows,
-		    (uint8_t *)rows + i * row_bytes, (tmsize_t)k * row_bytes) == -1) {
-			*cause = tiff_cause(im, "cannot write");
-			return -1;
-		}
+	if (TIFFWriteEncodedStrip(im->tif, y / im->strip_rows, rows,
+	    (tmsize_t)n * image_row_bytes(im)) == -1) {
+		*cause = tiff_cause(im, "cannot write");
+		return -1;
 	}
 	return 0;
 }

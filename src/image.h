@@ -33,7 +33,7 @@ struct image {
 	uint16_t	 resunit;
 	float		 xres, yres;	/* 0 when the input has none */
 	int		 convert;	/* decoded through libtiff's RGBA interface */
-	uint32_t	 strip_rows;	/* of an image being created */
+	uint32_t	 strip_rows;	/* of an image being created: divides its block */
 	void		(*decoded)(void *, uint32_t);	/* see image_decode() */
 	void		*decoded_arg;
 };
@@ -53,12 +53,12 @@ int	image_decode(struct image *, int fd, void (*decoded)(void *, uint32_t),
 int	image_create(struct image *, const char *path, const struct image *like,
 	    uint32_t block, char **cause);
 /*
- * Write rows [y, y + n) of an image being created from `rows` (interleaved samples),
- * which libtiff may change. y is a multiple of the `block` given to image_create(), n
- * is `block` or the rest of the image; blocks may come in any order, as strips are
- * placed by the file's strip table, not by their order in the file.
+ * Write the strip of rows [y, y + n) of an image being created from `rows` (interleaved
+ * samples), which libtiff may change: y is a multiple of strip_rows, n is strip_rows or
+ * what is left of the image. Strips may come in any order: the file's strip table, not
+ * their order in the file, says where they go.
  */
-int	image_write_rows(struct image *, uint32_t y, void *rows, uint32_t n,
+int	image_write_strip(struct image *, uint32_t y, void *rows, uint32_t n,
 	    char **cause);
 /* Flush and close; for a created image, -1 if the last bytes could not be written. */
 int	image_close(struct image *, char **cause);

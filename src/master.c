@@ -635,7 +635,7 @@ write_block(struct master *m, uint32_t n, int fd, char **cause)
 	/* Strip by strip, keeping the beat: compressing a block can take seconds. */
 	for (y = 0; y < rows; y += k) {
 		k = rows - y < m->out.strip_rows ? rows - y : m->out.strip_rows;
-		if (image_write_rows(&m->out, job_block_y(&m->job, n) + y,
+		if (image_write_strip(&m->out, job_block_y(&m->job, n) + y,
 		    (char *)m->rows + y * row_bytes, k, &why) == -1) {
 			*cause = xasprintf("%s: %s", m->output, why);
 			free(why);
