@@ -439,7 +439,8 @@ kernel_blur(const struct job *job, const struct mask *m, const void *in,
 	g.line = xreallocarray(NULL, g.len + 2 * (size_t)r * job->samples,
 	    sizeof(float));
 	g.h = xreallocarray(NULL, g.slots, g.size);
-	acc = xreallocarray(NULL, g.len, sizeof *acc);
+	/* Fixed point keeps its accumulators on the stack. */
+	acc = m->q != NULL ? NULL : xreallocarray(NULL, g.len, sizeof *acc);
 	if (m->q != NULL)
 		for (y = y0; y < y0 + n; y++)
 			vpass_fixed(&g, y, (uint8_t *)out + (size_t)(y - y0) *

@@ -6,10 +6,10 @@
  * network filesystems). A slave lists todo/ and claims block.N.v by mkdir: only one mkdir of a name
  * succeeds, so only one slave computes each version. The slave writes img.bit inside its
  * directory under a temporary name, renames it into place and creates `done`. The master
- * collects done blocks, removes their todo files, other versions and rows (keeping the
- * directory, so the name stays claimed), reissues a claimed block that is not done in
- * time as the next version letter, and when the output is written removes `working`
- * first (so slaves stop) and then everything else.
+ * collects done blocks and removes their todo files and other versions (keeping the
+ * block and its result until the end: see protocol.h), reissues a claimed block that is
+ * not done in time as the next version letter, and when the output is written removes
+ * `working` first (so slaves stop) and then everything else.
  *
  * Assumptions about the filesystem: mkdir is exclusive and rename atomic; a file closed
  * by one process is complete for a process, on any host, that opens it afterwards. Names
@@ -610,7 +610,6 @@ open_block(int dirfd, uint32_t n, char v)
 	protocol_block_name(name, n, v);
 	return openat(dirfd, name, O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC);
 }
-
 
 /* The HMAC of a result: its header with the mac zeroed, then its rows. */
 static void
