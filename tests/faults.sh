@@ -265,10 +265,11 @@ rm "$BLUR_DIR/notes.txt"
 check "DIR empty after junk" dir_empty
 
 # --- a rogue that claims blocks and hands in garbage: every bad result is rejected with
-# a log line and its block done again, and the pixels are the clean ones
+# a log line and its block done again, and the pixels are the clean ones. Blocks are asked
+# for as the input is decoded, in order: once block 5 is, the rogue has six to take.
 "$BLUR" -master "$T/s.tif" -o "$T/rogue.tif" -rows 10 2> "$T/rogue.err" &
 master=$!
-wait_for "$BLUR_DIR/working"
+wait_for "$BLUR_DIR/todo/block.5.a"
 n=0
 for f in "$BLUR_DIR"/todo/block.*; do
 	b=$(basename "$f")
