@@ -82,8 +82,15 @@ for i in $(seq 1 500); do
 	[ "$(ls "$BLUR_DIR/todo" 2>/dev/null | wc -l)" -le 25 ] && break
 	sleep 0.01
 done
-blur -status > "$T/st2.out"
-check "-status of a running job: exit 0" [ $? -eq 0 ]
+# The slaves' tally comes from DIR/progress, which the master rewrites at most every 0.1 s
+# after a change: give it a moment to name the slave.
+for i in $(seq 1 100); do
+	blur -status > "$T/st2.out"
+	st=$?
+	grep -q "^slaves $host:[0-9]* ([0-9]*)" "$T/st2.out" && break
+	sleep 0.05
+done
+check "-status of a running job: exit 0" [ $st -eq 0 ]
 map=$(sed -n '/^elapsed/,$p' "$T/st2.out" | tail -n +2 | tr -d '\n')
 check "-status map has a character per block" [ "${#map}" -eq 30 ]
 check "-status map uses # + . !" sh -c "echo '$map' | grep -q '^[#+.!]*$'"
