@@ -126,7 +126,12 @@ blur -master "$T/in.tif" -o "$T/p1.tif" -q
 check "first job with a persistent slave" [ $? -eq 0 ]
 blur -master "$T/in.tif" -o "$T/p2.tif" -q
 check "second job with the same slave" [ $? -eq 0 ]
-sleep 0.5
+# The slave reports a job when it sees `working` go: give it a moment after the master.
+for i in $(seq 1 100); do
+	[ "$(grep -c '^Finished: [0-9]* blocks$' "$T/persist.out")" -ge 2 ] && break
+	sleep 0.05
+done
+sleep 0.3	# time enough for a slave that wrongly leaves after its report to be gone
 check "persistent slave still waits" kill -0 $slave
 check "persistent slave reported each job" [ "$(grep -c '^Finished: [0-9]* blocks$' "$T/persist.out")" -eq 2 ]
 kill $slave
