@@ -1,5 +1,5 @@
 # lib.sh — sourced by the end-to-end tests: a private DIR, test images, ImageMagick
-# references and TAP-like reporting that ends in "N passed, N failed".
+# references and TAP reporting (a plan, then "ok N - ..." lines) that ends in "N passed, N failed".
 set -u
 : "${BLUR:?set BLUR to the blur binary}" "${PIXDIFF:?set PIXDIFF to tests/pixdiff}"
 
@@ -21,19 +21,31 @@ sed -e 's/\(name="\(memory\|map\|disk\|area\)" value="\)[^"]*"/\18GiB"/' \
     /etc/ImageMagick-6/policy.xml > "$T/policy.xml"
 export MAGICK_CONFIGURE_PATH="$T"
 
-ok() { passed=$((passed + 1)); echo "ok - $*"; }
-not_ok() { failed=$((failed + 1)); echo "not ok - $*"; }
+ok() { passed=$((passed + 1)); echo "ok $((passed + failed)) - $*"; }
+not_ok() { failed=$((failed + 1)); echo "not ok $((passed + failed)) - $*"; }
 
-# check DESCRIPTION COMMAND...: one test: passes when COMMAND succeeds.
+# plan N: the suite runs N checks (printed as a TAP plan); finish fails on any other count,
+# so that a check lost in a subshell or skipped by a broken loop is noticed.
+planned=
+plan() { planned=$1; echo "1..$1"; }
+
+# skip_all REASON: the suite cannot run here; automake reports it as SKIP.
+skip_all() { echo "1..0 # SKIP $*"; echo "$*" >&2; exit 77; }
+
+# check DESCRIPTION 'COMMAND': one check, passing when COMMAND succeeds. COMMAND is one
+# string, evaluated here, so that its pipes and redirections belong to the check.
 check() {
-	desc=$1
-	shift
-	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+	[ $# -eq 2 ] || { not_ok "$1: check takes one command string, not $(($# - 1)) words"; return; }
+	if eval "$2"; then ok "$1"; else not_ok "$1"; fi
 }
 
 finish() {
 	echo "$passed passed, $failed failed"
-	[ "$failed" -eq 0 ]
+	if [ -n "$planned" ] && [ $((passed + failed)) -ne "$planned" ]; then
+		echo "# planned $planned checks, ran $((passed + failed))"
+		return 1
+	fi
+	[ -n "$planned" ] && [ "$failed" -eq 0 ]
 }
 
 # blur ARGS...: run blur, never for more than two minutes.
