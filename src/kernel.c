@@ -57,6 +57,7 @@ kernel_gauss(struct mask *m, uint32_t radius, double sigma)
 	for (i = 0; i < taps; i++)
 		sum += t[i];
 	m->radius = radius;
+	m->box = 0;
 	m->w = xcalloc(taps, sizeof *m->w);
 	m->q = NULL;
 	for (i = 0; i < taps; i++)
@@ -70,6 +71,7 @@ kernel_box(struct mask *m, uint32_t radius)
 	uint32_t	i, taps = 2 * radius + 1;
 
 	m->radius = radius;
+	m->box = 1;
 	m->w = xcalloc(taps, sizeof *m->w);
 	m->q = NULL;
 	for (i = 0; i < taps; i++)
@@ -98,15 +100,10 @@ fixed_mask(struct mask *m)
 }
 
 void
-kernel_for_job(struct mask *m, const struct job *job)
+kernel_fix(struct mask *m, const struct op_image *im)
 {
-	if (job->filter == FILTER_BOX)
-		kernel_box(m, job->radius);
-	else {
-		kernel_gauss(m, job->radius, job->sigma);
-		if (job->bits == 8 && !job->alpha)
-			fixed_mask(m);
-	}
+	if (!m->box && im->bits == 8 && !im->alpha)
+		fixed_mask(m);
 }
 
 void
@@ -118,21 +115,12 @@ kernel_free(struct mask *m)
 	m->q = NULL;
 }
 
-void
-kernel_halo(const struct job *job, uint32_t y0, uint32_t n, uint32_t *a,
-    uint32_t *b)
-{
-	*a = y0 > job->radius ? y0 - job->radius : 0;
-	*b = job->height - (y0 + n) > job->radius ? y0 + n + job->radius :
-	    job->height;
-}
-
 /*
  * Load one row into line as float, premultiplied by alpha when there is alpha, with r
  * replicated pixels on each side so the horizontal pass needs no bounds checks.
  */
 PASS static void
-load_row(const struct job *job, const void *row, uint32_t r, float *line)
+load_row(const struct op_image *job, const void *row, uint32_t r, float *line)
 {
 	const uint8_t	*p8 = row;
 	const uint16_t	*p16 = row;
@@ -179,7 +167,7 @@ hpass(const struct mask *m, const float *line, size_t len, uint32_t spp,
  * tiny sums, so that rounding shows; round the same way to agree with it.
  */
 static void
-round_like_q16(const struct job *job, float *row)
+round_like_q16(const struct op_image *job, float *row)
 {
 	uint32_t	 x, c, spp = job->samples;
 	float		 max = job->bits == 8 ? 255 : 65535, q = 65535 / max, a, v;
@@ -199,7 +187,7 @@ round_like_q16(const struct job *job, float *row)
 
 /* Undo the premultiplication, round and store one row of results. */
 PASS static void
-store_row(const struct job *job, float *acc, void *row)
+store_row(const struct op_image *job, float *acc, void *row)
 {
 	uint8_t		*p8 = row;
 	uint16_t	*p16 = row;
@@ -251,7 +239,7 @@ hpass_box(uint32_t r, const float *line, size_t len, uint32_t spp, float *out)
 
 /* One 8-bit row with r replicated pixels on each side. */
 static void
-pad_row8(const struct job *job, const uint8_t *row, uint32_t r, uint8_t *line)
+pad_row8(const struct op_image *job, const uint8_t *row, uint32_t r, uint8_t *line)
 {
 	size_t		spp = job->samples, len = (size_t)job->width * spp;
 	uint32_t	x;
@@ -296,7 +284,7 @@ hpass_fixed(const struct mask *m, const uint8_t *line, size_t len, uint32_t spp,
  * row is `len` floats, or int16 in fixed point.
  */
 struct ring {
-	const struct job	*job;
+	const struct op_image	*job;
 	const struct mask	*m;
 	const char		*in;		/* rows [a, b) of image.bit */
 	uint32_t		 a, b;
@@ -312,8 +300,8 @@ struct ring {
 static void
 filter_row(struct ring *g, uint32_t y, void *hy)
 {
-	const struct job	*job = g->job;
-	const char		*row = g->in + (size_t)(y - g->a) * job_row_bytes(job);
+	const struct op_image	*job = g->job;
+	const char		*row = g->in + (size_t)(y - g->a) * op_row_bytes(job);
 	uint32_t		 r = g->m->radius;
 
 	if (g->m->q != NULL) {
@@ -322,11 +310,11 @@ filter_row(struct ring *g, uint32_t y, void *hy)
 		return;
 	}
 	load_row(job, row, r, g->line);
-	if (job->filter == FILTER_BOX)
+	if (g->m->box)
 		hpass_box(r, g->line, g->len, job->samples, hy);
 	else
 		hpass(g->m, g->line, g->len, job->samples, hy);
-	if (job->alpha && job->filter == FILTER_GAUSSIAN)
+	if (job->alpha && !g->m->box)
 		round_like_q16(job, hy);
 }
 
@@ -415,7 +403,7 @@ vpass_box(struct ring *g, uint32_t y0, uint32_t n, float *acc, void *out)
 		for (k = 0; k < g->len; k++)
 			acc[k] = sum[k] / taps;
 		store_row(g->job, acc,
-		    (char *)out + (size_t)(y - y0) * job_row_bytes(g->job));
+		    (char *)out + (size_t)(y - y0) * op_row_bytes(g->job));
 		if (y + 1 < y0 + n)
 			slide(g, y, sum);
 	}
@@ -423,15 +411,14 @@ vpass_box(struct ring *g, uint32_t y0, uint32_t n, float *acc, void *out)
 }
 
 void
-kernel_blur(const struct job *job, const struct mask *m, const void *in,
-    uint32_t y0, uint32_t n, void *out)
+kernel_rows(const struct op_image *job, const struct mask *m, const void *in,
+    uint32_t a, uint32_t y0, uint32_t n, uint32_t b, void *out)
 {
-	struct ring	 g = { .job = job, .m = m, .in = in };
+	struct ring	 g = { .job = job, .m = m, .in = in, .a = a, .b = b };
 	uint32_t	 y, r = m->radius;
-	size_t		 row_bytes = job_row_bytes(job);
+	size_t		 row_bytes = op_row_bytes(job);
 	float		*acc;
 
-	kernel_halo(job, y0, n, &g.a, &g.b);
 	g.filled = g.a;
 	g.len = (size_t)job->width * job->samples;
 	g.size = g.len * (m->q != NULL ? sizeof(int16_t) : sizeof(float));
@@ -445,7 +432,7 @@ kernel_blur(const struct job *job, const struct mask *m, const void *in,
 		for (y = y0; y < y0 + n; y++)
 			vpass_fixed(&g, y, (uint8_t *)out + (size_t)(y - y0) *
 			    row_bytes);
-	else if (job->filter == FILTER_BOX)
+	else if (m->box)
 		vpass_box(&g, y0, n, acc, out);
 	else
 		for (y = y0; y < y0 + n; y++) {
@@ -456,4 +443,73 @@ kernel_blur(const struct job *job, const struct mask *m, const void *in,
 	free(acc);
 	free(g.h);
 	free(g.line);
+}
+
+void
+kernel_radius_halo(const struct op_args *a, uint32_t *top, uint32_t *bottom)
+{
+	*top = *bottom = (uint32_t)op_number(a, "radius");
+}
+
+int
+kernel_run(void *state, struct op_block *b, const void *in, void *out, char **cause)
+{
+	struct kernel_state	*k = state;
+
+	(void)cause;
+	kernel_rows(&k->im, &k->mask, in, b->y - b->top, b->y, b->rows,
+	    b->y + b->rows + b->bottom, out);
+	return 0;
+}
+
+void
+kernel_stop(void *state)
+{
+	struct kernel_state	*k = state;
+
+	kernel_free(&k->mask);
+	free(k);
+}
+
+/* TRANSITION: the old interface, until master.c and slave.c use the operation table. */
+static struct op_image
+job_image(const struct job *job)
+{
+	struct op_image	im = { job->width, job->height, job->samples, job->bits,
+			    job->alpha };
+
+	return im;
+}
+
+void
+kernel_for_job(struct mask *m, const struct job *job)
+{
+	struct op_image	im = job_image(job);
+
+	if (job->filter == FILTER_BOX)
+		kernel_box(m, job->radius);
+	else {
+		kernel_gauss(m, job->radius, job->sigma);
+		kernel_fix(m, &im);
+	}
+}
+
+void
+kernel_halo(const struct job *job, uint32_t y0, uint32_t n, uint32_t *a,
+    uint32_t *b)
+{
+	*a = y0 > job->radius ? y0 - job->radius : 0;
+	*b = job->height - (y0 + n) > job->radius ? y0 + n + job->radius :
+	    job->height;
+}
+
+void
+kernel_blur(const struct job *job, const struct mask *m, const void *in,
+    uint32_t y0, uint32_t n, void *out)
+{
+	struct op_image	im = job_image(job);
+	uint32_t	a, b;
+
+	kernel_halo(job, y0, n, &a, &b);
+	kernel_rows(&im, m, in, a, y0, n, b, out);
 }

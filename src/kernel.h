@@ -1,5 +1,6 @@
 /*
- * kernel.h — the filters: a 1-D mask and a separable blur of a band of rows.
+ * kernel.h — separable blurs: a 1-D mask, and its two passes over a band of rows. The
+ * Gaussian and box operations (src/ops/) are this and a mask; unsharp builds on it.
  *
  * A blur is a horizontal pass then a vertical pass of the same 1-D mask w of 2r+1 taps:
  *
@@ -14,10 +15,12 @@
 
 #include <stdint.h>
 
+#include "op.h"
 #include "protocol.h"
 
 struct mask {
 	uint32_t	 radius;
+	int		 box;		/* 1: equal taps, run as running sums */
 	float		*w;		/* 2 * radius + 1 weights summing to 1 */
 	int16_t		*q;		/* w in fixed point (kernel.c), or NULL */
 };
@@ -33,22 +36,34 @@ void	kernel_gauss(struct mask *, uint32_t radius, double sigma);
  */
 void	kernel_box(struct mask *, uint32_t radius);
 /*
- * The mask a job asks for; for a Gaussian on 8-bit samples without alpha it adds the
- * fixed-point weights wherever they keep the result within ±1, and kernel_blur() uses
- * them.
+ * For a Gaussian on 8-bit samples without alpha, add the fixed-point weights wherever
+ * they keep the result within ±1; kernel_blur() then uses them.
  */
-void	kernel_for_job(struct mask *, const struct job *);
+void	kernel_fix(struct mask *, const struct op_image *);
 void	kernel_free(struct mask *);
 
 /*
- * Blur rows [y0, y0 + n) of the job's image into out (n rows of job_row_bytes()). `in`
- * holds rows [a, b) of image.bit, a = max(0, y0 - r), b = min(height, y0 + n + r): all
- * the rows the result depends on (see kernel_halo()).
+ * Blur rows [y0, y0 + n) of the image into out (n rows of op_row_bytes()). `in` holds
+ * rows [a, b), a = max(0, y0 - r), b = min(height, y0 + n + r): all the rows the result
+ * depends on.
  */
+void	kernel_rows(const struct op_image *, const struct mask *, const void *in,
+	    uint32_t a, uint32_t y0, uint32_t n, uint32_t b, void *out);
+
+/* What a blur operation's start() returns, for kernel_run() and kernel_stop(). */
+struct kernel_state {
+	struct op_image	im;
+	struct mask	mask;
+};
+/* The op interface for a blur of parameter "radius": halo, run and stop. */
+void	kernel_radius_halo(const struct op_args *, uint32_t *top, uint32_t *bottom);
+int	kernel_run(void *, struct op_block *, const void *in, void *out, char **cause);
+void	kernel_stop(void *);
+
+/* TRANSITION: the old interface, until master.c and slave.c use the operation table. */
+void	kernel_for_job(struct mask *, const struct job *);
+void	kernel_halo(const struct job *, uint32_t y0, uint32_t n, uint32_t *a, uint32_t *b);
 void	kernel_blur(const struct job *, const struct mask *, const void *in,
 	    uint32_t y0, uint32_t n, void *out);
-/* The input rows [*a, *b) that rows [y0, y0 + n) depend on. */
-void	kernel_halo(const struct job *, uint32_t y0, uint32_t n, uint32_t *a,
-	    uint32_t *b);
 
 #endif

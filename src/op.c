@@ -1,0 +1,185 @@
+/* op.c — the table of operations and their parameters (see op.h). */
+#include <config.h>
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "op.h"
+#include "ops/ops.h"
+#include "util.h"
+
+const struct op *const op_table[] = {
+	&op_gaussian,
+	&op_box,
+	NULL
+};
+
+const struct op *
+op_find(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; op_table[i] != NULL; i++)
+		if (strcmp(op_table[i]->name, name) == 0)
+			return op_table[i];
+	return NULL;
+}
+
+int
+op_param_index(const struct op *op, const char *name)
+{
+	int	i;
+
+	for (i = 0; i < OP_PARAMS && op->params[i].name != NULL; i++)
+		if (strcmp(op->params[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+/* The names of op's parameters, "-radius -sigma", for messages. */
+static char *
+param_names(const struct op *op)
+{
+	char	*names = xstrdup(""), *more;
+	int	 i;
+
+	for (i = 0; i < OP_PARAMS && op->params[i].name != NULL; i++) {
+		more = xasprintf("%s%s-%s", names, i > 0 ? " " : "", op->params[i].name);
+		free(names);
+		names = more;
+	}
+	return names;
+}
+
+/* Whether value is a number of the parameter's type and range; *cause if not. */
+static int
+check_number(const struct op_param *p, const char *value, char **cause)
+{
+	double	 v;
+	char	*end;
+
+	errno = 0;
+	v = strtod(value, &end);
+	if (end == value || *end != '\0' || errno != 0 || !isfinite(v) ||
+	    (p->type == OP_INT && v != floor(v)) || v < p->min || v > p->max) {
+		*cause = xasprintf("-%s '%s': must be a %s from %g to %g", p->name,
+		    value, p->type == OP_INT ? "whole number" : "number", p->min,
+		    p->max);
+		return -1;
+	}
+	return 0;
+}
+
+int
+op_set(struct op_args *a, const char *name, const char *value, char **cause)
+{
+	const struct op	*op = a->op;
+	char		*names;
+	int		 i;
+
+	if ((i = op_param_index(op, name)) == -1) {
+		names = param_names(op);
+		*cause = xasprintf("-%s is not a parameter of %s (it takes %s)", name,
+		    op->name, names[0] != '\0' ? names : "none");
+		free(names);
+		return -1;
+	}
+	if (strlen(value) >= OP_TEXT_MAX || strchr(value, '\n') != NULL) {
+		*cause = xasprintf("-%s: a value must be one line of less than %d bytes",
+		    name, OP_TEXT_MAX);
+		return -1;
+	}
+	if (op->params[i].type != OP_TEXT && check_number(&op->params[i], value,
+	    cause) == -1)
+		return -1;
+	free(a->value[i]);
+	a->value[i] = xstrdup(value);
+	return 0;
+}
+
+int
+op_ready(struct op_args *a, char **cause)
+{
+	const struct op	*op = a->op;
+	int		 i;
+
+	for (i = 0; i < OP_PARAMS && op->params[i].name != NULL; i++)
+		if (a->value[i] == NULL && op->params[i].fallback != NULL)
+			a->value[i] = xstrdup(op->params[i].fallback);
+	if (op->ready != NULL && op->ready(a, cause) == -1)
+		return -1;
+	for (i = 0; i < OP_PARAMS && op->params[i].name != NULL; i++)
+		if (a->value[i] == NULL) {
+			*cause = xasprintf("%s needs -%s", op->name, op->params[i].name);
+			return -1;
+		}
+	return 0;
+}
+
+double
+op_number(const struct op_args *a, const char *name)
+{
+	int	i = op_param_index(a->op, name);
+
+	if (i == -1 || a->value[i] == NULL)
+		fatal("%s: no value for %s", a->op->name, name);
+	return strtod(a->value[i], NULL);
+}
+
+const char *
+op_text(const struct op_args *a, const char *name)
+{
+	int	i = op_param_index(a->op, name);
+
+	return i == -1 ? NULL : a->value[i];
+}
+
+int
+op_takes(const struct op *op, uint32_t bits)
+{
+	return (bits == 8 && (op->formats & OP_UINT8)) ||
+	    (bits == 16 && (op->formats & OP_UINT16));
+}
+
+size_t
+op_row_bytes(const struct op_image *im)
+{
+	return (size_t)im->width * im->samples * (im->bits / 8);
+}
+
+void
+op_list(void)
+{
+	const struct op_param	*p;
+	size_t			 i;
+	int			 j;
+
+	for (i = 0; op_table[i] != NULL; i++) {
+		const struct op	*op = op_table[i];
+
+		printf("%s\t%s\n\thalo: %s\n", op->name, op->summary, op->halo_text);
+		for (j = 0; j < OP_PARAMS && op->params[j].name != NULL; j++) {
+			p = &op->params[j];
+			printf("\t-%s", p->name);
+			if (p->type != OP_TEXT)
+				printf(" %s from %g to %g", p->type == OP_INT ?
+				    "whole number" : "number", p->min, p->max);
+			printf(", default %s: %s\n", p->fallback != NULL ? p->fallback :
+			    "see below", p->help);
+		}
+	}
+}
+
+void
+op_args_free(struct op_args *a)
+{
+	int	i;
+
+	for (i = 0; i < OP_PARAMS; i++) {
+		free(a->value[i]);
+		a->value[i] = NULL;
+	}
+}

@@ -1,0 +1,56 @@
+/*
+ * gaussian.c — ImageMagick's -blur RxS: a separable Gaussian (maths in kernel.h).
+ *
+ *	out(x, y) = sum_j w[j] sum_i w[i] in(x + i, y + j),	i, j in [-r, r]
+ *
+ * w[i] integrates exp(-x²/2σ²) over pixel i, normalised; σ defaults to r / 2.
+ */
+#include <config.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "../kernel.h"
+#include "../util.h"
+#include "ops.h"
+
+/* Sigma, when not given, is half the radius: -radius 4 is -blur 4x2. */
+static int
+gaussian_ready(struct op_args *a, char **cause)
+{
+	int	i = op_param_index(a->op, "sigma");
+
+	(void)cause;
+	if (a->value[i] == NULL)
+		a->value[i] = xasprintf("%.17g", op_number(a, "radius") / 2);
+	return 0;
+}
+
+static void *
+gaussian_start(const struct op_args *a, const struct op_image *im, char **cause)
+{
+	struct kernel_state	*k = xcalloc(1, sizeof *k);
+
+	(void)cause;
+	k->im = *im;
+	kernel_gauss(&k->mask, (uint32_t)op_number(a, "radius"), op_number(a, "sigma"));
+	kernel_fix(&k->mask, im);
+	return k;
+}
+
+const struct op op_gaussian = {
+	.name = "gaussian",
+	.summary = "Gaussian blur, as convert -blur RxS",
+	.halo_text = "radius rows above and below",
+	.params = {
+		{ "radius", OP_INT, 1, 1000, "4", "the mask's radius in pixels" },
+		{ "sigma", OP_REAL, 0.001, 1000, NULL,
+		    "the standard deviation (default: radius / 2)" },
+	},
+	.formats = OP_UINT8 | OP_UINT16,
+	.ready = gaussian_ready,
+	.halo = kernel_radius_halo,
+	.start = gaussian_start,
+	.run = kernel_run,
+	.stop = kernel_stop,
+};
