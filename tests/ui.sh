@@ -5,62 +5,64 @@
 . "$TESTLIB"
 : "${VERSION:?}" "${BUILDDIR:?}" "${SRCDIR:?}" "${BINDIR:?}" "${MAN1DIR:?}"
 
+# 2 x (2 + 21 words) for help, 1 version, 6 x 3 + 2 usage, 5 terminal, 5 pipe, 3 -q and -v,
+# 17 -status, 3 -watch, 5 -persist, 4 man page and install.
+plan $((2 * (2 + 21) + 1 + 6 * 3 + 2 + 5 + 5 + 3 + 17 + 3 + 5 + 4))
+
 make_image "$T/in.tif" rgb8 600x400 5
 
 # --- help and version
 for h in --help -help; do
-	blur $h > "$T/help.out" 2> "$T/help.err"
-	check "$h exits 0" [ $? -eq 0 ]
-	check "$h writes to stdout only" [ ! -s "$T/help.err" ]
+	check "$h exits 0" 'blur $h > "$T/help.out" 2> "$T/help.err"'
+	check "$h writes to stdout only" '[ ! -s "$T/help.err" ]'
 	for word in "-master IN" "-slave" "-status" "-o OUT" "-dir DIR" "-radius R" \
 	    "-sigma S" "-filter" "-slaves N" "-rows N" "-timeout SEC" "-persist" "-watch" \
 	    "-q" "-v" "--version" "BLUR_DIR" "-secret FILE" "-resume" "BLUR_SECRET_FILE" \
 	    "-poll MS"; do
-		check "$h mentions $word" grep -qe "$word" "$T/help.out"
+		check "$h mentions $word" 'grep -qe "$word" "$T/help.out"'
 	done
 done
-check "--version prints configure.ac's version" [ "$(blur --version)" = "blur $VERSION" ]
+check "--version prints configure.ac's version" '[ "$(blur --version)" = "blur $VERSION" ]'
 
 # --- usage errors: one line saying what is wrong, the synopsis as hint, status 2
 for args in "-radius -3" "-rows 0" "-sigma abc" "-radius" "-bogus" "-filter median"; do
-	blur -master "$T/in.tif" $args > /dev/null 2> "$T/usage.err"
-	check "'$args' exits 2" [ $? -eq 2 ]
-	check "'$args': one line of complaint" [ "$(grep -c '^blur: ' "$T/usage.err")" -eq 1 ]
-	check "'$args': then the usage" sed -n 2p "$T/usage.err" | grep -q "^usage: blur -master"
+	check "'$args' exits 2" 'blur -master "$T/in.tif" $args > /dev/null 2> "$T/usage.err"; [ $? -eq 2 ]'
+	check "'$args': one line of complaint" '[ "$(grep -c "^blur: " "$T/usage.err")" -eq 1 ]'
+	check "'$args': then the usage" 'sed -n 2p "$T/usage.err" | grep -q "^usage: blur -master"'
 done
 blur -master "$T/in.tif" -radius > /dev/null 2> "$T/usage.err"
-check "a missing value is named" grep -q "^blur: -radius needs a value" "$T/usage.err"
+check "a missing value is named" 'grep -q "^blur: -radius needs a value" "$T/usage.err"'
 blur -master "$T/in.tif" -radius -3 > /dev/null 2> "$T/usage.err"
-check "a bad value is named" grep -q "^blur: -radius '-3': must be a whole number" "$T/usage.err"
+check "a bad value is named" 'grep -q "^blur: -radius '\''-3'\'': must be a whole number" "$T/usage.err"'
 
 # --- progress on a terminal: one live line redrawn with \r, completed at the end
 script -qefc "'$BLUR' -master '$T/in.tif' -o '$T/tty.tif' -rows 10 -slaves 2" "$T/tty.log" > /dev/null
-check "master on a terminal succeeds" [ $? -eq 0 ]
-check "terminal: live line redrawn with carriage returns" grep -q "$(printf '\r')\[#*\.*\] [0-9]*/40 blocks" "$T/tty.log"
-check "terminal: bar completed" grep -q "\[########################\] 40/40 blocks 100%" "$T/tty.log"
-check "terminal: shows slaves at work, elapsed and ETA" grep -q "slaves* at work  0:0[0-9] elapsed  ETA" "$T/tty.log"
-check "terminal: summary after the bar" grep -q "^blur: wrote $T/tty.tif: 40 blocks in [0-9.]* s, 0 reissues" "$T/tty.log"
+st=$?
+check "master on a terminal succeeds" '[ $st -eq 0 ]'
+check "terminal: live line redrawn with carriage returns" 'grep -q "$(printf "\r")\[#*\.*\] [0-9]*/40 blocks" "$T/tty.log"'
+check "terminal: bar completed" 'grep -q "\[########################\] 40/40 blocks 100%" "$T/tty.log"'
+check "terminal: shows slaves at work, elapsed and ETA" 'grep -q "slaves* at work  0:0[0-9] elapsed  ETA" "$T/tty.log"'
+check "terminal: summary after the bar" 'grep -q "^blur: wrote $T/tty.tif: 40 blocks in [0-9.]* s, 0 reissues" "$T/tty.log"'
 
 # --- progress in a pipe: plain lines, no carriage return
 blur -master "$T/in.tif" -o "$T/pipe.tif" -rows 10 -slaves 2 2>&1 | cat > "$T/pipe.log"
-check "pipe: no carriage return" sh -c "! grep -q '$(printf '\r')' '$T/pipe.log'"
-check "pipe: a start line" grep -q "^blur: $T/in.tif: 40 blocks of 10 rows, gaussian radius 4 sigma 2$" "$T/pipe.log"
-check "pipe: every 10 %" [ "$(grep -c '^blur: [0-9]*0% ([0-9]*/40 blocks), 0:0[0-9] elapsed$' "$T/pipe.log")" -eq 9 ]
-check "pipe: the end" grep -q "^blur: wrote $T/pipe.tif: 40 blocks" "$T/pipe.log"
-check "pipe: each slave's share" [ "$(grep -c '^blur:   .*:[0-9]*: [0-9]* blocks* ([0-9]*%)$' "$T/pipe.log")" -eq 2 ]
+check "pipe: no carriage return" '! grep -q "$(printf "\r")" "$T/pipe.log"'
+check "pipe: a start line" 'grep -q "^blur: $T/in.tif: 40 blocks of 10 rows, gaussian radius 4 sigma 2$" "$T/pipe.log"'
+check "pipe: every 10 %" '[ "$(grep -c "^blur: [0-9]*0% ([0-9]*/40 blocks), 0:0[0-9] elapsed$" "$T/pipe.log")" -eq 9 ]'
+check "pipe: the end" 'grep -q "^blur: wrote $T/pipe.tif: 40 blocks" "$T/pipe.log"'
+check "pipe: each slave's share" '[ "$(grep -c "^blur:   .*:[0-9]*: [0-9]* blocks* ([0-9]*%)$" "$T/pipe.log")" -eq 2 ]'
 
 # --- -q says nothing; -v says who claimed and delivered what
-blur -master "$T/in.tif" -o "$T/q.tif" -slaves 2 -q > "$T/q.log" 2>&1
-check "-q: silent success" [ $? -eq 0 -a ! -s "$T/q.log" ]
+check "-q: silent success" 'blur -master "$T/in.tif" -o "$T/q.tif" -slaves 2 -q > "$T/q.log" 2>&1 && [ ! -s "$T/q.log" ]'
 blur -master "$T/in.tif" -o "$T/v.tif" -rows 100 -slaves 1 -v 2> "$T/v.log"
 host=$(hostname)
-check "-v: claims with block, version and host:pid" [ "$(grep -c "^blur: block\.[0-3]\.a claimed by $host:[0-9]*$" "$T/v.log")" -eq 4 ]
-check "-v: results with host:pid" [ "$(grep -c "^blur: block\.[0-3]\.a done by $host:[0-9]*$" "$T/v.log")" -eq 4 ]
+check "-v: claims with block, version and host:pid" '[ "$(grep -c "^blur: block\.[0-3]\.a claimed by $host:[0-9]*$" "$T/v.log")" -eq 4 ]'
+check "-v: results with host:pid" '[ "$(grep -c "^blur: block\.[0-3]\.a done by $host:[0-9]*$" "$T/v.log")" -eq 4 ]'
 
 # --- -status: during a real job (blocks slow enough to catch it), reading DIR only
 convert -size 2000x1500 xc:gray +noise Random -depth 8 -compress none "$T/slow.tif"
-check "-status without a job: exit 3" sh -c "'$BLUR' -status > '$T/st.out'; [ \$? -eq 3 ]"
-check "-status without a job says so" grep -q "^no job in $BLUR_DIR$" "$T/st.out"
+check "-status without a job: exit 3" 'blur -status > "$T/st.out"; [ $? -eq 3 ]'
+check "-status without a job says so" 'grep -q "^no job in $BLUR_DIR$" "$T/st.out"'
 "$BLUR" -master "$T/slow.tif" -o "$T/st.tif" -rows 50 -radius 60 -q &
 master=$!
 # The job opens before the input is decoded: wait until every block is asked for.
@@ -68,15 +70,21 @@ for i in $(seq 1 300); do
 	[ "$(ls "$BLUR_DIR/todo" 2>/dev/null | wc -l)" -eq 30 ] && break
 	sleep 0.01
 done
-before=$(cd "$BLUR_DIR" && find . -printf '%p %s %T@ %m\n' | sort)
-COLUMNS=16 blur -status > "$T/st.out"
-check "-status of a waiting job: exit 0" [ $? -eq 0 ]
-after=$(cd "$BLUR_DIR" && find . -printf '%p %s %T@ %m\n' | sort)
-check "-status changes nothing in DIR" [ "$before" = "$after" ]
-check "-status names job, input and output" sh -c "grep -q '^job [0-9a-f]\{32\} in $BLUR_DIR$' '$T/st.out' && grep -q '^input $T/slow.tif$' '$T/st.out' && grep -q '^output $T/st.tif$' '$T/st.out'"
-check "-status gives size and filter" grep -q "^image 2000x1500, 1 sample of 8 bits; gaussian radius 60 sigma 30$" "$T/st.out"
-check "-status counts blocks" grep -q "^blocks 30 of 50 rows: 0 done, 0 claimed, 30 waiting; 0 reissues$" "$T/st.out"
-check "-status block map wrapped to 16 columns" [ "$(grep -c '^\.\{1,16\}$' "$T/st.out")" -eq 2 ]
+# dir_state: what -status must leave as it was in DIR: every entry's name, type, mode, size,
+# time and contents. Not those of DIR/progress, which the master rewrites every second
+# through temporaries named for its pid, nor DIR's own times, which each rewrite moves.
+dir_state() {
+	(cd "$BLUR_DIR" && ls -d progress; find . -maxdepth 0 -printf '%y %m\n'
+	find . -mindepth 1 ! -path ./progress ! -name "progress.*.$master.*.tmp" \
+	    -printf '%p %y %m %s %T@\n' -type f -exec md5sum {} +) 2>&1 | sort
+}
+before=$(dir_state)
+check "-status of a waiting job: exit 0" 'COLUMNS=16 blur -status > "$T/st.out"'
+check "-status changes nothing in DIR" '[ "$before" = "$(dir_state)" ]'
+check "-status names job, input and output" 'grep -q "^job [0-9a-f]\{32\} in $BLUR_DIR$" "$T/st.out" && grep -q "^input $T/slow.tif$" "$T/st.out" && grep -q "^output $T/st.tif$" "$T/st.out"'
+check "-status gives size and filter" 'grep -q "^image 2000x1500, 1 sample of 8 bits; gaussian radius 60 sigma 30$" "$T/st.out"'
+check "-status counts blocks" 'grep -q "^blocks 30 of 50 rows: 0 done, 0 claimed, 30 waiting; 0 reissues$" "$T/st.out"'
+check "-status block map wrapped to 16 columns" '[ "$(grep -c "^\.\{1,16\}$" "$T/st.out")" -eq 2 ]'
 "$BLUR" -slave -q &
 for i in $(seq 1 500); do
 	[ "$(ls "$BLUR_DIR/todo" 2>/dev/null | wc -l)" -le 25 ] && break
@@ -90,18 +98,17 @@ for i in $(seq 1 100); do
 	grep -q "^slaves $host:[0-9]* ([0-9]*)" "$T/st2.out" && break
 	sleep 0.05
 done
-check "-status of a running job: exit 0" [ $st -eq 0 ]
+check "-status of a running job: exit 0" '[ $st -eq 0 ]'
 map=$(sed -n '/^elapsed/,$p' "$T/st2.out" | tail -n +2 | tr -d '\n')
-check "-status map has a character per block" [ "${#map}" -eq 30 ]
-check "-status map uses # + . !" sh -c "echo '$map' | grep -q '^[#+.!]*$'"
-check "-status map shows done blocks" sh -c "echo '$map' | grep -q '#'"
+check "-status map has a character per block" '[ "${#map}" -eq 30 ]'
+check "-status map uses # + . !" 'echo "$map" | grep -q "^[#+.!]*$"'
+check "-status map shows done blocks" 'echo "$map" | grep -q "#"'
 counts=$(sed -n 's/^blocks 30 of 50 rows: \([0-9]*\) done, \([0-9]*\) claimed, \([0-9]*\) waiting.*/\1 \2 \3/p' "$T/st2.out")
-check "-status counts add up to 30 ($counts)" [ "$(echo $counts | tr ' ' '+' | bc)" -eq 30 ]
-check "-status lists the slave" grep -q "^slaves $host:[0-9]* ([0-9]*)" "$T/st2.out"
-check "-status shows elapsed time" grep -q "^elapsed [0-9]*:[0-9][0-9]" "$T/st2.out"
-check "-status says how the master notices changes" grep -q "^master inotify (.*), rescan every 1000 ms$" "$T/st2.out"
-wait $master
-check "the job watched by -status succeeded" [ $? -eq 0 ]
+check "-status counts add up to 30 ($counts)" '[ "$(echo $counts | tr " " "+" | bc)" -eq 30 ]'
+check "-status lists the slave" 'grep -q "^slaves $host:[0-9]* ([0-9]*)" "$T/st2.out"'
+check "-status shows elapsed time" 'grep -q "^elapsed [0-9]*:[0-9][0-9]" "$T/st2.out"'
+check "-status says how the master notices changes" 'grep -q "^master inotify (.*), rescan every 1000 ms$" "$T/st2.out"'
+check "the job watched by -status succeeded" 'wait $master'
 wait
 
 # --- -watch: refreshes until the job ends
@@ -113,36 +120,33 @@ watcher=$!
 sleep 1.5
 "$BLUR" -slave -q &
 wait $master
-wait $watcher
-check "-watch exits 0 when the job ends" [ $? -eq 0 ]
-check "-watch refreshed more than once" [ "$(grep -c '^job ' "$T/watch.out")" -ge 2 ]
-check "-watch says the job ended" grep -q "^the job in $BLUR_DIR has ended$" "$T/watch.out"
+check "-watch exits 0 when the job ends" 'wait $watcher'
+check "-watch refreshed more than once" '[ "$(grep -c "^job " "$T/watch.out")" -ge 2 ]'
+check "-watch says the job ended" 'grep -q "^the job in $BLUR_DIR has ended$" "$T/watch.out"'
 wait
 
 # --- -persist: a slave that stays for the next job
 "$BLUR" -slave -persist > "$T/persist.out" &
 slave=$!
-blur -master "$T/in.tif" -o "$T/p1.tif" -q
-check "first job with a persistent slave" [ $? -eq 0 ]
-blur -master "$T/in.tif" -o "$T/p2.tif" -q
-check "second job with the same slave" [ $? -eq 0 ]
+check "first job with a persistent slave" 'blur -master "$T/in.tif" -o "$T/p1.tif" -q'
+check "second job with the same slave" 'blur -master "$T/in.tif" -o "$T/p2.tif" -q'
 # The slave reports a job when it sees `working` go: give it a moment after the master.
 for i in $(seq 1 100); do
 	[ "$(grep -c '^Finished: [0-9]* blocks$' "$T/persist.out")" -ge 2 ] && break
 	sleep 0.05
 done
 sleep 0.3	# time enough for a slave that wrongly leaves after its report to be gone
-check "persistent slave still waits" kill -0 $slave
-check "persistent slave reported each job" [ "$(grep -c '^Finished: [0-9]* blocks$' "$T/persist.out")" -eq 2 ]
+check "persistent slave still waits" 'kill -0 $slave'
+check "persistent slave reported each job" '[ "$(grep -c "^Finished: [0-9]* blocks$" "$T/persist.out")" -eq 2 ]'
 kill $slave
 wait $slave 2>/dev/null
 check "DIR empty after all of it" dir_empty
 
 # --- the man page and installing
-check "mandoc -Tlint finds nothing" mandoc -Tlint -W warning "$SRCDIR/man/blur.1"
+check "mandoc -Tlint finds nothing" 'mandoc -Tlint -W warning "$SRCDIR/man/blur.1"'
 make -s -C "$BUILDDIR" install DESTDIR="$T/inst" > /dev/null 2>&1
-check "make install puts blur in bin" [ -x "$T/inst$BINDIR/blur" ]
-check "make install puts blur.1 in man1" [ -f "$T/inst$MAN1DIR/blur.1" ]
-check "the installed blur runs" sh -c "'$T/inst$BINDIR/blur' --version | grep -q '^blur $VERSION$'"
+check "make install puts blur in bin" '[ -x "$T/inst$BINDIR/blur" ]'
+check "make install puts blur.1 in man1" '[ -f "$T/inst$MAN1DIR/blur.1" ]'
+check "the installed blur runs" '"$T/inst$BINDIR/blur" --version | grep -q "^blur $VERSION$"'
 
 finish
