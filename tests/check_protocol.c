@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../fuzz/target.h"
 #include "protocol.h"
 #include "tests.h"
 
@@ -457,6 +458,104 @@ START_TEST(test_tally_round_trip)
 }
 END_TEST
 
+/* The bytes of file name in dirfd, their number in *size; NULL if there is none. */
+static uint8_t *
+file_bytes(int dirfd, const char *name, size_t *size)
+{
+	struct stat	 st;
+	uint8_t		*buf;
+	int		 fd = openat(dirfd, name, O_RDONLY);
+
+	if (fd == -1)
+		return NULL;
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	*size = st.st_size;
+	ck_assert_ptr_nonnull(buf = malloc(*size + 1));
+	ck_assert_int_eq(read(fd, buf, *size), (ssize_t)*size);
+	close(fd);
+	return buf;
+}
+
+/*
+ * Whether seed name is the selector byte, then file path of dirfd as blur wrote it. If
+ * not, the one it should be is left as NAME.new here (the build directory), to be copied
+ * into fuzz/seeds: this test is what makes the seeds.
+ */
+static int
+seed_is(int seeds, const char *name, uint8_t selector, int dirfd, const char *path)
+{
+	size_t	 n, m;
+	uint8_t	*seed = file_bytes(seeds, name, &n), *now = file_bytes(dirfd, path, &m);
+	char	*fresh;
+	FILE	*f;
+	int	 same;
+
+	ck_assert_ptr_nonnull(now);
+	same = seed != NULL && n == m + 1 && seed[0] == selector &&
+	    memcmp(seed + 1, now, m) == 0;
+	if (!same) {
+		ck_assert_int_ne(asprintf(&fresh, "%s.new", name), -1);
+		ck_assert_ptr_nonnull(f = fopen(fresh, "wb"));
+		fputc(selector, f);
+		fwrite(now, 1, m, f);
+		fclose(f);
+		fprintf(stderr, "fuzz/seeds/%s is not what blur writes now: %s is\n", name,
+		    fresh);
+		free(fresh);
+	}
+	free(seed);
+	free(now);
+	return same;
+}
+
+/*
+ * The fuzzer's seeds parse, each through the reader its first byte picks, so that it
+ * starts past the refusals; and they are what blur writes for the fuzzer's job, so that
+ * they follow data.dat and struct result as they change: data.dat as protocol_write_job
+ * writes it (selector 1), block 1.a's img.bit as protocol_publish writes it, signed
+ * with the fuzzer's key and read with it (selector 2).
+ */
+START_TEST(test_fuzz_seeds)
+{
+	size_t		 len = job_block_rows(&target_job, TARGET_BLOCK) *
+			    job_row_bytes(&target_job), n, i;
+	char		*dir = test_dir(), *path, *why = NULL;
+	uint8_t		*rows = malloc(len), *seed;
+	struct dirent	*e;
+	DIR		*d;
+	int		 fd = open_dir(dir), seeds, same;
+
+	ck_assert_ptr_nonnull(getenv("SRCDIR"));
+	ck_assert_int_ne(asprintf(&path, "%s/fuzz/seeds", getenv("SRCDIR")), -1);
+	seeds = open_dir(path);
+	ck_assert_int_eq(target_prepare(fd), 0);
+	ck_assert_int_eq(protocol_write_job(fd, &target_job, &why), 0);
+	same = seed_is(seeds, "data.dat", 1, fd, "data.dat");
+	for (i = 0; i < len; i++)
+		rows[i] = i * 7;	/* every byte value */
+	ck_assert_int_eq(protocol_publish(fd, &target_job, target_key, TARGET_BLOCK,
+	    TARGET_VERSION, rows, len), 0);
+	same &= seed_is(seeds, "img.bit", 2, fd, TARGET_RESULT);
+
+	ck_assert_ptr_nonnull(d = fdopendir(dup(seeds)));
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		ck_assert_ptr_nonnull(seed = file_bytes(seeds, e->d_name, &n));
+		ck_assert_msg(target_feed(fd, seed, n, &why) == 0, "fuzz/seeds/%s: %s",
+		    e->d_name, why);
+		free(seed);
+	}
+	closedir(d);
+	ck_assert_msg(same, "fuzz/seeds are not what blur writes now (see above)");
+	free(rows);
+	free(path);
+	close(seeds);
+	close(fd);
+	test_rmdir(dir);
+}
+END_TEST
+
 Suite *
 protocol_suite(void)
 {
@@ -474,6 +573,7 @@ protocol_suite(void)
 	tcase_add_test(tc, test_results_rejected);
 	tcase_add_test(tc, test_clean_leaves_foreign_files);
 	tcase_add_test(tc, test_tally_round_trip);
+	tcase_add_test(tc, test_fuzz_seeds);
 	suite_add_tcase(s, tc);
 	return s;
 }
