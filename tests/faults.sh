@@ -4,6 +4,13 @@
 # (or fail with one line naming the file) and leave DIR empty.
 . "$TESTLIB"
 
+# 1 clean run; 6 killed slaves, 6 a stopped one, 6 a dead master, 2 x 7 signalled slaves,
+# 8 orphans, 2 x 2 alien jobs, 9 secrets, 13 resumes, 6 two masters, 7 junk, 5 a rogue,
+# 8 x 4 + 4 bad input, 3 x 6 + 1 hostile DIRs, 8 + 6 full disks, 2 x 5 signalled masters,
+# 5 a phantom claim, 4 an NFS stand-in, 6 polling, 2 + 4 opening, 11 x 2 usage errors.
+plan $((1 + 6 + 6 + 6 + 2 * 7 + 8 + 2 * 2 + 9 + 13 + 6 + 7 + 5 + 8 * 4 + 4 + 3 * 6 + 1 + \
+    8 + 6 + 2 * 5 + 5 + 4 + 6 + 2 + 4 + 11 * 2))
+
 make_image "$T/s.tif" rgb8 400x300 11
 blur -master "$T/s.tif" -o "$T/s-clean.tif" -rows 10 -slaves 2 2> /dev/null
 
@@ -11,7 +18,7 @@ blur -master "$T/s.tif" -o "$T/s-clean.tif" -rows 10 -slaves 2 2> /dev/null
 convert -size 3000x2000 xc:gray +noise Random -depth 8 -compress none "$T/big.tif"
 SLOW="-radius 60 -rows 400"
 blur -master "$T/big.tif" -o "$T/clean.tif" $SLOW -slaves 2
-check "clean run of the slow job" [ -f "$T/clean.tif" ]
+check "clean run of the slow job" '[ -f "$T/clean.tif" ]'
 
 # same_as_clean OUT: bit-for-bit the pixels of the clean run.
 same_as_clean() { same_pixels "$1" "$T/clean.tif" 8 0; }
@@ -44,14 +51,13 @@ for round in 1 2 3; do
 	wait $victim 2>/dev/null
 done
 "$BLUR" -slave > "$T/survivor.out" &
-wait $master
-check "job survives three slaves killed mid-block" [ $? -eq 0 ]
-check "killed slaves' blocks were reissued" grep -q "reissued as block\.[0-9]*\.b" "$T/killed.err"
-check "a reissue names the block, version and slave" grep -q "^blur: block\.[0-9]*\.a claimed by $(hostname):[0-9]* and not done in 1 s; reissued as block\.[0-9]*\.b$" "$T/killed.err"
-check "killed run gives the clean pixels" same_as_clean "$T/killed.tif"
+check "job survives three slaves killed mid-block" 'wait $master'
+check "killed slaves' blocks were reissued" 'grep -q "reissued as block\.[0-9]*\.b" "$T/killed.err"'
+check "a reissue names the block, version and slave" 'grep -q "^blur: block\.[0-9]*\.a claimed by $(hostname):[0-9]* and not done in 1 s; reissued as block\.[0-9]*\.b$" "$T/killed.err"'
+check "killed run gives the clean pixels" 'same_as_clean "$T/killed.tif"'
 wait
-check "surviving slave finished" grep -q "^Finished: [0-9]* blocks$" "$T/survivor.out"
-check "DIR empty after killed slaves" dir_empty
+check "surviving slave finished" 'grep -q "^Finished: [0-9]* blocks$" "$T/survivor.out"'
+check "DIR empty after killed slaves" 'dir_empty'
 
 # --- a slave stopped while holding a block, resumed after the job. No -timeout: the
 # blocks take about half a second, so the adaptive timeout is its floor, 10 s.
@@ -62,16 +68,14 @@ sleeper=$!
 wait_for_claim
 kill -STOP $sleeper
 "$BLUR" -slave > /dev/null &
-wait $master
-check "job survives a stopped slave" [ $? -eq 0 ]
-check "the adaptive timeout reissued the stopped slave's block after 10 s" grep -q "not done in 10 s; reissued as" "$T/stopped.err"
-check "stopped run gives the clean pixels" same_as_clean "$T/stopped.tif"
+check "job survives a stopped slave" 'wait $master'
+check "the adaptive timeout reissued the stopped slave's block after 10 s" 'grep -q "not done in 10 s; reissued as" "$T/stopped.err"'
+check "stopped run gives the clean pixels" 'same_as_clean "$T/stopped.tif"'
 kill -CONT $sleeper
-wait $sleeper
-check "resumed slave leaves quietly with status 0" [ $? -eq 0 ]
-check "resumed slave says nothing but Finished" sh -c "grep -v '^Finished: ' '$T/stopped.out' | grep -q . && exit 1 || exit 0"
+check "resumed slave leaves quietly with status 0" 'wait $sleeper'
+check "resumed slave says nothing but Finished" '! grep -v "^Finished: " "$T/stopped.out" | grep -q .'
 wait
-check "DIR empty after the resumed slave" dir_empty
+check "DIR empty after the resumed slave" 'dir_empty'
 
 # --- a master killed with kill -9; the next master clears its files and runs
 "$BLUR" -master "$T/big.tif" -o "$T/dead.tif" $SLOW -slaves 2 2> /dev/null &
@@ -81,13 +85,12 @@ wait_for_claim
 kill -9 $master
 wait $master 2>/dev/null
 sleep 0.5
-check "killed master leaves its job behind" [ -e "$BLUR_DIR/working" ]
-check "killed master leaves no output" [ ! -e "$T/dead.tif" ]
-blur -master "$T/big.tif" -o "$T/after.tif" $SLOW -slaves 2 2> "$T/after.err"
-check "next master succeeds in the dead job's DIR" [ $? -eq 0 ]
-check "next master explains the dead job it removed" grep -q "^blur: $BLUR_DIR: removing job [0-9a-f]* ($T/big.tif, [0-9]* of 5 blocks finished), whose master is gone; -resume would have continued it$" "$T/after.err"
-check "run after a dead master gives the clean pixels" same_as_clean "$T/after.tif"
-check "DIR empty after the dead master's successor" dir_empty
+check "killed master leaves its job behind" '[ -e "$BLUR_DIR/working" ]'
+check "killed master leaves no output" '[ ! -e "$T/dead.tif" ]'
+check "next master succeeds in the dead job's DIR" 'blur -master "$T/big.tif" -o "$T/after.tif" $SLOW -slaves 2 2> "$T/after.err"'
+check "next master explains the dead job it removed" 'grep -q "^blur: $BLUR_DIR: removing job [0-9a-f]* ($T/big.tif, [0-9]* of 5 blocks finished), whose master is gone; -resume would have continued it$" "$T/after.err"'
+check "run after a dead master gives the clean pixels" 'same_as_clean "$T/after.tif"'
+check "DIR empty after the dead master's successor" 'dir_empty'
 
 # --- a slave told to stop (SIGTERM, and ^C) gives its block back at once: with the
 # default timeout of 60 s, the job still ends in seconds, with no reissue
@@ -98,17 +101,15 @@ for sig in TERM INT; do
 	slave=$!
 	wait_for_claim
 	kill -$sig $slave
-	wait $slave
-	check "SIG$sig: the slave exits 1" [ $? -eq 1 ]
-	check "SIG$sig: the slave says it was interrupted" grep -q "^blur: $BLUR_DIR: interrupted$" "$T/slave.err"
-	check "SIG$sig: its claim is gone" sh -c "! ls -d '$BLUR_DIR'/block.* 2>/dev/null | grep -q ."
+	check "SIG$sig: the slave exits 1" 'wait $slave; [ $? -eq 1 ]'
+	check "SIG$sig: the slave says it was interrupted" 'grep -q "^blur: $BLUR_DIR: interrupted$" "$T/slave.err"'
+	check "SIG$sig: its claim is gone" '! ls -d "$BLUR_DIR"/block.* 2>/dev/null | grep -q .'
 	start=$(date +%s)
 	"$BLUR" -slave > /dev/null &
-	wait $master
-	check "SIG$sig: the job ends" [ $? -eq 0 ]
-	check "SIG$sig: in seconds, not after the timeout" [ $(( $(date +%s) - start )) -lt 30 ]
-	check "SIG$sig: with no reissue" sh -c "! grep -q reissued '$T/released.err'"
-	check "SIG$sig: with the clean pixels" same_as_clean "$T/released.tif"
+	check "SIG$sig: the job ends" 'wait $master'
+	check "SIG$sig: in seconds, not after the timeout" '[ $(( $(date +%s) - start )) -lt 30 ]'
+	check "SIG$sig: with no reissue" '! grep -q reissued "$T/released.err"'
+	check "SIG$sig: with the clean pixels" 'same_as_clean "$T/released.tif"'
 	wait
 done
 
@@ -122,11 +123,10 @@ wait_for_claim
 kill -9 $master
 wait $master 2>/dev/null
 start=$(date +%s)
-wait $slave
-check "orphaned slave exits 0" [ $? -eq 0 ]
-check "orphaned slave leaves within 15 s" [ $(( $(date +%s) - start )) -le 15 ]
-check "orphaned slave says why" grep -q "no heartbeat from the master for 10 s; leaving job" "$T/orphan.err"
-check "orphaned slave reports its blocks" grep -q "^Finished: [0-9]* blocks$" "$T/orphan.out"
+check "orphaned slave exits 0" 'wait $slave'
+check "orphaned slave leaves within 15 s" '[ $(( $(date +%s) - start )) -le 15 ]'
+check "orphaned slave says why" 'grep -q "no heartbeat from the master for 10 s; leaving job" "$T/orphan.err"'
+check "orphaned slave reports its blocks" 'grep -q "^Finished: [0-9]* blocks$" "$T/orphan.out"'
 : > "$T/beating"
 (i=100; while [ -e "$T/beating" ]; do
 	i=$((i + 1))
@@ -134,15 +134,13 @@ check "orphaned slave reports its blocks" grep -q "^Finished: [0-9]* blocks$" "$
 	mv "$BLUR_DIR/progress.x" "$BLUR_DIR/progress"
 	sleep 0.3
 done) &
-blur -master "$T/s.tif" -o "$T/remote.tif" -slaves 1 2> "$T/remote.err"
-check "a job whose master beats elsewhere is not taken over" [ $? -eq 1 ]
-check "... and the refusal says so" grep -q "another job is running there, its master on another host" "$T/remote.err"
+check "a job whose master beats elsewhere is not taken over" 'blur -master "$T/s.tif" -o "$T/remote.tif" -slaves 1 2> "$T/remote.err"; [ $? -eq 1 ]'
+check "... and the refusal says so" 'grep -q "another job is running there, its master on another host" "$T/remote.err"'
 rm "$T/beating"
 wait
 rm -f "$BLUR_DIR/progress.x"
-blur -master "$T/s.tif" -o "$T/remote.tif" -slaves 1 2> "$T/remote.err"
-check "once the beat stops, the job is taken over" [ $? -eq 0 ]
-check "DIR empty after the orphans" dir_empty
+check "once the beat stops, the job is taken over" 'blur -master "$T/s.tif" -o "$T/remote.tif" -slaves 1 2> "$T/remote.err"'
+check "DIR empty after the orphans" 'dir_empty'
 
 # --- a job this slave cannot take (another format, another byte order): a clear refusal
 mkdir -m 700 "$T/alien"
@@ -150,9 +148,8 @@ echo 0123456789abcdef0123456789abcdef > "$T/alien/working"
 for bad in "blur 2:a job of format 2; this blur reads format 1" \
     "order big:a job in big-endian pixels; this host cannot read them"; do
 	printf 'id 0123456789abcdef0123456789abcdef\n%s\n' "${bad%%:*}" > "$T/alien/data.dat"
-	blur -slave -dir "$T/alien" > /dev/null 2> "$T/alien.err"
-	check "slave refuses '${bad%%:*}': status 1" [ $? -eq 1 ]
-	check "slave refuses '${bad%%:*}': says why" grep -q "^blur: $T/alien/data.dat: ${bad#*:}$" "$T/alien.err"
+	check "slave refuses '${bad%%:*}': status 1" 'blur -slave -dir "$T/alien" > /dev/null 2> "$T/alien.err"; [ $? -eq 1 ]'
+	check "slave refuses '${bad%%:*}': says why" 'grep -q "^blur: $T/alien/data.dat: ${bad#*:}$" "$T/alien.err"'
 done
 
 # --- a shared secret: a slave without it, or with another, is refused with a message;
@@ -163,21 +160,18 @@ chmod 600 "$T/secret" "$T/wrong"
 "$BLUR" -master "$T/s.tif" -o "$T/keyed.tif" -rows 10 -secret "$T/secret" 2> /dev/null &
 master=$!
 wait_for "$BLUR_DIR/working"
-blur -slave > /dev/null 2> "$T/keyless.err"
-check "keyless slave beside a keyed job: status 1" [ $? -eq 1 ]
-check "keyless slave is told what it needs" grep -q "^blur: $BLUR_DIR: this job needs the shared secret: set BLUR_SECRET_FILE or use -secret FILE$" "$T/keyless.err"
-BLUR_SECRET_FILE="$T/wrong" blur -slave > /dev/null 2> "$T/wrong.err"
-check "slave with another secret: status 1" [ $? -eq 1 ]
-check "slave with another secret is told so" grep -q "^blur: $BLUR_DIR: $T/wrong is not this job's secret$" "$T/wrong.err"
-check "the secret is nowhere in DIR" sh -c "! grep -rqF 'the secret of this job' '$BLUR_DIR'"
+check "keyless slave beside a keyed job: status 1" 'blur -slave > /dev/null 2> "$T/keyless.err"; [ $? -eq 1 ]'
+check "keyless slave is told what it needs" 'grep -q "^blur: $BLUR_DIR: this job needs the shared secret: set BLUR_SECRET_FILE or use -secret FILE$" "$T/keyless.err"'
+check "slave with another secret: status 1" 'BLUR_SECRET_FILE="$T/wrong" blur -slave > /dev/null 2> "$T/wrong.err"; [ $? -eq 1 ]'
+check "slave with another secret is told so" 'grep -q "^blur: $BLUR_DIR: $T/wrong is not this job'\''s secret$" "$T/wrong.err"'
+check "the secret is nowhere in DIR" '! grep -rqF "the secret of this job" "$BLUR_DIR"'
 BLUR_SECRET_FILE="$T/secret" blur -slave > /dev/null
-wait $master
-check "keyed job done by the keyed slave" [ $? -eq 0 ]
-check "keyed job gives the clean pixels" same_pixels "$T/keyed.tif" "$T/s-clean.tif" 8 0
+check "keyed job done by the keyed slave" 'wait $master'
+check "keyed job gives the clean pixels" 'same_pixels "$T/keyed.tif" "$T/s-clean.tif" 8 0'
 chmod 644 "$T/secret"
 blur -master "$T/s.tif" -o "$T/keyed.tif" -secret "$T/secret" -slaves 1 2> "$T/open.err"
-check "a secret others can read is refused" grep -q "others can read this secret (mode 0644); chmod 600 it" "$T/open.err"
-check "DIR empty after the secrets" dir_empty
+check "a secret others can read is refused" 'grep -q "others can read this secret (mode 0644); chmod 600 it" "$T/open.err"'
+check "DIR empty after the secrets" 'dir_empty'
 
 # --- a master killed and resumed: finished results are reused, the rest done again.
 # Results stay in DIR until the job ends; a hung claim on block 0 keeps it from ending.
@@ -194,45 +188,39 @@ done
 kill -9 $master $slave
 wait $master $slave 2>/dev/null
 finished=$(ls "$BLUR_DIR"/block.*/done 2>/dev/null | wc -l)
-check "the dead master left a partial output" [ -n "$(ls -a "$T" | grep '^\.resumed\.tif\.')" ]
-blur -master "$T/big.tif" -o "$T/resumed.tif" $SLOW -slaves 2 -resume 2> "$T/resume.err"
-check "resumed master succeeds" [ $? -eq 0 ]
+check "the dead master left a partial output" 'ls -a "$T" | grep -q "^\.resumed\.tif\."'
+check "resumed master succeeds" 'blur -master "$T/big.tif" -o "$T/resumed.tif" $SLOW -slaves 2 -resume 2> "$T/resume.err"'
 reused=$(sed -n 's/.*resuming job [0-9a-f]*: \([0-9]*\) of 5 blocks reused, the rest to do$/\1/p' "$T/resume.err")
-check "resume reused every finished block (${reused:-none} of $finished)" [ "${reused:-0}" -ge 3 -a "${reused:-0}" -eq "$finished" ]
-check "the dead claim on block 0 was reissued" grep -q "block\.0\.a was claimed when its master died; reissued as block\.0\.b$" "$T/resume.err"
-check "resumed output has the clean pixels" same_as_clean "$T/resumed.tif"
-check "the dead master's partial output is gone" [ -z "$(ls -a "$T" | grep '^\.resumed\.tif\.')" ]
-check "DIR empty after the resume" dir_empty
+check "resume reused every finished block (${reused:-none} of $finished)" '[ "${reused:-0}" -ge 3 -a "${reused:-0}" -eq "$finished" ]'
+check "the dead claim on block 0 was reissued" 'grep -q "block\.0\.a was claimed when its master died; reissued as block\.0\.b$" "$T/resume.err"'
+check "resumed output has the clean pixels" 'same_as_clean "$T/resumed.tif"'
+check "the dead master's partial output is gone" '! ls -a "$T" | grep -q "^\.resumed\.tif\."'
+check "DIR empty after the resume" 'dir_empty'
 "$BLUR" -master "$T/big.tif" -o "$T/resumed.tif" $SLOW 2> /dev/null &
 master=$!
 wait_for "$BLUR_DIR/working"
 kill -9 $master
 wait $master 2>/dev/null
-blur -master "$T/big.tif" -o "$T/resumed.tif" -radius 5 -resume -slaves 1 2> "$T/resume.err"
-check "-resume with other settings is refused" [ $? -eq 1 ]
-check "... saying why" grep -q "cannot resume job [0-9a-f]*: it blurs $T/big.tif otherwise, or the file changed; run without -resume to discard it" "$T/resume.err"
-check "... and leaving the dead job alone" [ -e "$BLUR_DIR/working" ]
-blur -master "$T/s.tif" -o "$T/fresh2.tif" -slaves 1 -resume 2> /dev/null
-check "-resume of another image is refused too" [ $? -eq 1 ]
-blur -master "$T/s.tif" -o "$T/fresh2.tif" -slaves 1 2> /dev/null
-check "without -resume the dead job is discarded and the new one done" [ $? -eq 0 ]
-check "DIR empty after the discarded job" dir_empty
+check "-resume with other settings is refused" 'blur -master "$T/big.tif" -o "$T/resumed.tif" -radius 5 -resume -slaves 1 2> "$T/resume.err"; [ $? -eq 1 ]'
+check "... saying why" 'grep -q "cannot resume job [0-9a-f]*: it blurs $T/big.tif otherwise, or the file changed; run without -resume to discard it" "$T/resume.err"'
+check "... and leaving the dead job alone" '[ -e "$BLUR_DIR/working" ]'
+check "-resume of another image is refused too" 'blur -master "$T/s.tif" -o "$T/fresh2.tif" -slaves 1 -resume 2> /dev/null; [ $? -eq 1 ]'
+check "without -resume the dead job is discarded and the new one done" 'blur -master "$T/s.tif" -o "$T/fresh2.tif" -slaves 1 2> /dev/null'
+check "DIR empty after the discarded job" 'dir_empty'
 
 # --- a second master while a job runs
 "$BLUR" -master "$T/big.tif" -o "$T/first.tif" $SLOW 2> /dev/null &
 first=$!
 wait_for "$BLUR_DIR/working"
-blur -master "$T/s.tif" -o "$T/second.tif" 2> "$T/second.err"
-check "second master exits 1" [ $? -eq 1 ]
-check "second master names DIR and the running job" grep -q "^blur: $BLUR_DIR: another job is running there" "$T/second.err"
-check "second master's error is one line" [ "$(wc -l < "$T/second.err")" -eq 1 ]
+check "second master exits 1" 'blur -master "$T/s.tif" -o "$T/second.tif" 2> "$T/second.err"; [ $? -eq 1 ]'
+check "second master names DIR and the running job" 'grep -q "^blur: $BLUR_DIR: another job is running there" "$T/second.err"'
+check "second master's error is one line" '[ "$(wc -l < "$T/second.err")" -eq 1 ]'
 "$BLUR" -slave > /dev/null &
 "$BLUR" -slave > /dev/null &
-wait $first
-check "first job unharmed by the second master" [ $? -eq 0 ]
-check "first job's pixels are the clean ones" same_as_clean "$T/first.tif"
+check "first job unharmed by the second master" 'wait $first'
+check "first job's pixels are the clean ones" 'same_as_clean "$T/first.tif"'
 wait
-check "DIR empty after two masters" dir_empty
+check "DIR empty after two masters" 'dir_empty'
 
 # --- unexpected names in todo/ and DIR
 mkdir -p "$BLUR_DIR"
@@ -250,19 +238,16 @@ head -c 5000000 /dev/zero > "$BLUR_DIR/todo/block.5.c"
 s1=$!
 "$BLUR" -slave > "$T/junk2.out" 2>&1 &
 s2=$!
-wait $master
-check "job with junk in todo/ succeeds" [ $? -eq 0 ]
-check "junk in todo/ changes no pixel" same_pixels "$T/junk.tif" "$T/s-clean.tif" 8 0
-wait $s1
-check "slave 1 ignores junk and exits 0" [ $? -eq 0 ]
-wait $s2
-check "slave 2 ignores junk and exits 0" [ $? -eq 0 ]
+check "job with junk in todo/ succeeds" 'wait $master'
+check "junk in todo/ changes no pixel" 'same_pixels "$T/junk.tif" "$T/s-clean.tif" 8 0'
+check "slave 1 ignores junk and exits 0" 'wait $s1'
+check "slave 2 ignores junk and exits 0" 'wait $s2'
 # The 30 blocks, and perhaps the well-formed stranger block.5.c; never the malformed ones.
 done_blocks=$(cat "$T/junk1.out" "$T/junk2.out" | sed -n 's/^Finished: \([0-9]*\).*/\1/p' | paste -sd+ | bc)
-check "slaves did the 30 blocks and no malformed junk ($done_blocks)" [ "$done_blocks" -ge 30 -a "$done_blocks" -le 31 ]
-check "another's file in DIR is kept" [ "$(cat "$BLUR_DIR/notes.txt")" = "not ours" ]
+check "slaves did the 30 blocks and no malformed junk ($done_blocks)" '[ "$done_blocks" -ge 30 -a "$done_blocks" -le 31 ]'
+check "another's file in DIR is kept" '[ "$(cat "$BLUR_DIR/notes.txt")" = "not ours" ]'
 rm "$BLUR_DIR/notes.txt"
-check "DIR empty after junk" dir_empty
+check "DIR empty after junk" 'dir_empty'
 
 # --- a rogue that claims blocks and hands in garbage: every bad result is rejected with
 # a log line and its block done again, and the pixels are the clean ones. Blocks are asked
@@ -284,13 +269,12 @@ for f in "$BLUR_DIR"/todo/block.*; do
 	[ $n -eq 6 ] && break
 done
 "$BLUR" -slave > /dev/null &
-wait $master
-check "job survives a rogue's garbage" [ $? -eq 0 ]
-check "each garbage result rejected with a log line" [ "$(grep -c '^blur: block\.[0-9]*\.a from an unknown slave rejected: result ' "$T/rogue.err")" -eq 6 ]
-check "each rejected block done again" [ "$(grep -c 'had its result rejected; reissued as block\.[0-9]*\.b$' "$T/rogue.err")" -eq 6 ]
-check "rogue run gives the clean pixels" same_pixels "$T/rogue.tif" "$T/s-clean.tif" 8 0
+check "job survives a rogue's garbage" 'wait $master'
+check "each garbage result rejected with a log line" '[ "$(grep -c "^blur: block\.[0-9]*\.a from an unknown slave rejected: result " "$T/rogue.err")" -eq 6 ]'
+check "each rejected block done again" '[ "$(grep -c "had its result rejected; reissued as block\.[0-9]*\.b$" "$T/rogue.err")" -eq 6 ]'
+check "rogue run gives the clean pixels" 'same_pixels "$T/rogue.tif" "$T/s-clean.tif" 8 0'
 wait
-check "DIR empty after the rogue" dir_empty
+check "DIR empty after the rogue" 'dir_empty'
 
 # --- bad input: one line naming the file, status 1, no output, nothing in DIR
 # refuses DESC FILE [ARGS...]
@@ -300,10 +284,10 @@ refuses() {
 	rm -f "$T/bad-out.tif"
 	blur -master "$file" -o "$T/bad-out.tif" -slaves 1 "$@" 2> "$T/bad.err"
 	rc=$?
-	check "$desc: exit status 1" [ $rc -eq 1 ]
-	check "$desc: one line naming the file" sh -c "[ \$(wc -l < '$T/bad.err') -eq 1 ] && grep -qF -- '$file' '$T/bad.err'"
-	check "$desc: no output" [ ! -e "$T/bad-out.tif" ]
-	check "$desc: DIR empty" dir_empty
+	check "$desc: exit status 1" '[ $rc -eq 1 ]'
+	check "$desc: one line naming the file" '[ "$(wc -l < "$T/bad.err")" -eq 1 ] && grep -qF -- "$file" "$T/bad.err"'
+	check "$desc: no output" '[ ! -e "$T/bad-out.tif" ]'
+	check "$desc: DIR empty" 'dir_empty'
 }
 echo "hello" > "$T/text.tif"
 : > "$T/empty.tif"
@@ -332,11 +316,10 @@ refuses "200000x200000 header over 8 bytes" "$T/huge.tif"
 refuses "LZW 200000x200000 over 8 bytes" "$T/lzwhuge.tif"
 refuses "corrupt IFD offset" "$T/ifd.tif"
 rm -f "$T/bad-out.tif"
-blur -master "$T/s.tif" -o "$T/no/such/dir/out.tif" -slaves 1 2> "$T/bad.err"
-check "unwritable output: exit status 1" [ $? -eq 1 ]
-check "unwritable output: named in one line" sh -c "[ \$(wc -l < '$T/bad.err') -eq 1 ] && grep -q 'no/such/dir/out.tif' '$T/bad.err'"
-check "unwritable output: found before DIR was touched" [ ! -e "$BLUR_DIR/image.bit" ]
-check "unwritable output: DIR empty" dir_empty
+check "unwritable output: exit status 1" 'blur -master "$T/s.tif" -o "$T/no/such/dir/out.tif" -slaves 1 2> "$T/bad.err"; [ $? -eq 1 ]'
+check "unwritable output: named in one line" '[ "$(wc -l < "$T/bad.err")" -eq 1 ] && grep -q "no/such/dir/out.tif" "$T/bad.err"'
+check "unwritable output: found before DIR was touched" '[ ! -e "$BLUR_DIR/image.bit" ]'
+check "unwritable output: DIR empty" 'dir_empty'
 
 # --- a hostile DIR: a symbolic link, another user's, writable by others. Refused with a
 # hint, by master and slave, and nothing is written into it or where it points.
@@ -351,43 +334,47 @@ else
 	foreign=/tmp	# root's and world-writable: foreign to us on any machine
 fi
 foreign=${foreign:-$T/foreign}
+# blur_names DIR...: the names of blur's files in DIRs. Only those: in /tmp, other
+# programs' files come and go while the test runs.
+blur_names() {
+	ls -A "$@" | grep -E '^(working|data\.dat|image\.bit|todo|progress|block\.[0-9]+\.[a-z]|(data\.dat|progress)\..*\.tmp)$'
+}
 for d in "$T/link:is a symbolic link" "$foreign:owned by another user" \
     "$T/gw:writable by group or others"; do
 	dir=${d%%:*} why=${d#*:}
-	before=$(ls -A "$dir" "$T/target" | md5sum)
-	blur -master "$T/s.tif" -o "$T/h.tif" -dir "$dir" -slaves 1 2> "$T/h.err"
-	check "master refuses $why: status 1" [ $? -eq 1 ]
+	before=$(blur_names "$dir" "$T/target")
+	check "master refuses $why: status 1" 'blur -master "$T/s.tif" -o "$T/h.tif" -dir "$dir" -slaves 1 2> "$T/h.err"; [ $? -eq 1 ]'
 	check "master refuses $why: one line with the reason and the way out" \
-	    sh -c "[ \$(wc -l < '$T/h.err') -eq 1 ] && grep -q '^blur: $dir: $why.*use -dir or BLUR_DIR' '$T/h.err'"
-	blur -slave -dir "$dir" > /dev/null 2> "$T/h.err"
-	check "slave refuses $why: status 1" [ $? -eq 1 ]
-	check "slave refuses $why: says why" grep -q "^blur: $dir: $why" "$T/h.err"
-	check "nothing written into a DIR $why" [ "$(ls -A "$dir" "$T/target" | md5sum)" = "$before" ]
-	check "no output beside a refused DIR $why" [ ! -e "$T/h.tif" ]
+	    '[ "$(wc -l < "$T/h.err")" -eq 1 ] && grep -q "^blur: $dir: $why.*use -dir or BLUR_DIR" "$T/h.err"'
+	check "slave refuses $why: status 1" 'blur -slave -dir "$dir" > /dev/null 2> "$T/h.err"; [ $? -eq 1 ]'
+	check "slave refuses $why: says why" 'grep -q "^blur: $dir: $why" "$T/h.err"'
+	check "nothing written into a DIR $why" '[ "$(blur_names "$dir" "$T/target")" = "$before" ]'
+	check "no output beside a refused DIR $why" '[ ! -e "$T/h.tif" ]'
 done
 blur -master "$T/s.tif" -o "$T/fresh.tif" -dir "$T/fresh" -slaves 1
-check "a DIR blur creates is mode 0700" [ "$(stat -c %a "$T/fresh")" = 700 ]
+check "a DIR blur creates is mode 0700" '[ "$(stat -c %a "$T/fresh")" = 700 ]'
 
 # --- a full disk, for DIR and for the output. The 4 MiB tmpfs lives in a private
 # mount namespace (a user namespace makes that work without root) and vanishes with it.
 mkdir "$T/full"
 # on_full_disk COMMAND DIR: run COMMAND there; its status goes to full.rc, the files it
-# left in DIR (on the tmpfs) to full.left.
+# left in DIR (on the tmpfs) to full.left. None of them is left from the last run.
 on_full_disk() {
+	rm -f "$T/full.rc" "$T/full.left" "$T/full.err"
 	unshare --user --map-root-user --mount sh -c \
 	    "mount -t tmpfs -o size=4M tmpfs '$T/full' && $1; echo \$? > '$T/full.rc';
 	    ls -A '$2' > '$T/full.left'"
 }
 on_full_disk "BLUR_DIR='$T/full/dir' '$BLUR' -master '$T/big.tif' -o '$T/full-out.tif' -slaves 1 2> '$T/full.err'" "$T/full/dir"
-check "full DIR: exit status 1" [ "$(cat "$T/full.rc")" = 1 ]
-check "full DIR: refused at once, saying what it needs and has" grep -q "^blur: $T/full/dir: not enough room: this job writes 13 MiB there (image.bit and the results), and [0-4] MiB are free$" "$T/full.err"
-check "full DIR: no output" [ ! -e "$T/full-out.tif" ]
-check "full DIR: DIR empty" [ ! -s "$T/full.left" ]
+check "full DIR: exit status 1" '[ "$(cat "$T/full.rc")" = 1 ]'
+check "full DIR: refused at once, saying what it needs and has" 'grep -q "^blur: $T/full/dir: not enough room: this job writes 13 MiB there (image.bit and the results), and [0-4] MiB are free$" "$T/full.err"'
+check "full DIR: no output" '[ ! -e "$T/full-out.tif" ]'
+check "full DIR: DIR empty" '[ -e "$T/full.left" ] && [ ! -s "$T/full.left" ]'
 on_full_disk "'$BLUR' -master '$T/big.tif' -o '$T/full/out.tif' -slaves 1 2> '$T/full.err'" "$T/full"
-check "full output disk: exit status 1" [ "$(cat "$T/full.rc")" = 1 ]
-check "full output disk: names the output" grep -q "$T/full/out.tif" "$T/full.err"
-check "full output disk: no output, no temporary" [ ! -s "$T/full.left" ]
-check "full output disk: DIR empty" dir_empty
+check "full output disk: exit status 1" '[ "$(cat "$T/full.rc")" = 1 ]'
+check "full output disk: names the output" 'grep -q "$T/full/out.tif" "$T/full.err"'
+check "full output disk: no output, no temporary" '[ -e "$T/full.left" ] && [ ! -s "$T/full.left" ]'
+check "full output disk: DIR empty" 'dir_empty'
 
 # --- a full disk under img.bit: the slave says so, removes what it wrote and gives the
 # block back; when there is room again the job ends with the clean pixels
@@ -408,14 +395,14 @@ wait
 ls -A '$T/full/dir' > '$T/fullblock.left'
 EOF
 unshare --user --map-root-user --mount sh "$T/fullblock.sh"
-check "full disk under img.bit: the slave says so" grep -q "^blur: $T/full/dir/block\.[0-9]\.[a-z]: No space left on device; releasing it$" "$T/fullblock.slave"
+check "full disk under img.bit: the slave says so" 'grep -q "^blur: $T/full/dir/block\.[0-9]\.[a-z]: No space left on device; releasing it$" "$T/fullblock.slave"'
 # The slave goes on trying, so the listing may catch the temporary file of its next try;
 # never one left from a failed one, and never a partial result under the name img.bit.
-check "full disk under img.bit: no partial result named img.bit" sh -c "! grep -qx 'img.bit' '$T/fullblock.during'"
-check "full disk under img.bit: no partial result left behind" [ "$(grep -c '^img\.bit\..*\.tmp$' "$T/fullblock.during")" -le 1 ]
-check "full disk under img.bit: the job ends once there is room" [ "$(cat "$T/fullblock.rc")" = 0 ]
-check "full disk under img.bit: with the clean pixels" same_pixels "$T/fullblock.tif" "$T/s-clean.tif" 8 0
-check "full disk under img.bit: DIR empty" [ ! -s "$T/fullblock.left" ]
+check "full disk under img.bit: no partial result named img.bit" '[ -e "$T/fullblock.during" ] && ! grep -qx img.bit "$T/fullblock.during"'
+check "full disk under img.bit: no partial result left behind" '[ "$(grep -c "^img\.bit\..*\.tmp$" "$T/fullblock.during")" -le 1 ]'
+check "full disk under img.bit: the job ends once there is room" '[ "$(cat "$T/fullblock.rc")" = 0 ]'
+check "full disk under img.bit: with the clean pixels" 'same_pixels "$T/fullblock.tif" "$T/s-clean.tif" 8 0'
+check "full disk under img.bit: DIR empty" '[ -e "$T/fullblock.left" ] && [ ! -s "$T/fullblock.left" ]'
 
 # --- ^C and kill: the master cancels the job and cleans up. A script's background job
 # ignores SIGINT, so env gives it back its default for the ^C case.
@@ -426,13 +413,12 @@ for sig in INT TERM; do
 	wait_for_claim
 	helpers=$(pgrep -P $master)
 	kill -$sig $master
-	wait $master
-	check "SIG$sig: master exits 1" [ $? -eq 1 ]
-	check "SIG$sig: master says the job was cancelled" grep -q "interrupted; job cancelled" "$T/int.err"
-	check "SIG$sig: no output" [ ! -e "$T/int.tif" ]
+	check "SIG$sig: master exits 1" 'wait $master; [ $? -eq 1 ]'
+	check "SIG$sig: master says the job was cancelled" 'grep -q "interrupted; job cancelled" "$T/int.err"'
+	check "SIG$sig: no output" '[ ! -e "$T/int.tif" ]'
 	sleep 0.5
-	check "SIG$sig: the local slave is gone" sh -c "[ -n '$helpers' ] && ! kill -0 $helpers 2>/dev/null"
-	check "SIG$sig: DIR empty" dir_empty
+	check "SIG$sig: the local slave is gone" '[ -n "$helpers" ] && ! kill -0 $helpers 2>/dev/null'
+	check "SIG$sig: DIR empty" 'dir_empty'
 done
 
 # --- a claim nobody works on: as when an NFS client retransmits a slave's mkdir and the
@@ -443,17 +429,16 @@ master=$!
 wait_for "$BLUR_DIR/todo/block.0.a"
 mkdir "$BLUR_DIR/block.0.a"
 "$BLUR" -slave -poll 50 > /dev/null &
-wait $master
-check "a phantom claim: the job ends" [ $? -eq 0 ]
-check "a phantom claim is reissued" grep -q "^blur: block\.0\.a claimed by a slave and not done in 1 s; reissued as block\.0\.b$" "$T/phantom.err"
-check "a phantom claim: the clean pixels" same_pixels "$T/phantom.tif" "$T/s-clean.tif" 8 0
+check "a phantom claim: the job ends" 'wait $master'
+check "a phantom claim is reissued" 'grep -q "^blur: block\.0\.a claimed by a slave and not done in 1 s; reissued as block\.0\.b$" "$T/phantom.err"'
+check "a phantom claim: the clean pixels" 'same_pixels "$T/phantom.tif" "$T/s-clean.tif" 8 0'
 # Block 0 came in last, so its strips are the last in the file: the strip table, not the
 # order of the bytes, says where rows are.
 offsets=$(tiffinfo -s "$T/phantom.tif" 2>/dev/null | sed -n 's/^ *[0-9]*: \[ *\([0-9]*\),.*/\1/p')
 check "a block written last: its strips are at the end of the file" \
-    [ "$(echo "$offsets" | head -n 1)" -gt "$(echo "$offsets" | tail -n 1)" ]
+    '[ "$(echo "$offsets" | head -n 1)" -gt "$(echo "$offsets" | tail -n 1)" ]'
 wait
-check "DIR empty after a phantom claim" dir_empty
+check "DIR empty after a phantom claim" 'dir_empty'
 
 # --- an NFS stand-in (.nfsXXXX, a removed file still open on some host) in todo/: the
 # master waits for it to go before todo/ can go, and then leaves DIR empty.
@@ -463,22 +448,20 @@ wait_for "$BLUR_DIR/todo"
 touch "$BLUR_DIR/todo/.nfs0000000000a1b2c300000001"
 (sleep 3; rm "$BLUR_DIR/todo/.nfs0000000000a1b2c300000001" && echo gone) > "$T/standin.rm" &
 "$BLUR" -slave > /dev/null &
-wait $master
-check "NFS stand-in: the job ends" [ $? -eq 0 ]
+check "NFS stand-in: the job ends" 'wait $master'
 wait
-check "NFS stand-in: left alone until it went" grep -q gone "$T/standin.rm"
-check "NFS stand-in: the clean pixels" same_pixels "$T/standin.tif" "$T/s-clean.tif" 8 0
-check "DIR empty after the stand-in went" dir_empty
+check "NFS stand-in: left alone until it went" 'grep -q gone "$T/standin.rm"'
+check "NFS stand-in: the clean pixels" 'same_pixels "$T/standin.tif" "$T/s-clean.tif" 8 0'
+check "DIR empty after the stand-in went" 'dir_empty'
 
 # --- polling instead of inotify, as on a network filesystem
-blur -master "$T/s.tif" -o "$T/polled.tif" -rows 10 -slaves 2 -poll 20 -v 2> "$T/polled.err"
-check "-poll: job done" [ $? -eq 0 ]
-check "-poll: the master says how it looks" grep -q "^blur: $BLUR_DIR: polling every 20 ms (" "$T/polled.err"
-check "-poll: local slaves poll too" grep -q "^blur: $(hostname):[0-9]*: $BLUR_DIR: polling every 20 ms (" "$T/polled.err"
-check "-poll: the clean pixels" same_pixels "$T/polled.tif" "$T/s-clean.tif" 8 0
+check "-poll: job done" 'blur -master "$T/s.tif" -o "$T/polled.tif" -rows 10 -slaves 2 -poll 20 -v 2> "$T/polled.err"'
+check "-poll: the master says how it looks" 'grep -q "^blur: $BLUR_DIR: polling every 20 ms (" "$T/polled.err"'
+check "-poll: local slaves poll too" 'grep -q "^blur: $(hostname):[0-9]*: $BLUR_DIR: polling every 20 ms (" "$T/polled.err"'
+check "-poll: the clean pixels" 'same_pixels "$T/polled.tif" "$T/s-clean.tif" 8 0'
 blur -master "$T/s.tif" -o "$T/notified.tif" -rows 10 -slaves 1 -v 2> "$T/notified.err"
-check "without -poll on a local disk: inotify" grep -q "^blur: $BLUR_DIR: inotify (.*), rescan every 1000 ms$" "$T/notified.err"
-check "DIR empty after polling" dir_empty
+check "without -poll on a local disk: inotify" 'grep -q "^blur: $BLUR_DIR: inotify (.*), rescan every 1000 ms$" "$T/notified.err"'
+check "DIR empty after polling" 'dir_empty'
 
 # --- when the job opens: on a local disk before the input is decoded, blocks asked for
 # as their rows arrive; when polling (as on a network filesystem) only once image.bit is
@@ -492,23 +475,21 @@ for mode in inotify poll; do
 	wait_for "$BLUR_DIR/working"
 	ls "$BLUR_DIR/todo" | wc -l > "$T/todo-$mode"
 	"$BLUR" -slave -q > /dev/null &
-	wait $master
-	check "$mode: the job ends" [ $? -eq 0 ]
+	check "$mode: the job ends" 'wait $master'
 	wait
 done
 echo "# todo files when the job opened: $(cat "$T/todo-inotify") (inotify), $(cat "$T/todo-poll") (polling)"
-check "local disk: the job opens before every block is asked for" [ "$(cat "$T/todo-inotify")" -lt 60 ]
-check "polling: every block is asked for when the job opens" [ "$(cat "$T/todo-poll")" -eq 60 ]
-check "both ways give the same pixels" same_pixels "$T/wide-inotify.tif" "$T/wide-poll.tif" 8 0
-check "DIR empty after both" dir_empty
+check "local disk: the job opens before every block is asked for" '[ "$(cat "$T/todo-inotify")" -lt 60 ]'
+check "polling: every block is asked for when the job opens" '[ "$(cat "$T/todo-poll")" -eq 60 ]'
+check "both ways give the same pixels" 'same_pixels "$T/wide-inotify.tif" "$T/wide-poll.tif" 8 0'
+check "DIR empty after both" 'dir_empty'
 
 # --- usage errors: status 2 and a hint
 for args in "-bogus" "-master" "-master x.tif -radius -3" "-master x.tif -rows 0" \
     "-master x.tif -sigma abc" "-master x.tif -filter median" "-slave -master x.tif" "" \
     "-master x.tif extra" "-master x.tif -timeout 0" "-slave -poll 0"; do
-	blur $args 2> "$T/usage.err"
-	check "'blur $args' exits 2" [ $? -eq 2 ]
-	check "'blur $args' shows usage" grep -q "^usage: blur -master" "$T/usage.err"
+	check "'blur $args' exits 2" 'blur $args 2> "$T/usage.err"; [ $? -eq 2 ]'
+	check "'blur $args' shows usage" 'grep -q "^usage: blur -master" "$T/usage.err"'
 done
 
 finish
