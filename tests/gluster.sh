@@ -17,10 +17,12 @@ down() {
 }
 trap down EXIT
 
-check "a GlusterFS volume mounted twice" gluster_up "$G"
+# 2 on the volume, 10 on a plain job, 10 on a job with a killed slave.
+plan $((2 + 10 + 10))
+check "a GlusterFS volume mounted twice" 'gluster_up "$G"'
 [ "$failed" -eq 0 ] || { finish; exit 1; }
 echo hello > "$G/a/hello"
-check "one mount sees what the other writes" grep -q hello "$G/b/hello"
+check "one mount sees what the other writes" 'grep -q hello "$G/b/hello"'
 rm -f "$G/a/hello"
 
 # slave NAME LOG: a slave on "host" NAME, working through the second mount.
@@ -60,19 +62,19 @@ start=$(date +%s)
 blur -master "$T/in.tif" -o "$T/out.tif" -dir "$G/a/job" -radius 4 -v 2> "$T/m.err"
 status=$?
 [ $status -eq 0 ] || sed 's/^/# master: /' "$T/m.err" | tail -n 5
-check "master on GlusterFS exits 0" [ $status -eq 0 ]
-check "1600x1200 job done within 30 s" elapsed_ok "$start" 30
-check "the slaves left when the job ended" reap
-check "pixels within 1 of ImageMagick" same_pixels "$T/out.tif" "$T/ref.tif" 8 1
-check "master polls on fuse" grep -q "^blur: $G/a/job: polling every 250 ms (fuse)$" "$T/m.err"
-check "slave polls on fuse" grep -q "^blur: gslave1:1: $G/b/job: polling every 250 ms (fuse)$" "$T/s1.log"
-check "both slaves named by their own hosts" grep -q "gslave1:1: [0-9]* blocks" "$T/m.err"
-check "...the second too" grep -q "gslave2:1: [0-9]* blocks" "$T/m.err"
+check "master on GlusterFS exits 0" '[ $status -eq 0 ]'
+check "1600x1200 job done within 30 s" 'elapsed_ok "$start" 30'
+check "the slaves left when the job ended" 'reap'
+check "pixels within 1 of ImageMagick" 'same_pixels "$T/out.tif" "$T/ref.tif" 8 1'
+check "master polls on fuse" 'grep -q "^blur: $G/a/job: polling every 250 ms (fuse)$" "$T/m.err"'
+check "slave polls on fuse" 'grep -q "^blur: gslave1:1: $G/b/job: polling every 250 ms (fuse)$" "$T/s1.log"'
+check "both slaves named by their own hosts" 'grep -q "gslave1:1: [0-9]* blocks" "$T/m.err"'
+check "...the second too" 'grep -q "gslave2:1: [0-9]* blocks" "$T/m.err"'
 n1=$(sed -n 's/^Finished: \([0-9]*\) blocks$/\1/p' "$T/s1.log")
 n2=$(sed -n 's/^Finished: \([0-9]*\) blocks$/\1/p' "$T/s2.log")
 echo "# slaves: $n1 + $n2 blocks"
-check "the slaves' blocks add up to the job's 64" [ $((n1 + n2)) -eq 64 ]
-check "DIR empty after the job" dir_empty_both
+check "the slaves' blocks add up to the job's 64" '[ $((n1 + n2)) -eq 64 ]'
+check "DIR empty after the job" 'dir_empty_both'
 
 # --- one slave killed with kill -9 while it holds a block; default timeout. Blocks of
 # about a tenth of a second locally (1.6 s under the sanitizers: five times that is
@@ -87,7 +89,7 @@ for i in $(seq 1 500); do
 	[ -n "$victim" ] && break
 	sleep 0.01
 done
-check "gslave1's process found" [ -n "$victim" ]
+check "gslave1's process found" '[ -n "$victim" ]'
 start=$(date +%s)
 blur -master "$T/in.tif" -o "$T/killed.tif" -dir "$G/a/job" -radius 120 -rows 240 \
     2> "$T/k.err" &
@@ -100,16 +102,15 @@ for i in $(seq 1 1000); do
 	claimed=
 	sleep 0.01
 done
-check "gslave1 seen holding a block" [ -n "$claimed" ]
+check "gslave1 seen holding a block" '[ -n "$claimed" ]'
 "$BLUR" -status -dir "$G/b/job" > "$T/status.out" 2>&1
-wait $master
-check "job with a killed slave exits 0" [ $? -eq 0 ]
-check "...within 30 s" elapsed_ok "$start" 30
-check "...its block reissued" grep -q "^blur: block\.[0-9]*\.a claimed by gslave1:1 and not done in [0-9.]* s; reissued as block\.[0-9]*\.b$" "$T/k.err"
-check "...with pixels within 1 of ImageMagick" same_pixels "$T/killed.tif" "$T/ref120.tif" 8 1
-check "-status through the other mount names the master's mode" grep -q "^master polling every 250 ms (fuse)$" "$T/status.out"
-check "the other slave left when the job ended" reap
-check "the other slave finished" grep -q "^Finished: [0-9]* blocks$" "$T/k2.log"
-check "DIR empty after the killed slave" dir_empty_both
+check "job with a killed slave exits 0" 'wait $master'
+check "...within 30 s" 'elapsed_ok "$start" 30'
+check "...its block reissued" 'grep -q "^blur: block\.[0-9]*\.a claimed by gslave1:1 and not done in [0-9.]* s; reissued as block\.[0-9]*\.b$" "$T/k.err"'
+check "...with pixels within 1 of ImageMagick" 'same_pixels "$T/killed.tif" "$T/ref120.tif" 8 1'
+check "-status through the other mount names the master's mode" 'grep -q "^master polling every 250 ms (fuse)$" "$T/status.out"'
+check "the other slave left when the job ended" 'reap'
+check "the other slave finished" 'grep -q "^Finished: [0-9]* blocks$" "$T/k2.log"'
+check "DIR empty after the killed slave" 'dir_empty_both'
 
 finish
