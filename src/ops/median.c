@@ -14,13 +14,15 @@
  * 2007): every column keeps a histogram of its 2r+1 samples around the current row,
  * updated by one sample out and one in as the row moves down; the kernel's histogram,
  * the sum of 2r+1 column histograms, moves right by adding the column that enters and
- * subtracting the one that leaves. Histograms have two levels, so that a step adds few
- * bins: a coarse bin counts the values sharing their high bits (16 bins of 16 values at
- * 8 bits, 256 of 256 at 16), and the kernel's fine bins are brought up to date only in
- * the coarse bin the median falls in, and only when it does. A pixel costs the same at
- * any radius, give or take the fine bins' catching up.
+ * subtracting the one that leaves. So that a step adds few bins, a histogram has a level
+ * for every 4 bits of the value (2 at 8 bits, 4 at 16): level l counts the values by
+ * their first 4(l + 1) bits. The median is found level by level, 16 bins at a time, and
+ * of the kernel's histogram only those 16 bins are brought up to date, when they are
+ * needed: stepped from the column they were last brought to, or added up afresh from
+ * the 2r + 1 columns when that is further back. A pixel costs about the same at any
+ * radius: a few steps of 16 bins and searches of 16 bins.
  *
- * A 16-bit column histogram is 128 KiB, so a block is done in stripes of columns whose
+ * A 16-bit column histogram is 137 KiB, so a block is done in stripes of columns whose
  * histograms (with the r columns of halo on each side) fit in MEDIAN_BUDGET.
  */
 #include <config.h>
@@ -36,8 +38,9 @@
 #define MEDIAN_RADIUS_MAX	127
 #define MEDIAN_BUDGET		(16u << 20)	/* bytes of column histograms, about */
 #define MEDIAN_STRIPE_MIN	64		/* columns a stripe computes, at least */
-/* A fine segment's column when it has not been brought up to date in this row. */
-#define MEDIAN_STALE		(INT64_MIN / 2)
+#define MEDIAN_BITS		4		/* of the value, a level of histogram */
+#define MEDIAN_RUN		(1 << MEDIAN_BITS)	/* bins searched and stepped at once */
+#define MEDIAN_LEVELS		(16 / MEDIAN_BITS)
 
 /* The histogram steps are plain loops, vectorized for the processor (as kernel.c's). */
 #ifdef HAVE_TARGET_CLONES
@@ -46,18 +49,19 @@
 #else
 #define PASS
 #endif
+/* What a pass calls is built into each of its clones, not called in the baseline's. */
+#define INLINE	static inline __attribute__((always_inline))
 
 struct median {
 	struct op_image	 im;
 	int64_t		 r;
-	uint32_t	 shift;		/* a value's coarse bin is value >> shift */
-	uint32_t	 coarse;	/* coarse bins: 1 << (bits - shift) */
+	uint32_t	 levels;	/* of 4 bits of the value each */
+	size_t		 level[MEDIAN_LEVELS + 1];	/* where each level's bins start */
 	uint32_t	 stripe;	/* columns a stripe computes */
-	uint16_t	*col_fine;	/* per column of a stripe and its halo: 1 << bits */
-	uint16_t	*col_coarse;	/* and coarse bins */
-	uint16_t	*fine;		/* the kernel's: 1 << bits */
-	uint16_t	*sum;		/* and coarse bins */
-	int64_t		*stamp;		/* per coarse bin: the column its fine bins hold */
+	uint16_t	*cols;		/* a histogram per column of a stripe and its halo */
+	uint16_t	*kernel;	/* the kernel's histogram */
+	uint64_t	*stamp;		/* per 16 bins of it: the tick they were brought to */
+	uint64_t	 tick;		/* the kernel's place: 1 more a column, r + 1 a row */
 };
 
 /* One channel of one stripe of a block: where its samples come from and go. */
@@ -81,25 +85,24 @@ static void *
 median_start(const struct op_args *a, const struct op_image *im, char **cause)
 {
 	struct median	*m = xcalloc(1, sizeof *m);
-	size_t		 bins = (size_t)1 << im->bits, column, cols;
+	size_t		 cols;
+	uint32_t	 l;
 
 	(void)cause;
 	m->im = *im;
 	m->r = (int64_t)op_number(a, "radius");
-	m->shift = im->bits / 2;
-	m->coarse = 1u << (im->bits - m->shift);
-	column = (bins + m->coarse) * sizeof *m->col_fine;
-	cols = MEDIAN_BUDGET / column;
+	m->levels = im->bits / MEDIAN_BITS;
+	for (l = 0; l < m->levels; l++)
+		m->level[l + 1] = m->level[l] + ((size_t)MEDIAN_RUN << (MEDIAN_BITS * l));
+	cols = MEDIAN_BUDGET / (m->level[m->levels] * sizeof *m->cols);
 	m->stripe = cols > 2 * (size_t)m->r + MEDIAN_STRIPE_MIN ?
-	    (uint32_t)(cols - 2 * m->r) : MEDIAN_STRIPE_MIN;
+	    (uint32_t)(cols - 2 * (size_t)m->r) : MEDIAN_STRIPE_MIN;
 	if (m->stripe > im->width)
 		m->stripe = im->width;
-	cols = m->stripe + 2 * m->r;
-	m->col_fine = xcalloc(cols * bins, sizeof *m->col_fine);
-	m->col_coarse = xcalloc(cols * m->coarse, sizeof *m->col_coarse);
-	m->fine = xcalloc(bins, sizeof *m->fine);
-	m->sum = xcalloc(m->coarse, sizeof *m->sum);
-	m->stamp = xcalloc(m->coarse, sizeof *m->stamp);
+	cols = m->stripe + 2 * (size_t)m->r;
+	m->cols = xcalloc(cols * m->level[m->levels], sizeof *m->cols);
+	m->kernel = xcalloc(m->level[m->levels], sizeof *m->kernel);
+	m->stamp = xcalloc(m->level[m->levels] / MEDIAN_RUN, sizeof *m->stamp);
 	return m;
 }
 
@@ -108,22 +111,20 @@ median_stop(void *state)
 {
 	struct median	*m = state;
 
-	free(m->col_fine);
-	free(m->col_coarse);
-	free(m->fine);
-	free(m->sum);
+	free(m->cols);
+	free(m->kernel);
 	free(m->stamp);
 	free(m);
 }
 
-static inline int64_t
+INLINE int64_t
 clamp(int64_t v, int64_t lo, int64_t hi)
 {
 	return v < lo ? lo : v >= hi ? hi - 1 : v;
 }
 
 /* Sample c of pixel x in image row y, rows outside those given replicated. */
-static inline uint32_t
+INLINE uint32_t
 sample(const struct median *m, const struct view *v, int64_t y, int64_t x)
 {
 	size_t	i = ((size_t)(clamp(y, v->ya, v->yb) - v->ya) * m->im.width + x) *
@@ -133,28 +134,23 @@ sample(const struct median *m, const struct view *v, int64_t y, int64_t x)
 	    ((const uint16_t *)v->in)[i];
 }
 
-/* Column x's histograms (x clamped to the image: outside it, the edge's). */
-static inline uint16_t *
-col_fine(const struct median *m, const struct view *v, int64_t x)
+/* Column x's histogram (x clamped to the image: outside it, the edge's). */
+INLINE uint16_t *
+col(const struct median *m, const struct view *v, int64_t x)
 {
-	return m->col_fine + ((size_t)(clamp(x, 0, m->im.width) - v->xa) << m->im.bits);
+	return m->cols + (size_t)(clamp(x, 0, m->im.width) - v->xa) * m->level[m->levels];
 }
 
-static inline uint16_t *
-col_coarse(const struct median *m, const struct view *v, int64_t x)
-{
-	return m->col_coarse + (size_t)(clamp(x, 0, m->im.width) - v->xa) * m->coarse;
-}
-
-/* Count image row y's sample in column x's histograms `delta` (1 or -1) more times. */
-static inline void
+/* Count image row y's sample in column x's histogram `delta` (1 or -1) more times. */
+INLINE void
 col_count(const struct median *m, const struct view *v, int64_t y, int64_t x,
     uint16_t delta)
 {
-	uint32_t	s = sample(m, v, y, x);
+	uint32_t	 s = sample(m, v, y, x), l;
+	uint16_t	*h = col(m, v, x);
 
-	col_fine(m, v, x)[s] += delta;
-	col_coarse(m, v, x)[s >> m->shift] += delta;
+	for (l = 0; l < m->levels; l++)
+		h[m->level[l] + (s >> (m->im.bits - MEDIAN_BITS * (l + 1)))] += delta;
 }
 
 /*
@@ -184,89 +180,112 @@ cols_down(const struct median *m, const struct view *v, int64_t y)
 	}
 }
 
-static inline void
-hist_add(uint16_t *restrict h, const uint16_t *restrict p, uint32_t n)
+INLINE void
+run_add(uint16_t *restrict h, const uint16_t *restrict p)
 {
-	uint32_t	i;
+	int	i;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < MEDIAN_RUN; i++)
 		h[i] += p[i];
 }
 
 /* h += plus - minus: the kernel moves one column right. */
-static inline void
-hist_step(uint16_t *restrict h, const uint16_t *plus, const uint16_t *minus,
-    uint32_t n)
+INLINE void
+run_step(uint16_t *restrict h, const uint16_t *plus, const uint16_t *minus)
 {
-	uint32_t	i;
+	int	i;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < MEDIAN_RUN; i++)
 		h[i] += plus[i] - minus[i];
 }
 
 /*
- * Bring the kernel's fine bins of coarse bin k to column x: step them from the column
- * they hold, or add them up afresh when that is further than r columns back (a stale
- * segment's column is far back).
+ * Bring the kernel's 16 bins from `at` to column x: step them from the column they were
+ * brought to, or add them up afresh when that is more than r columns back (in another
+ * row, it always is).
  */
-static inline void
-fine_catch_up(struct median *m, const struct view *v, uint32_t k, int64_t x)
+INLINE void
+catch_up(struct median *m, const struct view *v, size_t at, int64_t x)
 {
-	uint32_t	 n = 1u << m->shift, off = k << m->shift;
-	uint16_t	*seg = m->fine + off;
+	uint16_t	*h = m->kernel + at;
+	uint64_t	*stamp = m->stamp + at / MEDIAN_RUN, back = m->tick - *stamp;
 	int64_t		 t;
 
-	if (x - m->stamp[k] > m->r) {
-		memset(seg, 0, n * sizeof *seg);
+	if (back > (uint64_t)m->r) {
+		memset(h, 0, MEDIAN_RUN * sizeof *h);
 		for (t = x - m->r; t <= x + m->r; t++)
-			hist_add(seg, col_fine(m, v, t) + off, n);
+			run_add(h, col(m, v, t) + at);
 	} else
-		for (t = m->stamp[k] + 1; t <= x; t++)
-			hist_step(seg, col_fine(m, v, t + m->r) + off,
-			    col_fine(m, v, t - m->r - 1) + off, n);
-	m->stamp[k] = x;
+		for (t = x - (int64_t)back + 1; t <= x; t++)
+			run_step(h, col(m, v, t + m->r) + at, col(m, v, t - m->r - 1) + at);
+	*stamp = m->tick;
 }
 
-/* The kernel's median at column x: the coarse bin it is in, then the value in that bin. */
-static inline uint32_t
-kernel_median(struct median *m, const struct view *v, int64_t x)
+/*
+ * Which of 16 bins holds the sample of rank *rank (from 0); *rank becomes its rank in
+ * that bin. (An early exit is faster here than a search without branches.)
+ */
+INLINE uint32_t
+run_find(const uint16_t *h, uint32_t *rank)
 {
-	uint32_t	 rank = (uint32_t)((2 * m->r + 1) * (2 * m->r + 1) / 2), k, f;
-	const uint16_t	*seg;
+	uint32_t	i;
 
-	for (k = 0; rank >= m->sum[k]; k++)
-		rank -= m->sum[k];
-	fine_catch_up(m, v, k, x);
-	seg = m->fine + (k << m->shift);
-	for (f = 0; rank >= seg[f]; f++)
-		rank -= seg[f];
-	return k << m->shift | f;
+	for (i = 0; *rank >= h[i]; i++)
+		*rank -= h[i];
+	return i;
+}
+
+/*
+ * The kernel's median at column x, found 4 bits at a time. Level 0 is up to date (it is
+ * needed at every column); `levels` is a constant, so that the loop unrolls.
+ */
+INLINE uint32_t
+kernel_median(struct median *m, const struct view *v, int64_t x, uint32_t levels)
+{
+	uint32_t	rank = (uint32_t)((2 * m->r + 1) * (2 * m->r + 1) / 2), value = 0, l;
+	size_t		at;
+
+	for (l = 0; l < levels; l++) {
+		at = m->level[l] + ((size_t)value << MEDIAN_BITS);
+		if (l > 0)
+			catch_up(m, v, at, x);
+		value = value << MEDIAN_BITS | run_find(m->kernel + at, &rank);
+	}
+	return value;
 }
 
 /* Row y's medians across the stripe, the column histograms being at row y. */
-PASS static void
-row_medians(struct median *m, const struct view *v, int64_t y)
+INLINE void
+row_run(struct median *m, const struct view *v, int64_t y, uint32_t levels)
 {
 	size_t		 i = ((size_t)(y - v->y) * m->im.width + v->x0) * m->im.samples +
 			    v->c;
-	int64_t		 x, t;
-	uint32_t	 k, med;
+	int64_t		 x = v->x0;
+	uint32_t	 med;
 
-	memset(m->sum, 0, m->coarse * sizeof *m->sum);
-	for (t = v->x0 - m->r; t <= v->x0 + m->r; t++)
-		hist_add(m->sum, col_coarse(m, v, t), m->coarse);
-	for (k = 0; k < m->coarse; k++)
-		m->stamp[k] = MEDIAN_STALE;
-	for (x = v->x0; x < v->x1; x++, i += m->im.samples) {
-		if (x > v->x0)
-			hist_step(m->sum, col_coarse(m, v, x + m->r),
-			    col_coarse(m, v, x - m->r - 1), m->coarse);
-		med = kernel_median(m, v, x);
-		if (m->im.bits == 8)
+	m->tick += (uint64_t)m->r + 1;
+	catch_up(m, v, 0, x);
+	for (;;) {
+		med = kernel_median(m, v, x, levels);
+		if (levels * MEDIAN_BITS == 8)
 			((uint8_t *)v->out)[i] = (uint8_t)med;
 		else
 			((uint16_t *)v->out)[i] = (uint16_t)med;
+		if (++x == v->x1)
+			break;
+		i += m->im.samples;
+		m->tick++;
+		run_step(m->kernel, col(m, v, x + m->r), col(m, v, x - m->r - 1));
 	}
+}
+
+PASS static void
+row_medians(struct median *m, const struct view *v, int64_t y)
+{
+	if (m->levels == 8 / MEDIAN_BITS)
+		row_run(m, v, y, 8 / MEDIAN_BITS);
+	else
+		row_run(m, v, y, MEDIAN_LEVELS);
 }
 
 /* One channel of one stripe of block b, top to bottom; -1 if b is cancelled. */
