@@ -44,8 +44,8 @@
 #define FIX_SLACK	0.25	/* largest error the fixed-point passes may add */
 #define FIX_CHUNK	4096	/* accumulators a pass works on at once: 16 KiB, in L1 */
 
-void
-kernel_gauss(struct mask *m, uint32_t radius, double sigma)
+double *
+kernel_gauss_taps(uint32_t radius, double sigma)
 {
 	double		 sum = 0, *t, s = sigma * GAUSS_RANK;
 	int		 v = (int)((2 * radius + 1) * GAUSS_RANK - 1) / 2, u;
@@ -56,12 +56,23 @@ kernel_gauss(struct mask *m, uint32_t radius, double sigma)
 		t[(u + v) / GAUSS_RANK] += exp(-(double)u * u / (2 * s * s));
 	for (i = 0; i < taps; i++)
 		sum += t[i];
+	for (i = 0; i < taps; i++)
+		t[i] /= sum;
+	return t;
+}
+
+void
+kernel_gauss(struct mask *m, uint32_t radius, double sigma)
+{
+	double		*t = kernel_gauss_taps(radius, sigma);
+	uint32_t	 i, taps = 2 * radius + 1;
+
 	m->radius = radius;
 	m->box = 0;
 	m->w = xcalloc(taps, sizeof *m->w);
 	m->q = NULL;
 	for (i = 0; i < taps; i++)
-		m->w[i] = t[i] / sum;
+		m->w[i] = (float)t[i];
 	free(t);
 }
 
@@ -449,6 +460,17 @@ void
 kernel_radius_halo(const struct op_args *a, uint32_t *top, uint32_t *bottom)
 {
 	*top = *bottom = (uint32_t)op_number(a, "radius");
+}
+
+int
+kernel_ready(struct op_args *a, char **cause)
+{
+	int	i = op_param_index(a->op, "sigma");
+
+	(void)cause;
+	if (a->value[i] == NULL)
+		a->value[i] = xasprintf("%.17g", op_number(a, "radius") / 2);
+	return 0;
 }
 
 int

@@ -30,6 +30,9 @@ struct mask {
  * pixel by sampling it at x - 1/3, x and x + 1/3, and the taps are normalized.
  */
 void	kernel_gauss(struct mask *, uint32_t radius, double sigma);
+/* The same 2 * radius + 1 taps in double, for arithmetic that must round as
+   ImageMagick's does (unsharp's); the caller frees them. */
+double	*kernel_gauss_taps(uint32_t radius, double sigma);
 /*
  * Box mask: 2r+1 equal taps, so the 2-D result is the mean of the (2r+1)² square. Its
  * passes run as running sums, whose cost per pixel does not grow with the radius.
@@ -57,6 +60,8 @@ struct kernel_state {
 };
 /* The op interface for a blur of parameter "radius": halo, run and stop. */
 void	kernel_radius_halo(const struct op_args *, uint32_t *top, uint32_t *bottom);
+/* ready() for parameters "radius" and "sigma": sigma defaults to half the radius. */
+int	kernel_ready(struct op_args *, char **cause);
 int	kernel_run(void *, struct op_block *, const void *in, void *out, char **cause);
 void	kernel_stop(void *);
 
