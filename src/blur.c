@@ -220,6 +220,7 @@ main(int argc, char **argv)
 		so.verbosity = o.verbosity;
 		so.secret = o.secret;
 		so.poll = o.poll;
+		so.persist = persist;
 		do {
 			if ((done = slave_run(&so, &cause)) == -1)
 				fatal("%s", cause);

@@ -109,20 +109,101 @@ use_secret(struct slave *s, char **cause)
 }
 
 /*
+ * What a slave waiting for a job has seen of DIR. A job can come and go between two looks
+ * (a job of one block takes milliseconds, and a poll is 250), leaving nothing behind but
+ * DIR's modification time: that is watched as well as the names.
+ */
+struct lookout {
+	int		seen;	/* DIR was created, or changed, since we began to wait */
+	int		busy;	/* DIR held a job's files at the last look */
+	struct timespec	first;	/* DIR's mtime at the first look */
+	struct timespec	last;	/* and at the last */
+	double		quiet;	/* since when DIR has held no job's files, unchanged; 0
+				   before the first look */
+};
+
+static int
+same_time(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
+/*
+ * Whether a job appeared in DIR while we waited and has gone again, unjoined: DIR has held
+ * no job's files, unchanged, for SLAVE_GONE s since. A live job changes DIR every second
+ * (its heartbeat), so DIR is listed only when it changed.
+ */
+static int
+came_and_went(const struct slave *s, struct lookout *l)
+{
+	struct stat	st;
+	int		moved;
+
+	if (fstat(s->dirfd, &st) == -1)
+		return 0;
+	if (l->quiet == 0)
+		l->first = st.st_mtim;
+	moved = l->quiet == 0 || !same_time(&st.st_mtim, &l->last);
+	if (moved)
+		l->busy = protocol_leftovers(s->dirfd);
+	if (moved || l->busy)
+		l->quiet = now();
+	l->seen |= !same_time(&st.st_mtim, &l->first);
+	l->last = st.st_mtim;
+	return l->seen && now() - l->quiet >= SLAVE_GONE;
+}
+
+/* Whether job `id` has stopped working in DIR: then its files may go at any moment. */
+static int
+ended(const struct slave *s, const char *id)
+{
+	char	now_id[33];
+
+	return protocol_working(s->dirfd, now_id) == -1 || strcmp(now_id, id) != 0;
+}
+
+/* Read data.dat, which must describe job `id`, and open image.bit. */
+static int
+read_job(struct slave *s, const char *id, char **cause)
+{
+	char	*why;
+
+	if (protocol_read_job(s->dirfd, &s->job, &why) == -1) {
+		*cause = xasprintf("%s/%s", s->path, why);
+		free(why);
+		return -1;
+	}
+	if (strcmp(id, s->job.id) != 0) {
+		*cause = xasprintf("%s: data.dat belongs to another job", s->path);
+		return -1;
+	}
+	s->bitfd = openat(s->dirfd, "image.bit", O_RDONLY|O_NOFOLLOW|O_CLOEXEC);
+	if (s->bitfd == -1) {
+		*cause = xasprintf("%s/image.bit: %s", s->path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * Wait until DIR exists and a job is working in it; then read the job. 0 when joined, 1
- * when `only` names a job that is not (or no longer) working.
+ * when `only` names a job that is not (or no longer) working, or when a job came and went
+ * before we could join it.
  */
 static int
 join(struct slave *s, const char *only, char **cause)
 {
+	struct lookout	l = { 0 };
 	struct change	c;
-	char		id[33], *todo, *why;
+	char		id[33], *todo;
 
 	while ((s->dirfd = protocol_open_dir(s->path, 0, cause)) == -1) {
 		if (errno != ENOENT)
 			return -1;
 		free(*cause);
 		*cause = NULL;
+		/* Only a master creates DIR: its job may be over before we look. */
+		l.seen = 1;
 		if (stopped(s, cause))
 			return -1;
 		watch_next(&s->watch, s->o->poll > 0 ? s->o->poll : WATCH_POLL, &c);
@@ -136,28 +217,28 @@ join(struct slave *s, const char *only, char **cause)
 	    protocol_beat(s->dirfd) == s->o->orphan_beat)) {
 		if (only != NULL)
 			return 1;
+		if (!s->o->persist && came_and_went(s, &l)) {
+			if (s->o->verbosity > 0)
+				say("%s: a job came and went in %s before this slave "
+				    "could join it", s->who, s->path);
+			return 1;
+		}
 		if (stopped(s, cause))
 			return -1;
 		watch_next(&s->watch, s->watch.ms, &c);
 	}
 	if (only != NULL && strcmp(id, only) != 0)
 		return 1;
-	if (protocol_read_job(s->dirfd, &s->job, &why) == -1) {
-		*cause = xasprintf("%s/%s", s->path, why);
-		free(why);
-		return -1;
-	}
-	if (strcmp(id, s->job.id) != 0) {
-		*cause = xasprintf("%s: data.dat belongs to another job", s->path);
-		return -1;
+	if (read_job(s, id, cause) == -1) {
+		if (!ended(s, id))
+			return -1;
+		/* It ended while we read it, taking its files. */
+		free(*cause);
+		*cause = NULL;
+		return 1;
 	}
 	if (use_secret(s, cause) == -1)
 		return -1;
-	s->bitfd = openat(s->dirfd, "image.bit", O_RDONLY|O_NOFOLLOW|O_CLOEXEC);
-	if (s->bitfd == -1) {
-		*cause = xasprintf("%s/image.bit: %s", s->path, strerror(errno));
-		return -1;
-	}
 	kernel_for_job(&s->mask, &s->job);
 	todo = xasprintf("%s/todo", s->path);
 	watch_dir(&s->watch, todo);

@@ -2,13 +2,20 @@
  * slave.h — find, claim, compute, publish.
  *
  * A slave waits for DIR and its `working` file, reads data.dat, then claims blocks listed
- * in todo/ until `working` is gone or names another job.
+ * in todo/ until `working` is gone or names another job. A job that comes and goes before
+ * the slave can join it ends the wait as well (see SLAVE_GONE).
  */
 #ifndef BLUR_SLAVE_H
 #define BLUR_SLAVE_H
 
 /* Seconds without a heartbeat from the master before a slave leaves its job. */
 #define SLAVE_ORPHANED	10
+/*
+ * A waiting slave has seen a job appear once DIR was created, or changed, after it began
+ * to wait; when DIR then holds no job's files, unchanged for SLAVE_GONE seconds, that job
+ * is over and the slave leaves, as from a job it worked on (unless it persists).
+ */
+#define SLAVE_GONE	2
 /*
  * A polling slave that finds nothing to claim waits twice the interval, then four times,
  * and so on up to 2^(SLAVE_IDLE - 1) times it (4 s when polling every 250 ms), so that a
@@ -19,6 +26,7 @@
 struct slave_opts {
 	const char	*dir;
 	const char	*job;		/* join only this job, if it is working (local slaves) */
+	int		 persist;	/* -persist: wait for jobs however they come and go */
 	int		 verbosity;	/* -1 quiet, 0, 1 verbose */
 	const char	*secret;	/* file of the shared secret, or NULL */
 	int		 poll;		/* as in struct master_opts */

@@ -3,7 +3,58 @@
 # master killed while it starts, causes that reach the operator.
 . "$TESTLIB"
 
-plan 1
-check "blur runs" '"$BLUR" --version > /dev/null'
+ROUNDS=20
+plan 5
+
+convert -size 1x1 xc:gray -depth 8 -compress none "$T/one.tif"
+
+# gone_within SEC PID: PID has exited within SEC seconds; else it is killed.
+gone_within() {
+	for i in $(seq 1 $(($1 * 10))); do
+		kill -0 "$2" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	kill -9 "$2" 2>/dev/null
+	return 1
+}
+
+# wait_started DIR LOG: until a slave started with -v says how it watches DIR (it looks next).
+wait_started() {
+	for i in $(seq 1 200); do grep -q ": $1: " "$2" 2>/dev/null && return 0; sleep 0.01; done
+	return 1
+}
+
+# --- tiny jobs: two slaves started first, then a master on a 1x1 image (one block, a few
+# ms). The slaves cannot both work on it: one does the block, and the other may not see
+# the job before it has gone, and must leave all the same. B looks only every second,
+# so that the job falls between two of its looks; odd rounds have no DIR when the slaves
+# start (the master creates it), even ones an empty DIR left by the round before.
+masters_failed= hung= nonzero= unfinished= left=
+for round in $(seq 1 $ROUNDS); do
+	dir=$T/tiny$(( (round + 1) / 2 ))
+	rm -f "$T"/tiny.*
+	"$BLUR" -slave -dir "$dir" -v > "$T/tiny.a.out" 2> "$T/tiny.a.err" &
+	a=$!
+	"$BLUR" -slave -dir "$dir" -v -poll 1000 > "$T/tiny.b.out" 2> "$T/tiny.b.err" &
+	b=$!
+	if [ $((round % 2)) -eq 1 ]; then
+		sleep 0.3	# both are waiting for DIR to exist
+	else
+		wait_started "$dir" "$T/tiny.a.err"; wait_started "$dir" "$T/tiny.b.err"
+	fi
+	blur -master "$T/one.tif" -o "$T/tiny.tif" -dir "$dir" -q || masters_failed="$masters_failed $round"
+	for s in a b; do
+		eval pid=\$$s
+		gone_within 6 "$pid" || hung="$hung $round$s"
+		wait "$pid" || nonzero="$nonzero $round$s"
+		grep -q "^Finished: [01] blocks\$" "$T/tiny.$s.out" || unfinished="$unfinished $round$s"
+	done
+	dir_empty "$dir" > /dev/null || left="$left $round"
+done
+check "tiny jobs: every master succeeded (failed:${masters_failed:- none})" '[ -z "$masters_failed" ]'
+check "tiny jobs: every slave left within 6 s of its master (not:${hung:- none})" '[ -z "$hung" ]'
+check "tiny jobs: every slave exited 0 (not:${nonzero:- none})" '[ -z "$nonzero" ]'
+check "tiny jobs: every slave said Finished (not:${unfinished:- none})" '[ -z "$unfinished" ]'
+check "tiny jobs: DIR empty after each (not:${left:- none})" '[ -z "$left" ]'
 
 finish
