@@ -213,7 +213,7 @@ main(int argc, char **argv)
 	if (status) {
 		if ((r = status_run(o.dir, watch, &cause)) == -1)
 			fatal("%s", cause);
-		return r;
+		return r == STATUS_NO_JOB ? 3 : 0;
 	}
 	if (slave) {
 		so.dir = o.dir;

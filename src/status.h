@@ -7,10 +7,10 @@
 #ifndef BLUR_STATUS_H
 #define BLUR_STATUS_H
 
-#define STATUS_NO_JOB	3	/* exit status when no job is running in DIR */
+#define STATUS_NO_JOB	1	/* status_run() found no job running in DIR */
 
-/* Print the job in dir (every second until it ends, with watch): 0, STATUS_NO_JOB, or
-   -1 with *cause. */
+/* Print the job in dir (every second until it ends, with watch): 0 when a job was shown,
+   STATUS_NO_JOB, or -1 with *cause. */
 int	status_run(const char *dir, int watch, char **cause);
 
 #endif

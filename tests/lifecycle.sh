@@ -4,7 +4,7 @@
 . "$TESTLIB"
 
 ROUNDS=20
-plan 5
+plan $((5 + 2))
 
 convert -size 1x1 xc:gray -depth 8 -compress none "$T/one.tif"
 
@@ -56,5 +56,9 @@ check "tiny jobs: every slave left within 6 s of its master (not:${hung:- none})
 check "tiny jobs: every slave exited 0 (not:${nonzero:- none})" '[ -z "$nonzero" ]'
 check "tiny jobs: every slave said Finished (not:${unfinished:- none})" '[ -z "$unfinished" ]'
 check "tiny jobs: DIR empty after each (not:${left:- none})" '[ -z "$left" ]'
+
+# --- -status without a job exits 3, whichever way it finds none (main picks the code)
+check "-status, no DIR: exit 3" 'blur -status -dir "$T/nodir" > "$T/st.out"; [ $? -eq 3 ] && grep -q "^no job in $T/nodir$" "$T/st.out"'
+check "-status, an empty DIR: exit 3" 'blur -status -dir "$T/tiny1" > "$T/st.out"; [ $? -eq 3 ] && grep -q "^no job in $T/tiny1$" "$T/st.out"'
 
 finish
