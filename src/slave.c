@@ -310,7 +310,10 @@ work_on(struct slave *s, uint32_t n, char v, char **cause)
 	int	 r;
 
 	if ((r = protocol_claim(s->dirfd, n, v, s->who)) <= 0) {
-		if (r == -1 && errno != ENOENT)
+		/* ENOENT: DIR itself was removed; the job is over, as job_alive() will say. */
+		if (r == -1 && errno == ENOENT)
+			return 0;
+		if (r == -1)
 			*cause = xasprintf("%s: cannot claim a block: %s", s->path,
 			    strerror(errno));
 		return r;

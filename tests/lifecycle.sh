@@ -4,7 +4,7 @@
 . "$TESTLIB"
 
 ROUNDS=20
-plan $((5 + 2))
+plan $((5 + 5 + 2))
 
 convert -size 1x1 xc:gray -depth 8 -compress none "$T/one.tif"
 
@@ -56,6 +56,58 @@ check "tiny jobs: every slave left within 6 s of its master (not:${hung:- none})
 check "tiny jobs: every slave exited 0 (not:${nonzero:- none})" '[ -z "$nonzero" ]'
 check "tiny jobs: every slave said Finished (not:${unfinished:- none})" '[ -z "$unfinished" ]'
 check "tiny jobs: DIR empty after each (not:${left:- none})" '[ -z "$left" ]'
+
+# --- a claim that fails with ENOENT, as when DIR is removed between a slave's look at
+# `working` and its mkdir: the job is over for that slave, which leaves as from any other.
+# A preloaded mkdirat fails every claim so, and notes each.
+cat > "$T/noent.c" <<'EOF'
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+int
+mkdirat(int fd, const char *path, mode_t mode)
+{
+	int	(*real)(int, const char *, mode_t);
+	FILE	*log;
+
+	if (strncmp(path, "block.", 6) != 0) {
+		real = (int (*)(int, const char *, mode_t))dlsym(RTLD_NEXT, "mkdirat");
+		return real(fd, path, mode);
+	}
+	if ((log = fopen(getenv("NOENT_LOG"), "a")) != NULL) {
+		fprintf(log, "%s\n", path);
+		fclose(log);
+	}
+	errno = ENOENT;
+	return -1;
+}
+EOF
+make_image "$T/s.tif" rgb8 400x300 3
+dir=$T/noent st= slave_st=
+mkdir -m 700 "$dir"
+if ${CC:-cc} -shared -fPIC -o "$T/noent.so" "$T/noent.c" -ldl; then
+	# An AddressSanitizer build wants its runtime first; the preloaded library is not it.
+	NOENT_LOG=$T/noent.log LD_PRELOAD=$T/noent.so \
+	    ASAN_OPTIONS=verify_asan_link_order=0:${ASAN_OPTIONS:-} \
+	    "$BLUR" -slave -dir "$dir" -v > "$T/noent.out" 2> "$T/noent.err" &
+	slave=$!
+	wait_started "$dir" "$T/noent.err"
+	blur -master "$T/s.tif" -o "$T/noent.tif" -dir "$dir" -rows 10 -slaves 1 -q
+	st=$?
+	gone_within 6 $slave
+	wait $slave
+	slave_st=$?
+fi
+check "claim failing with ENOENT: the job is done by the others" '[ "$st" = 0 ] && [ -f "$T/noent.tif" ]'
+check "claim failing with ENOENT: the slave did try to claim" '[ -s "$T/noent.log" ]'
+check "claim failing with ENOENT: the slave exits 0" '[ "$slave_st" = 0 ]'
+check "claim failing with ENOENT: and says Finished" 'grep -q "^Finished: 0 blocks$" "$T/noent.out"'
+check "claim failing with ENOENT: no error, no (null)" '! grep -v ": inotify (\|: polling every" "$T/noent.err"'
 
 # --- -status without a job exits 3, whichever way it finds none (main picks the code)
 check "-status, no DIR: exit 3" 'blur -status -dir "$T/nodir" > "$T/st.out"; [ $? -eq 3 ] && grep -q "^no job in $T/nodir$" "$T/st.out"'
