@@ -6,7 +6,7 @@
  * a sharp threshold (-unsharp's) downstream turns a difference of one level into a
  * difference of thousands. Input rows are converted once each, padded with their
  * replicated edge pixels, into a ring of H rows: a block costs H converted rows, not all
- * of its rows.
+ * of its rows. The ring and the sums are kept in struct conv from block to block.
  */
 #include <config.h>
 
@@ -19,20 +19,15 @@
 
 #define Q16_MAX		65535.0
 #define Q16_SCALE	(1.0 / 65535.0)	/* ImageMagick's QuantumScale */
-
-/* The passes are plain loops, vectorized for the processor (as kernel.c's). */
-#ifdef HAVE_TARGET_CLONES
-#define PASS	__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", \
-		    "default")))
-#else
-#define PASS
-#endif
+#define CONV_SPAN	512		/* pixels summed at once: 16 KiB of RGBA sums */
 
 void
 conv_init(struct conv *c, const struct kspec *k, enum conv_mode mode)
 {
 	size_t	i, n = (size_t)k->width * k->height;
 
+	memset(c, 0, sizeof *c);
+	c->rows = xcalloc(k->height, sizeof *c->rows);
 	c->width = k->width;
 	c->height = k->height;
 	c->left = k->width - 1 - k->x;
@@ -50,7 +45,11 @@ void
 conv_free(struct conv *c)
 {
 	free(c->k);
-	c->k = NULL;
+	free(c->ring);
+	free(c->acc);
+	free(c->gamma);
+	free(c->rows);
+	memset(c, 0, sizeof *c);
 }
 
 void
@@ -58,35 +57,6 @@ conv_halo(const struct conv *c, uint32_t *top, uint32_t *bottom)
 {
 	*top = c->up;
 	*bottom = c->height - 1 - c->up;
-}
-
-uint16_t
-conv_get(uint32_t bits, const void *row, size_t i)
-{
-	return bits == 8 ? (uint16_t)(((const uint8_t *)row)[i] * 257) :
-	    ((const uint16_t *)row)[i];
-}
-
-void
-conv_put(uint32_t bits, void *row, size_t i, uint16_t q)
-{
-	uint32_t	v = (uint32_t)q + 128;
-
-	/* ImageMagick's ScaleQuantumToChar(), exact for every 16-bit value. */
-	if (bits == 8)
-		((uint8_t *)row)[i] = (uint8_t)((v - (v >> 8)) >> 8);
-	else
-		((uint16_t *)row)[i] = q;
-}
-
-uint16_t
-conv_clamp(double v)
-{
-	if (isnan(v) || v <= 0)
-		return 0;
-	if (v >= Q16_MAX)
-		return (uint16_t)Q16_MAX;
-	return (uint16_t)(v + 0.5);
 }
 
 /* ImageMagick's PerceptibleReciprocal(): 1/x, or ±1/epsilon where x is below it. */
@@ -100,7 +70,7 @@ reciprocal(double x)
 
 /* The rows of one call, and the ring of converted rows they are read through. */
 struct band {
-	const struct conv	*c;
+	struct conv		*c;
 	const struct op_image	*im;
 	const char		*in;		/* rows [a, b) */
 	uint32_t		 a, b;
@@ -113,21 +83,31 @@ struct band {
 	int			 sync;		/* CONV_SYNC on an image with alpha */
 };
 
-/* Convert input row y into p: 16-bit values, r = c->left replicated pixels before it. */
-static void
+/*
+ * Convert input row y into p: 16-bit values, with c->left replicated pixels before them
+ * and width - 1 - left after.
+ */
+CONV_PASS static void
 convert_row(const struct band *g, uint32_t y, double *p)
 {
 	const struct op_image	*im = g->im;
 	const char		*row = g->in + (size_t)(y - g->a) * op_row_bytes(im);
-	uint32_t		 spp = im->samples, s;
-	int64_t			 i, x, w = im->width, n = w + g->c->width - 1;
+	const uint8_t		*p8 = (const uint8_t *)row;
+	const uint16_t		*p16 = (const uint16_t *)row;
+	size_t			 k, spp = im->samples, left = g->c->left;
+	size_t			 right = g->c->width - 1 - left;
+	double			*body = p + left * spp;
 
-	for (i = 0; i < n; i++) {
-		x = i - (int64_t)g->c->left;
-		x = x < 0 ? 0 : x >= w ? w - 1 : x;
-		for (s = 0; s < spp; s++)
-			p[i * spp + s] = conv_get(im->bits, row, (size_t)x * spp + s);
-	}
+	if (im->bits == 8)
+		for (k = 0; k < g->len; k++)
+			body[k] = p8[k] * 257;
+	else
+		for (k = 0; k < g->len; k++)
+			body[k] = p16[k];
+	for (k = 0; k < left; k++)
+		memcpy(p + k * spp, body, spp * sizeof *p);
+	for (k = 0; k < right; k++)
+		memcpy(body + g->len + k * spp, body + g->len - spp, spp * sizeof *p);
 }
 
 /* The converted row that holds image row y (edges replicated), converted if need be. */
@@ -144,7 +124,7 @@ band_row(struct band *g, int64_t y)
 }
 
 /* One tap on every sample alike: acc += kv src. */
-PASS static void
+CONV_PASS static void
 tap_plain(double *acc, const double *src, double kv, size_t len)
 {
 	size_t	k;
@@ -154,7 +134,7 @@ tap_plain(double *acc, const double *src, double kv, size_t len)
 }
 
 /* One tap with colour weighted by alpha, and opacity summed, as ImageMagick's sync. */
-PASS static void
+CONV_PASS static void
 tap_sync(double *acc, double *gamma, const double *src, double kv, uint32_t w,
     uint32_t spp)
 {
@@ -173,25 +153,30 @@ tap_sync(double *acc, double *gamma, const double *src, double kv, uint32_t w,
 	}
 }
 
-/* Round output row y's sums into out. */
-static void
-finish_row(const struct band *g, uint32_t y, uint32_t bits, void *out)
+/* Round sums into n samples of out, of `bits` bits. */
+CONV_PASS static void
+round_plain(const double *acc, size_t n, uint32_t bits, void *out)
 {
-	const struct op_image	*im = g->im;
-	const void		*row = g->in + (size_t)(y - g->a) * op_row_bytes(im);
-	uint32_t		 x, c, spp = im->samples, ac = spp - 1;
-	double			 f;
-	size_t			 i;
+	size_t	k;
 
-	for (x = 0; x < im->width; x++) {
+	if (bits == 8)
+		for (k = 0; k < n; k++)
+			conv_put(8, out, k, conv_clamp(acc[k]));
+	else
+		for (k = 0; k < n; k++)
+			conv_put(16, out, k, conv_clamp(acc[k]));
+}
+
+/* Round the alpha-weighted sums of one row (CONV_SYNC) into out. */
+static void
+round_sync(const struct band *g, uint32_t bits, void *out)
+{
+	uint32_t	x, c, spp = g->im->samples, ac = spp - 1;
+	double		f;
+	size_t		i;
+
+	for (x = 0; x < g->im->width; x++) {
 		i = (size_t)x * spp;
-		if (!g->sync) {
-			for (c = 0; c < spp; c++)
-				conv_put(bits, out, i + c, conv_clamp(g->acc[i + c]));
-			if (im->alpha)
-				conv_put(bits, out, i + ac, conv_get(im->bits, row, i + ac));
-			continue;
-		}
 		f = reciprocal(g->gamma[x]);
 		if (g->c->taps != 0)
 			f *= (double)g->c->height * g->c->width / g->c->taps;
@@ -202,35 +187,70 @@ finish_row(const struct band *g, uint32_t y, uint32_t bits, void *out)
 	}
 }
 
-/* Output row y: every tap, in ImageMagick's order (kernel rows, then columns). */
+/* Round output row y's sums into out; CONV_COLOUR copies alpha from row y. */
+static void
+finish_row(const struct band *g, uint32_t y, uint32_t bits, void *out)
+{
+	const struct op_image	*im = g->im;
+	const void		*row = g->in + (size_t)(y - g->a) * op_row_bytes(im);
+	size_t			 i;
+
+	if (g->sync) {
+		round_sync(g, bits, out);
+		return;
+	}
+	round_plain(g->acc, g->len, bits, out);
+	if (im->alpha)
+		for (i = im->samples - 1; i < g->len; i += im->samples)
+			conv_put(bits, out, i, conv_get(im->bits, row, i));
+}
+
+/* The taps of one kernel row on pixels [x0, x1), in ImageMagick's order. */
+static void
+conv_span(struct band *g, const double *row, const double *k, uint32_t x0,
+    uint32_t x1)
+{
+	uint32_t	u, spp = g->im->samples;
+	size_t		i = (size_t)x0 * spp;
+
+	for (u = 0; u < g->c->width; u++) {
+		if (isnan(k[u]))
+			continue;
+		if (g->sync)
+			tap_sync(g->acc + i, g->gamma + x0, row + i + (size_t)u * spp,
+			    k[u], x1 - x0, spp);
+		else
+			tap_plain(g->acc + i, row + i + (size_t)u * spp, k[u],
+			    (size_t)(x1 - x0) * spp);
+	}
+}
+
+/*
+ * Output row y: every tap, in ImageMagick's order (kernel rows, then columns), CONV_SPAN
+ * pixels at a time so that their sums stay in the first-level cache.
+ */
 static void
 conv_row(struct band *g, uint32_t y, uint32_t bits, void *out)
 {
-	const struct conv	*c = g->c;
-	uint32_t		 u, v, spp = g->im->samples;
-	const double		*row, *k;
+	struct conv	*c = g->c;
+	uint32_t	 v, x0, x1, w = g->im->width;
 
 	memset(g->acc, 0, g->len * sizeof *g->acc);
 	if (g->sync)
-		memset(g->gamma, 0, g->im->width * sizeof *g->gamma);
-	for (v = 0; v < c->height; v++) {
-		row = band_row(g, (int64_t)y - c->up + v);
-		for (u = 0, k = c->k + (size_t)v * c->width; u < c->width; u++) {
-			if (isnan(k[u]))
-				continue;
-			if (g->sync)
-				tap_sync(g->acc, g->gamma, row + (size_t)u * spp, k[u],
-				    g->im->width, spp);
-			else
-				tap_plain(g->acc, row + (size_t)u * spp, k[u], g->len);
-		}
+		memset(g->gamma, 0, w * sizeof *g->gamma);
+	for (v = 0; v < c->height; v++)
+		c->rows[v] = band_row(g, (int64_t)y - c->up + v);
+	for (x0 = 0; x0 < w; x0 = x1) {
+		x1 = w - x0 < CONV_SPAN ? w : x0 + CONV_SPAN;
+		for (v = 0; v < c->height; v++)
+			conv_span(g, c->rows[v], c->k + (size_t)v * c->width, x0, x1);
 	}
 	finish_row(g, y, bits, out);
 }
 
 void
-conv_rows(const struct conv *c, const struct op_image *im, const void *in,
-    uint32_t a, uint32_t y0, uint32_t n, uint32_t b, uint32_t bits, void *out)
+conv_rows(struct conv *c, const struct op_image *im, const void *in, uint32_t a,
+    uint32_t y0, uint32_t n, uint32_t b, uint32_t bits, void *out)
 {
 	struct band	g = { .c = c, .im = im, .in = in, .a = a, .b = b, .filled = a };
 	size_t		out_bytes = (size_t)im->width * im->samples * (bits / 8);
@@ -239,12 +259,12 @@ conv_rows(const struct conv *c, const struct op_image *im, const void *in,
 	g.len = (size_t)im->width * im->samples;
 	g.plen = ((size_t)im->width + c->width - 1) * im->samples;
 	g.sync = c->mode == CONV_SYNC && im->alpha;
-	g.ring = xreallocarray(NULL, (size_t)c->height * g.plen, sizeof *g.ring);
-	g.acc = xreallocarray(NULL, g.len, sizeof *g.acc);
-	g.gamma = g.sync ? xreallocarray(NULL, im->width, sizeof *g.gamma) : NULL;
+	reserve(&c->ring, &c->ring_size, c->height * g.plen * sizeof *g.ring);
+	reserve(&c->acc, &c->acc_size, g.len * sizeof *g.acc);
+	reserve(&c->gamma, &c->gamma_size, im->width * sizeof *g.gamma);
+	g.ring = c->ring;
+	g.acc = c->acc;
+	g.gamma = c->gamma;
 	for (y = y0; y < y0 + n; y++)
 		conv_row(&g, y, bits, (char *)out + (size_t)(y - y0) * out_bytes);
-	free(g.gamma);
-	free(g.acc);
-	free(g.ring);
 }

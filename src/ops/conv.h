@@ -25,14 +25,26 @@
 #include "../op.h"
 #include "kspec.h"
 
+/* Loops over samples are plain C, vectorized for the processor (as kernel.c's). */
+#ifdef HAVE_TARGET_CLONES
+#define CONV_PASS	__attribute__((target_clones("arch=x86-64-v4", \
+			    "arch=x86-64-v3", "default")))
+#else
+#define CONV_PASS
+#endif
+
 enum conv_mode { CONV_SYNC, CONV_COLOUR };
 
 struct conv {
-	uint32_t	 width, height;	/* of the kernel */
-	uint32_t	 left, up;	/* columns and rows it reaches left and up */
-	double		*k;		/* reflected: k[v W + u] weighs in(x - left + u, y - up + v) */
-	uint32_t	 taps;		/* values that are not NaN */
-	enum conv_mode	 mode;
+	uint32_t	  width, height;	/* of the kernel */
+	uint32_t	  left, up;	/* columns and rows it reaches left and up */
+	double		 *k;		/* reflected: k[v W + u] weighs in(x - left + u, y - up + v) */
+	uint32_t	  taps;		/* values that are not NaN */
+	enum conv_mode	  mode;
+	/* Kept from call to call: the converted rows, the sums, the window's rows. */
+	void		 *ring, *acc, *gamma;
+	size_t		  ring_size, acc_size, gamma_size;
+	const double	**rows;
 };
 
 void	 conv_init(struct conv *, const struct kspec *, enum conv_mode);
@@ -44,14 +56,35 @@ void	 conv_halo(const struct conv *, uint32_t *top, uint32_t *bottom);
  * rounded results; 8: scaled down as ImageMagick writes 8-bit files). `in` holds rows
  * [a, b), all the rows those depend on, clipped to the image.
  */
-void	 conv_rows(const struct conv *, const struct op_image *im, const void *in,
+void	 conv_rows(struct conv *, const struct op_image *im, const void *in,
 	    uint32_t a, uint32_t y0, uint32_t n, uint32_t b, uint32_t bits, void *out);
 
 /* Sample i of a row of `bits` bits, scaled to 16 bits as ImageMagick reads it. */
-uint16_t conv_get(uint32_t bits, const void *row, size_t i);
+static inline uint16_t
+conv_get(uint32_t bits, const void *row, size_t i)
+{
+	return bits == 8 ? (uint16_t)(((const uint8_t *)row)[i] * 257) :
+	    ((const uint16_t *)row)[i];
+}
+
 /* Store a 16-bit result as sample i of a row of `bits` bits, as ImageMagick writes it. */
-void	 conv_put(uint32_t bits, void *row, size_t i, uint16_t q);
+static inline void
+conv_put(uint32_t bits, void *row, size_t i, uint16_t q)
+{
+	uint32_t	v = (uint32_t)q + 128;
+
+	/* ImageMagick's ScaleQuantumToChar(), exact for every 16-bit value. */
+	if (bits == 8)
+		((uint8_t *)row)[i] = (uint8_t)((v - (v >> 8)) >> 8);
+	else
+		((uint16_t *)row)[i] = q;
+}
+
 /* ImageMagick's ClampToQuantum(): round to 0..65535, NaN as 0. */
-uint16_t conv_clamp(double);
+static inline uint16_t
+conv_clamp(double v)
+{
+	return !(v > 0) ? 0 : v >= 65535.0 ? 65535 : (uint16_t)(v + 0.5);
+}
 
 #endif

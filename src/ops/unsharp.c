@@ -27,6 +27,9 @@ struct unsharp {
 	struct conv	across, down;	/* the blur's two passes */
 	double		amount;
 	double		threshold;	/* in 16-bit levels, of |2d| */
+	/* Kept from block to block: each pass's 16-bit results. */
+	void		*h, *b;
+	size_t		 h_size, b_size;
 };
 
 static void *
@@ -51,24 +54,30 @@ unsharp_start(const struct op_args *a, const struct op_image *im, char **cause)
 	return u;
 }
 
-/*
- * Sharpen one row: in, and blurred in 16 bits; out in the image's bits. Alpha comes
- * through unchanged as the blur copied it: its d is 0.
- */
-static void
+/* Sharpen sample i: in, and blurred in 16 bits; out in `bits` bits. */
+static inline void
+sharpen(const struct unsharp *u, uint32_t bits, const void *in,
+    const uint16_t *blurred, void *out, size_t i)
+{
+	double	p = conv_get(bits, in, i), d = p - blurred[i];
+
+	conv_put(bits, out, i, fabs(2.0 * d) < u->threshold ? (uint16_t)p :
+	    conv_clamp(p + d * u->amount));
+}
+
+/* Sharpen one row. Alpha comes through unchanged as the blur copied it: its d is 0. */
+CONV_PASS static void
 sharpen_row(const struct unsharp *u, const void *in, const uint16_t *blurred,
     void *out)
 {
-	const struct op_image	*im = &u->im;
-	size_t			 i, n = (size_t)im->width * im->samples;
-	double			 p, d;
+	size_t	i, n = (size_t)u->im.width * u->im.samples;
 
-	for (i = 0; i < n; i++) {
-		p = conv_get(im->bits, in, i);
-		d = p - blurred[i];
-		conv_put(im->bits, out, i, fabs(2.0 * d) < u->threshold ? (uint16_t)p :
-		    conv_clamp(p + d * u->amount));
-	}
+	if (u->im.bits == 8)
+		for (i = 0; i < n; i++)
+			sharpen(u, 8, in, blurred, out, i);
+	else
+		for (i = 0; i < n; i++)
+			sharpen(u, 16, in, blurred, out, i);
 }
 
 static int
@@ -79,19 +88,17 @@ unsharp_run(void *state, struct op_block *b, const void *in, void *out, char **c
 	uint32_t	 a = b->y - b->top, end = b->y + b->rows + b->bottom, y;
 	size_t		 len = (size_t)u->im.width * u->im.samples;
 	size_t		 row_bytes = op_row_bytes(&u->im);
-	uint16_t	*across, *blurred;
+	const uint16_t	*blurred;
 
 	(void)cause;
 	im16.bits = 16;
-	across = xreallocarray(NULL, (size_t)(end - a) * len, sizeof *across);
-	blurred = xreallocarray(NULL, (size_t)b->rows * len, sizeof *blurred);
-	conv_rows(&u->across, &u->im, in, a, a, end - a, end, 16, across);
-	conv_rows(&u->down, &im16, across, a, b->y, b->rows, end, 16, blurred);
-	for (y = 0; y < b->rows; y++)
+	reserve(&u->h, &u->h_size, (size_t)(end - a) * len * sizeof(uint16_t));
+	reserve(&u->b, &u->b_size, (size_t)b->rows * len * sizeof(uint16_t));
+	conv_rows(&u->across, &u->im, in, a, a, end - a, end, 16, u->h);
+	conv_rows(&u->down, &im16, u->h, a, b->y, b->rows, end, 16, u->b);
+	for (y = 0, blurred = u->b; y < b->rows; y++, blurred += len)
 		sharpen_row(u, (const char *)in + (size_t)(b->top + y) * row_bytes,
-		    blurred + (size_t)y * len, (char *)out + (size_t)y * row_bytes);
-	free(blurred);
-	free(across);
+		    blurred, (char *)out + (size_t)y * row_bytes);
 	return 0;
 }
 
@@ -102,6 +109,8 @@ unsharp_stop(void *state)
 
 	conv_free(&u->across);
 	conv_free(&u->down);
+	free(u->h);
+	free(u->b);
 	free(u);
 }
 
