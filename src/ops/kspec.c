@@ -106,6 +106,7 @@ read_side(const char **s, uint32_t *v)
 	return 0;
 }
 
+/* What is said of a size that is not one. */
 static int
 not_size(const char *size, char **cause)
 {
@@ -148,8 +149,10 @@ parse_size(struct kspec *k, const char *text, size_t len, char **cause)
 	char		 size[KSPEC_WORD];
 	const char	*s = size;
 
-	if (squeeze(text, len, size) == -1)
-		return not_size("(too long)", cause);
+	if (squeeze(text, len, size) == -1) {
+		*cause = xasprintf("'%.*s' is too long for a kernel size", (int)len, text);
+		return -1;
+	}
 	if (strpbrk(size, "@<>") != NULL) {
 		*cause = xasprintf("'%s': rotated kernel lists (@ < >) are not supported",
 		    size);
@@ -165,8 +168,8 @@ parse_size(struct kspec *k, const char *text, size_t len, char **cause)
 	}
 	if (k->width == 0 || k->height == 0 || k->width > KSPEC_SIDE_MAX ||
 	    k->height > KSPEC_SIDE_MAX) {
-		*cause = xasprintf("a %ux%u kernel: its sides are from 1 to %d", k->width,
-		    k->height, KSPEC_SIDE_MAX);
+		*cause = xasprintf("'%s': a kernel's sides are from 1 to %d", size,
+		    KSPEC_SIDE_MAX);
 		return -1;
 	}
 	k->x = (k->width - 1) / 2;
