@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "master.h"
 #include "slave.h"
@@ -152,12 +153,26 @@ bad_option(char **argv)
 	usage("unknown option %s", arg);
 }
 
+/*
+ * Whether an output name says TIFF, which is all blur writes: it ends in .tif or .tiff,
+ * whatever the case, or names no format at all (no extension).
+ */
+static int
+tiff_name(const char *name)
+{
+	const char	*base = strrchr(name, '/') != NULL ? strrchr(name, '/') + 1 : name;
+	const char	*dot = strrchr(base, '.');
+
+	return dot == NULL || dot == base || strcasecmp(dot, ".tif") == 0 ||
+	    strcasecmp(dot, ".tiff") == 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct master_opts	 o = { .radius = 4, .filter = FILTER_GAUSSIAN };
 	struct slave_opts	 so = { 0 };
-	char			*cause;
+	char			*cause, *output;
 	int			 c, slave = 0, status = 0, persist = 0, watch = 0, r;
 	long			 done;
 
@@ -209,6 +224,14 @@ main(int argc, char **argv)
 		usage("-persist goes with -slave");
 	if (watch && !status)
 		usage("-watch goes with -status");
+	if (o.input != NULL) {
+		output = o.output != NULL ? xstrdup(o.output) :
+		    master_output_name(o.input);
+		if (!tiff_name(output))
+			usage("%s: blur writes TIFF only; name the output .tif or "
+			    ".tiff (-o OUT)", output);
+		free(output);
+	}
 
 	if (status) {
 		if ((r = status_run(o.dir, watch, &cause)) == -1)

@@ -4,7 +4,7 @@
 . "$TESTLIB"
 
 ROUNDS=20
-plan $((5 + 5 + 2))
+plan $((5 + 5 + 4 * 3 + 4 + 2))
 
 convert -size 1x1 xc:gray -depth 8 -compress none "$T/one.tif"
 
@@ -108,6 +108,29 @@ check "claim failing with ENOENT: the slave did try to claim" '[ -s "$T/noent.lo
 check "claim failing with ENOENT: the slave exits 0" '[ "$slave_st" = 0 ]'
 check "claim failing with ENOENT: and says Finished" 'grep -q "^Finished: 0 blocks$" "$T/noent.out"'
 check "claim failing with ENOENT: no error, no (null)" '! grep -v ": inotify (\|: polling every" "$T/noent.err"'
+
+# --- the output's name: blur writes TIFF, so a name that says another format is a usage
+# error, refused before anything is done (no output, no partial, no DIR). No extension
+# says no format, and is taken.
+mkdir "$T/names" "$T/in"
+cp "$T/s.tif" "$T/in/s.dat"
+# refused WHAT OUT ARGS...: blur -master ARGS must refuse OUT, naming it, and leave nothing.
+refused() {
+	what=$1 out=$2
+	shift 2
+	blur -master "$@" -dir "$T/names.dir" > /dev/null 2> "$T/names.err"
+	st=$?
+	check "$what: exit 2" '[ $st -eq 2 ]'
+	check "$what: one line naming it and saying blur writes TIFF" '[ "$(grep -c "^blur: " "$T/names.err")" -eq 1 ] && grep -q "^blur: $out: blur writes TIFF only" "$T/names.err"'
+	check "$what: nothing created" '[ -z "$(ls -A "$T/names")" ] && [ "$(ls -A "$T/in")" = s.dat ] && [ ! -e "$T/names.dir" ]'
+}
+for name in out.png out.JPG out.tif.gz; do
+	refused "-o $name" "$T/names/$name" "$T/s.tif" -o "$T/names/$name"
+done
+refused "the default output of s.dat" "$T/in/s-blur.dat" "$T/in/s.dat"
+for name in out.tif OUT.TIFF out.Tif out; do
+	check "-o $name: written, as TIFF" 'blur -master "$T/s.tif" -o "$T/names/$name" -dir "$T/names.dir" -slaves 1 -q && tiffinfo "$T/names/$name" > /dev/null 2>&1'
+done
 
 # --- -status without a job exits 3, whichever way it finds none (main picks the code)
 check "-status, no DIR: exit 3" 'blur -status -dir "$T/nodir" > "$T/st.out"; [ $? -eq 3 ] && grep -q "^no job in $T/nodir$" "$T/st.out"'
