@@ -77,7 +77,7 @@ struct band {
 	uint32_t		 filled;	/* rows [a, filled) have been converted */
 	size_t			 len;		/* samples in an output row */
 	size_t			 plen;		/* and in a padded row */
-	double			*ring;		/* c->height padded rows */
+	uint16_t		*ring;		/* c->height padded rows */
 	double			*acc;		/* len sums */
 	double			*gamma;		/* per pixel: sum k a, for CONV_SYNC */
 	int			 sync;		/* CONV_SYNC on an image with alpha */
@@ -88,7 +88,7 @@ struct band {
  * and width - 1 - left after.
  */
 CONV_PASS static void
-convert_row(const struct band *g, uint32_t y, double *p)
+convert_row(const struct band *g, uint32_t y, uint16_t *p)
 {
 	const struct op_image	*im = g->im;
 	const char		*row = g->in + (size_t)(y - g->a) * op_row_bytes(im);
@@ -96,14 +96,13 @@ convert_row(const struct band *g, uint32_t y, double *p)
 	const uint16_t		*p16 = (const uint16_t *)row;
 	size_t			 k, spp = im->samples, left = g->c->left;
 	size_t			 right = g->c->width - 1 - left;
-	double			*body = p + left * spp;
+	uint16_t		*body = p + left * spp;
 
 	if (im->bits == 8)
 		for (k = 0; k < g->len; k++)
-			body[k] = p8[k] * 257;
+			body[k] = (uint16_t)(p8[k] * 257);
 	else
-		for (k = 0; k < g->len; k++)
-			body[k] = p16[k];
+		memcpy(body, p16, g->len * sizeof *body);
 	for (k = 0; k < left; k++)
 		memcpy(p + k * spp, body, spp * sizeof *p);
 	for (k = 0; k < right; k++)
@@ -111,7 +110,7 @@ convert_row(const struct band *g, uint32_t y, double *p)
 }
 
 /* The converted row that holds image row y (edges replicated), converted if need be. */
-static const double *
+static const uint16_t *
 band_row(struct band *g, int64_t y)
 {
 	int64_t	last = (int64_t)g->im->height - 1;
@@ -125,7 +124,7 @@ band_row(struct band *g, int64_t y)
 
 /* One tap on every sample alike: acc += kv src. */
 CONV_PASS static void
-tap_plain(double *acc, const double *src, double kv, size_t len)
+tap_plain(double *acc, const uint16_t *src, double kv, size_t len)
 {
 	size_t	k;
 
@@ -135,13 +134,13 @@ tap_plain(double *acc, const double *src, double kv, size_t len)
 
 /* One tap with colour weighted by alpha, and opacity summed, as ImageMagick's sync. */
 CONV_PASS static void
-tap_sync(double *acc, double *gamma, const double *src, double kv, uint32_t w,
+tap_sync(double *acc, double *gamma, const uint16_t *src, double kv, uint32_t w,
     uint32_t spp)
 {
 	uint32_t	x, c, ac = spp - 1;
 
 	for (x = 0; x < w; x++) {
-		const double	*px = src + (size_t)x * spp;
+		const uint16_t	*px = src + (size_t)x * spp;
 		double		*sum = acc + (size_t)x * spp;
 		double		 alpha = Q16_SCALE * px[ac];
 
@@ -207,7 +206,7 @@ finish_row(const struct band *g, uint32_t y, uint32_t bits, void *out)
 
 /* The taps of one kernel row on pixels [x0, x1), in ImageMagick's order. */
 static void
-conv_span(struct band *g, const double *row, const double *k, uint32_t x0,
+conv_span(struct band *g, const uint16_t *row, const double *k, uint32_t x0,
     uint32_t x1)
 {
 	uint32_t	u, spp = g->im->samples;

@@ -44,7 +44,7 @@ struct conv {
 	/* Kept from call to call: the converted rows, the sums, the window's rows. */
 	void		 *ring, *acc, *gamma;
 	size_t		  ring_size, acc_size, gamma_size;
-	const double	**rows;
+	const uint16_t	**rows;
 };
 
 void	 conv_init(struct conv *, const struct kspec *, enum conv_mode);
