@@ -153,7 +153,10 @@ open_output(struct master *m, char **cause)
 {
 	char		*copy = xstrdup(m->output), *why, *dir;
 	struct stat	 st;
+	mode_t		 mask = umask(0);
 	int		 fd;
+
+	umask(mask);
 
 	if (stat(m->output, &st) == 0 && S_ISDIR(st.st_mode)) {
 		*cause = xasprintf("%s: is a directory", m->output);
@@ -177,6 +180,8 @@ open_output(struct master *m, char **cause)
 		m->tmp = NULL;
 		return -1;
 	}
+	/* mkstemp makes it 0600: give it a new file's mode, as convert or vips would. */
+	fchmod(fd, 0666 & ~mask);
 	close(fd);
 	shown_name(m->job.partial, m->tmp);
 	if (image_create(&m->out, m->tmp, &m->in, m->job.rows, &why) == -1) {

@@ -4,7 +4,7 @@
 . "$TESTLIB"
 
 ROUNDS=20
-plan $((5 + 5 + 4 * 3 + 4 + 2))
+plan $((5 + 5 + 4 * 3 + 4 + 2 + 2))
 
 convert -size 1x1 xc:gray -depth 8 -compress none "$T/one.tif"
 
@@ -130,6 +130,13 @@ done
 refused "the default output of s.dat" "$T/in/s-blur.dat" "$T/in/s.dat"
 for name in out.tif OUT.TIFF out.Tif out; do
 	check "-o $name: written, as TIFF" 'blur -master "$T/s.tif" -o "$T/names/$name" -dir "$T/names.dir" -slaves 1 -q && tiffinfo "$T/names/$name" > /dev/null 2>&1'
+done
+
+# --- the output's mode is a new file's, 0666 less the umask, as with cp, convert or vips
+for mask in 022 077; do
+	(umask $mask && blur -master "$T/s.tif" -o "$T/mode$mask.tif" -slaves 1 -q &&
+	    touch "$T/mode$mask.ref")
+	check "umask $mask: the output's mode is $(stat -c %a "$T/mode$mask.ref" 2>/dev/null)" '[ "$(stat -c %a "$T/mode$mask.tif")" = "$(stat -c %a "$T/mode$mask.ref")" ]'
 done
 
 # --- -status without a job exits 3, whichever way it finds none (main picks the code)
