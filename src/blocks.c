@@ -84,6 +84,14 @@ blocks_shown(const struct sighting *s)
 	return s->claimed & BLOCK_BIT(newest) ? '+' : '.';
 }
 
+int
+blocks_at_work(const struct sighting *s)
+{
+	char	v = highest(s->todo | s->claimed);
+
+	return v != 0 && ((s->claimed & ~(s->done | s->failed)) & BLOCK_BIT(v)) != 0;
+}
+
 char
 blocks_claimable(const struct sighting *s)
 {

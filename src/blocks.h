@@ -39,6 +39,8 @@ struct sighting {
  * reissued.
  */
 char	 blocks_shown(const struct sighting *);
+/* Whether the newest version is claimed, and neither done nor failed. */
+int	 blocks_at_work(const struct sighting *);
 /* The version a slave may claim: the newest wanted, if nobody claimed it; else 0. */
 char	 blocks_claimable(const struct sighting *);
 

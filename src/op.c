@@ -14,6 +14,10 @@
 const struct op *const op_table[] = {
 	&op_gaussian,
 	&op_box,
+	&op_unsharp,
+	&op_convolve,
+	&op_median,
+	&op_exec,
 	NULL
 };
 
@@ -142,6 +146,44 @@ op_takes(const struct op *op, uint32_t bits)
 {
 	return (bits == 8 && (op->formats & OP_UINT8)) ||
 	    (bits == 16 && (op->formats & OP_UINT16));
+}
+
+const char *
+op_formats(const struct op *op)
+{
+	switch (op->formats & (OP_UINT8 | OP_UINT16)) {
+	case OP_UINT8:
+		return "8-bit samples";
+	case OP_UINT16:
+		return "16-bit samples";
+	default:
+		return "8- and 16-bit samples";
+	}
+}
+
+char *
+op_describe(const struct op_args *a)
+{
+	char	*text = xstrdup(a->op->name), *more;
+	int	 i;
+
+	for (i = 0; i < OP_PARAMS && a->op->params[i].name != NULL; i++) {
+		more = xasprintf("%s %s %s", text, a->op->params[i].name,
+		    a->value[i] != NULL ? a->value[i] : "?");
+		free(text);
+		text = more;
+	}
+	return text;
+}
+
+void
+op_args_copy(struct op_args *dst, const struct op_args *src)
+{
+	int	i;
+
+	dst->op = src->op;
+	for (i = 0; i < OP_PARAMS; i++)
+		dst->value[i] = src->value[i] != NULL ? xstrdup(src->value[i]) : NULL;
 }
 
 size_t

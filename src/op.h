@@ -87,6 +87,7 @@ struct op {
 	const char	*halo_text;	/* the halo in words, for blur -ops */
 	struct op_param	 params[OP_PARAMS];	/* ended by a NULL name */
 	unsigned	 formats;	/* OP_UINT8 ... */
+	int		 runs_commands;	/* a slave runs what data.dat says: see slave.c */
 	/* Check the values against each other and derive the missing ones; may be NULL. */
 	int		(*ready)(struct op_args *, char **cause);
 	/* Rows of input wanted above and below a block. */
@@ -122,6 +123,11 @@ double	 op_number(const struct op_args *, const char *name);
 const char *op_text(const struct op_args *, const char *name);
 /* Whether the operation takes images of `bits` bits per sample. */
 int	 op_takes(const struct op *, uint32_t bits);
+/* The sample formats it takes, in words: "8- and 16-bit samples". */
+const char *op_formats(const struct op *);
+/* "gaussian radius 4 sigma 2": the operation and its values, for messages. */
+char	*op_describe(const struct op_args *);
+void	 op_args_copy(struct op_args *, const struct op_args *);
 /* Bytes in one row of the image. */
 size_t	 op_row_bytes(const struct op_image *);
 /* Print every operation with its parameters, defaults, ranges and halo. */

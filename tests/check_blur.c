@@ -37,6 +37,11 @@ main(void)
 	sr = srunner_create(protocol_suite());
 	srunner_add_suite(sr, kernel_suite());
 	srunner_add_suite(sr, image_suite());
+	srunner_add_suite(sr, blocks_suite());
+	srunner_add_suite(sr, median_suite());
+	srunner_add_suite(sr, conv_suite());
+	srunner_add_suite(sr, pnm_suite());
+	srunner_add_suite(sr, exec_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -7,6 +7,11 @@
 Suite	*protocol_suite(void);
 Suite	*kernel_suite(void);
 Suite	*image_suite(void);
+Suite	*blocks_suite(void);
+Suite	*median_suite(void);
+Suite	*conv_suite(void);
+Suite	*pnm_suite(void);
+Suite	*exec_suite(void);
 
 /* A fresh empty directory under $TMPDIR (or /tmp) for one test; test_rmdir() removes
    it and frees its name. */

@@ -6,5 +6,9 @@
 
 extern const struct op op_gaussian;
 extern const struct op op_box;
+extern const struct op op_unsharp;
+extern const struct op op_convolve;
+extern const struct op op_median;
+extern const struct op op_exec;
 
 #endif
