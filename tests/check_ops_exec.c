@@ -667,6 +667,8 @@ START_TEST(test_parameters)
 	ck_assert_uint_eq(top, 100000);
 	ck_assert_uint_eq(bottom, 100000);
 	ck_assert(op_takes(&op_exec, 8) && op_takes(&op_exec, 16));
+	/* It runs what data.dat names: a slave must be willing to. */
+	ck_assert_int_eq(op_exec.runs_commands, 1);
 	op_args_free(&a);
 }
 END_TEST

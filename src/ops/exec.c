@@ -676,6 +676,7 @@ const struct op op_exec = {
 		{ "halo", OP_INT, 0, 100000, "0", "rows it gets above and below a block" },
 	},
 	.formats = OP_UINT8 | OP_UINT16,
+	.runs_commands = 1,
 	.ready = exec_ready,
 	.halo = exec_halo,
 	.start = exec_start,
