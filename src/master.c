@@ -47,7 +47,8 @@ struct master {
 	struct image	 in;
 	struct image	 out;
 	char		*output;
-	char		*tmp;		/* the output until it is complete */
+	char		*outdir;	/* the output's directory, absolute */
+	char		*tmp;		/* the partial output, until it is complete */
 	int		 dirfd;		/* DIR, locked while we own it */
 	int		 sigfd;
 	sigset_t	 oldmask;
@@ -147,49 +148,75 @@ make_job(struct master *m)
 	set_auth(m);
 }
 
-/* Create the output under a temporary name beside it, so failure cannot leave one. */
+/*
+ * Check that the output can go where it is asked for, and keep its directory, absolute so
+ * that a master resuming from elsewhere can remove the partial output. Nothing is made.
+ */
 static int
-open_output(struct master *m, char **cause)
+output_dir(struct master *m, char **cause)
 {
-	char		*copy = xstrdup(m->output), *why, *dir;
 	struct stat	 st;
-	mode_t		 mask = umask(0);
-	int		 fd;
-
-	umask(mask);
+	char		*copy;
 
 	if (stat(m->output, &st) == 0 && S_ISDIR(st.st_mode)) {
 		*cause = xasprintf("%s: is a directory", m->output);
-		free(copy);
 		return -1;
 	}
-	/* Absolute, so that a master resuming from elsewhere can remove it. */
-	if ((dir = realpath(dirname(copy), NULL)) == NULL) {
-		*cause = xasprintf("%s: cannot write: %s", m->output, strerror(errno));
-		free(copy);
-		return -1;
-	}
-	m->tmp = xasprintf("%s/.%s.XXXXXX", dir,
-	    strrchr(m->output, '/') ? strrchr(m->output, '/') + 1 : m->output);
-	free(dir);
+	copy = xstrdup(m->output);
+	m->outdir = realpath(dirname(copy), NULL);
 	free(copy);
-	if ((fd = mkstemp(m->tmp)) == -1) {
-		*cause = xasprintf("%s: cannot write: %s", m->output,
-		    strerror(errno));
-		free(m->tmp);
-		m->tmp = NULL;
+	if (m->outdir == NULL) {
+		*cause = xasprintf("%s: cannot write: %s", m->output, strerror(errno));
 		return -1;
 	}
-	/* mkstemp makes it 0600: give it a new file's mode, as convert or vips would. */
-	fchmod(fd, 0666 & ~mask);
-	close(fd);
+	return 0;
+}
+
+/*
+ * Name the partial output after the job, beside the output: .NAME.ID.partial. data.dat
+ * records the name before the file is made, so whoever clears a dead job finds it.
+ */
+static void
+name_partial(struct master *m)
+{
+	const char	*slash = strrchr(m->output, '/');
+
+	free(m->tmp);
+	m->tmp = xasprintf("%s/.%s.%s.partial", m->outdir,
+	    slash != NULL ? slash + 1 : m->output, m->job.id);
 	shown_name(m->job.partial, m->tmp);
+}
+
+/* Create the partial output, a new file like any (0666 less the umask). */
+static int
+open_output(struct master *m, char **cause)
+{
+	char	*why;
+	int	 fd;
+
+	fd = open(m->tmp, O_WRONLY|O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC, 0666);
+	if (fd == -1) {
+		*cause = xasprintf("%s: cannot write: %s", m->output, strerror(errno));
+		return -1;
+	}
+	close(fd);
 	if (image_create(&m->out, m->tmp, &m->in, m->job.rows, &why) == -1) {
 		*cause = xasprintf("%s: %s", m->output, why);
 		free(why);
 		return -1;
 	}
 	return 0;
+}
+
+/* Remove the partial output of a job that did not finish, if there is one. */
+static void
+drop_partial(struct master *m)
+{
+	image_close(&m->out, NULL);
+	if (m->tmp != NULL)
+		unlink(m->tmp);
+	free(m->tmp);
+	m->tmp = NULL;
 }
 
 /*
@@ -479,8 +506,9 @@ publish(struct master *m, char **cause)
 {
 	int	early = m->watch.inotify;
 
-	if (prepare(m, cause) == -1 || (early && open_job(m, cause) == -1) ||
-	    decode(m, cause) == -1)
+	name_partial(m);
+	if (prepare(m, cause) == -1 || open_output(m, cause) == -1 ||
+	    (early && open_job(m, cause) == -1) || decode(m, cause) == -1)
 		return -1;
 	return early ? 0 : open_job(m, cause);
 }
@@ -853,13 +881,16 @@ adopt(struct master *m, char **cause)
 		    "incomplete; run without -resume to discard it", dir, old.id);
 		return -1;
 	}
-	if (old.partial[0] == '/' && strcmp(old.partial, m->tmp) != 0)
-		unlink(old.partial);
+	if (old.partial[0] == '/')
+		unlink(old.partial);	/* an output is not continued; results are */
+	name_partial(m);
 	if (protocol_write_job(m->dirfd, &m->job, &why) == -1) {
 		*cause = xasprintf("%s/%s", dir, why);
 		free(why);
 		return -1;
 	}
+	if (open_output(m, cause) == -1)
+		return -1;
 	protocol_read_tally(m->dirfd, &m->progress.tally);
 	tally_free(&m->progress.tally);	/* shares of rows we must redo */
 	m->progress.tally.done = 0;
@@ -957,7 +988,8 @@ master_run(const struct master_opts *o, char **cause)
 	m.output = o->output != NULL ? xstrdup(o->output) :
 	    master_output_name(o->input);
 	make_job(&m);
-	if (open_output(&m, cause) == -1 || take_dir(&m, cause) == -1)
+	/* Nothing is made beside the output until DIR is ours: see name_partial(). */
+	if (output_dir(&m, cause) == -1 || take_dir(&m, cause) == -1)
 		goto out;
 	progress_start(&m.progress, &m.job, o->verbosity);
 	/* Watch before `working` exists, so that no claim happens unseen. */
@@ -981,14 +1013,13 @@ master_run(const struct master_opts *o, char **cause)
 		r = 0;
 stop:
 	stop_slaves(&m);
+	drop_partial(&m);	/* while data.dat, which names it, is there */
 	clean(&m);
 out:
 	if (r == -1)
 		progress_clear(&m.progress);
 	image_close(&m.in, NULL);
-	image_close(&m.out, NULL);
-	if (m.tmp != NULL)
-		unlink(m.tmp);
+	drop_partial(&m);
 	watch_close(&m.watch);
 	if (m.bitfd != -1)
 		close(m.bitfd);
@@ -996,7 +1027,7 @@ out:
 		close(m.dirfd);
 	close(m.sigfd);
 	sigprocmask(SIG_SETMASK, &m.oldmask, NULL);
-	free(m.tmp);
+	free(m.outdir);
 	free(m.output);
 	free(m.blocks);
 	free(m.rows);

@@ -4,7 +4,7 @@
 . "$TESTLIB"
 
 ROUNDS=20
-plan $((5 + 5 + 4 * 3 + 4 + 2 + 2))
+plan $((5 + 5 + 4 * 3 + 4 + 2 + 3 + 4 + 2))
 
 convert -size 1x1 xc:gray -depth 8 -compress none "$T/one.tif"
 
@@ -138,6 +138,42 @@ for mask in 022 077; do
 	    touch "$T/mode$mask.ref")
 	check "umask $mask: the output's mode is $(stat -c %a "$T/mode$mask.ref" 2>/dev/null)" '[ "$(stat -c %a "$T/mode$mask.tif")" = "$(stat -c %a "$T/mode$mask.ref")" ]'
 done
+
+# --- masters killed while they start (kill -9 after 0 to 50 ms): none may leave a partial
+# output before it owns DIR, and the next master there removes what a dead one left, its
+# partial with the rest. Then the same with a master killed once its job is open, and
+# the next one resuming it.
+# kill_starting N OUT ARGS...: start N masters writing OUT, killing each at a random moment.
+kill_starting() {
+	n=$1 out=$2
+	shift 2
+	for i in $(seq 1 "$n"); do
+		"$BLUR" -master "$T/s.tif" -o "$out" "$@" -q 2> /dev/null &
+		pid=$!
+		sleep "$(printf '0.%03d' $(($(od -An -N2 -tu2 /dev/urandom) % 51)))"
+		kill -9 $pid
+		wait $pid 2> /dev/null
+	done
+}
+mkdir "$T/k"
+kill_starting 40 "$T/k/out.tif" -dir "$T/kdir"
+check "masters killed starting: the next one succeeds" 'blur -master "$T/s.tif" -o "$T/k/out.tif" -dir "$T/kdir" -slaves 2 -q 2> /dev/null'
+check "masters killed starting: no partial output left beside it" '[ "$(ls -A "$T/k")" = out.tif ] || { echo "# left:" $(ls -A "$T/k"); false; }'
+check "masters killed starting: DIR empty" 'dir_empty "$T/kdir"'
+mkdir "$T/r"
+kill_starting 20 "$T/r/out.tif" -dir "$T/rdir" -rows 10
+"$BLUR" -master "$T/s.tif" -o "$T/r/out.tif" -dir "$T/rdir" -rows 10 -q 2> /dev/null &
+pid=$!
+for i in $(seq 1 500); do
+	[ "$(ls "$T/rdir/todo" 2> /dev/null | wc -l)" -eq 30 ] && break
+	sleep 0.01
+done
+kill -9 $pid
+wait $pid 2> /dev/null
+check "a master killed with its job open: a partial output is left" '[ -n "$(ls -A "$T/r")" ]'
+check "a master killed with its job open: the next one resumes it" 'blur -master "$T/s.tif" -o "$T/r/out.tif" -dir "$T/rdir" -rows 10 -slaves 2 -resume -q 2> /dev/null'
+check "resumed: no partial output left beside it" '[ "$(ls -A "$T/r")" = out.tif ] || { echo "# left:" $(ls -A "$T/r"); false; }'
+check "resumed: DIR empty" 'dir_empty "$T/rdir"'
 
 # --- -status without a job exits 3, whichever way it finds none (main picks the code)
 check "-status, no DIR: exit 3" 'blur -status -dir "$T/nodir" > "$T/st.out"; [ $? -eq 3 ] && grep -q "^no job in $T/nodir$" "$T/st.out"'
