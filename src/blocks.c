@@ -95,9 +95,7 @@ blocks_at_work(const struct sighting *s)
 char
 blocks_claimable(const struct sighting *s)
 {
-	char	v = highest(s->todo);
-
-	return v != 0 && (s->claimed & BLOCK_BIT(v)) == 0 ? v : 0;
+	return highest(s->todo & ~s->claimed);
 }
 
 enum block_action

@@ -41,7 +41,10 @@ struct sighting {
 char	 blocks_shown(const struct sighting *);
 /* Whether the newest version is claimed, and neither done nor failed. */
 int	 blocks_at_work(const struct sighting *);
-/* The version a slave may claim: the newest wanted, if nobody claimed it; else 0. */
+/*
+ * The version a slave may claim: the newest wanted that nobody claimed, or 0. A name in
+ * todo/ that the master did not make costs a claim, never the block.
+ */
 char	 blocks_claimable(const struct sighting *);
 
 /* What the master must do about a block now. */

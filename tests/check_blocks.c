@@ -216,6 +216,9 @@ START_TEST(test_shown_and_claimable)
 	s = seen("ab", "a", "", "a");
 	ck_assert_int_eq(blocks_shown(&s), '!');
 	ck_assert_int_eq(blocks_claimable(&s), 'b');
+	/* A stray higher version, claimed, does not hide the wanted one. */
+	s = seen("ab", "b", "", "");
+	ck_assert_int_eq(blocks_claimable(&s), 'a');
 }
 END_TEST
 
