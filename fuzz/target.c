@@ -10,14 +10,15 @@
 #include <unistd.h>
 
 #include "target.h"
+#include "../src/ops/ops.h"
 #include "util.h"
 
-/* 64x40 RGB in blocks of 8 rows. */
+/* 64x40 RGB in blocks of 8 rows, a Gaussian of radius 1. */
 const struct job target_job = { .id = "0123456789abcdef0123456789abcdef",
-    .width = 64, .height = 40, .samples = 3, .bits = 8, .filter = FILTER_GAUSSIAN,
-    .radius = 1, .sigma = 1, .rows = 8, .blocks = 5, .input = "in.tif",
-    .output = "out.tif", .auth = "none", .source = "2049 1234 5678 1764000000.000000000",
-    .partial = "/tmp/.out.tif.AbCdEf" };
+    .width = 64, .height = 40, .samples = 3, .bits = 8,
+    .args = { .op = &op_gaussian, .value = { "1", "1" } }, .top = 1, .bottom = 1,
+    .rows = 8, .blocks = 5, .input = "in.tif", .output = "out.tif",
+    .source = "2049 1234 5678 1764000000.000000000", .partial = "/tmp/.out.tif.AbCdEf" };
 
 const unsigned char target_key[32] = "a key for the fuzzer, 32 bytes.";
 
@@ -74,9 +75,14 @@ target_feed(int dirfd, const uint8_t *data, size_t size, char **why)
 		*why = xasprintf("no byte to pick a reader");
 		return -1;
 	}
-	if (data[0] & 1)
-		return put(dirfd, "data.dat", data + 1, size - 1, why) == -1 ? -1 :
-		    protocol_read_job(dirfd, &back, why);
+	if (data[0] & 1) {
+		if (put(dirfd, "data.dat", data + 1, size - 1, why) == -1 ||
+		    protocol_read_job(dirfd, &back, data[0] & 2 ? target_key : NULL,
+		    why) == -1)
+			return -1;
+		job_free(&back);
+		return 0;
+	}
 	if (put(dirfd, TARGET_RESULT, data + 1, size - 1, why) == -1)
 		return -1;
 	return read_result(dirfd, data[0] & 2 ? target_key : NULL, why);

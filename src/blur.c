@@ -16,31 +16,41 @@
 #include <string.h>
 #include <strings.h>
 
+#include "blocks.h"
 #include "master.h"
+#include "op.h"
 #include "slave.h"
 #include "status.h"
 #include "util.h"
 #include "watch.h"
 
 #define DEFAULT_DIR	"/tmp/blur"
+#define DEFAULT_RETRIES	3
 
-enum { OPT_MASTER = 256, OPT_SLAVE, OPT_STATUS, OPT_DIR, OPT_RADIUS, OPT_SIGMA,
-    OPT_FILTER, OPT_SLAVES, OPT_ROWS, OPT_TIMEOUT, OPT_PERSIST, OPT_WATCH,
-    OPT_HELP, OPT_VERSION, OPT_SECRET, OPT_RESUME, OPT_POLL };
+enum { OPT_MASTER = 256, OPT_SLAVE, OPT_STATUS, OPT_DIR, OPT_OP, OPT_EXEC,
+    OPT_SLAVES, OPT_ROWS, OPT_TIMEOUT, OPT_RETRIES, OPT_PERSIST, OPT_WATCH, OPT_HELP,
+    OPT_VERSION, OPT_SECRET, OPT_RESUME, OPT_POLL, OPT_OPS, OPT_SIZE, OPT_DEPTH,
+    OPT_SAMPLES, OPT_ALLOW_EXEC, OPT_PARAM };
 
-static const struct option options[] = {
+static const struct option fixed[] = {
 	{ "master",	required_argument,	NULL, OPT_MASTER },
 	{ "slave",	no_argument,		NULL, OPT_SLAVE },
 	{ "status",	no_argument,		NULL, OPT_STATUS },
+	{ "ops",	no_argument,		NULL, OPT_OPS },
 	{ "o",		required_argument,	NULL, 'o' },
 	{ "dir",	required_argument,	NULL, OPT_DIR },
-	{ "radius",	required_argument,	NULL, OPT_RADIUS },
-	{ "sigma",	required_argument,	NULL, OPT_SIGMA },
-	{ "filter",	required_argument,	NULL, OPT_FILTER },
+	{ "op",		required_argument,	NULL, OPT_OP },
+	{ "filter",	required_argument,	NULL, OPT_OP },
+	{ "exec",	required_argument,	NULL, OPT_EXEC },
+	{ "size",	required_argument,	NULL, OPT_SIZE },
+	{ "depth",	required_argument,	NULL, OPT_DEPTH },
+	{ "samples",	required_argument,	NULL, OPT_SAMPLES },
 	{ "slaves",	required_argument,	NULL, OPT_SLAVES },
 	{ "rows",	required_argument,	NULL, OPT_ROWS },
 	{ "timeout",	required_argument,	NULL, OPT_TIMEOUT },
+	{ "retries",	required_argument,	NULL, OPT_RETRIES },
 	{ "persist",	no_argument,		NULL, OPT_PERSIST },
+	{ "allow-exec",	no_argument,		NULL, OPT_ALLOW_EXEC },
 	{ "watch",	no_argument,		NULL, OPT_WATCH },
 	{ "secret",	required_argument,	NULL, OPT_SECRET },
 	{ "resume",	no_argument,		NULL, OPT_RESUME },
@@ -49,46 +59,86 @@ static const struct option options[] = {
 	{ "v",		no_argument,		NULL, 'v' },
 	{ "help",	no_argument,		NULL, OPT_HELP },
 	{ "version",	no_argument,		NULL, OPT_VERSION },
-	{ NULL,		0,			NULL, 0 }
 };
+#define FIXED		(sizeof fixed / sizeof fixed[0])
+#define PARAMS_MAX	32	/* distinct parameter names over every operation */
+
+/*
+ * The options: the fixed ones, then each operation's parameters, each name once
+ * (-radius serves gaussian, box, unsharp and median), as OPT_PARAM + its index.
+ */
+static void
+make_options(struct option *options)
+{
+	const struct op_param	*p;
+	size_t			 n = FIXED, i, k;
+	int			 j;
+
+	memcpy(options, fixed, sizeof fixed);
+	for (i = 0; op_table[i] != NULL; i++)
+		for (j = 0; j < OP_PARAMS && op_table[i]->params[j].name != NULL; j++) {
+			p = &op_table[i]->params[j];
+			for (k = FIXED; k < n; k++)
+				if (strcmp(options[k].name, p->name) == 0)
+					break;
+			if (k < n)
+				continue;
+			if (n == FIXED + PARAMS_MAX)
+				fatal("more than %d parameter names", PARAMS_MAX);
+			options[n] = (struct option){ p->name, required_argument, NULL,
+			    OPT_PARAM + (int)(n - FIXED) };
+			n++;
+		}
+	options[n] = (struct option){ NULL, 0, NULL, 0 };
+}
 
 static const char synopsis[] =
-    "usage: blur -master IN [-o OUT] [-dir DIR] [-radius R] [-sigma S]\n"
-    "                   [-filter gaussian|box] [-slaves N] [-rows N] [-timeout SEC]\n"
+    "usage: blur -master IN [-o OUT] [-op NAME [-PARAM VALUE ...]] [-exec CMD [-halo N]]\n"
+    "                   [-dir DIR] [-slaves N] [-rows N] [-timeout SEC] [-retries K]\n"
     "                   [-secret FILE] [-resume] [-poll MS] [-q|-v]\n"
-    "       blur -slave [-dir DIR] [-persist] [-secret FILE] [-poll MS] [-q|-v]\n"
-    "       blur -status [-dir DIR] [-watch]\n";
+    "       blur -master -size WxH [-depth 8|16] [-samples N] -exec CMD -o OUT ...\n"
+    "       blur -slave [-dir DIR] [-persist] [-allow-exec] [-secret FILE] [-poll MS]\n"
+    "                   [-q|-v]\n"
+    "       blur -status [-dir DIR] [-watch]\n"
+    "       blur -ops | -help | --version\n";
 
 static void __attribute__((noreturn))
 help(void)
 {
 	printf("%s\n"
-	    "Blur a TIFF image with slaves on any hosts that share DIR.\n\n"
-	    "  -master IN      blur IN; write OUT when every block is in\n"
-	    "  -o OUT          output file (default: IN with -blur before the extension)\n"
-	    "  -radius R       mask radius in pixels, 1 to 1000 (default 4)\n"
-	    "  -sigma S        Gaussian standard deviation (default R/2)\n"
-	    "  -filter F       gaussian (default) or box\n"
+	    "Run an operation on a TIFF image, block by block, with slaves on any hosts\n"
+	    "that share DIR.\n\n"
+	    "  -master IN      process IN; write OUT when every block is in\n"
+	    "  -o OUT          output TIFF (default: IN with -blur before the extension)\n"
+	    "  -op NAME        the operation (default gaussian; -filter is another name\n"
+	    "                  for it); blur -ops lists each with its parameters, such as\n"
+	    "                  -radius R (default 4) and -sigma S (default R/2)\n"
+	    "  -exec CMD       run CMD with /bin/sh on each block: PNM/PAM in and out\n"
+	    "  -halo N         with -exec: rows above and below a block CMD is given\n"
+	    "  -size WxH       no input: CMD renders each block (-depth 8|16, -samples N)\n"
 	    "  -slaves N       also start N slaves on this host (default 0)\n"
-	    "  -rows N         block height (default: height/64, at least 16 and 2R)\n"
+	    "  -rows N         block height (default: height/64, at least 16 and 2 halos)\n"
 	    "  -timeout SEC    reissue a block claimed this long ago (default: %d until a\n"
 	    "                  block is in, then %d times the slowest, at least %d)\n"
+	    "  -retries K      fail the job when one block failed K times (default %d)\n"
 	    "  -resume         continue the job a dead master left in DIR\n"
 	    "  -slave          work on the job in DIR until it ends\n"
 	    "  -persist        with -slave: then wait for the next job\n"
+	    "  -allow-exec     with -slave: run -exec jobs that have no secret\n"
 	    "  -status         show the job in DIR and a map of its blocks\n"
 	    "  -watch          with -status: refresh every second until the job ends\n"
 	    "  -dir DIR        shared directory (default: $BLUR_DIR, else %s)\n"
-	    "  -secret FILE    sign results with a key from FILE, which every host has\n"
-	    "                  and DIR never sees (default: $BLUR_SECRET_FILE)\n"
+	    "  -secret FILE    sign the job and results with a key from FILE, which every\n"
+	    "                  host has and DIR never sees (default: $BLUR_SECRET_FILE)\n"
 	    "  -poll MS        look for changes in DIR every MS milliseconds, without\n"
 	    "                  inotify (default: inotify on a local filesystem, else\n"
 	    "                  polling every %d ms)\n"
 	    "  -q, -v          quiet; verbose (claims, results, reissues)\n"
+	    "  -ops            list the operations, their parameters and halos\n"
 	    "  -help, --help   this text;  --version  the version\n\n"
 	    "Exit status: 0 done, 1 failed, 2 bad usage, 3 no job (-status).\n",
-	    synopsis, MASTER_TIMEOUT, TIMEOUT_FACTOR, TIMEOUT_FLOOR, DEFAULT_DIR,
-	    WATCH_POLL);
+	    synopsis, BLOCKS_TIMEOUT, TIMEOUT_FACTOR, TIMEOUT_FLOOR, DEFAULT_RETRIES,
+	    DEFAULT_DIR, WATCH_POLL);
 	exit(0);
 }
 
@@ -141,7 +191,7 @@ real(const char *opt, const char *s, double max)
 
 /* The option getopt could not take, for the message. */
 static void __attribute__((noreturn))
-bad_option(char **argv)
+bad_option(const struct option *options, char **argv)
 {
 	const char	*arg = argv[optind - 1];
 	size_t		 i;
@@ -151,6 +201,110 @@ bad_option(char **argv)
 		    strcmp(arg + (arg[1] == '-' ? 2 : 1), options[i].name) == 0)
 			usage("%s needs a value", arg);
 	usage("unknown option %s", arg);
+}
+
+/* The command line, as getopt found it. */
+struct cmdline {
+	struct master_opts	 o;
+	int			 master, slave, status, ops, persist, watch;
+	int			 allow_exec;
+	const char		*op;		/* -op, -filter, or exec for -exec */
+	const char		*size;
+	uint32_t		 nparams;	/* the operation's values, in order given */
+	const char		*param[PARAMS_MAX * 2];
+	const char		*value[PARAMS_MAX * 2];
+};
+
+/* Keep an operation's value for later: the operation may not be named yet. */
+static void
+keep_param(struct cmdline *cl, const char *name, const char *value)
+{
+	if (cl->nparams == PARAMS_MAX * 2)
+		usage("too many operation parameters");
+	cl->param[cl->nparams] = name;
+	cl->value[cl->nparams++] = value;
+}
+
+/* One option of the master's job, the slave's or -status'; 0, or -1 if not one. */
+static int
+job_option(struct cmdline *cl, int c, const struct option *options)
+{
+	struct master_opts	*o = &cl->o;
+
+	switch (c) {
+	case 'o':		o->output = optarg; break;
+	case OPT_DIR:		o->dir = optarg; break;
+	case OPT_OP:		cl->op = optarg; break;
+	case OPT_EXEC:		cl->op = "exec"; keep_param(cl, "command", optarg); break;
+	case OPT_SIZE:		cl->size = optarg; break;
+	case OPT_DEPTH:		o->depth = number("depth", optarg, 8, 16); break;
+	case OPT_SAMPLES:	o->samples = number("samples", optarg, 1, 4); break;
+	case OPT_ROWS:		o->rows = number("rows", optarg, 1, UINT32_MAX); break;
+	case OPT_SLAVES:	o->slaves = number("slaves", optarg, 0, 1024); break;
+	case OPT_TIMEOUT:	o->timeout = real("timeout", optarg, 1e6); break;
+	case OPT_RETRIES:	o->retries = number("retries", optarg, 1, 1000); break;
+	case OPT_SECRET:	o->secret = optarg; break;
+	case OPT_RESUME:	o->resume = 1; break;
+	case OPT_POLL:		o->poll = number("poll", optarg, 1, 60000); break;
+	case 'q':		o->verbosity = -1; break;
+	case 'v':		o->verbosity = 1; break;
+	default:
+		if (c < OPT_PARAM)
+			return -1;
+		keep_param(cl, options[FIXED + c - OPT_PARAM].name, optarg);
+	}
+	return 0;
+}
+
+/* Read the command line into cl. */
+static void
+parse(int argc, char **argv, struct cmdline *cl, const struct option *options)
+{
+	int	c;
+
+	opterr = 0;
+	while ((c = getopt_long_only(argc, argv, "", options, NULL)) != -1) {
+		switch (c) {
+		case OPT_MASTER:
+			/* A render has no input: -master -size WxH ... */
+			if (optarg[0] == '-' && optarg[1] != '\0')
+				optind--;
+			else
+				cl->o.input = optarg;
+			cl->master = 1;
+			break;
+		case OPT_SLAVE:		cl->slave = 1; break;
+		case OPT_STATUS:	cl->status = 1; break;
+		case OPT_OPS:		cl->ops = 1; break;
+		case OPT_PERSIST:	cl->persist = 1; break;
+		case OPT_WATCH:		cl->watch = 1; break;
+		case OPT_ALLOW_EXEC:	cl->allow_exec = 1; break;
+		case OPT_HELP:		help();
+		case OPT_VERSION:	printf("blur %s\n", PACKAGE_VERSION); exit(0);
+		default:
+			if (job_option(cl, c, options) == -1)
+				bad_option(options, argv);
+		}
+	}
+	if (optind < argc)
+		usage("unexpected argument '%s'", argv[optind]);
+}
+
+/* The operation and its values, ready for a job: any mistake is a usage error. */
+static void
+make_args(struct cmdline *cl, struct op_args *args)
+{
+	char		*cause;
+	uint32_t	 i;
+
+	if ((args->op = op_find(cl->op != NULL ? cl->op : "gaussian")) == NULL)
+		usage("-op '%s': no such operation (blur -ops lists them)", cl->op);
+	for (i = 0; i < cl->nparams; i++)
+		if (op_set(args, cl->param[i], cl->value[i], &cause) == -1)
+			usage("%s", cause);
+	if (op_ready(args, &cause) == -1)
+		usage("%s", cause);
+	cl->o.args = args;
 }
 
 /*
@@ -167,93 +321,120 @@ tiff_name(const char *name)
 	    strcasecmp(dot, ".tiff") == 0;
 }
 
+/* The output's name must say TIFF, before any work is done. */
+static void
+check_output(const struct master_opts *o)
+{
+	char	*output = o->output != NULL ? xstrdup(o->output) :
+		    master_output_name(o->input);
+
+	if (!tiff_name(output))
+		usage("%s: blur writes TIFF only; name the output .tif or .tiff (-o OUT)",
+		    output);
+	free(output);
+}
+
+/* A render's size, from -size WxH, and its defaults. */
+static void
+render_size(struct cmdline *cl)
+{
+	struct master_opts	*o = &cl->o;
+	unsigned		 w, h;
+	char			 end;
+
+	if (sscanf(cl->size, "%ux%u%c", &w, &h, &end) != 2 || w == 0 || h == 0 ||
+	    w > 1000000 || h > 1000000)
+		usage("-size '%s': must be WxH, each from 1 to 1000000", cl->size);
+	if (o->output == NULL)
+		usage("a render (-size) needs -o OUT");
+	o->width = w;
+	o->height = h;
+	o->depth = o->depth != 0 ? o->depth : 8;
+	o->samples = o->samples != 0 ? o->samples : 3;
+	if (o->depth != 8 && o->depth != 16)
+		usage("-depth '%u': must be 8 or 16", o->depth);
+}
+
+/* What goes with what: one mode, and only its options. */
+static void
+check_modes(struct cmdline *cl)
+{
+	struct master_opts	*o = &cl->o;
+	int			 master = cl->master;
+
+	if (cl->slave + cl->status + cl->ops + master != 1)
+		usage("give one of -master IN, -slave, -status or -ops");
+	if (*o->dir == '\0')
+		usage("-dir must not be empty");
+	if (cl->persist && !cl->slave)
+		usage("-persist goes with -slave");
+	if (cl->allow_exec && !cl->slave)
+		usage("-allow-exec goes with -slave");
+	if (cl->watch && !cl->status)
+		usage("-watch goes with -status");
+	if (!master && (cl->op != NULL || cl->nparams > 0 || cl->size != NULL))
+		usage("an operation and its values go with -master");
+	if (master && (o->input == NULL) != (cl->size != NULL))
+		usage(o->input == NULL ? "-master needs IN, or -size WxH for a render" :
+		    "-size goes with -master and no IN: a render");
+	if (cl->size == NULL && (o->depth != 0 || o->samples != 0))
+		usage("-depth and -samples go with -size");
+}
+
+/* -slave: work until the job ends, or for ever with -persist. */
+static int
+slave_main(struct cmdline *cl)
+{
+	struct slave_opts	 so = { .dir = cl->o.dir, .verbosity = cl->o.verbosity,
+				    .secret = cl->o.secret, .poll = cl->o.poll,
+				    .allow_exec = cl->allow_exec,
+				    .persist = cl->persist };
+	char			*cause;
+	long			 done;
+
+	do {
+		if ((done = slave_run(&so, &cause)) == -1)
+			fatal("%s", cause);
+		if (cl->o.verbosity >= 0)
+			printf("Finished: %ld blocks\n", done);
+		fflush(stdout);
+	} while (cl->persist);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
-	struct master_opts	 o = { .radius = 4, .filter = FILTER_GAUSSIAN };
-	struct slave_opts	 so = { 0 };
-	char			*cause, *output;
-	int			 c, slave = 0, status = 0, persist = 0, watch = 0, r;
-	long			 done;
+	struct option	 options[FIXED + PARAMS_MAX + 1];
+	struct cmdline	 cl = { .o = { .retries = DEFAULT_RETRIES } };
+	struct op_args	 args = { 0 };
+	char		*cause;
+	int		 r;
 
-	o.dir = getenv("BLUR_DIR") != NULL && *getenv("BLUR_DIR") != '\0' ?
+	cl.o.dir = getenv("BLUR_DIR") != NULL && *getenv("BLUR_DIR") != '\0' ?
 	    getenv("BLUR_DIR") : DEFAULT_DIR;
 	if (getenv("BLUR_SECRET_FILE") != NULL && *getenv("BLUR_SECRET_FILE") != '\0')
-		o.secret = getenv("BLUR_SECRET_FILE");
-	opterr = 0;
-	while ((c = getopt_long_only(argc, argv, "", options, NULL)) != -1) {
-		switch (c) {
-		case OPT_MASTER:	o.input = optarg; break;
-		case OPT_SLAVE:		slave = 1; break;
-		case OPT_STATUS:	status = 1; break;
-		case 'o':		o.output = optarg; break;
-		case OPT_DIR:		o.dir = optarg; break;
-		case OPT_RADIUS:	o.radius = number("radius", optarg, 1, 1000); break;
-		case OPT_SIGMA:		o.sigma = real("sigma", optarg, 1000); break;
-		case OPT_ROWS:		o.rows = number("rows", optarg, 1, UINT32_MAX); break;
-		case OPT_SLAVES:	o.slaves = number("slaves", optarg, 0, 1024); break;
-		case OPT_TIMEOUT:	o.timeout = real("timeout", optarg, 1e6); break;
-		case OPT_PERSIST:	persist = 1; break;
-		case OPT_WATCH:		watch = 1; break;
-		case OPT_SECRET:	o.secret = optarg; break;
-		case OPT_RESUME:	o.resume = 1; break;
-		case OPT_POLL:		o.poll = number("poll", optarg, 1, 60000); break;
-		case 'q':		o.verbosity = -1; break;
-		case 'v':		o.verbosity = 1; break;
-		case OPT_HELP:		help();
-		case OPT_VERSION:	printf("blur %s\n", PACKAGE_VERSION); return 0;
-		case OPT_FILTER:
-			if (strcmp(optarg, "gaussian") == 0)
-				o.filter = FILTER_GAUSSIAN;
-			else if (strcmp(optarg, "box") == 0)
-				o.filter = FILTER_BOX;
-			else
-				usage("-filter '%s': must be gaussian or box", optarg);
-			break;
-		default:
-			bad_option(argv);
-		}
+		cl.o.secret = getenv("BLUR_SECRET_FILE");
+	make_options(options);
+	parse(argc, argv, &cl, options);
+	check_modes(&cl);
+	if (cl.ops) {
+		op_list();
+		return 0;
 	}
-	if (optind < argc)
-		usage("unexpected argument '%s'", argv[optind]);
-	if (slave + status + (o.input != NULL) != 1)
-		usage("give one of -master IN, -slave or -status");
-	if (*o.dir == '\0')
-		usage("-dir must not be empty");
-	if (persist && !slave)
-		usage("-persist goes with -slave");
-	if (watch && !status)
-		usage("-watch goes with -status");
-	if (o.input != NULL) {
-		output = o.output != NULL ? xstrdup(o.output) :
-		    master_output_name(o.input);
-		if (!tiff_name(output))
-			usage("%s: blur writes TIFF only; name the output .tif or "
-			    ".tiff (-o OUT)", output);
-		free(output);
-	}
-
-	if (status) {
-		if ((r = status_run(o.dir, watch, &cause)) == -1)
+	if (cl.status) {
+		if ((r = status_run(cl.o.dir, cl.watch, &cause)) == -1)
 			fatal("%s", cause);
 		return r == STATUS_NO_JOB ? 3 : 0;
 	}
-	if (slave) {
-		so.dir = o.dir;
-		so.verbosity = o.verbosity;
-		so.secret = o.secret;
-		so.poll = o.poll;
-		so.persist = persist;
-		do {
-			if ((done = slave_run(&so, &cause)) == -1)
-				fatal("%s", cause);
-			if (o.verbosity >= 0)
-				printf("Finished: %ld blocks\n", done);
-			fflush(stdout);
-		} while (persist);
-		return 0;
-	}
-	if (master_run(&o, &cause) == -1)
+	if (cl.slave)
+		return slave_main(&cl);
+	make_args(&cl, &args);
+	if (cl.size != NULL)
+		render_size(&cl);
+	check_output(&cl.o);
+	if (master_run(&cl.o, &cause) == -1)
 		fatal("%s", cause);
+	op_args_free(&args);
 	return 0;
 }

@@ -247,6 +247,23 @@ not_a_file(const char *path, uint64_t *size)
 	return NULL;
 }
 
+void
+image_blank(struct image *im, uint32_t width, uint32_t height, uint16_t samples,
+    uint16_t bits)
+{
+	memset(im, 0, sizeof *im);
+	im->width = width;
+	im->height = height;
+	im->samples = samples;
+	im->bits = bits;
+	im->alpha = samples == 2 || samples == 4 ? EXTRASAMPLE_UNASSALPHA : 0;
+	im->photometric = samples < 3 ? PHOTOMETRIC_MINISBLACK : PHOTOMETRIC_RGB;
+	/* Lossless, and a rendered frame has large flat areas. */
+	im->compression = COMPRESSION_ADOBE_DEFLATE;
+	im->predictor = PREDICTOR_HORIZONTAL;
+	im->orientation = ORIENTATION_TOPLEFT;
+}
+
 int
 image_open(struct image *im, const char *path, char **cause)
 {

@@ -38,6 +38,12 @@ struct image {
 	void		*decoded_arg;
 };
 
+/*
+ * Describe an image that no file holds, to be created like one (image_create()): what
+ * a render draws, width x height of samples (gray, gray+alpha, RGB, RGBA) of bits.
+ */
+void	image_blank(struct image *, uint32_t width, uint32_t height, uint16_t samples,
+	    uint16_t bits);
 /* Open path and describe its first image; -1 with *cause saying what is wrong. */
 int	image_open(struct image *, const char *path, char **cause);
 /*

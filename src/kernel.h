@@ -16,7 +16,6 @@
 #include <stdint.h>
 
 #include "op.h"
-#include "protocol.h"
 
 struct mask {
 	uint32_t	 radius;
@@ -64,11 +63,5 @@ void	kernel_radius_halo(const struct op_args *, uint32_t *top, uint32_t *bottom)
 int	kernel_ready(struct op_args *, char **cause);
 int	kernel_run(void *, struct op_block *, const void *in, void *out, char **cause);
 void	kernel_stop(void *);
-
-/* TRANSITION: the old interface, until master.c and slave.c use the operation table. */
-void	kernel_for_job(struct mask *, const struct job *);
-void	kernel_halo(const struct job *, uint32_t y0, uint32_t n, uint32_t *a, uint32_t *b);
-void	kernel_blur(const struct job *, const struct mask *, const void *in,
-	    uint32_t y0, uint32_t n, void *out);
 
 #endif

@@ -16,8 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "blocks.h"
 #include "image.h"
-#include "kernel.h"
 #include "master.h"
 #include "progress.h"
 #include "protocol.h"
@@ -26,20 +26,11 @@
 #include "util.h"
 #include "watch.h"
 
-#define VERSIONS	(PROTOCOL_LAST - PROTOCOL_FIRST + 1)
 #define TARGET_BLOCKS	64	/* default split: enough blocks to balance many slaves */
 #define MIN_ROWS	16
 #define TALLY_EVERY	0.1	/* seconds between rewrites of DIR/progress, at least */
-#define BEAT_EVERY	1.0	/* and at most: the heartbeat */
 #define BEAT_CHECK	2.5	/* how long to watch a job's beat before calling it dead */
 #define BLOCK_OVERHEAD	(16u << 10)	/* bytes a block's directory and files take, at most */
-
-struct block {
-	char	version;		/* newest version issued */
-	char	in;			/* version whose result is in, or 0 */
-	double	seen[VERSIONS];		/* when each version's claim was first seen, or 0 */
-	uint32_t announced;		/* -v: versions whose claimant was named, a bit each */
-};
 
 struct master {
 	const struct master_opts *o;
@@ -52,7 +43,8 @@ struct master {
 	int		 dirfd;		/* DIR, locked while we own it */
 	int		 sigfd;
 	sigset_t	 oldmask;
-	struct block	*blocks;
+	struct blocks	 bs;
+	uint32_t	*announced;	/* -v: versions whose claimant was named, a bit each */
 	uint32_t	 written;	/* blocks in the output */
 	void		*rows;		/* a result on its way to the output */
 	size_t		 rows_size;
@@ -60,7 +52,6 @@ struct master {
 	uint32_t	 nslaves;
 	struct progress	 progress;
 	double		 tallied;	/* when DIR/progress was last written */
-	double		 slowest;	/* seconds, claim seen to done seen, of any block */
 	unsigned char	 key[SECRET_KEY];
 	const unsigned char *keyed;	/* key, when the job has a secret; else NULL */
 	int		 dead;		/* DIR holds the files of a job whose master is gone */
@@ -83,15 +74,15 @@ master_output_name(const char *input)
 }
 
 uint32_t
-master_default_rows(uint32_t height, uint32_t radius)
+master_default_rows(uint32_t height, uint32_t halo)
 {
 	uint32_t	rows = (height - 1) / TARGET_BLOCKS + 1;
 
 	/* Blocks much thinner than their halo would spend most time on the halo. */
 	if (rows < MIN_ROWS)
 		rows = MIN_ROWS;
-	if (rows < 2 * radius)
-		rows = 2 * radius;
+	if (rows < 2 * halo)
+		rows = 2 * halo;
 	return rows < height ? rows : height;
 }
 
@@ -105,16 +96,6 @@ shown_name(char *dst, const char *name)
 	for (p = dst; *p != '\0'; p++)
 		if (*p == '\n')
 			*p = '?';
-}
-
-/* data.dat's auth line for this job's id: none, or the check of the secret. */
-static void
-set_auth(struct master *m)
-{
-	_Static_assert(sizeof m->job.auth >= SECRET_AUTH_MAX, "auth holds secret_auth()");
-	strcpy(m->job.auth, "none");
-	if (m->keyed != NULL)
-		secret_auth(m->key, m->job.id, m->job.auth);
 }
 
 /* Describe the job from the input and the options. */
@@ -131,21 +112,20 @@ make_job(struct master *m)
 	job->samples = m->in.samples;
 	job->bits = m->in.bits;
 	job->alpha = m->in.alpha != 0;
-	job->filter = o->filter;
-	job->radius = o->radius;
-	job->sigma = o->sigma > 0 ? o->sigma : o->radius / 2.0;
-	job->rows = o->rows > 0 ? o->rows :
-	    master_default_rows(job->height, job->radius);
+	job->render = o->input == NULL;
+	op_args_copy(&job->args, o->args);
+	o->args->op->halo(o->args, &job->top, &job->bottom);
+	job->rows = o->rows > 0 ? o->rows : master_default_rows(job->height,
+	    job->top > job->bottom ? job->top : job->bottom);
 	if (job->rows > job->height)
 		job->rows = job->height;
 	job->blocks = (job->height - 1) / job->rows + 1;
-	shown_name(job->input, o->input);
+	shown_name(job->input, o->input != NULL ? o->input : "");
 	shown_name(job->output, m->output);
-	if (stat(o->input, &st) == 0)
+	if (o->input != NULL && stat(o->input, &st) == 0)
 		snprintf(job->source, sizeof job->source, "%ju %ju %jd %jd.%09ld",
 		    (uintmax_t)st.st_dev, (uintmax_t)st.st_ino, (intmax_t)st.st_size,
 		    (intmax_t)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
-	set_auth(m);
 }
 
 /*
@@ -257,8 +237,6 @@ has_result(int dirfd, const struct job *job, uint32_t n, char v)
 	char	*why;
 	int	 fd;
 
-	if (!protocol_done(dirfd, n, v))
-		return 0;
 	if ((fd = protocol_open_result(dirfd, job, n, v, &why)) == -1) {
 		free(why);
 		return 0;
@@ -267,31 +245,43 @@ has_result(int dirfd, const struct job *job, uint32_t n, char v)
 	return 1;
 }
 
+/* The lowest version of block n, in listing s, with a whole result; or 0. */
+static char
+result_of(int dirfd, const struct job *job, uint32_t n, const struct sighting *s)
+{
+	char	v;
+
+	for (v = PROTOCOL_FIRST; v <= PROTOCOL_LAST; v++)
+		if ((s->done & BLOCK_BIT(v)) && has_result(dirfd, job, n, v))
+			return v;
+	return 0;
+}
+
 /* Say what a dead master left in DIR, then remove it with its partial output. */
 static void
 discard(struct master *m)
 {
+	struct sighting	*list;
 	struct job	 old;
 	uint32_t	 n, done = 0;
-	char		*why, v;
+	char		*why;
 
-	if (protocol_read_job(m->dirfd, &old, &why) == -1) {
+	if (protocol_read_job(m->dirfd, &old, NULL, &why) == -1) {
 		say("%s: removing the files of a job whose master is gone", m->o->dir);
 		free(why);
 		clean(m);
 		return;
 	}
+	list = protocol_list(m->dirfd, old.blocks, 1, NULL);
 	for (n = 0; n < old.blocks; n++)
-		for (v = PROTOCOL_FIRST; v <= PROTOCOL_LAST; v++)
-			if (has_result(m->dirfd, &old, n, v)) {
-				done++;
-				break;
-			}
+		done += result_of(m->dirfd, &old, n, &list[n]) != 0;
+	free(list);
 	say("%s: removing job %s (%s, %u of %u blocks finished), whose "
 	    "master is gone; -resume would have continued it", m->o->dir, old.id,
-	    old.input, done, old.blocks);
+	    old.render ? "a render" : old.input, done, old.blocks);
 	if (old.partial[0] == '/')
 		unlink(old.partial);
+	job_free(&old);
 	clean(m);
 }
 
@@ -339,7 +329,7 @@ room(struct master *m, char **cause)
 	struct statvfs	sv;
 	uint64_t	need, left;
 
-	need = 2 * (uint64_t)job_row_bytes(&m->job) * m->job.height +
+	need = (2 - m->job.render) * (uint64_t)job_row_bytes(&m->job) * m->job.height +
 	    (uint64_t)m->job.blocks * BLOCK_OVERHEAD;
 	if (fstatvfs(m->dirfd, &sv) == -1 || sv.f_blocks == 0)
 		return 0;
@@ -352,35 +342,40 @@ room(struct master *m, char **cause)
 	return -1;
 }
 
-/* Create image.bit (empty yet), data.dat, todo/ and DIR/progress. */
+/* Create image.bit (empty yet, unless a render), data.dat, todo/ and DIR/progress. */
 static int
 prepare(struct master *m, char **cause)
 {
-	char		*why;
-	uint32_t	 n;
+	char	*why;
 
 	if (room(m, cause) == -1)
 		return -1;
-	m->bitfd = openat(m->dirfd, "image.bit",
-	    O_WRONLY|O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC, 0600);
-	if (m->bitfd == -1) {
+	if (!m->job.render && (m->bitfd = openat(m->dirfd, "image.bit",
+	    O_WRONLY|O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC, 0600)) == -1) {
 		*cause = xasprintf("%s/image.bit: %s", m->o->dir, strerror(errno));
 		return -1;
 	}
-	if (protocol_write_job(m->dirfd, &m->job, &why) == -1) {
+	if (protocol_write_job(m->dirfd, &m->job, m->keyed, &why) == -1) {
 		*cause = xasprintf("%s/%s", m->o->dir, why);
 		free(why);
 		return -1;
 	}
-	m->blocks = xcalloc(m->job.blocks, sizeof *m->blocks);
-	for (n = 0; n < m->job.blocks; n++)
-		m->blocks[n].version = PROTOCOL_FIRST;
 	if (mkdirat(m->dirfd, "todo", 0700) == -1 ||
 	    protocol_write_tally(m->dirfd, &m->progress.tally) == -1) {
 		*cause = xasprintf("%s: cannot publish the job: %s", m->o->dir,
 		    strerror(errno));
 		return -1;
 	}
+	return 0;
+}
+
+/* Make todo/block.N.v, the first version of block n or a reissue. */
+static int
+issue(struct master *m, uint32_t n, char v)
+{
+	if (protocol_todo_add(m->dirfd, n, v) == -1)
+		return -1;
+	blocks_issued(&m->bs, n, v);
 	return 0;
 }
 
@@ -392,14 +387,13 @@ static void
 want_ready(struct master *m, uint32_t rows)
 {
 	const struct job	*job = &m->job;
-	uint32_t		 a, b, n;
+	uint32_t		 a, b;
 
 	for (; m->wanted < job->blocks && m->todo_errno == 0; m->wanted++) {
-		n = m->wanted;
-		kernel_halo(job, job_block_y(job, n), job_block_rows(job, n), &a, &b);
+		job_block_input(job, m->wanted, &a, &b);
 		if (b > rows)
 			break;
-		if (protocol_todo_add(m->dirfd, n, PROTOCOL_FIRST) == -1)
+		if (issue(m, m->wanted, PROTOCOL_FIRST) == -1)
 			m->todo_errno = errno;
 	}
 }
@@ -421,20 +415,22 @@ decoded(void *arg, uint32_t rows)
 	report(m);
 }
 
-/* Decode the input into image.bit; then every block is wanted. */
+/* Decode the input into image.bit (a render has none); then every block is wanted. */
 static int
 decode(struct master *m, char **cause)
 {
 	char	*why;
-	int	 r;
+	int	 r = 0;
 
-	r = image_decode(&m->in, m->bitfd, decoded, m, &why);
-	if (close(m->bitfd) == -1 && r == 0) {
-		why = xasprintf("image.bit: %s", strerror(errno));
-		r = -1;
+	if (!m->job.render) {
+		r = image_decode(&m->in, m->bitfd, decoded, m, &why);
+		if (close(m->bitfd) == -1 && r == 0) {
+			why = xasprintf("image.bit: %s", strerror(errno));
+			r = -1;
+		}
+		m->bitfd = -1;
+		image_close(&m->in, NULL);
 	}
-	m->bitfd = -1;
-	image_close(&m->in, NULL);
 	if (r == -1) {
 		*cause = xasprintf("%s: %s", m->o->input, why);
 		free(why);
@@ -504,7 +500,7 @@ open_job(struct master *m, char **cause)
 static int
 publish(struct master *m, char **cause)
 {
-	int	early = m->watch.inotify;
+	int	early = m->watch.inotify || m->job.render;
 
 	name_partial(m);
 	if (prepare(m, cause) == -1 || open_output(m, cause) == -1 ||
@@ -539,24 +535,28 @@ block_path(const struct master *m, uint32_t n, char v)
 	return xasprintf("%s/%s", m->o->dir, name);
 }
 
-/* Stop watching block.N.v: it is removed, or its result is written. */
+/* Start or stop watching block.N.v, when it is claimed and when it is settled. */
 static void
-forget(struct master *m, uint32_t n, char v)
+watch_block(struct master *m, uint32_t n, char v, int on)
 {
 	char	*path;
 
-	if (m->watch.inotify && m->blocks[n].seen[v - PROTOCOL_FIRST] != 0) {
-		path = block_path(m, n, v);
+	if (!m->watch.inotify)
+		return;
+	path = block_path(m, n, v);
+	if (on)
+		watch_dir(&m->watch, path);
+	else
 		watch_forget(&m->watch, path);
-		free(path);
-	}
+	free(path);
 }
 
 /* Remove block.N.v. */
 static void
 release(struct master *m, uint32_t n, char v)
 {
-	forget(m, n, v);
+	if (m->bs.b[n].seen[v - PROTOCOL_FIRST] != 0)
+		watch_block(m, n, v, 0);
 	protocol_release(m->dirfd, n, v);
 }
 
@@ -564,60 +564,88 @@ release(struct master *m, uint32_t n, char v)
 static int
 reissue(struct master *m, uint32_t n, const char *why, char **cause)
 {
-	struct block	*b = &m->blocks[n];
-	char		 old = b->version;
+	char	old = m->bs.b[n].version, v = blocks_next_version(&m->bs, n);
 
-	if (old == PROTOCOL_LAST) {
-		*cause = xasprintf("block %u: no result after %d versions "
-		    "(a to z); giving up", n, VERSIONS);
+	if (v == 0) {
+		*cause = xasprintf("block %u: no result after %d versions (a to z); "
+		    "giving up", n, BLOCK_VERSIONS);
 		return -1;
 	}
-	if (protocol_todo_add(m->dirfd, n, old + 1) == -1) {
+	if (issue(m, n, v) == -1) {
 		*cause = xasprintf("%s/todo: %s", m->o->dir, strerror(errno));
 		return -1;
 	}
-	b->version = old + 1;
 	protocol_todo_remove(m->dirfd, n, old);
 	progress_reissue(&m->progress);
 	progress_say(&m->progress, "block.%u.%c %s; reissued as block.%u.%c", n,
-	    old, why, n, old + 1);
+	    old, why, n, v);
 	return 0;
 }
 
-/*
- * Throw block.N.v's result away, saying why (why is freed), and ask for the block again
- * unless another version may still bring it.
- */
+/* Throw block.N.v's result away, saying why (why is freed); ask again if need be. */
 static int
 reject(struct master *m, uint32_t n, char v, char *why, char **cause)
 {
-	struct block	*b = &m->blocks[n];
-	char		 who[PROTOCOL_WHO_MAX];
-	int		 again = v == b->version || b->in == v;
+	char	who[PROTOCOL_WHO_MAX];
+	int	was_in = m->bs.b[n].in == v;
 
 	protocol_claimant(m->dirfd, n, v, who);
 	progress_say(&m->progress, "block.%u.%c from %s rejected: result %s", n, v,
 	    who[0] != '\0' ? who : "an unknown slave", why);
 	free(why);
-	if (b->in == v)
+	if (was_in)
 		progress_undo(&m->progress, who);
 	release(m, n, v);
-	b->in = 0;
-	return again ? reissue(m, n, "had its result rejected", cause) : 0;
+	if (blocks_rejected(&m->bs, n, v))
+		return reissue(m, n, "had its result rejected", cause);
+	return 0;
 }
 
-/* Blocks claimed and not yet in: the slaves at work. */
-static uint32_t
-working(const struct master *m)
+/* The last line of text that is not empty, for a one-line message. */
+static const char *
+last_line(char *text)
 {
-	uint32_t	n, w = 0;
+	char	*p = text + strlen(text);
 
-	for (n = 0; n < m->job.blocks; n++) {
-		const struct block	*b = &m->blocks[n];
+	while (p > text && p[-1] == '\n')
+		*--p = '\0';
+	p = strrchr(text, '\n');
+	return p != NULL ? p + 1 : text;
+}
 
-		w += b->in == 0 && b->seen[b->version - PROTOCOL_FIRST] != 0;
-	}
-	return w;
+/*
+ * Block.N.v failed on its slave: say so, count it, and ask again at once, or fail the
+ * job if the block failed -retries times. failed holds who, the reason, then the
+ * command's last output.
+ */
+static int
+failure(struct master *m, uint32_t n, char v, char **cause)
+{
+	char	*text = protocol_failure(m->dirfd, n, v), *who, *why, *rest;
+	int	 again, r = 0;
+
+	watch_block(m, n, v, 0);
+	if (text == NULL)
+		text = xstrdup("an unknown slave\nno reason given\n");
+	who = text;
+	why = (rest = strchr(who, '\n')) != NULL ? rest + 1 : "no reason given";
+	if (rest != NULL)
+		*rest = '\0';
+	rest = strchr(why, '\n');
+	if (rest != NULL)
+		*rest++ = '\0';
+	progress_failure(&m->progress);
+	progress_say(&m->progress, "block.%u.%c failed on %s: %s", n, v, who, why);
+	if (blocks_failed(&m->bs, n, v, &again)) {
+		*cause = xasprintf("block %u failed %u time%s, last on %s: %s%s%s", n,
+		    m->bs.b[n].failures, m->bs.b[n].failures == 1 ? "" : "s", who, why,
+		    rest != NULL && *last_line(rest) != '\0' ? ": " : "",
+		    rest != NULL ? last_line(rest) : "");
+		r = -1;
+	} else if (again)
+		r = reissue(m, n, "failed", cause);
+	free(text);
+	return r;
 }
 
 /* Republish DIR/progress when due: when it changed, and at least every BEAT_EVERY. */
@@ -640,12 +668,12 @@ beat(struct master *m)
 static void
 report(struct master *m)
 {
-	progress_draw(&m->progress, working(m), 0);
+	progress_draw(&m->progress, blocks_working(&m->bs), 0);
 	beat(m);
 }
 
 /*
- * Read block n's result (version b->in), check it, and write it to the output. fd is
+ * Read block n's result (version in), check it, and write it to the output. fd is
  * the result already opened by collect(), or -1: each open is a round trip to the file
  * server on a network filesystem.
  */
@@ -654,7 +682,7 @@ write_block(struct master *m, uint32_t n, int fd, char **cause)
 {
 	uint32_t	 rows = job_block_rows(&m->job, n), y, k;
 	size_t		 row_bytes = job_row_bytes(&m->job), len = rows * row_bytes;
-	char		 v = m->blocks[n].in, *why;
+	char		 v = m->bs.b[n].in, *why;
 
 	reserve(&m->rows, &m->rows_size, len);
 	if (fd == -1)
@@ -676,7 +704,7 @@ write_block(struct master *m, uint32_t n, int fd, char **cause)
 		}
 		beat(m);
 	}
-	forget(m, n, v);
+	watch_block(m, n, v, 0);
 	m->written++;
 	return 0;
 }
@@ -685,16 +713,15 @@ write_block(struct master *m, uint32_t n, int fd, char **cause)
 static void
 announce_claim(struct master *m, uint32_t n, char v)
 {
-	struct block	*b = &m->blocks[n];
-	uint32_t	 bit = 1u << (v - PROTOCOL_FIRST);
-	char		 who[PROTOCOL_WHO_MAX];
+	uint32_t	bit = BLOCK_BIT(v);
+	char		who[PROTOCOL_WHO_MAX];
 
-	if (m->o->verbosity <= 0 || (b->announced & bit))
+	if (m->o->verbosity <= 0 || (m->announced[n] & bit))
 		return;
 	protocol_claimant(m->dirfd, n, v, who);
 	if (who[0] == '\0')
 		return;
-	b->announced |= bit;
+	m->announced[n] |= bit;
 	progress_say(&m->progress, "block.%u.%c claimed by %s", n, v, who);
 }
 
@@ -702,21 +729,18 @@ announce_claim(struct master *m, uint32_t n, char v)
 static int
 collect(struct master *m, uint32_t n, char v, char **cause)
 {
-	struct block	*b = &m->blocks[n];
-	char		 u, *why, who[PROTOCOL_WHO_MAX];
-	int		 fd;
+	char	 u, *why, who[PROTOCOL_WHO_MAX];
+	int	 fd;
 
 	if ((fd = protocol_open_result(m->dirfd, &m->job, n, v, &why)) == -1)
 		return reject(m, n, v, why, cause);
-	b->in = v;
-	if (now() - b->seen[v - PROTOCOL_FIRST] > m->slowest)
-		m->slowest = now() - b->seen[v - PROTOCOL_FIRST];
+	blocks_collected(&m->bs, n, v, now());
 	announce_claim(m, n, v);
 	protocol_claimant(m->dirfd, n, v, who);
 	progress_done(&m->progress, who);
 	if (m->o->verbosity > 0)
 		progress_say(&m->progress, "block.%u.%c done by %s", n, v, who);
-	for (u = PROTOCOL_FIRST; u <= b->version; u++) {
+	for (u = PROTOCOL_FIRST; u <= m->bs.b[n].version; u++) {
 		protocol_todo_remove(m->dirfd, n, u);
 		if (u != v)
 			release(m, n, u);
@@ -724,70 +748,50 @@ collect(struct master *m, uint32_t n, char v, char **cause)
 	return write_block(m, n, fd, cause);
 }
 
-/* How long a claimed block may take now (see master.h). */
-static double
-timeout(const struct master *m)
-{
-	double	t = TIMEOUT_FACTOR * m->slowest;
-
-	if (m->o->timeout > 0)
-		return m->o->timeout;
-	if (m->slowest == 0)
-		return MASTER_TIMEOUT;
-	return t > TIMEOUT_FLOOR ? t : TIMEOUT_FLOOR;
-}
-
-/*
- * Look at block n's versions: collect a done one, note new claims, reissue if late.
- * `claims` is protocol_claims() of a listing just made, or NULL to look the claims up.
- */
+/* Do what block n's state calls for, given what a listing just showed of it. */
 static int
-scan_block(struct master *m, uint32_t n, const uint32_t *claims, char **cause)
+settle(struct master *m, uint32_t n, struct sighting *s, char **cause)
 {
-	struct block	*b = &m->blocks[n];
-	double		*seen;
-	char		 u, *path, who[PROTOCOL_WHO_MAX], why[PROTOCOL_WHO_MAX + 64];
+	char	 who[PROTOCOL_WHO_MAX], why[PROTOCOL_WHO_MAX + 64], v;
+	int	 r = 0;
 
-	if (b->in != 0)
-		return 0;
-	for (u = PROTOCOL_FIRST; u <= b->version; u++) {
-		seen = &b->seen[u - PROTOCOL_FIRST];
-		if (*seen == 0 && (claims != NULL ?
-		    ((claims[n] >> (u - PROTOCOL_FIRST)) & 1) != 0 :
-		    protocol_claimed(m->dirfd, n, u))) {
-			*seen = now();
-			if (m->watch.inotify) {
-				path = block_path(m, n, u);
-				watch_dir(&m->watch, path);
-				free(path);
-			}
+	while (r == 0) {
+		switch (blocks_next(&m->bs, n, s, now(), &v)) {
+		case BLOCK_NOTHING:
+			return 0;
+		case BLOCK_CLAIM_SEEN:
+			watch_block(m, n, v, 1);
+			announce_claim(m, n, v);
+			/* Looked at again after the watch is set: no result goes unseen. */
+			*s = protocol_sight(m->dirfd, n,
+			    m->bs.b[n].version);
+			break;
+		case BLOCK_COLLECT:
+			return collect(m, n, v, cause);
+		case BLOCK_FAILURE:
+			r = failure(m, n, v, cause);
+			break;
+		case BLOCK_LATE:
+			protocol_claimant(m->dirfd, n, v, who);
+			snprintf(why, sizeof why, "claimed by %s and not done in %.3g s",
+			    who[0] != '\0' ? who : "a slave", blocks_timeout(&m->bs));
+			return reissue(m, n, why, cause);
 		}
-		if (*seen != 0)
-			announce_claim(m, n, u);
-		/* Checked after the watch is set, so that no done goes unseen. */
-		if (*seen != 0 && protocol_done(m->dirfd, n, u))
-			return collect(m, n, u, cause);
 	}
-	seen = &b->seen[b->version - PROTOCOL_FIRST];
-	if (*seen != 0 && now() - *seen >= timeout(m)) {
-		protocol_claimant(m->dirfd, n, b->version, who);
-		snprintf(why, sizeof why, "claimed by %s and not done in %.3g s",
-		    who[0] != '\0' ? who : "a slave", timeout(m));
-		return reissue(m, n, why, cause);
-	}
-	return 0;
+	return r;
 }
 
-/* Scan every block not yet written, from one listing of DIR. */
+/* Settle every block not yet in, from one listing of DIR. */
 static int
 scan_all(struct master *m, char **cause)
 {
-	uint32_t	n, *claims = protocol_claims(m->dirfd, m->job.blocks);
-	int		r = 0;
+	struct sighting	*list = protocol_list(m->dirfd, m->job.blocks, 1, &m->bs);
+	uint32_t	 n;
+	int		 r = 0;
 
 	for (n = 0; n < m->job.blocks && r == 0; n++)
-		r = scan_block(m, n, claims, cause);
-	free(claims);
+		r = settle(m, n, &list[n], cause);
+	free(list);
 	return r;
 }
 
@@ -795,56 +799,67 @@ scan_all(struct master *m, char **cause)
 static int
 on_change(struct master *m, const struct change *c, char **cause)
 {
+	struct sighting	s;
 	uint32_t	n;
 	char		v;
 
 	if (protocol_parse_block(c->dir, m->job.blocks, &n, &v) == 0 ||
-	    protocol_parse_block(c->name, m->job.blocks, &n, &v) == 0)
-		return scan_block(m, n, NULL, cause);
+	    protocol_parse_block(c->name, m->job.blocks, &n, &v) == 0) {
+		if (m->bs.b[n].in != 0 || m->bs.b[n].version == 0)
+			return 0;
+		s = protocol_sight(m->dirfd, n, m->bs.b[n].version);
+		return settle(m, n, &s, cause);
+	}
 	return 0;
 }
 
-/* Whether two descriptions ask for the same blur of the same input. */
+/* Whether two descriptions ask for the same operation on the same input. */
 static int
 same_job(const struct job *a, const struct job *b)
 {
+	int	i;
+
+	if (a->args.op != b->args.op)
+		return 0;
+	for (i = 0; i < OP_PARAMS && a->args.op->params[i].name != NULL; i++)
+		if (strcmp(a->args.value[i], b->args.value[i]) != 0)
+			return 0;
 	return a->width == b->width && a->height == b->height &&
 	    a->samples == b->samples && a->bits == b->bits && a->alpha == b->alpha &&
-	    a->filter == b->filter && a->radius == b->radius &&
-	    a->sigma == b->sigma && a->rows == b->rows && a->blocks == b->blocks &&
-	    strcmp(a->source, b->source) == 0 && strcmp(a->auth, b->auth) == 0;
+	    a->render == b->render && a->top == b->top && a->bottom == b->bottom &&
+	    a->rows == b->rows && a->blocks == b->blocks &&
+	    strcmp(a->source, b->source) == 0;
 }
 
 /*
- * What DIR holds of block n after its master died: keep a valid result, and make sure
- * the block is wanted again otherwise, as a new version if a dead claim holds the last.
+ * What DIR holds of block n after its master died, by listing s: keep a valid result,
+ * and make sure the block is wanted again otherwise, as a new version if a dead claim
+ * holds the newest.
  */
 static int
-take_stock(struct master *m, uint32_t n, char **cause)
+take_stock(struct master *m, uint32_t n, const struct sighting *s, char **cause)
 {
-	struct block	*b = &m->blocks[n];
-	char		 v, newest = 0;
+	struct block	*b = &m->bs.b[n];
+	char		 v, in = result_of(m->dirfd, &m->job, n, s), newest = 0;
 
-	for (v = PROTOCOL_FIRST; v <= PROTOCOL_LAST; v++) {
-		if (protocol_wanted(m->dirfd, n, v) || protocol_claimed(m->dirfd, n, v))
+	for (v = PROTOCOL_FIRST; v <= PROTOCOL_LAST; v++)
+		if ((s->todo | s->claimed) & BLOCK_BIT(v))
 			newest = v;
-		if (b->in == 0 && has_result(m->dirfd, &m->job, n, v))
-			b->in = v;
-	}
 	b->version = newest != 0 ? newest : PROTOCOL_FIRST;
-	if (b->in != 0) {
+	if (in != 0) {
+		blocks_collected(&m->bs, n, in, 0);
 		for (v = PROTOCOL_FIRST; v <= b->version; v++) {
 			protocol_todo_remove(m->dirfd, n, v);
-			if (v != b->in)
+			if (v != in)
 				protocol_release(m->dirfd, n, v);
 		}
 		return 0;
 	}
-	if (newest != 0 && protocol_done(m->dirfd, n, newest))
+	if (newest != 0 && (s->done & BLOCK_BIT(newest)))
 		return reissue(m, n, "has no valid result", cause);
-	if (newest != 0 && protocol_claimed(m->dirfd, n, newest))
+	if (newest != 0 && (s->claimed & BLOCK_BIT(newest)))
 		return reissue(m, n, "was claimed when its master died", cause);
-	if (!protocol_wanted(m->dirfd, n, b->version) &&
+	if (!(s->todo & BLOCK_BIT(b->version)) &&
 	    protocol_todo_add(m->dirfd, n, b->version) == -1) {
 		*cause = xasprintf("%s/todo: %s", m->o->dir, strerror(errno));
 		return -1;
@@ -852,39 +867,46 @@ take_stock(struct master *m, uint32_t n, char **cause)
 	return 0;
 }
 
+
 /* Take over the job a dead master left in DIR: reuse every valid result, redo the rest. */
 static int
 adopt(struct master *m, char **cause)
 {
 	const char	*dir = m->o->dir;
+	struct sighting	*list;
 	struct job	 old;
 	struct stat	 st;
-	uint32_t	 n, reused = 0;
+	uint32_t	 n, reused;
 	char		*why;
+	int		 r = 0;
 
-	if (protocol_read_job(m->dirfd, &old, &why) == -1) {
+	if (protocol_read_job(m->dirfd, &old, m->keyed, &why) == -1) {
 		*cause = xasprintf("%s: cannot resume: %s", dir, why);
 		free(why);
 		return -1;
 	}
 	memcpy(m->job.id, old.id, sizeof old.id);	/* its results name it */
-	set_auth(m);
-	if (!same_job(&old, &m->job)) {
-		*cause = xasprintf("%s: cannot resume job %s: it blurs %s otherwise, or "
-		    "the file changed; run without -resume to discard it", dir,
-		    old.id, old.input);
+	if (!same_job(&old, &m->job) ||
+	    (strcmp(old.auth, "none") == 0) != (m->keyed == NULL)) {
+		*cause = xasprintf("%s: cannot resume job %s: it runs %s on %s "
+		    "otherwise, with another secret, or the file changed; run without "
+		    "-resume to discard it", dir, old.id, old.args.op->name,
+		    old.render ? "a render" : old.input);
+		job_free(&old);
 		return -1;
 	}
-	if (fstatat(m->dirfd, "image.bit", &st, AT_SYMLINK_NOFOLLOW) == -1 ||
-	    (uint64_t)st.st_size != (uint64_t)job_row_bytes(&m->job) * m->job.height) {
+	if (!old.render && (fstatat(m->dirfd, "image.bit", &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    (uint64_t)st.st_size != (uint64_t)job_row_bytes(&m->job) * m->job.height)) {
 		*cause = xasprintf("%s: cannot resume job %s: its image.bit is "
 		    "incomplete; run without -resume to discard it", dir, old.id);
+		job_free(&old);
 		return -1;
 	}
 	if (old.partial[0] == '/')
 		unlink(old.partial);	/* an output is not continued; results are */
+	job_free(&old);
 	name_partial(m);
-	if (protocol_write_job(m->dirfd, &m->job, &why) == -1) {
+	if (protocol_write_job(m->dirfd, &m->job, m->keyed, &why) == -1) {
 		*cause = xasprintf("%s/%s", dir, why);
 		free(why);
 		return -1;
@@ -894,12 +916,13 @@ adopt(struct master *m, char **cause)
 	protocol_read_tally(m->dirfd, &m->progress.tally);
 	tally_free(&m->progress.tally);	/* shares of rows we must redo */
 	m->progress.tally.done = 0;
-	m->blocks = xcalloc(m->job.blocks, sizeof *m->blocks);
-	for (n = 0; n < m->job.blocks; n++) {
-		if (take_stock(m, n, cause) == -1)
-			return -1;
-		reused += m->blocks[n].in != 0;
-	}
+	list = protocol_list(m->dirfd, m->job.blocks, 1, NULL);
+	for (n = 0; n < m->job.blocks && r == 0; n++)
+		r = take_stock(m, n, &list[n], cause);
+	free(list);
+	if (r == -1)
+		return -1;
+	reused = m->bs.in;
 	m->progress.tally.done = reused;
 	if (protocol_working(m->dirfd, old.id) == -1 &&
 	    protocol_start(m->dirfd, &m->job) == -1) {
@@ -911,7 +934,7 @@ adopt(struct master *m, char **cause)
 	/* The slaves redo the rest while the reused results go to the output. */
 	start_slaves(m);
 	for (n = 0; n < m->job.blocks; n++)
-		if (m->blocks[n].in != 0 && write_block(m, n, -1, cause) == -1)
+		if (m->bs.b[n].in != 0 && write_block(m, n, -1, cause) == -1)
 			return -1;
 	return 0;
 }
@@ -980,14 +1003,23 @@ master_run(const struct master_opts *o, char **cause)
 			goto out;
 		m.keyed = m.key;
 	}
-	if (image_open(&m.in, o->input, &why) == -1) {
+	if (o->input == NULL)
+		image_blank(&m.in, o->width, o->height, o->samples, o->depth);
+	else if (image_open(&m.in, o->input, &why) == -1) {
 		*cause = xasprintf("%s: %s", o->input, why);
 		free(why);
+		goto out;
+	}
+	if (!op_takes(o->args->op, m.in.bits)) {
+		*cause = xasprintf("%s: %u-bit samples; %s takes %s", o->input,
+		    m.in.bits, o->args->op->name, op_formats(o->args->op));
 		goto out;
 	}
 	m.output = o->output != NULL ? xstrdup(o->output) :
 	    master_output_name(o->input);
 	make_job(&m);
+	blocks_init(&m.bs, m.job.blocks, o->timeout, o->retries);
+	m.announced = xcalloc(m.job.blocks, sizeof *m.announced);
 	/* Nothing is made beside the output until DIR is ours: see name_partial(). */
 	if (output_dir(&m, cause) == -1 || take_dir(&m, cause) == -1)
 		goto out;
@@ -1029,7 +1061,9 @@ out:
 	sigprocmask(SIG_SETMASK, &m.oldmask, NULL);
 	free(m.outdir);
 	free(m.output);
-	free(m.blocks);
+	blocks_free(&m.bs);
+	free(m.announced);
+	job_free(&m.job);
 	free(m.rows);
 	free(m.slaves);
 	progress_free(&m.progress);

@@ -10,18 +10,20 @@
 
 #include <stdint.h>
 
-#include "protocol.h"
+#include "op.h"
 
 struct master_opts {
-	const char	*input;
+	const char	*input;		/* NULL: a render of width x height */
 	const char	*output;	/* NULL: the input's name with -blur */
 	const char	*dir;
-	enum filter	 filter;
-	uint32_t	 radius;
-	double		 sigma;		/* 0: radius / 2 */
+	struct op_args	*args;		/* the operation, its values ready (op_ready()) */
+	uint32_t	 width, height;	/* of a render */
+	uint32_t	 samples, depth;
 	uint32_t	 rows;		/* 0: see master_default_rows() */
+	uint32_t	 retries;	/* failures of one block that fail the job */
 	uint32_t	 slaves;	/* local slave processes to start */
-	double		 timeout;	/* seconds a claimed block may take; 0: adapt */
+	double		 timeout;	/* seconds a claimed block may take; 0: adapt
+					   (see blocks.h) */
 	int		 verbosity;	/* -1 quiet, 0, 1 verbose */
 	const char	*secret;	/* file of the shared secret, or NULL */
 	int		 resume;	/* continue a dead master's job in DIR */
@@ -29,19 +31,11 @@ struct master_opts {
 					   see watch.h */
 };
 
-/*
- * Without -timeout a claimed block may take MASTER_TIMEOUT seconds until the first block
- * is in, then TIMEOUT_FACTOR times the slowest block so far, but at least TIMEOUT_FLOOR.
- */
-#define MASTER_TIMEOUT	60
-#define TIMEOUT_FACTOR	5
-#define TIMEOUT_FLOOR	10
-
 /* Run a whole job; 0, or -1 with *cause (DIR is then left as it was found). */
 int	 master_run(const struct master_opts *, char **cause);
 /* The default output name: dir/name.ext -> dir/name-blur.ext. */
 char	*master_output_name(const char *input);
-/* The default block height for an image of this height and a blur of this radius. */
-uint32_t master_default_rows(uint32_t height, uint32_t radius);
+/* The default block height for an image of this height and an operation of this halo. */
+uint32_t master_default_rows(uint32_t height, uint32_t halo);
 
 #endif

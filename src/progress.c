@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -36,10 +37,14 @@ progress_start(struct progress *p, const struct job *job, int verbosity)
 void
 progress_open(struct progress *p, const struct job *job)
 {
-	if (p->verbosity >= 0 && !p->tty)
-		say("%s: %u blocks of %u rows, %s radius %u sigma %g", job->input,
-		    job->blocks, job->rows, job->filter == FILTER_BOX ? "box" :
-		    "gaussian", job->radius, job->sigma);
+	char	*what;
+
+	if (p->verbosity < 0 || p->tty)
+		return;
+	what = op_describe(&job->args);
+	say("%s: %u blocks of %u rows, %s", job->render ? job->output : job->input,
+	    job->blocks, job->rows, what);
+	free(what);
 }
 
 /* Clear the live line, if one is drawn, so that a message can take its place. */
@@ -100,6 +105,13 @@ progress_reissue(struct progress *p)
 }
 
 void
+progress_failure(struct progress *p)
+{
+	p->tally.failures++;
+	p->changed = 1;
+}
+
+void
 progress_draw(struct progress *p, uint32_t working, int force)
 {
 	double		t = now(), elapsed = t - p->start;
@@ -142,8 +154,10 @@ progress_end(struct progress *p, const char *output)
 		fputc('\n', stderr);
 		p->drawn = 0;
 	}
-	say("wrote %s: %u blocks in %.2f s, %u reissue%s", output, p->total,
-	    now() - p->start, p->tally.reissues, p->tally.reissues == 1 ? "" : "s");
+	say("wrote %s: %u blocks in %.2f s, %u reissue%s, %u failure%s", output,
+	    p->total, now() - p->start, p->tally.reissues,
+	    p->tally.reissues == 1 ? "" : "s", p->tally.failures,
+	    p->tally.failures == 1 ? "" : "s");
 	for (i = 0; i < p->tally.nslaves; i++)
 		say("  %s: %u block%s (%u%%)", p->tally.slaves[i].who,
 		    p->tally.slaves[i].blocks, p->tally.slaves[i].blocks == 1 ? "" : "s",

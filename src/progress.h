@@ -3,7 +3,7 @@
  *
  * On a terminal, one live line (bar, blocks, percent, working slaves, elapsed time, ETA)
  * redrawn at most ten times a second; elsewhere, plain lines at the start, every 10 %,
- * and at the end. Messages (reissues, verbose events) go through progress_say() so
+ * and at the end. Messages (reissues, failures, verbose events) go through progress_say() so
  * that they do not tear the live line. The tally it keeps is what DIR/progress publishes.
  */
 #ifndef BLUR_PROGRESS_H
@@ -36,6 +36,7 @@ void	progress_done(struct progress *, const char *who);
 /* A block counted in turned out bad when it was read. */
 void	progress_undo(struct progress *, const char *who);
 void	progress_reissue(struct progress *);
+void	progress_failure(struct progress *);
 /* Redraw if due (or if forced), with `working` slaves holding blocks now. */
 void	progress_draw(struct progress *, uint32_t working, int force);
 /* Take the live line away (before an error message). */

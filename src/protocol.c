@@ -23,8 +23,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
-#include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,6 +100,34 @@ job_block_rows(const struct job *job, uint32_t n)
 	uint32_t	y = job_block_y(job, n);
 
 	return job->height - y < job->rows ? job->height - y : job->rows;
+}
+
+void
+job_block_input(const struct job *job, uint32_t n, uint32_t *a, uint32_t *b)
+{
+	uint32_t	y = job_block_y(job, n), end = y + job_block_rows(job, n);
+
+	if (job->render) {
+		*a = *b = y;
+		return;
+	}
+	*a = y > job->top ? y - job->top : 0;
+	*b = job->height - end > job->bottom ? end + job->bottom : job->height;
+}
+
+struct op_image
+job_image(const struct job *job)
+{
+	struct op_image	im = { job->width, job->height, job->samples, job->bits,
+			    job->alpha };
+
+	return im;
+}
+
+void
+job_free(struct job *job)
+{
+	op_args_free(&job->args);
 }
 
 void
@@ -236,27 +265,53 @@ read_small(int dirfd, const char *name, char *buf, size_t size)
 	return n;
 }
 
-static const char *
-filter_name(enum filter f)
+/* Append a printf-formatted line to *text. */
+static void printflike(2, 3)
+append(char **text, const char *fmt, ...)
 {
-	return f == FILTER_BOX ? "box" : "gaussian";
+	va_list	 ap;
+	char	*line, *more;
+
+	va_start(ap, fmt);
+	if (vasprintf(&line, fmt, ap) == -1)
+		fatal("out of memory");
+	va_end(ap);
+	more = xasprintf("%s%s", *text, line);
+	free(*text);
+	free(line);
+	*text = more;
+}
+
+/* data.dat without its auth line: what the auth line signs. */
+static char *
+job_text(const struct job *job)
+{
+	const struct op	*op = job->args.op;
+	char		*text = xstrdup("");
+	int		 i;
+
+	append(&text, "blur %d\nid %s\norder %s\nwidth %u\nheight %u\nsamples %u\n"
+	    "bits %u\nalpha %u\nrender %u\nop %s\n", PROTOCOL_VERSION, job->id,
+	    BYTE_ORDER == LITTLE_ENDIAN ? "little" : "big", job->width,
+	    job->height, job->samples, job->bits, job->alpha, job->render, op->name);
+	for (i = 0; i < OP_PARAMS && op->params[i].name != NULL; i++)
+		append(&text, "param %s %s\n", op->params[i].name, job->args.value[i]);
+	append(&text, "halo %u %u\nrows %u\nblocks %u\ninput %s\noutput %s\n"
+	    "source %s\npartial %s\n", job->top, job->bottom, job->rows,
+	    job->blocks, job->input, job->output, job->source, job->partial);
+	return text;
 }
 
 int
-protocol_write_job(int dirfd, const struct job *job, char **cause)
+protocol_write_job(int dirfd, const struct job *job, const unsigned char *key,
+    char **cause)
 {
-	char	*text;
+	char	*text = job_text(job), auth[SECRET_AUTH_MAX] = "none";
 	int	 r;
 
-	text = xasprintf("blur %d\nid %s\norder %s\nwidth %u\nheight %u\n"
-	    "samples %u\nbits %u\nalpha %u\nfilter %s\nradius %u\nsigma %.17g\n"
-	    "rows %u\nblocks %u\ninput %s\noutput %s\nauth %s\nsource %s\n"
-	    "partial %s\n", PROTOCOL_VERSION, job->id,
-	    BYTE_ORDER == LITTLE_ENDIAN ? "little" : "big", job->width,
-	    job->height, job->samples, job->bits, job->alpha,
-	    filter_name(job->filter), job->radius, job->sigma, job->rows,
-	    job->blocks, job->input, job->output, job->auth, job->source,
-	    job->partial);
+	if (key != NULL)
+		secret_auth(key, text, strlen(text), auth);
+	append(&text, "auth %s\n", auth);
 	r = replace_file(dirfd, "data.dat", text);
 	free(text);
 	if (r == -1)
@@ -264,124 +319,201 @@ protocol_write_job(int dirfd, const struct job *job, char **cause)
 	return r;
 }
 
-/* Store one "key value" line of data.dat into job; -1 if the value is malformed. */
-static int
-job_set(struct job *job, const char *key, const char *value, int *seen)
-{
-	static const char *const keys[] = { "blur", "id", "order", "width",
-	    "height", "samples", "bits", "alpha", "filter", "radius", "sigma",
-	    "rows", "blocks", "input", "output", "auth", "source", "partial" };
-	char		*texts[] = { job->input, job->output, job->auth, job->source,
-	    job->partial };
-	size_t		 sizes[] = { sizeof job->input, sizeof job->output,
-	    sizeof job->auth, sizeof job->source, sizeof job->partial };
-	uint32_t	*fields[] = { NULL, NULL, NULL, &job->width, &job->height,
-	    &job->samples, &job->bits, &job->alpha, NULL, &job->radius, NULL,
-	    &job->rows, &job->blocks };
-	unsigned long	 u;
-	char		*end;
-	size_t		 i;
+/* data.dat's keys, each once but `param`, which names a value of the operation. */
+static const char *const job_keys[] = { "blur", "id", "order", "width", "height",
+    "samples", "bits", "alpha", "render", "op", "halo", "rows", "blocks", "input",
+    "output", "source", "partial", "auth", "param" };
+enum { KEY_BLUR, KEY_ID, KEY_ORDER, KEY_WIDTH, KEY_HEIGHT, KEY_SAMPLES, KEY_BITS,
+    KEY_ALPHA, KEY_RENDER, KEY_OP, KEY_HALO, KEY_ROWS, KEY_BLOCKS, KEY_INPUT,
+    KEY_OUTPUT, KEY_SOURCE, KEY_PARTIAL, KEY_AUTH, KEY_PARAM, KEYS };
 
-	for (i = 0; i < sizeof keys / sizeof keys[0]; i++)
-		if (strcmp(key, keys[i]) == 0)
-			break;
-	if (i == sizeof keys / sizeof keys[0])
-		return 0;	/* a later version's key: the version line decides */
-	*seen |= 1 << i;
-	switch (i) {
-	case 0:
-		return strcmp(value, "1") == 0 ? 0 : -1;
-	case 1:
+/* A decimal uint32_t, or -1. */
+static int
+parse_u32(const char *value, uint32_t *u)
+{
+	unsigned long	 v;
+	char		*end;
+
+	errno = 0;
+	v = strtoul(value, &end, 10);
+	if (errno != 0 || *end != '\0' || end == value || *value == '-' ||
+	    v > UINT32_MAX)
+		return -1;
+	*u = v;
+	return 0;
+}
+
+/* Store a text value; one too long for its field is cut, which can only match nothing. */
+static int
+set_text(char *field, size_t size, const char *value)
+{
+	snprintf(field, size, "%s", value);
+	return 0;
+}
+
+/* An operation's value, "NAME VALUE"; -1 with *cause if it is not the operation's. */
+static int
+set_param(struct job *job, char *value, char **cause)
+{
+	char	*sp = strchr(value, ' ');
+
+	if (job->args.op == NULL || sp == NULL)
+		return -1;
+	*sp = '\0';
+	return op_set(&job->args, value, sp + 1, cause);
+}
+
+/* Store the value of one key of data.dat into job; -1 if it is malformed. */
+static int
+job_set(struct job *job, int key, char *value, char **cause)
+{
+	uint32_t	*numbers[] = { [KEY_WIDTH] = &job->width,
+	    [KEY_HEIGHT] = &job->height, [KEY_SAMPLES] = &job->samples,
+	    [KEY_BITS] = &job->bits, [KEY_ALPHA] = &job->alpha,
+	    [KEY_RENDER] = &job->render, [KEY_ROWS] = &job->rows,
+	    [KEY_BLOCKS] = &job->blocks };
+
+	switch (key) {
+	case KEY_BLUR:
+		return strcmp(value, "2") == 0 ? 0 : -1;
+	case KEY_ID:
 		if (strlen(value) != 32 || strspn(value, "0123456789abcdef") != 32)
 			return -1;
 		memcpy(job->id, value, 33);
 		return 0;
-	case 2:
-		return strcmp(value, BYTE_ORDER == LITTLE_ENDIAN ?
-		    "little" : "big") == 0 ? 0 : -1;
-	case 8:
-		if (strcmp(value, "gaussian") == 0)
-			job->filter = FILTER_GAUSSIAN;
-		else if (strcmp(value, "box") == 0)
-			job->filter = FILTER_BOX;
-		else
-			return -1;
-		return 0;
-	case 13:
-	case 14:
-	case 15:
-	case 16:
-	case 17:
-		/* Text: one too long for its field is cut, which can only make it
-		   match nothing. */
-		snprintf(texts[i - 13], sizes[i - 13], "%s", value);
-		return 0;
-	case 10:
-		errno = 0;
-		job->sigma = strtod(value, &end);
-		return errno == 0 && *end == '\0' && isfinite(job->sigma) &&
-		    job->sigma > 0 ? 0 : -1;
+	case KEY_ORDER:
+		return strcmp(value, BYTE_ORDER == LITTLE_ENDIAN ? "little" : "big") == 0 ?
+		    0 : -1;
+	case KEY_OP:
+		if ((job->args.op = op_find(value)) == NULL)
+			*cause = xasprintf("data.dat: a job of operation %s, which this "
+			    "blur does not have", value);
+		return job->args.op != NULL ? 0 : -1;
+	case KEY_HALO:
+		return sscanf(value, "%" SCNu32 " %" SCNu32, &job->top,
+		    &job->bottom) == 2 ? 0 : -1;
+	case KEY_PARAM:
+		return set_param(job, value, cause);
+	case KEY_INPUT:
+		return set_text(job->input, sizeof job->input, value);
+	case KEY_OUTPUT:
+		return set_text(job->output, sizeof job->output, value);
+	case KEY_SOURCE:
+		return set_text(job->source, sizeof job->source, value);
+	case KEY_PARTIAL:
+		return set_text(job->partial, sizeof job->partial, value);
+	case KEY_AUTH:
+		return set_text(job->auth, sizeof job->auth, value);
 	default:
-		errno = 0;
-		u = strtoul(value, &end, 10);
-		if (errno != 0 || *end != '\0' || *value == '-' || u > UINT32_MAX)
-			return -1;
-		*fields[i] = u;
-		return 0;
+		return parse_u32(value, numbers[key]);
 	}
 }
 
 /* Whether the numbers of a job describe something a slave can safely compute. */
 static int
-job_valid(const struct job *job)
+job_valid(struct job *job, char **cause)
 {
+	uint32_t	 top, bottom;
+	char		*prefix;
+
 	if (job->width == 0 || job->height == 0 || job->rows == 0)
 		return 0;
-	if (job->samples < 1 || job->samples > 4 || job->alpha > 1)
+	if (job->samples < 1 || job->samples > 4 || job->alpha > 1 || job->render > 1)
 		return 0;
 	if (job->bits != 8 && job->bits != 16)
 		return 0;
 	if (job->alpha && job->samples != 2 && job->samples != 4)
 		return 0;
-	if (job->radius < 1 || job->radius > 1000 || job->width > INT32_MAX)
+	if (job->width > INT32_MAX || job->args.op == NULL)
+		return 0;
+	if (op_ready(&job->args, cause) == -1) {
+		prefix = xasprintf("data.dat: %s", *cause);
+		free(*cause);
+		*cause = prefix;
+		return 0;
+	}
+	job->args.op->halo(&job->args, &top, &bottom);
+	if (top != job->top || bottom != job->bottom)
 		return 0;
 	return job->blocks == (job->height - 1) / job->rows + 1;
 }
 
-int
-protocol_read_job(int dirfd, struct job *job, char **cause)
+/* Split data.dat into lines and store each: -1 with *cause. */
+static int
+parse_job(char *text, struct job *job, char **cause)
 {
-	char	 text[4096], *line, *next, *sp;
-	int	 seen = 0;
+	char		*line, *next, *sp;
+	uint32_t	 seen = 0;
+	int		 key;
+
+	for (line = text; *line != '\0'; line = next) {
+		if ((next = strchr(line, '\n')) == NULL || (sp = strchr(line, ' ')) == NULL)
+			return -1;	/* a line without its newline is a torn write */
+		*next++ = '\0';
+		*sp = '\0';
+		for (key = 0; key < KEYS && strcmp(line, job_keys[key]) != 0; key++)
+			;
+		if (key == KEYS)
+			continue;	/* a later version's key: the version line decides */
+		if ((seen & (1u << key)) && key != KEY_PARAM)
+			return -1;
+		seen |= 1u << key;
+		if (job_set(job, key, sp + 1, cause) == -1) {
+			if (*cause == NULL && key == KEY_BLUR)
+				*cause = xasprintf("data.dat: a job of format %s; this blur "
+				    "reads format %d", sp + 1, PROTOCOL_VERSION);
+			else if (*cause == NULL && key == KEY_ORDER)
+				*cause = xasprintf("data.dat: a job in %s-endian pixels; this "
+				    "host cannot read them", sp + 1);
+			else if (*cause != NULL && key == KEY_PARAM) {
+				sp = xasprintf("data.dat: %s", *cause);
+				free(*cause);
+				*cause = sp;
+			}
+			return -1;
+		}
+	}
+	return seen == (1u << KEY_PARAM) - 1 || seen == (1u << KEYS) - 1 ? 0 : -1;
+}
+
+/* Whether data.dat's auth line signs the text before it with key. */
+static int
+job_signed(const struct job *job, const unsigned char *key)
+{
+	char	*text = job_text(job), want[SECRET_AUTH_MAX];
+	int	 r;
+
+	secret_auth(key, text, strlen(text), want);
+	r = sodium_memcmp(want, job->auth, sizeof want) == 0;
+	free(text);
+	return r;
+}
+
+int
+protocol_read_job(int dirfd, struct job *job, const unsigned char *key,
+    char **cause)
+{
+	char	text[16384];
 
 	memset(job, 0, sizeof *job);
+	*cause = NULL;
 	if (read_small(dirfd, "data.dat", text, sizeof text) == -1) {
 		*cause = xasprintf("data.dat: %s", strerror(errno));
 		return -1;
 	}
-	for (line = text; *line != '\0'; line = next) {
-		if ((next = strchr(line, '\n')) == NULL)
-			break;	/* a line without its newline is a torn write */
-		*next++ = '\0';
-		if ((sp = strchr(line, ' ')) == NULL)
-			goto bad;
-		*sp = '\0';
-		if (job_set(job, line, sp + 1, &seen) == -1) {
-			*cause = strcmp(line, "blur") == 0 ?
-			    xasprintf("data.dat: a job of format %s; this blur reads "
-			    "format %d", sp + 1, PROTOCOL_VERSION) :
-			    strcmp(line, "order") == 0 ?
-			    xasprintf("data.dat: a job in %s-endian pixels; this host "
-			    "cannot read them", sp + 1) :
-			    xasprintf("data.dat: bad value for %s: %s", line, sp + 1);
-			return -1;
-		}
+	if (parse_job(text, job, cause) == -1 || !job_valid(job, cause)) {
+		if (*cause == NULL)
+			*cause = xasprintf("data.dat: not a blur job of this version");
+		job_free(job);
+		return -1;
 	}
-	if (seen == (1 << 18) - 1 && job_valid(job))
-		return 0;
-bad:
-	*cause = xasprintf("data.dat: not a blur job of this version");
-	return -1;
+	if (key != NULL && strcmp(job->auth, "none") != 0 && !job_signed(job, key)) {
+		*cause = xasprintf("data.dat: not signed with this secret: written "
+		    "with another, or forged");
+		job_free(job);
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -414,8 +546,8 @@ protocol_write_tally(int dirfd, const struct tally *t)
 	int		 r;
 
 	text = xasprintf("blur %d\nbeat %llu\nelapsed %.1f\ndone %u\nreissues %u\n"
-	    "notice %s\n", PROTOCOL_VERSION, (unsigned long long)t->beat,
-	    t->elapsed, t->done, t->reissues, t->notice);
+	    "failures %u\nnotice %s\n", PROTOCOL_VERSION, (unsigned long long)t->beat,
+	    t->elapsed, t->done, t->reissues, t->failures, t->notice);
 	for (i = 0; i < t->nslaves; i++) {
 		line = xasprintf("%sslave %s %u\n", text, t->slaves[i].who,
 		    t->slaves[i].blocks);
@@ -437,7 +569,7 @@ protocol_read_tally(int dirfd, struct tally *t)
 
 	memset(t, 0, sizeof *t);
 	if (read_small(dirfd, "progress", text, sizeof text) == -1 ||
-	    strncmp(text, "blur 1\n", 7) != 0)
+	    strncmp(text, "blur 2\n", 7) != 0)
 		return -1;
 	for (line = text; (next = strchr(line, '\n')) != NULL; line = next) {
 		*next++ = '\0';
@@ -451,6 +583,8 @@ protocol_read_tally(int dirfd, struct tally *t)
 			t->done = u;
 		else if (sscanf(line, "reissues %u", &u) == 1)
 			t->reissues = u;
+		else if (sscanf(line, "failures %u", &u) == 1)
+			t->failures = u;
 		else if (sscanf(line, "slave %299s %u", who, &u) == 2) {
 			tally_add(t, who);
 			t->slaves[t->nslaves - 1].blocks = u;
@@ -466,7 +600,7 @@ protocol_beat(int dirfd)
 	unsigned long long	beat;
 
 	if (read_small(dirfd, "progress", text, sizeof text) == -1 ||
-	    sscanf(text, "blur 1\nbeat %llu", &beat) != 1)
+	    sscanf(text, "blur 2\nbeat %llu", &beat) != 1)
 		return 0;
 	return beat;
 }
@@ -548,26 +682,106 @@ protocol_claim(int dirfd, uint32_t n, char v, const char *who)
 	return 1;
 }
 
-uint32_t *
-protocol_claims(int dirfd, uint32_t blocks)
+/* Open directory name of dirfd for listing, or NULL. */
+static DIR *
+open_listing(int dirfd, const char *name)
 {
-	uint32_t	*claimed = xcalloc(blocks, sizeof *claimed), n;
-	struct dirent	*e;
-	DIR		*d;
-	char		 v;
-	int		 fd;
+	DIR	*d;
+	int	 fd;
 
-	fd = openat(dirfd, ".", O_RDONLY|O_DIRECTORY|O_CLOEXEC);
-	if (fd == -1 || (d = fdopendir(fd)) == NULL) {
-		if (fd != -1)
-			close(fd);
-		return claimed;
-	}
+	fd = openat(dirfd, name, O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC);
+	if (fd == -1)
+		return NULL;
+	if ((d = fdopendir(fd)) == NULL)
+		close(fd);
+	return d;
+}
+
+/*
+ * Set, in each block's field at `offset` of s, the bit of every block.N.v listed in d
+ * that is of the type the protocol makes there (a plain file in todo/, a directory in
+ * DIR): anything else is someone else's.
+ */
+static void
+list_names(DIR *d, unsigned char type, uint32_t blocks, struct sighting *s,
+    size_t offset)
+{
+	struct dirent	*e;
+	uint32_t	 n;
+	char		 v;
+
+	if (d == NULL)
+		return;
 	while ((e = readdir(d)) != NULL)
-		if (protocol_parse_block(e->d_name, blocks, &n, &v) == 0)
-			claimed[n] |= 1u << (v - PROTOCOL_FIRST);
+		if (e->d_type == type || e->d_type == DT_UNKNOWN)
+			if (protocol_parse_block(e->d_name, blocks, &n, &v) == 0)
+				*(uint32_t *)((char *)&s[n] + offset) |= BLOCK_BIT(v);
 	closedir(d);
-	return claimed;
+}
+
+/* Whether block.N.v/file exists. */
+static int
+block_has(int dirfd, uint32_t n, char v, const char *file)
+{
+	char	name[ENTRY_MAX];
+
+	block_entry(name, "", n, v, file);
+	return faccessat(dirfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+/* Look into each claimed version of block n for done and failed. */
+static void
+look_inside(int dirfd, uint32_t n, struct sighting *s)
+{
+	char	v;
+
+	for (v = PROTOCOL_FIRST; v <= PROTOCOL_LAST; v++) {
+		if (!(s->claimed & BLOCK_BIT(v)))
+			continue;
+		if (block_has(dirfd, n, v, "/done"))
+			s->done |= BLOCK_BIT(v);
+		else if (block_has(dirfd, n, v, "/failed"))
+			s->failed |= BLOCK_BIT(v);
+	}
+}
+
+struct sighting *
+protocol_list(int dirfd, uint32_t blocks, int inside, const struct blocks *known)
+{
+	struct sighting	*s = xcalloc(blocks, sizeof *s);
+	uint32_t	 n;
+
+	list_names(open_listing(dirfd, "todo"), DT_REG, blocks, s,
+	    offsetof(struct sighting, todo));
+	list_names(open_listing(dirfd, "."), DT_DIR, blocks, s,
+	    offsetof(struct sighting, claimed));
+	for (n = 0; inside && n < blocks; n++)
+		if (s[n].claimed != 0 && (known == NULL || known->b[n].in == 0))
+			look_inside(dirfd, n, &s[n]);
+	return s;
+}
+
+int
+protocol_held(int dirfd, uint32_t n, char v)
+{
+	return block_has(dirfd, n, v, "");
+}
+
+struct sighting
+protocol_sight(int dirfd, uint32_t n, char v)
+{
+	struct sighting	s = { 0 };
+	char		name[ENTRY_MAX], u;
+
+	for (u = PROTOCOL_FIRST; u <= v; u++) {
+		block_entry(name, "todo/", n, u, "");
+		if (faccessat(dirfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+			s.todo |= BLOCK_BIT(u);
+		if (block_has(dirfd, n, u, ""))
+			s.claimed |= BLOCK_BIT(u);
+	}
+	look_inside(dirfd, n, &s);
+	return s;
 }
 
 void
@@ -581,24 +795,6 @@ protocol_claimant(int dirfd, uint32_t n, char v, char who[PROTOCOL_WHO_MAX])
 	if (len <= 0 || who[len - 1] != '\n')
 		len = 1;	/* not written yet, or torn */
 	who[len - 1] = '\0';
-}
-
-int
-protocol_claimed(int dirfd, uint32_t n, char v)
-{
-	char	name[PROTOCOL_NAME_MAX];
-
-	protocol_block_name(name, n, v);
-	return faccessat(dirfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
-}
-
-int
-protocol_done(int dirfd, uint32_t n, char v)
-{
-	char	name[ENTRY_MAX];
-
-	block_entry(name, "", n, v, "/done");
-	return faccessat(dirfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
 /* Open block.N.v as a directory. */
@@ -627,13 +823,38 @@ result_mac(const struct result *h, const void *rows, size_t len,
 	crypto_auth_hmacsha512256_final(&st, mac);
 }
 
+/*
+ * Write the pieces of iov into block directory bfd as `name`: under a temporary name,
+ * then renamed, so that whoever opens `name` reads it whole.
+ */
+static int
+block_write(int bfd, const char *name, const struct iovec *iov, int count)
+{
+	char	tmp[HOST_NAME_MAX + 96];
+	int	fd, i, saved;
+
+	tmp_name(tmp, sizeof tmp, name);
+	fd = openat(bfd, tmp, O_WRONLY|O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC, 0600);
+	if (fd == -1)
+		return -1;
+	for (i = 0; i < count; i++)
+		if (write_all(fd, iov[i].iov_base, iov[i].iov_len) == -1)
+			break;
+	if (close(fd) == 0 && i == count && renameat(bfd, tmp, bfd, name) == 0)
+		return 0;
+	saved = errno;
+	unlinkat(bfd, tmp, 0);
+	errno = saved;
+	return -1;
+}
+
 int
 protocol_publish(int dirfd, const struct job *job, const unsigned char *key,
     uint32_t n, char v, const void *rows, size_t len)
 {
-	char		tmp[HOST_NAME_MAX + 96];
 	struct result	h = { .block = n, .version = v, .bytes = len };
-	int		bfd, fd, saved;
+	struct iovec	iov[2] = { { &h, sizeof h }, { (void *)rows, len } };
+	int		bfd, fd = -1, saved;
 
 	memcpy(h.magic, RESULT_MAGIC, sizeof h.magic);
 	memcpy(h.job, job->id, sizeof h.job);
@@ -643,31 +864,46 @@ protocol_publish(int dirfd, const struct job *job, const unsigned char *key,
 		result_mac(&h, rows, len, key, h.mac);
 	if ((bfd = open_block(dirfd, n, v)) == -1)
 		return -1;
-	tmp_name(tmp, sizeof tmp, "img.bit");
-	fd = openat(bfd, tmp, O_WRONLY|O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC, 0600);
-	if (fd == -1)
-		goto fail;
-	if (write_all(fd, &h, sizeof h) == -1 || write_all(fd, rows, len) == -1) {
+	if (block_write(bfd, "img.bit", iov, 2) == 0)
+		fd = openat(bfd, "done", O_WRONLY|O_CREAT|O_EXCL|O_CLOEXEC, 0600);
+	saved = errno;
+	if (fd != -1)
 		close(fd);
-		goto fail_tmp;
-	}
-	if (close(fd) == -1 || renameat(bfd, tmp, bfd, "img.bit") == -1)
-		goto fail_tmp;
-	if ((fd = openat(bfd, "done", O_WRONLY|O_CREAT|O_EXCL|O_CLOEXEC, 0600)) == -1)
-		goto fail;
-	close(fd);
 	close(bfd);
-	return 0;
+	errno = saved;
+	return fd == -1 ? -1 : 0;
+}
 
-fail_tmp:
+int
+protocol_fail(int dirfd, uint32_t n, char v, const char *who, const char *reason,
+    const char *detail)
+{
+	char		*text;
+	struct iovec	 iov;
+	int		 bfd, r, saved;
+
+	if ((bfd = open_block(dirfd, n, v)) == -1)
+		return -1;
+	text = xasprintf("%s\n%s\n%s", who, reason, detail != NULL ? detail : "");
+	iov.iov_base = text;
+	iov.iov_len = strlen(text);
+	r = block_write(bfd, "failed", &iov, 1);
 	saved = errno;
-	unlinkat(bfd, tmp, 0);
-	errno = saved;
-fail:
-	saved = errno;
+	free(text);
 	close(bfd);
 	errno = saved;
-	return -1;
+	return r;
+}
+
+char *
+protocol_failure(int dirfd, uint32_t n, char v)
+{
+	char	name[ENTRY_MAX], text[FAILURE_MAX + 1];
+
+	block_entry(name, "", n, v, "/failed");
+	if (read_small(dirfd, name, text, sizeof text) == -1)
+		return NULL;
+	return xstrdup(text);
 }
 
 /* What is wrong with a result's header, or NULL. */

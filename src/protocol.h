@@ -1,28 +1,74 @@
 /*
- * protocol.h — the shared directory: its names, the job description, claim and done.
+ * protocol.h — the shared directory: its names, the order of steps, and what each step
+ * promises to the other side. The man page and the README say the same in their words.
  *
- * DIR/image.bit		the input as raw pixels (rows top to bottom, samples interleaved,
- *				8 or 16 bits in the byte order named in data.dat)
- * DIR/data.dat		the job: one "key value" line each (see struct job)
+ * DIR/image.bit		the input as raw pixels: rows top to bottom, samples interleaved,
+ *				8 or 16 bits in the byte order data.dat names (none in a render)
+ * DIR/data.dat		the job: "key value" lines (see struct job), signed with a secret
  * DIR/working		exists while the job runs; holds the job id
- * DIR/progress		the master's count of blocks in, reissues and slaves, for -status,
- *			rewritten at least every second: its beat tells a live master
+ * DIR/progress		the master's tally for -status, rewritten at least every
+ *			second (BEAT_EVERY): its moving beat tells a live master
  * DIR/todo/block.N.v	block N (from 0) is wanted at version v (a, b, ... z)
  * DIR/block.N.v/		claimed by the one slave whose mkdir made it
  * DIR/block.N.v/slave	"host:pid" of that slave
- * DIR/block.N.v/img.bit	a header (struct result), then the block's blurred rows, laid
- *				out as in image.bit
+ * DIR/block.N.v/img.bit	a header (struct result), then the block's rows
  * DIR/block.N.v/done	img.bit is complete
+ * DIR/block.N.v/failed	the operation failed on this block: who, and why
+ *
+ * Calling sequence
+ * ----------------
+ *
+ * The master:
+ *
+ * * Locks DIR (flock), writes data.dat (protocol_write_job()), makes todo/ and
+ *   progress, and creates image.bit empty.
+ * * When it watches DIR by inotify (a local filesystem), creates `working`
+ *   (protocol_start()) at once, then decodes the input into image.bit and adds
+ *   todo/block.N.a (protocol_todo_add()) as soon as block N's rows and halo are in.
+ *   When it polls (a network filesystem, or -poll: DIR may be exported to hosts that
+ *   cannot see a file still open here), it decodes everything first, closes
+ *   image.bit, then adds every todo file and creates `working`.
+ *   Either way, a slave that sees todo/block.N.v finds block N's input rows complete.
+ *
+ * A slave, while `working` names the job it joined and the master's beat moves:
+ *
+ * * Lists todo/ and DIR (protocol_list()) and claims a wanted, unclaimed version by
+ *   mkdir block.N.v (protocol_claim()): only one mkdir succeeds, so one slave works on
+ *   each version. It signs the claim (block.N.v/slave) and, if todo/block.N.v is gone
+ *   by then, releases it: the master no longer wants that version.
+ * * Reads the block's rows and halo from image.bit, runs the operation, and either
+ *   writes img.bit under a temporary name, renames it into place and creates `done`
+ *   (protocol_publish()), or writes `failed` the same way (protocol_fail()). Once
+ *   `done` or `failed` exists, its content is whole. A slave told to stop removes its
+ *   claim (protocol_release()) so that the block can be claimed again at once.
+ *
+ * The master, until every block is in:
+ *
+ * * Lists DIR and judges each block (blocks.h). A done version's result is checked
+ *   (header, size, checksum, HMAC: protocol_open_result(), protocol_read_result());
+ *   a good one is the block's, whichever version it is, the lowest letter if several
+ *   are done at once: its rows go to the output, its todo files and other versions are
+ *   removed, and its directory stays until the job ends, so that no slave with a stale
+ *   listing can claim the name again, and so that a later master can -resume from the
+ *   results. A bad result is removed and the block reissued.
+ * * Reissues a block as its next version (todo/block.N.v+1, then removes todo/block.N.v)
+ *   when its newest version failed, had a bad result, or stayed claimed longer than the
+ *   timeout; the slave still working on an old version may finish it, and the first
+ *   good result wins. After z, or after -retries failures of one block, the job fails.
+ *
+ * At the end the master renames the output into place, removes `working` first (slaves
+ * stop at once) and then every other name above (protocol_clean()); names it does not
+ * know are left alone. A failed job is removed the same way, with no output.
  *
  * Every file is reached through a descriptor of DIR, never by joining paths, so a name
  * always means the same object for the whole job. Files are replaced by renaming a
  * temporary BASE.HOST.PID.RANDOM.tmp, unique across hosts.
  *
- * A finished block stays, img.bit and all, until the job ends, although its rows are in
- * the output: a dead master's output cannot be continued, but its results can, and a
- * name that stays can never be claimed twice. A slave whose view of todo/ is stale would
- * claim it: NFS and FUSE clients cache names for a second or more, and on GlusterFS even
- * open() succeeds on a file removed elsewhere that long.
+ * Assumptions about the filesystem: mkdir is exclusive and rename atomic; a file closed
+ * by one process is complete for a process, on any host, that opens it afterwards.
+ * Names may be cached (NFS, FUSE: for a second or more; on GlusterFS even open()
+ * succeeds that long on a file removed elsewhere): a stale name may delay a step, never
+ * make a wrong one, because every result is checked.
  */
 #ifndef BLUR_PROTOCOL_H
 #define BLUR_PROTOCOL_H
@@ -30,14 +76,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PROTOCOL_VERSION	1
+#include "blocks.h"
+#include "op.h"
+
+#define PROTOCOL_VERSION	2
 #define PROTOCOL_NAME_MAX	32	/* "block.4294967295.z" and the fixed names fit */
-#define PROTOCOL_FIRST		'a'
-#define PROTOCOL_LAST		'z'
+#define PROTOCOL_FIRST		BLOCK_FIRST
+#define PROTOCOL_LAST		BLOCK_LAST
+#define BEAT_EVERY		1.0	/* seconds between rewrites of progress, at most */
 #define PROTOCOL_PATH_MAX	512	/* of the names shown by -status */
 #define PROTOCOL_WHO_MAX	300	/* "host:pid" */
-
-enum filter { FILTER_GAUSSIAN, FILTER_BOX };
 
 struct job {
 	char		id[33];		/* 32 hex digits, fresh for every job */
@@ -46,16 +94,17 @@ struct job {
 	uint32_t	samples;	/* 1 to 4, interleaved */
 	uint32_t	bits;		/* 8 or 16 */
 	uint32_t	alpha;		/* 1: the last sample is unassociated alpha */
-	enum filter	filter;
-	uint32_t	radius;
-	double		sigma;
+	uint32_t	render;		/* 1: no input, no image.bit: the operation draws */
+	struct op_args	args;		/* the operation and its values */
+	uint32_t	top, bottom;	/* its halo: input rows above and below a block */
 	uint32_t	rows;		/* rows per block; the last block may have fewer */
 	uint32_t	blocks;
 	char		input[PROTOCOL_PATH_MAX];	/* shown by -status */
 	char		output[PROTOCOL_PATH_MAX];
-	char		auth[128];	/* "none", or secret_auth() of the key */
 	char		source[96];	/* the input's identity: device, inode, size, mtime */
 	char		partial[PROTOCOL_PATH_MAX];	/* the output while it is written */
+	char		auth[128];	/* as read: "none", or secret_auth() of the lines
+					   before it */
 };
 
 /* What the master publishes of its progress, in DIR/progress. */
@@ -66,6 +115,7 @@ struct tally {
 	char		 notice[64];	/* how the master notices changes (see watch.h) */
 	uint32_t	 done;		/* blocks whose result is in */
 	uint32_t	 reissues;
+	uint32_t	 failures;	/* blocks reported failed */
 	uint32_t	 nslaves;
 	struct share {
 		char		who[PROTOCOL_WHO_MAX];
@@ -96,8 +146,13 @@ size_t	 job_row_bytes(const struct job *);
 /* First row of block n and how many rows it has. */
 uint32_t job_block_y(const struct job *, uint32_t n);
 uint32_t job_block_rows(const struct job *, uint32_t n);
+/* The input rows [*a, *b) block n is computed from: its own and its halo's. */
+void	 job_block_input(const struct job *, uint32_t n, uint32_t *a, uint32_t *b);
+/* The image's shape, as an operation sees it. */
+struct op_image job_image(const struct job *);
 /* A fresh random job id. */
 void	 job_new_id(struct job *);
+void	 job_free(struct job *);
 
 /* Format "block.N.v" into buf (PROTOCOL_NAME_MAX bytes). */
 void	 protocol_block_name(char *buf, uint32_t n, char v);
@@ -115,9 +170,15 @@ int	 protocol_parse_block(const char *name, uint32_t blocks, uint32_t *n, char *
  */
 int	 protocol_open_dir(const char *path, int create, char **cause);
 
-/* Write data.dat (whole, replacing any); read and check it (-1 with *cause on anything malformed). */
-int	 protocol_write_job(int dirfd, const struct job *, char **cause);
-int	 protocol_read_job(int dirfd, struct job *, char **cause);
+/*
+ * Write data.dat whole, replacing any, signed with key (see secret.h) unless it is NULL.
+ * Read it back and check it: -1 with *cause on anything malformed, on an operation this
+ * blur does not have, and, with a key, on a job signed by no key or another.
+ */
+int	 protocol_write_job(int dirfd, const struct job *, const unsigned char *key,
+	    char **cause);
+int	 protocol_read_job(int dirfd, struct job *, const unsigned char *key,
+	    char **cause);
 
 /* Create `working` holding the job id; read the id of the job now working (-1: none). */
 int	 protocol_start(int dirfd, const struct job *);
@@ -146,16 +207,19 @@ void	 protocol_who(char who[PROTOCOL_WHO_MAX]);
  */
 int	 protocol_claim(int dirfd, uint32_t n, char v, const char *who);
 /*
- * The versions of each of `blocks` blocks claimed now, a bit each (1 << (v - 'a')), from
- * one listing of DIR: on a network filesystem one listing costs far less than a lookup
- * per block. The caller frees the array.
+ * One listing of DIR and todo/: a sighting per block (blocks.h). With `inside`, also
+ * whether each claimed version is done or failed, except in blocks `known` has in:
+ * the master no longer looks into blocks it has. On a network filesystem two
+ * listings cost far less than a lookup per block. The caller frees the array.
  */
-uint32_t *protocol_claims(int dirfd, uint32_t blocks);
+struct sighting *protocol_list(int dirfd, uint32_t blocks, int inside,
+	    const struct blocks *known);
 /* Who claimed block.N.v, into who (empty if it cannot be read yet). */
 void	 protocol_claimant(int dirfd, uint32_t n, char v, char who[PROTOCOL_WHO_MAX]);
-/* Whether block.N.v exists (claimed) and whether block.N.v/done exists. */
-int	 protocol_claimed(int dirfd, uint32_t n, char v);
-int	 protocol_done(int dirfd, uint32_t n, char v);
+/* Whether block.N.v still exists: the master has not taken it back. */
+int	 protocol_held(int dirfd, uint32_t n, char v);
+/* What one lookup shows of block n's versions up to v, done and failed included. */
+struct sighting protocol_sight(int dirfd, uint32_t n, char v);
 /*
  * Publish block.N.v's rows: img.bit (header and rows) under a temporary name, renamed
  * into place, then done.
@@ -174,6 +238,15 @@ int	 protocol_open_result(int dirfd, const struct job *, uint32_t n, char v,
  */
 int	 protocol_read_result(int fd, const unsigned char *key, void *buf, size_t len,
 	    char **why);
+/*
+ * Report that block.N.v failed: `failed` holds who, then the reason on one line, then
+ * detail (a command's last output; may be NULL), written whole and renamed into place.
+ */
+int	 protocol_fail(int dirfd, uint32_t n, char v, const char *who,
+	    const char *reason, const char *detail);
+/* The text of block.N.v/failed (at most FAILURE_MAX bytes of it), or NULL. */
+#define FAILURE_MAX	8192
+char	*protocol_failure(int dirfd, uint32_t n, char v);
 /* Remove block.N.v and everything in it. */
 void	 protocol_release(int dirfd, uint32_t n, char v);
 

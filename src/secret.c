@@ -60,13 +60,13 @@ fail:
 }
 
 void
-secret_auth(const unsigned char key[SECRET_KEY], const char *id,
+secret_auth(const unsigned char key[SECRET_KEY], const void *text, size_t len,
     char auth[SECRET_AUTH_MAX])
 {
 	unsigned char	mac[crypto_auth_hmacsha512256_BYTES];
 	char		hex[2 * sizeof mac + 1];
 
-	crypto_auth_hmacsha512256(mac, (const unsigned char *)id, strlen(id), key);
+	crypto_auth_hmacsha512256(mac, text, len, key);
 	sodium_bin2hex(hex, sizeof hex, mac, sizeof mac);
 	snprintf(auth, SECRET_AUTH_MAX, "%s %s", SECRET_AUTH, hex);
 }

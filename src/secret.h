@@ -4,20 +4,22 @@
  * With BLUR_SECRET_FILE (or -secret FILE), the key is a BLAKE2b hash of that file's
  * bytes, which every host of the job reads from its own copy: the secret itself never
  * enters DIR. Results then carry an HMAC-SHA-512-256 (libsodium's crypto_auth) that the
- * master checks, and data.dat carries the HMAC of the job id, so that a slave can tell a
- * wrong key at once.
+ * master checks, and data.dat carries the HMAC of all its other lines, so that a slave
+ * runs only what a holder of the secret asked for, and tells a wrong key at once.
  */
 #ifndef BLUR_SECRET_H
 #define BLUR_SECRET_H
+
+#include <stddef.h>
 
 #define SECRET_KEY	32	/* bytes of key */
 #define SECRET_AUTH	"hmac-sha512-256"	/* data.dat's name for it */
 
 /* Derive the key from a file; -1 with *cause if it cannot be read or others can read it. */
 int	secret_load(const char *path, unsigned char key[SECRET_KEY], char **cause);
-/* data.dat's auth value for a job keyed so: SECRET_AUTH, a space, the hex HMAC of its id. */
+/* data.dat's auth value: SECRET_AUTH, a space, the hex HMAC of text. */
 #define SECRET_AUTH_MAX	(sizeof SECRET_AUTH + 65)
-void	secret_auth(const unsigned char key[SECRET_KEY], const char *id,
+void	secret_auth(const unsigned char key[SECRET_KEY], const void *text, size_t len,
 	    char auth[SECRET_AUTH_MAX]);
 
 #endif

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kernel.h"
+#include "op.h"
 #include "protocol.h"
 #include "secret.h"
 #include "slave.h"
@@ -26,7 +26,7 @@ struct slave {
 	int		 bitfd;
 	int		 sigfd;		/* -1 for local slaves, which simply die */
 	struct job	 job;
-	struct mask	 mask;
+	void		*op;		/* the operation's state for this job */
 	long		 done;
 	unsigned char	 key[SECRET_KEY];
 	const unsigned char *keyed;	/* key, when the job has a secret; else NULL */
@@ -41,6 +41,12 @@ struct slave {
 	void		*in;
 	void		*out;
 	size_t		 in_size, out_size;
+	double		*shun;		/* per block: until when it is left to others */
+	uint32_t	 n;		/* the block in hand, for cancelled() */
+	char		 v;
+	double		 looked;	/* when cancelled() last looked at DIR */
+	int		 cancel;	/* cancelled() said so */
+	int		 stop;		/* a signal came: give the block back and leave */
 };
 
 struct todo {
@@ -75,37 +81,73 @@ job_alive(struct slave *s)
 
 /* Whether we were asked to stop; then *cause says so. */
 static int
-stopped(const struct slave *s, char **cause)
+stopped(struct slave *s, char **cause)
 {
-	if (s->sigfd == -1 || !signals_caught(s->sigfd))
+	if (s->sigfd != -1 && !s->stop)
+		s->stop = signals_caught(s->sigfd);
+	if (!s->stop)
 		return 0;
-	*cause = xasprintf("%s: interrupted", s->path);
+	if (*cause == NULL)
+		*cause = xasprintf("%s: interrupted", s->path);
 	return 1;
 }
 
-/* A job with a secret needs ours, and ours must be its: check it against data.dat. */
+/*
+ * Whether this slave may run the job: one with a secret is read only with the key
+ * (protocol_read_job() checked its signature); one that runs commands, without a
+ * secret, only by the master's own slaves or with -allow-exec, since whoever can write
+ * DIR could have written it.
+ */
 static int
-use_secret(struct slave *s, char **cause)
+trust(struct slave *s, char **cause)
 {
-	char	want[SECRET_AUTH_MAX];
-	int	r;
-
-	if (strcmp(s->job.auth, "none") == 0)
-		return 0;
-	if (s->o->secret == NULL) {
-		*cause = xasprintf("%s: this job needs the shared secret: set "
-		    "BLUR_SECRET_FILE or use -secret FILE", s->path);
+	if (strcmp(s->job.auth, "none") != 0 && s->keyed == NULL) {
+		*cause = xasprintf("%s: job %s needs the shared secret: set "
+		    "BLUR_SECRET_FILE or use -secret FILE", s->path, s->job.id);
 		return -1;
 	}
-	if (secret_load(s->o->secret, s->key, cause) == -1)
+	if (strcmp(s->job.auth, "none") == 0 && s->job.args.op->runs_commands &&
+	    s->o->job == NULL && !s->o->allow_exec) {
+		*cause = xasprintf("%s: job %s runs a command on each block, and has no "
+		    "secret: taking no block of it (anyone who can write DIR could have "
+		    "asked); use -allow-exec to run it, or a -secret", s->path, s->job.id);
 		return -1;
-	secret_auth(s->key, s->job.id, want);
-	r = strcmp(want, s->job.auth) == 0 ? 0 : -1;
-	if (r == -1)
-		*cause = xasprintf("%s: %s is not this job's secret", s->path,
-		    s->o->secret);
-	s->keyed = s->key;
-	return r;
+	}
+	return 0;
+}
+
+/* Read the job in DIR, check that we may run it, and start its operation. */
+static int
+read_job(struct slave *s, const char *id, char **cause)
+{
+	struct op_image	 im;
+	char		*why;
+
+	if (protocol_read_job(s->dirfd, &s->job, s->keyed, &why) == -1) {
+		*cause = xasprintf("%s/%s", s->path, why);
+		free(why);
+		return -1;
+	}
+	if (strcmp(id, s->job.id) != 0) {
+		*cause = xasprintf("%s: data.dat belongs to another job", s->path);
+		return -1;
+	}
+	if (trust(s, cause) == -1)
+		return -1;
+	if (!s->job.render && (s->bitfd = openat(s->dirfd, "image.bit",
+	    O_RDONLY|O_NOFOLLOW|O_CLOEXEC)) == -1) {
+		*cause = xasprintf("%s/image.bit: %s", s->path, strerror(errno));
+		return -1;
+	}
+	im = job_image(&s->job);
+	if ((s->op = s->job.args.op->start(&s->job.args, &im, &why)) == NULL) {
+		*cause = xasprintf("%s: %s: %s", s->path, s->job.args.op->name, why);
+		free(why);
+		return -1;
+	}
+	s->shun = xcalloc(s->job.blocks, sizeof *s->shun);
+	setenv("BLUR_JOB", s->job.id, 1);
+	return 0;
 }
 
 /*
@@ -162,29 +204,6 @@ ended(const struct slave *s, const char *id)
 	return protocol_working(s->dirfd, now_id) == -1 || strcmp(now_id, id) != 0;
 }
 
-/* Read data.dat, which must describe job `id`, and open image.bit. */
-static int
-read_job(struct slave *s, const char *id, char **cause)
-{
-	char	*why;
-
-	if (protocol_read_job(s->dirfd, &s->job, &why) == -1) {
-		*cause = xasprintf("%s/%s", s->path, why);
-		free(why);
-		return -1;
-	}
-	if (strcmp(id, s->job.id) != 0) {
-		*cause = xasprintf("%s: data.dat belongs to another job", s->path);
-		return -1;
-	}
-	s->bitfd = openat(s->dirfd, "image.bit", O_RDONLY|O_NOFOLLOW|O_CLOEXEC);
-	if (s->bitfd == -1) {
-		*cause = xasprintf("%s/image.bit: %s", s->path, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
 /*
  * Wait until DIR exists and a job is working in it; then read the job. 0 when joined, 1
  * when `only` names a job that is not (or no longer) working, or when a job came and went
@@ -237,75 +256,105 @@ join(struct slave *s, const char *only, char **cause)
 		*cause = NULL;
 		return 1;
 	}
-	if (use_secret(s, cause) == -1)
-		return -1;
-	kernel_for_job(&s->mask, &s->job);
 	todo = xasprintf("%s/todo", s->path);
 	watch_dir(&s->watch, todo);
 	free(todo);
 	return 0;
 }
 
-/* The blocks in todo/, in the order found; names that are not this job's are skipped. */
+/* The blocks a pass may claim, from one listing: wanted, unclaimed, not shunned. */
 static struct todo *
-list_todo(const struct slave *s, size_t *count)
+claimable(const struct slave *s, size_t *count)
 {
-	struct todo	*list = NULL;
-	struct dirent	*e;
-	DIR		*d;
-	size_t		 len = 0, size = 0;
-	int		 fd;
+	struct sighting	*list = protocol_list(s->dirfd, s->job.blocks, 0, NULL);
+	struct todo	*todo = xcalloc(s->job.blocks, sizeof *todo);
+	double		 t = now();
+	uint32_t	 n;
+	char		 v;
 
 	*count = 0;
-	fd = openat(s->dirfd, "todo", O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC);
-	if (fd == -1 || (d = fdopendir(fd)) == NULL) {
-		if (fd != -1)
-			close(fd);
-		return NULL;
-	}
-	while ((e = readdir(d)) != NULL) {
-		struct todo	t;
-
-		/* The master makes plain files; a directory here is someone else's. */
-		if (e->d_type != DT_REG && e->d_type != DT_UNKNOWN)
-			continue;
-		if (protocol_parse_block(e->d_name, s->job.blocks, &t.n, &t.v) == -1)
-			continue;
-		if (len == size)
-			list = xreallocarray(list, size = size * 2 + 16, sizeof *list);
-		list[len++] = t;
-	}
-	closedir(d);
-	*count = len;
-	return list;
-}
-
-/* Blur block n into s->out; its length, or 0 if image.bit cannot be read. */
-static size_t
-compute(struct slave *s, uint32_t n)
-{
-	const struct job	*job = &s->job;
-	uint32_t		 y0 = job_block_y(job, n), rows = job_block_rows(job, n);
-	uint32_t		 a, b;
-	size_t			 row_bytes = job_row_bytes(job);
-
-	kernel_halo(job, y0, rows, &a, &b);
-	reserve(&s->in, &s->in_size, (size_t)(b - a) * row_bytes);
-	reserve(&s->out, &s->out_size, (size_t)rows * row_bytes);
-	if (pread_all(s->bitfd, s->in, (b - a) * row_bytes, a * row_bytes) == -1)
-		return 0;
-	kernel_blur(job, &s->mask, s->in, y0, rows, s->out);
-	return rows * row_bytes;
+	for (n = 0; n < s->job.blocks; n++)
+		if ((v = blocks_claimable(&list[n])) != 0 && s->shun[n] <= t) {
+			todo[*count].n = n;
+			todo[(*count)++].v = v;
+		}
+	free(list);
+	return todo;
 }
 
 /*
- * Claim and compute block.N.v. A block taken by another slave, or finished elsewhere
- * while this one worked, is no error: the result is dropped quietly.
+ * Whether the block in hand is no longer worth computing: we were told to stop, the job
+ * ended, or the master took the block back. Looked up at most every CANCEL_EVERY.
+ */
+static int
+cancelled(void *arg)
+{
+	struct slave	*s = arg;
+	char		*cause = NULL;
+
+	if (now() - s->looked < CANCEL_EVERY)
+		return 0;
+	s->looked = now();
+	s->cancel = stopped(s, &cause) || !job_alive(s) ||
+	    !protocol_held(s->dirfd, s->n, s->v);
+	free(cause);
+	return s->cancel;
+}
+
+/*
+ * Run the operation on block n into s->out: its length, or 0 with *cause (and
+ * *detail, what the operation had to add) if the block failed, or with neither if
+ * image.bit could not be read (the job ended).
+ */
+static size_t
+compute(struct slave *s, uint32_t n, char **cause, char **detail)
+{
+	const struct job	*job = &s->job;
+	struct op_block		 b = { .n = n, .y = job_block_y(job, n),
+				    .rows = job_block_rows(job, n),
+				    .cancelled = cancelled, .arg = s };
+	uint32_t		 a, e;
+	size_t			 row_bytes = job_row_bytes(job);
+
+	job_block_input(job, n, &a, &e);
+	b.top = b.y - a;
+	b.bottom = e - (b.y + b.rows);
+	reserve(&s->in, &s->in_size, (size_t)(e - a) * row_bytes);
+	reserve(&s->out, &s->out_size, (size_t)b.rows * row_bytes);
+	if (!job->render &&
+	    pread_all(s->bitfd, s->in, (e - a) * row_bytes, a * row_bytes) == -1)
+		return 0;
+	s->looked = now();
+	if (job->args.op->run(s->op, &b, job->render ? NULL : s->in, s->out,
+	    cause) == -1) {
+		*detail = b.detail;
+		return 0;
+	}
+	return b.rows * row_bytes;
+}
+
+/* Report block.N.v failed, and leave it to other slaves for a while. */
+static void
+fail(struct slave *s, uint32_t n, char v, const char *why, const char *detail)
+{
+	char	name[PROTOCOL_NAME_MAX];
+
+	protocol_block_name(name, n, v);
+	say("%s/%s: %s", s->path, name, why);
+	if (protocol_fail(s->dirfd, n, v, s->who, why, detail) == -1)
+		protocol_release(s->dirfd, n, v);
+	s->shun[n] = now() + SLAVE_SHUN;
+}
+
+/*
+ * Claim and compute block.N.v. A block taken by another slave, taken back by the master
+ * or finished elsewhere while this one worked, is no error: it is dropped quietly.
+ * 1 when a result is published, 0 when not, -1 when we must stop.
  */
 static int
 work_on(struct slave *s, uint32_t n, char v, char **cause)
 {
-	char	name[PROTOCOL_NAME_MAX];
+	char	 name[PROTOCOL_NAME_MAX], *why = NULL, *detail = NULL;
 	size_t	 len;
 	int	 r;
 
@@ -322,29 +371,31 @@ work_on(struct slave *s, uint32_t n, char v, char **cause)
 		protocol_release(s->dirfd, n, v);
 		return 0;
 	}
-	if ((len = compute(s, n)) == 0) {
-		protocol_release(s->dirfd, n, v);
-		return 0;	/* image.bit gone: the job ended */
-	}
-	if (stopped(s, cause)) {
+	s->n = n;
+	s->v = v;
+	s->cancel = 0;
+	len = compute(s, n, &why, &detail);
+	if (len == 0 && why != NULL && !s->cancel)
+		fail(s, n, v, why, detail);
+	else if (len == 0 || stopped(s, cause))
 		/* Give the block back at once: another slave can claim it now. */
 		protocol_release(s->dirfd, n, v);
-		return -1;
-	}
+	free(why);
+	free(detail);
+	if (len == 0 || stopped(s, cause))
+		return stopped(s, cause) ? -1 : 0;
 	r = protocol_publish(s->dirfd, &s->job, s->keyed, n, v, s->out, len);
+	protocol_block_name(name, n, v);
 	if (r == -1) {
 		if (errno == ENOENT)
 			return 0;	/* the master took this block back */
-		protocol_block_name(name, n, v);
 		say("%s/%s: %s; releasing it", s->path, name, strerror(errno));
 		protocol_release(s->dirfd, n, v);
 		return 0;
 	}
 	s->done++;
-	if (s->o->verbosity > 0) {
-		protocol_block_name(name, n, v);
+	if (s->o->verbosity > 0)
 		say("%s: %s done", s->who, name);
-	}
 	return 1;
 }
 
@@ -357,24 +408,20 @@ pass(struct slave *s, char **cause)
 {
 	struct todo	*list;
 	size_t		 count, i, start;
-	uint32_t	 r32, *taken;
+	uint32_t	 r32;
 	int		 r = 0, claimed = 0;
 
-	list = list_todo(s, &count);
-	taken = count > 0 ? protocol_claims(s->dirfd, s->job.blocks) : NULL;
+	list = claimable(s, &count);
 	random_bytes(&r32, sizeof r32);
 	start = count > 0 ? r32 % count : 0;
 	for (i = 0; i < count && r != -1; i++) {
 		struct todo	*t = &list[(start + i) % count];
 
-		if (taken[t->n] & (1u << (t->v - PROTOCOL_FIRST)))
-			continue;
 		if (!job_alive(s) || stopped(s, cause))
 			break;
 		if ((r = work_on(s, t->n, t->v, cause)) > 0)
 			claimed += r;
 	}
-	free(taken);
 	free(list);
 	return *cause != NULL || r == -1 ? -1 : claimed;
 }
@@ -392,6 +439,13 @@ slave_run(struct slave_opts *o, char **cause)
 	if (o->job == NULL)
 		s.sigfd = signals_catch(&old);
 	protocol_who(s.who);
+	if (o->secret != NULL) {
+		if (secret_load(o->secret, s.key, cause) == -1) {
+			r = -1;
+			goto out;
+		}
+		s.keyed = s.key;
+	}
 	if ((r = join(&s, o->job, cause)) == -1)
 		goto out;
 	while (r == 0 && job_alive(&s)) {
@@ -410,7 +464,10 @@ out:
 		close(s.sigfd);
 		sigprocmask(SIG_SETMASK, &old, NULL);
 	}
-	kernel_free(&s.mask);
+	if (s.op != NULL)
+		s.job.args.op->stop(s.op);
+	job_free(&s.job);
+	free(s.shun);
 	free(s.in);
 	free(s.out);
 	if (s.bitfd != -1)

@@ -22,6 +22,13 @@
  * thousand idle slaves do not flood a file server. With inotify it waits for events.
  */
 #define SLAVE_IDLE	5
+/*
+ * A block this slave failed is left to other slaves for SLAVE_SHUN seconds; then it may
+ * take it again, so that a job with one slave still ends (or fails, after -retries).
+ */
+#define SLAVE_SHUN	5
+/* Seconds between looks at DIR while an operation runs, to end it if it is not wanted. */
+#define CANCEL_EVERY	0.1
 
 struct slave_opts {
 	const char	*dir;
@@ -29,6 +36,7 @@ struct slave_opts {
 	int		 persist;	/* -persist: wait for jobs however they come and go */
 	int		 verbosity;	/* -1 quiet, 0, 1 verbose */
 	const char	*secret;	/* file of the shared secret, or NULL */
+	int		 allow_exec;	/* run commands of jobs without a secret */
 	int		 poll;		/* as in struct master_opts */
 	char		 orphan[33];	/* a job left for its master's silence: not rejoined */
 	uint64_t	 orphan_beat;	/* unless its beat moves again (a master resumed it) */

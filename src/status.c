@@ -20,63 +20,27 @@ struct snapshot {
 	struct job	 job;
 	struct tally	 tally;
 	char		*map;		/* one character per block */
-	uint32_t	 claimed, waiting, done;
+	uint32_t	 claimed, waiting, done, failed;
 };
 
-/* The newest version of each block wanted in todo/ (0: none, so the block is in). */
-static void
-todo_versions(int dirfd, const struct job *job, char *newest)
-{
-	struct dirent	*e;
-	DIR		*d;
-	uint32_t	 n;
-	char		 v;
-	int		 fd;
-
-	fd = openat(dirfd, "todo", O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC);
-	if (fd == -1 || (d = fdopendir(fd)) == NULL) {
-		if (fd != -1)
-			close(fd);
-		return;
-	}
-	while ((e = readdir(d)) != NULL)
-		if (protocol_parse_block(e->d_name, job->blocks, &n, &v) == 0 &&
-		    v > newest[n])
-			newest[n] = v;
-	closedir(d);
-}
-
-/*
- * Fill in the block map and its counts. A block with no todo file is done if a directory
- * of it is left (collected blocks keep theirs until the end), else not asked for yet: the
- * master is still decoding its rows.
- */
+/* Fill in the block map and its counts, from one listing of DIR (blocks.h). */
 static void
 map_blocks(int dirfd, struct snapshot *s)
 {
-	uint32_t	n, *claims = protocol_claims(dirfd, s->job.blocks);
-	char		v, c;
-	int		done, claimed;
+	struct sighting	*list = protocol_list(dirfd, s->job.blocks, 1, NULL);
+	uint32_t	 n;
 
 	s->map = xcalloc(s->job.blocks + 1, 1);
-	todo_versions(dirfd, &s->job, s->map);
 	for (n = 0; n < s->job.blocks; n++) {
-		v = s->map[n];
-		done = v == 0 ? claims[n] != 0 : protocol_done(dirfd, n, v);
-		claimed = !done && v != 0 &&
-		    ((claims[n] >> (v - PROTOCOL_FIRST)) & 1) != 0;
-		if (done)
-			c = '#';
-		else if (v != 0 && v != PROTOCOL_FIRST)
-			c = '!';
-		else
-			c = claimed ? '+' : '.';
-		s->done += done;
-		s->claimed += claimed;
-		s->waiting += !done && !claimed;
-		s->map[n] = c;
+		s->map[n] = blocks_shown(&list[n]);
+		s->done += s->map[n] == '#';
+		s->failed += s->map[n] == 'x';
+		if (strchr("+!.", s->map[n]) != NULL && blocks_at_work(&list[n]))
+			s->claimed++;
+		else if (strchr("+!.", s->map[n]) != NULL)
+			s->waiting++;
 	}
-	free(claims);
+	free(list);
 }
 
 /* Read DIR: 0, STATUS_NO_JOB, or -1 with *cause. */
@@ -88,7 +52,7 @@ snap(int dirfd, const char *dir, struct snapshot *s, char **cause)
 	memset(s, 0, sizeof *s);
 	if (protocol_working(dirfd, id) == -1)
 		return STATUS_NO_JOB;
-	if (protocol_read_job(dirfd, &s->job, &why) == -1) {
+	if (protocol_read_job(dirfd, &s->job, NULL, &why) == -1) {
 		*cause = xasprintf("%s/%s", dir, why);
 		free(why);
 		return -1;
@@ -117,17 +81,21 @@ print(const char *dir, const struct snapshot *s)
 	const struct job	*job = &s->job;
 	double			 elapsed = s->tally.elapsed;
 	uint32_t		 i, width = columns();
-	char			 e[CLOCK_TEXT];
+	char			 e[CLOCK_TEXT], *what;
 
 	printf("job %s in %s\n", job->id, dir);
-	printf("input %s\noutput %s\n", job->input, job->output);
-	printf("image %ux%u, %u sample%s of %u bits; %s radius %u sigma %g\n",
-	    job->width, job->height, job->samples, job->samples == 1 ? "" : "s",
-	    job->bits, job->filter == FILTER_BOX ? "box" : "gaussian",
-	    job->radius, job->sigma);
+	printf("input %s\noutput %s\n", job->render ? "none (a render)" : job->input,
+	    job->output);
+	what = op_describe(&job->args);
+	printf("image %ux%u, %u sample%s of %u bits; %s\n", job->width, job->height,
+	    job->samples, job->samples == 1 ? "" : "s", job->bits, what);
+	free(what);
 	printf("blocks %u of %u rows: %u done, %u claimed, %u waiting; %u reissue%s\n",
 	    job->blocks, job->rows, s->done, s->claimed, s->waiting,
 	    s->tally.reissues, s->tally.reissues == 1 ? "" : "s");
+	if (s->tally.failures > 0 || s->failed > 0)
+		printf("failures %u, %u block%s failed and not yet reissued\n",
+		    s->tally.failures, s->failed, s->failed == 1 ? "" : "s");
 	printf("slaves");
 	for (i = 0; i < s->tally.nslaves; i++)
 		printf(" %s (%u)", s->tally.slaves[i].who, s->tally.slaves[i].blocks);
@@ -148,6 +116,7 @@ static void
 snapshot_free(struct snapshot *s)
 {
 	tally_free(&s->tally);
+	job_free(&s->job);
 	free(s->map);
 	s->map = NULL;
 }

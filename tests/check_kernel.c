@@ -1,4 +1,7 @@
-/* check_kernel.c — masks against ImageMagick's, blurs against a direct 2-D convolution. */
+/*
+ * check_kernel.c — masks against ImageMagick's; the gaussian and box operations, run block
+ * by block through the operation interface, against a direct 2-D convolution.
+ */
 #include <config.h>
 
 #include <math.h>
@@ -8,6 +11,8 @@
 
 #include "kernel.h"
 #include "tests.h"
+
+#include <stdio.h>
 
 START_TEST(test_gauss_matches_imagemagick)
 {
@@ -55,7 +60,7 @@ END_TEST
 
 /* Sample i of an 8- or 16-bit buffer. */
 static double
-sample(const struct job *job, const void *buf, size_t i)
+sample(const struct op_image *job, const void *buf, size_t i)
 {
 	return job->bits == 8 ? ((const uint8_t *)buf)[i] :
 	    ((const uint16_t *)buf)[i];
@@ -63,7 +68,7 @@ sample(const struct job *job, const void *buf, size_t i)
 
 /* Sample s of pixel (x, y), edges replicated. */
 static double
-at(const struct job *job, const void *img, int64_t x, int64_t y, uint32_t s)
+at(const struct op_image *job, const void *img, int64_t x, int64_t y, uint32_t s)
 {
 	x = x < 0 ? 0 : x >= job->width ? job->width - 1 : x;
 	y = y < 0 ? 0 : y >= job->height ? job->height - 1 : y;
@@ -75,7 +80,7 @@ at(const struct job *job, const void *img, int64_t x, int64_t y, uint32_t s)
  * w[i]·w[j], colour weighted by alpha as ImageMagick does.
  */
 static double
-reference(const struct job *job, const struct mask *m, const void *img,
+reference(const struct op_image *job, const struct mask *m, const void *img,
     uint32_t x, uint32_t y, uint32_t s)
 {
 	int64_t	r = m->radius, i, j;
@@ -94,7 +99,7 @@ reference(const struct job *job, const struct mask *m, const void *img,
 
 /* Fill an image with noise plus smooth shapes, alpha included, from a fixed seed. */
 static void *
-make_image(const struct job *job, unsigned seed)
+make_image(const struct op_image *job, unsigned seed)
 {
 	size_t		 n = (size_t)job->width * job->height * job->samples, i;
 	uint8_t		*p8 = malloc(n * 2);
@@ -112,41 +117,71 @@ make_image(const struct job *job, unsigned seed)
 	return p8;
 }
 
+/* The values of operation name with its radius and sigma, ready for a job. */
+static struct op_args
+blur_args(const char *name, uint32_t radius, double sigma)
+{
+	struct op_args	 a = { .op = op_find(name) };
+	char		 text[64], *cause;
+
+	ck_assert_ptr_nonnull(a.op);
+	snprintf(text, sizeof text, "%u", radius);
+	ck_assert_int_eq(op_set(&a, "radius", text, &cause), 0);
+	if (op_param_index(a.op, "sigma") != -1) {
+		snprintf(text, sizeof text, "%.17g", sigma);
+		ck_assert_int_eq(op_set(&a, "sigma", text, &cause), 0);
+	}
+	ck_assert_int_eq(op_ready(&a, &cause), 0);
+	return a;
+}
+
 /*
- * Blur the whole image as blocks of `rows` and compare every sample with reference();
- * the largest difference.
+ * Blur the whole image as blocks of `rows`, each given only its rows and halo as a slave
+ * reads them, and compare every sample with reference(); the largest difference.
  */
 static double
 check_blur(uint32_t w, uint32_t h, uint32_t spp, uint32_t bits, uint32_t alpha,
-    enum filter filter, uint32_t radius, double sigma, uint32_t rows)
+    const char *name, uint32_t radius, double sigma, uint32_t rows)
 {
-	struct job	 job = { .width = w, .height = h, .samples = spp, .bits = bits,
-			    .alpha = alpha, .filter = filter, .radius = radius,
-			    .sigma = sigma, .rows = rows };
+	struct op_image	 job = { .width = w, .height = h, .samples = spp, .bits = bits,
+			    .alpha = alpha };
+	struct op_args	 args = blur_args(name, radius, sigma);
+	struct op_block	 blk = { 0 };
 	struct mask	 m;
 	size_t		 row_bytes = (size_t)w * spp * bits / 8;
-	void		*img = make_image(&job, w * 131 + h * 7 + spp), *out;
-	uint32_t	 y0, n, a, b, x, y, s;
+	void		*img = make_image(&job, w * 131 + h * 7 + spp), *out, *state;
+	uint32_t	 top, bottom, x, y, s;
 	double		 want, got, worst = 0;
+	char		*cause;
 
-	kernel_for_job(&m, &job);
+	if (strcmp(name, "box") == 0)
+		kernel_box(&m, radius);
+	else
+		kernel_gauss(&m, radius, sigma);
+	args.op->halo(&args, &top, &bottom);
+	ck_assert_uint_eq(top, radius);
+	ck_assert_uint_eq(bottom, radius);
+	ck_assert_ptr_nonnull(state = args.op->start(&args, &job, &cause));
 	out = malloc(rows * row_bytes);
-	for (y0 = 0; y0 < h; y0 += rows) {
-		n = h - y0 < rows ? h - y0 : rows;
-		kernel_halo(&job, y0, n, &a, &b);
-		/* Only rows [a, b) are given, as a slave reads them. */
-		kernel_blur(&job, &m, (char *)img + a * row_bytes, y0, n, out);
-		for (y = y0; y < y0 + n; y++)
+	for (blk.y = 0; blk.y < h; blk.y += rows) {
+		blk.rows = h - blk.y < rows ? h - blk.y : rows;
+		blk.top = blk.y < top ? blk.y : top;
+		blk.bottom = h - blk.y - blk.rows < bottom ? h - blk.y - blk.rows : bottom;
+		ck_assert_int_eq(args.op->run(state, &blk, (char *)img +
+		    (blk.y - blk.top) * row_bytes, out, &cause), 0);
+		for (y = blk.y; y < blk.y + blk.rows; y++)
 			for (x = 0; x < w; x++)
 				for (s = 0; s < spp; s++) {
 					want = reference(&job, &m, img, x, y, s);
-					got = sample(&job, out, ((size_t)(y - y0) *
+					got = sample(&job, out, ((size_t)(y - blk.y) *
 					    w + x) * spp + s);
 					worst = fmax(worst, fabs(want - got));
 				}
 	}
 	ck_assert_msg(worst <= 1.0, "%ux%u spp %u bits %u alpha %u r %u: off by %g",
 	    w, h, spp, bits, alpha, radius, worst);
+	args.op->stop(state);
+	op_args_free(&args);
 	kernel_free(&m);
 	free(out);
 	free(img);
@@ -155,53 +190,53 @@ check_blur(uint32_t w, uint32_t h, uint32_t spp, uint32_t bits, uint32_t alpha,
 
 START_TEST(test_blur_gray8)
 {
-	check_blur(37, 23, 1, 8, 0, FILTER_GAUSSIAN, 4, 2, 5);
-	check_blur(37, 23, 1, 8, 0, FILTER_GAUSSIAN, 3, 0.5, 23);
-	check_blur(37, 23, 1, 8, 0, FILTER_BOX, 2, 1, 1);
+	check_blur(37, 23, 1, 8, 0, "gaussian", 4, 2, 5);
+	check_blur(37, 23, 1, 8, 0, "gaussian", 3, 0.5, 23);
+	check_blur(37, 23, 1, 8, 0, "box", 2, 1, 1);
 }
 END_TEST
 
 START_TEST(test_blur_rgb16)
 {
-	check_blur(29, 17, 3, 16, 0, FILTER_GAUSSIAN, 5, 3, 4);
-	check_blur(29, 17, 3, 16, 0, FILTER_BOX, 3, 1, 7);
+	check_blur(29, 17, 3, 16, 0, "gaussian", 5, 3, 4);
+	check_blur(29, 17, 3, 16, 0, "box", 3, 1, 7);
 }
 END_TEST
 
 START_TEST(test_blur_alpha)
 {
-	check_blur(21, 19, 2, 8, 1, FILTER_GAUSSIAN, 4, 2, 6);
-	check_blur(21, 19, 4, 8, 1, FILTER_GAUSSIAN, 2, 1.5, 19);
-	check_blur(21, 19, 4, 16, 1, FILTER_BOX, 4, 1, 3);
+	check_blur(21, 19, 2, 8, 1, "gaussian", 4, 2, 6);
+	check_blur(21, 19, 4, 8, 1, "gaussian", 2, 1.5, 19);
+	check_blur(21, 19, 4, 16, 1, "box", 4, 1, 3);
 }
 END_TEST
 
 START_TEST(test_box_large_radius)
 {
 	/* Running sums over long rows and many rows must not drift. */
-	check_blur(200, 60, 3, 16, 0, FILTER_BOX, 40, 1, 30);
-	check_blur(120, 70, 4, 8, 1, FILTER_BOX, 25, 1, 70);
+	check_blur(200, 60, 3, 16, 0, "box", 40, 1, 30);
+	check_blur(120, 70, 4, 8, 1, "box", 25, 1, 70);
 }
 END_TEST
 
 START_TEST(test_blur_smaller_than_radius)
 {
-	check_blur(1, 1, 3, 8, 0, FILTER_GAUSSIAN, 10, 5, 1);
-	check_blur(3, 1, 1, 8, 0, FILTER_GAUSSIAN, 10, 2, 1);
-	check_blur(1, 9, 4, 16, 1, FILTER_BOX, 10, 1, 2);
-	check_blur(5, 4, 3, 8, 0, FILTER_GAUSSIAN, 7, 3.5, 3);
+	check_blur(1, 1, 3, 8, 0, "gaussian", 10, 5, 1);
+	check_blur(3, 1, 1, 8, 0, "gaussian", 10, 2, 1);
+	check_blur(1, 9, 4, 16, 1, "box", 10, 1, 2);
+	check_blur(5, 4, 3, 8, 0, "gaussian", 7, 3.5, 3);
 }
 END_TEST
 
 START_TEST(test_fixed_mask)
 {
-	struct job	job = { .bits = 8, .samples = 3, .filter = FILTER_GAUSSIAN,
-			    .radius = 4, .sigma = 2 };
+	struct op_image	im = { .bits = 8, .samples = 3 };
 	struct mask	m;
 	int32_t		sum = 0;
 	uint32_t	i;
 
-	kernel_for_job(&m, &job);
+	kernel_gauss(&m, 4, 2);
+	kernel_fix(&m, &im);
 	ck_assert_ptr_nonnull(m.q);
 	for (i = 0; i < 9; i++) {
 		sum += m.q[i];
@@ -213,20 +248,23 @@ START_TEST(test_fixed_mask)
 	ck_assert_int_eq(sum, 32768);
 	kernel_free(&m);
 	/* Where the weights' rounding could cost a level, and where it does not apply. */
-	job.radius = 100, job.sigma = 50;
-	kernel_for_job(&m, &job);
+	kernel_gauss(&m, 100, 50);
+	kernel_fix(&m, &im);
 	ck_assert_ptr_null(m.q);
 	kernel_free(&m);
-	job.radius = 4, job.sigma = 2, job.bits = 16;
-	kernel_for_job(&m, &job);
+	im.bits = 16;
+	kernel_gauss(&m, 4, 2);
+	kernel_fix(&m, &im);
 	ck_assert_ptr_null(m.q);
 	kernel_free(&m);
-	job.bits = 8, job.alpha = 1, job.samples = 4;
-	kernel_for_job(&m, &job);
+	im.bits = 8, im.alpha = 1, im.samples = 4;
+	kernel_gauss(&m, 4, 2);
+	kernel_fix(&m, &im);
 	ck_assert_ptr_null(m.q);
 	kernel_free(&m);
-	job.alpha = 0, job.filter = FILTER_BOX;
-	kernel_for_job(&m, &job);
+	im.alpha = 0;
+	kernel_box(&m, 4);
+	kernel_fix(&m, &im);
 	ck_assert_ptr_null(m.q);
 	kernel_free(&m);
 }
@@ -235,30 +273,13 @@ END_TEST
 START_TEST(test_blur_fixed)
 {
 	/* Fixed point promises less than 0.75 off the exact blur (kernel.c). */
-	ck_assert_double_lt(check_blur(61, 29, 3, 8, 0, FILTER_GAUSSIAN, 4, 2, 7), 0.75);
-	ck_assert_double_lt(check_blur(61, 29, 1, 8, 0, FILTER_GAUSSIAN, 1, 0.5, 29),
+	ck_assert_double_lt(check_blur(61, 29, 3, 8, 0, "gaussian", 4, 2, 7), 0.75);
+	ck_assert_double_lt(check_blur(61, 29, 1, 8, 0, "gaussian", 1, 0.5, 29),
 	    0.75);
-	ck_assert_double_lt(check_blur(70, 50, 4, 8, 0, FILTER_GAUSSIAN, 20, 20 / 3.0,
+	ck_assert_double_lt(check_blur(70, 50, 4, 8, 0, "gaussian", 20, 20 / 3.0,
 	    13), 0.75);
-	ck_assert_double_lt(check_blur(3000, 3, 2, 8, 0, FILTER_GAUSSIAN, 2, 1, 3),
+	ck_assert_double_lt(check_blur(3000, 3, 2, 8, 0, "gaussian", 2, 1, 3),
 	    0.75);
-}
-END_TEST
-
-START_TEST(test_halo)
-{
-	struct job	job = { .height = 100, .radius = 4 };
-	uint32_t	a, b;
-
-	kernel_halo(&job, 0, 10, &a, &b);
-	ck_assert_uint_eq(a, 0);
-	ck_assert_uint_eq(b, 14);
-	kernel_halo(&job, 50, 10, &a, &b);
-	ck_assert_uint_eq(a, 46);
-	ck_assert_uint_eq(b, 64);
-	kernel_halo(&job, 94, 6, &a, &b);
-	ck_assert_uint_eq(a, 90);
-	ck_assert_uint_eq(b, 100);
 }
 END_TEST
 
@@ -279,7 +300,6 @@ kernel_suite(void)
 	tcase_add_test(tc, test_blur_smaller_than_radius);
 	tcase_add_test(tc, test_fixed_mask);
 	tcase_add_test(tc, test_blur_fixed);
-	tcase_add_test(tc, test_halo);
 	suite_add_tcase(s, tc);
 	return s;
 }

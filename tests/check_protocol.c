@@ -15,15 +15,31 @@
 #include "protocol.h"
 #include "tests.h"
 
+/* A job of 640x480 RGB in blocks of 100 rows, running op with values "name=value ...". */
+static struct job
+job_of(const char *op, const char *values)
+{
+	struct job	 job = { .width = 640, .height = 480, .samples = 3,
+			    .bits = 8, .rows = 100, .blocks = 5 };
+	char		*copy = strdup(values), *p, *eq, *cause;
+
+	job_new_id(&job);
+	ck_assert_ptr_nonnull(job.args.op = op_find(op));
+	for (p = strtok(copy, " "); p != NULL; p = strtok(NULL, " ")) {
+		ck_assert_ptr_nonnull(eq = strchr(p, '='));
+		*eq = '\0';
+		ck_assert_int_eq(op_set(&job.args, p, eq + 1, &cause), 0);
+	}
+	ck_assert_int_eq(op_ready(&job.args, &cause), 0);
+	job.args.op->halo(&job.args, &job.top, &job.bottom);
+	free(copy);
+	return job;
+}
+
 static struct job
 sample_job(void)
 {
-	struct job	job = { .width = 640, .height = 480, .samples = 3,
-			    .bits = 8, .filter = FILTER_GAUSSIAN, .radius = 4,
-			    .sigma = 2, .rows = 100, .blocks = 5 };
-
-	job_new_id(&job);
-	return job;
+	return job_of("gaussian", "radius=4 sigma=2");
 }
 
 static int
@@ -97,6 +113,7 @@ START_TEST(test_block_geometry)
 	ck_assert_uint_eq(total, job.height);
 	ck_assert_uint_eq(job_block_rows(&job, 4), 80);
 	ck_assert_uint_eq(job_row_bytes(&job), 640 * 3);
+	job_free(&job);
 }
 END_TEST
 
@@ -106,24 +123,26 @@ START_TEST(test_job_round_trip)
 	char		*dir = test_dir(), *cause;
 	int		 fd = open_dir(dir);
 
-	job.filter = FILTER_BOX;
-	job.sigma = 1.0 / 3;
+	job_free(&job);
+	job = job_of("box", "radius=7");
 	strcpy(job.input, "photos/a b.tif");
 	strcpy(job.output, "out.tif");
 	strcpy(job.source, "2049 77 1000 1764000000.5");
 	strcpy(job.partial, "/photos/.out.tif.XyZ123");
 	job.alpha = 0;
-	ck_assert_int_eq(protocol_write_job(fd, &job, &cause), 0);
-	ck_assert_int_eq(protocol_read_job(fd, &back, &cause), 0);
+	ck_assert_int_eq(protocol_write_job(fd, &job, NULL, &cause), 0);
+	ck_assert_int_eq(protocol_read_job(fd, &back, NULL, &cause), 0);
 	ck_assert_str_eq(back.id, job.id);
 	ck_assert_uint_eq(back.width, job.width);
 	ck_assert_uint_eq(back.height, job.height);
 	ck_assert_uint_eq(back.samples, job.samples);
 	ck_assert_uint_eq(back.bits, job.bits);
 	ck_assert_uint_eq(back.alpha, job.alpha);
-	ck_assert_int_eq(back.filter, job.filter);
-	ck_assert_uint_eq(back.radius, job.radius);
-	ck_assert_double_eq(back.sigma, job.sigma);
+	ck_assert_ptr_eq(back.args.op, job.args.op);
+	ck_assert_str_eq(op_text(&back.args, "radius"), "7");
+	ck_assert_uint_eq(back.top, 7);
+	ck_assert_uint_eq(back.bottom, 7);
+	ck_assert_str_eq(back.auth, "none");
 	ck_assert_uint_eq(back.rows, job.rows);
 	ck_assert_uint_eq(back.blocks, job.blocks);
 	ck_assert_str_eq(back.input, job.input);
@@ -133,10 +152,13 @@ START_TEST(test_job_round_trip)
 	/* Rewritten (as a resuming master does), it is replaced whole. */
 	job.rows = 50;
 	job.blocks = 10;
-	ck_assert_int_eq(protocol_write_job(fd, &job, &cause), 0);
-	ck_assert_int_eq(protocol_read_job(fd, &back, &cause), 0);
+	job_free(&back);
+	ck_assert_int_eq(protocol_write_job(fd, &job, NULL, &cause), 0);
+	ck_assert_int_eq(protocol_read_job(fd, &back, NULL, &cause), 0);
 	ck_assert_uint_eq(back.rows, 50);
 	ck_assert_int_eq(entries(dir), 1);
+	job_free(&back);
+	job_free(&job);
 	close(fd);
 	test_rmdir(dir);
 }
@@ -155,7 +177,8 @@ expect_refused(const char *text)
 	ck_assert_ptr_nonnull(f = fopen(path, "w"));
 	fputs(text, f);
 	fclose(f);
-	ck_assert_msg(protocol_read_job(fd, &job, &cause) == -1, "accepted: %s", text);
+	ck_assert_msg(protocol_read_job(fd, &job, NULL, &cause) == -1, "accepted: %s",
+	    text);
 	ck_assert_ptr_nonnull(strstr(cause, "data.dat"));
 	free(cause);
 	free(path);
@@ -164,10 +187,12 @@ expect_refused(const char *text)
 }
 
 #define GOOD_ID	"0123456789abcdef0123456789abcdef"
-#define GOOD	"blur 1\nid " GOOD_ID "\norder little\nwidth 4\nheight 4\n" \
-		"samples 1\nbits 8\nalpha 0\nfilter gaussian\nradius 1\n" \
-		"sigma 0.5\nrows 2\ninput in put.tif\noutput o.tif\nauth none\n" \
+#define HEAD	"blur 2\nid " GOOD_ID "\norder little\nwidth 4\nheight 4\n" \
+		"samples 1\nbits 8\nalpha 0\nrender 0\n"
+#define OP	"op gaussian\nparam radius 1\nparam sigma 0.5\nhalo 1 1\n"
+#define TAIL	"rows 2\ninput in put.tif\noutput o.tif\nauth none\n" \
 		"source 2049 1234 5678 1764000000.000000000\npartial /tmp/.o.tif.AbCdEf\n"
+#define GOOD	HEAD OP TAIL
 
 START_TEST(test_job_refused)
 {
@@ -181,9 +206,10 @@ START_TEST(test_job_refused)
 	ck_assert_ptr_nonnull(f = fopen(path, "w"));
 	fputs(GOOD "blocks 2\n", f);
 	fclose(f);
-	ck_assert_int_eq(protocol_read_job(fd, &job, &cause), 0);
+	ck_assert_int_eq(protocol_read_job(fd, &job, NULL, &cause), 0);
 	ck_assert_uint_eq(job.width, 4);
 	ck_assert_str_eq(job.input, "in put.tif");
+	job_free(&job);
 	free(path);
 	close(fd);
 	test_rmdir(dir);
@@ -194,20 +220,139 @@ START_TEST(test_job_refused)
 	expect_refused(GOOD "blocks 3\n");		/* blocks ≠ height/rows */
 	expect_refused(GOOD "blocks -2\n");
 	expect_refused(GOOD "blocks 2x\n");
-	expect_refused("blur 2\n" GOOD "blocks 2\n");
+	expect_refused("blur 1\n" GOOD "blocks 2\n");
+	expect_refused(GOOD "blocks 2\nblur 1\n");	/* a key twice */
 	expect_refused(GOOD "blocks 2\nbits 12\n");
 	expect_refused(GOOD "blocks 2\nsamples 5\n");
-	expect_refused(GOOD "blocks 2\nsigma nan\n");
-	expect_refused(GOOD "blocks 2\nsigma 0\n");
-	expect_refused(GOOD "blocks 2\nfilter median\n");
+	expect_refused(HEAD "op gaussian\nparam radius 1\nparam sigma nan\nhalo 1 1\n"
+	    TAIL "blocks 2\n");
+	expect_refused(HEAD "op gaussian\nparam radius 1\nparam sigma 0\nhalo 1 1\n"
+	    TAIL "blocks 2\n");
+	expect_refused(HEAD "op sharpen\nhalo 1 1\n" TAIL "blocks 2\n");
+	expect_refused(HEAD "op gaussian\nparam radius 1\nparam amount 3\n"
+	    "halo 1 1\n" TAIL "blocks 2\n");		/* not gaussian's */
+	expect_refused(HEAD "op gaussian\nparam radius 1\nhalo 2 1\n" TAIL
+	    "blocks 2\n");				/* not its halo */
+	expect_refused(HEAD "param radius 1\nop gaussian\nhalo 1 1\n" TAIL
+	    "blocks 2\n");				/* values before the op */
 	expect_refused(GOOD "blocks 2\nalpha 1\n");	/* alpha with one sample */
 	expect_refused(GOOD "blocks 2\nid xyz\n");
-	expect_refused(GOOD "blocks 2\nradius 0\n");
+	expect_refused(HEAD "op gaussian\nparam radius 0\nhalo 0 0\n" TAIL
+	    "blocks 2\n");
 	expect_refused(GOOD "blocks 2\nwidth 99999999999\n");
 	expect_refused(GOOD "blocks 2\nnoise\n");
-	expect_refused("blur 1\nid " GOOD_ID "\norder little\nwidth 4\nheight 4\n"
-	    "samples 1\nbits 8\nalpha 0\nfilter gaussian\nradius 1\nsigma 0.5\n"
-	    "rows 2\nblocks 2\nauth none\nsource x\npartial y\n");	/* no input, output */
+	expect_refused(HEAD OP "rows 2\nblocks 2\nauth none\nsource x\npartial y\n");
+							/* no input, output */
+}
+END_TEST
+
+START_TEST(test_job_signed)
+{
+	static const unsigned char	k1[32] = "one key, thirty-two bytes long.";
+	static const unsigned char	k2[32] = "another key, also 32 bytes long";
+	struct job			job = sample_job(), back;
+	char				*dir = test_dir(), *cause, *path, text[4096], *p;
+	FILE				*f;
+	size_t				 n;
+	int				 fd = open_dir(dir);
+
+	ck_assert_int_eq(protocol_write_job(fd, &job, k1, &cause), 0);
+	ck_assert_int_eq(protocol_read_job(fd, &back, k1, &cause), 0);
+	ck_assert_int_eq(strncmp(back.auth, "hmac-sha512-256 ", 16), 0);
+	job_free(&back);
+	/* Without a key it reads (-status, a discarding master); with another, not. */
+	ck_assert_int_eq(protocol_read_job(fd, &back, NULL, &cause), 0);
+	job_free(&back);
+	ck_assert_int_eq(protocol_read_job(fd, &back, k2, &cause), -1);
+	ck_assert_ptr_nonnull(strstr(cause, "not signed with this secret"));
+	free(cause);
+	/* Change the radius, keep the signature: a forgery. */
+	ck_assert_int_ne(asprintf(&path, "%s/data.dat", dir), -1);
+	ck_assert_ptr_nonnull(f = fopen(path, "r"));
+	n = fread(text, 1, sizeof text - 1, f);
+	text[n] = '\0';
+	fclose(f);
+	ck_assert_ptr_nonnull(p = strstr(text, "param radius 4\nparam sigma 2\nhalo 4 4"));
+	memcpy(p, "param radius 3\nparam sigma 2\nhalo 3 3", 37);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fputs(text, f);
+	fclose(f);
+	ck_assert_int_eq(protocol_read_job(fd, &back, NULL, &cause), 0);
+	ck_assert_str_eq(op_text(&back.args, "radius"), "3");
+	job_free(&back);
+	ck_assert_int_eq(protocol_read_job(fd, &back, k1, &cause), -1);
+	free(cause);
+	free(path);
+	job_free(&job);
+	close(fd);
+	test_rmdir(dir);
+}
+END_TEST
+
+START_TEST(test_block_input)
+{
+	struct job	job = job_of("gaussian", "radius=30");
+	uint32_t	a, b;
+
+	job_block_input(&job, 0, &a, &b);
+	ck_assert_uint_eq(a, 0);
+	ck_assert_uint_eq(b, 130);
+	job_block_input(&job, 2, &a, &b);
+	ck_assert_uint_eq(a, 170);
+	ck_assert_uint_eq(b, 330);
+	job_block_input(&job, 4, &a, &b);
+	ck_assert_uint_eq(a, 370);
+	ck_assert_uint_eq(b, 480);
+	job.render = 1;
+	job_block_input(&job, 2, &a, &b);
+	ck_assert_uint_eq(a, 200);
+	ck_assert_uint_eq(b, 200);
+	job_free(&job);
+}
+END_TEST
+
+START_TEST(test_failed_and_listing)
+{
+	char		*dir = test_dir(), *text;
+	int		 fd = open_dir(dir), junk;
+	struct sighting	*list;
+
+	ck_assert_int_eq(mkdirat(fd, "todo", 0700), 0);
+	ck_assert_int_eq(protocol_todo_add(fd, 1, 'a'), 0);
+	ck_assert_int_eq(protocol_todo_add(fd, 1, 'b'), 0);
+	ck_assert_int_eq(protocol_todo_add(fd, 2, 'a'), 0);
+	/* Names that are not the job's blocks count for nothing. */
+	ck_assert_int_ge(junk = openat(fd, "todo/block.9.a", O_CREAT|O_WRONLY, 0600), 0);
+	close(junk);
+	ck_assert_int_ge(junk = openat(fd, "todo/block.01.a", O_CREAT|O_WRONLY, 0600), 0);
+	close(junk);
+	ck_assert_int_eq(protocol_claim(fd, 1, 'a', "h:1"), 1);
+	ck_assert_int_eq(protocol_claim(fd, 2, 'a', "h:2"), 1);
+	/* Failing a block not claimed fails: the master took it back. */
+	ck_assert_int_eq(protocol_fail(fd, 0, 'a', "h:1", "why", NULL), -1);
+	ck_assert_int_eq(protocol_fail(fd, 1, 'a', "h:1", "exited with status 3",
+	    "line one\nlast line\n"), 0);
+	ck_assert_ptr_nonnull(text = protocol_failure(fd, 1, 'a'));
+	ck_assert_str_eq(text, "h:1\nexited with status 3\nline one\nlast line\n");
+	free(text);
+	ck_assert_ptr_null(protocol_failure(fd, 2, 'a'));
+	list = protocol_list(fd, 3, 1, NULL);
+	ck_assert_uint_eq(list[0].todo | list[0].claimed, 0);
+	ck_assert_uint_eq(list[1].todo, BLOCK_BIT('a') | BLOCK_BIT('b'));
+	ck_assert_uint_eq(list[1].claimed, BLOCK_BIT('a'));
+	ck_assert_uint_eq(list[1].failed, BLOCK_BIT('a'));
+	ck_assert_uint_eq(list[1].done, 0);
+	ck_assert_uint_eq(list[2].claimed, BLOCK_BIT('a'));
+	ck_assert_uint_eq(list[2].failed | list[2].done, 0);
+	free(list);
+	/* Without looking inside, only todo/ and the claims. */
+	list = protocol_list(fd, 3, 0, NULL);
+	ck_assert_uint_eq(list[1].failed, 0);
+	ck_assert_uint_eq(list[1].claimed, BLOCK_BIT('a'));
+	free(list);
+	ck_assert_uint_eq(protocol_sight(fd, 1, 'b').failed, BLOCK_BIT('a'));
+	close(fd);
+	test_rmdir(dir);
 }
 END_TEST
 
@@ -224,6 +369,7 @@ START_TEST(test_working)
 	ck_assert_int_eq(protocol_start(fd, &job), -1);
 	close(fd);
 	test_rmdir(dir);
+	job_free(&job);
 }
 END_TEST
 
@@ -278,15 +424,15 @@ START_TEST(test_publish_and_release)
 	int		 fd = open_dir(dir), r;
 
 	memset(buf, 'x', len);
-	ck_assert_int_eq(protocol_claimed(fd, 3, 'b'), 0);
+	ck_assert_int_eq(protocol_held(fd, 3, 'b'), 0);
 	/* Publishing into a block not claimed fails: the master may have taken it back. */
 	ck_assert_int_eq(protocol_publish(fd, &job, NULL, 3, 'b', buf, len), -1);
 	ck_assert_int_eq(protocol_claim(fd, 3, 'b', "test:1"), 1);
 	ck_assert_int_eq(protocol_claim(fd, 3, 'b', "test:1"), 0);
-	ck_assert_int_eq(protocol_claimed(fd, 3, 'b'), 1);
-	ck_assert_int_eq(protocol_done(fd, 3, 'b'), 0);
+	ck_assert_int_eq(protocol_held(fd, 3, 'b'), 1);
+	ck_assert_uint_eq(protocol_sight(fd, 3, 'b').done, 0);
 	ck_assert_int_eq(protocol_publish(fd, &job, NULL, 3, 'b', buf, len), 0);
-	ck_assert_int_eq(protocol_done(fd, 3, 'b'), 1);
+	ck_assert_uint_eq(protocol_sight(fd, 3, 'b').done, BLOCK_BIT('b'));
 	ck_assert_int_ge(r = protocol_open_result(fd, &job, 3, 'b', &why), 0);
 	ck_assert_int_eq(protocol_read_result(r, NULL, back, len, &why), 0);
 	ck_assert_int_eq(memcmp(buf, back, len), 0);
@@ -299,12 +445,13 @@ START_TEST(test_publish_and_release)
 	ck_assert_int_eq(protocol_read_result(r, key, back, len, &why), 0);
 	close(r);
 	protocol_release(fd, 3, 'b');
-	ck_assert_int_eq(protocol_claimed(fd, 3, 'b'), 0);
+	ck_assert_int_eq(protocol_held(fd, 3, 'b'), 0);
 	ck_assert_int_eq(entries(dir), 0);
 	free(buf);
 	free(back);
 	close(fd);
 	test_rmdir(dir);
+	job_free(&job);
 }
 END_TEST
 
@@ -336,6 +483,7 @@ expect_rejected(void (*damage)(const char *), struct job *reader,
 	free(why);
 	free(path);
 	free(buf);
+	job_free(&job);
 	close(fd);
 	test_rmdir(dir);
 }
@@ -387,6 +535,7 @@ START_TEST(test_results_rejected)
 	other.rows = 50;
 	other.blocks = 10;
 	expect_rejected(nothing, &other, NULL, NULL, "wrong size");
+	job_free(&other);
 }
 END_TEST
 
@@ -400,7 +549,7 @@ START_TEST(test_clean_leaves_foreign_files)
 	ck_assert_int_ge(other = openat(fd, "notes.txt", O_CREAT|O_WRONLY, 0600), 0);
 	close(other);
 	ck_assert_int_eq(protocol_leftovers(fd), 0);
-	ck_assert_int_eq(protocol_write_job(fd, &job, &cause), 0);
+	ck_assert_int_eq(protocol_write_job(fd, &job, NULL, &cause), 0);
 	ck_assert_int_eq(mkdirat(fd, "todo", 0700), 0);
 	ck_assert_int_eq(protocol_todo_add(fd, 1, 'a'), 0);
 	ck_assert_int_ge(other = openat(fd, "todo/junk", O_CREAT|O_WRONLY, 0600), 0);
@@ -417,6 +566,7 @@ START_TEST(test_clean_leaves_foreign_files)
 	free(path);
 	close(fd);
 	test_rmdir(dir);
+	job_free(&job);
 }
 END_TEST
 
@@ -529,7 +679,7 @@ START_TEST(test_fuzz_seeds)
 	ck_assert_int_ne(asprintf(&path, "%s/fuzz/seeds", getenv("SRCDIR")), -1);
 	seeds = open_dir(path);
 	ck_assert_int_eq(target_prepare(fd), 0);
-	ck_assert_int_eq(protocol_write_job(fd, &target_job, &why), 0);
+	ck_assert_int_eq(protocol_write_job(fd, &target_job, NULL, &why), 0);
 	same = seed_is(seeds, "data.dat", 1, fd, "data.dat");
 	for (i = 0; i < len; i++)
 		rows[i] = i * 7;	/* every byte value */
@@ -563,6 +713,9 @@ protocol_suite(void)
 	TCase	*tc = tcase_create("protocol");
 
 	tcase_add_test(tc, test_names_round_trip);
+	tcase_add_test(tc, test_job_signed);
+	tcase_add_test(tc, test_block_input);
+	tcase_add_test(tc, test_failed_and_listing);
 	tcase_add_test(tc, test_names_rejected);
 	tcase_add_test(tc, test_block_geometry);
 	tcase_add_test(tc, test_job_round_trip);

@@ -130,7 +130,7 @@ check "orphaned slave reports its blocks" 'grep -q "^Finished: [0-9]* blocks$" "
 : > "$T/beating"
 (i=100; while [ -e "$T/beating" ]; do
 	i=$((i + 1))
-	printf 'blur 1\nbeat %d\nelapsed 0\ndone 0\nreissues 0\n' $i > "$BLUR_DIR/progress.x"
+	printf 'blur 2\nbeat %d\nelapsed 0\ndone 0\nreissues 0\n' $i > "$BLUR_DIR/progress.x"
 	mv "$BLUR_DIR/progress.x" "$BLUR_DIR/progress"
 	sleep 0.3
 done) &
@@ -145,7 +145,7 @@ check "DIR empty after the orphans" 'dir_empty'
 # --- a job this slave cannot take (another format, another byte order): a clear refusal
 mkdir -m 700 "$T/alien"
 echo 0123456789abcdef0123456789abcdef > "$T/alien/working"
-for bad in "blur 2:a job of format 2; this blur reads format 1" \
+for bad in "blur 3:a job of format 3; this blur reads format 2" \
     "order big:a job in big-endian pixels; this host cannot read them"; do
 	printf 'id 0123456789abcdef0123456789abcdef\n%s\n' "${bad%%:*}" > "$T/alien/data.dat"
 	check "slave refuses '${bad%%:*}': status 1" 'blur -slave -dir "$T/alien" > /dev/null 2> "$T/alien.err"; [ $? -eq 1 ]'
@@ -161,9 +161,9 @@ chmod 600 "$T/secret" "$T/wrong"
 master=$!
 wait_for "$BLUR_DIR/working"
 check "keyless slave beside a keyed job: status 1" 'blur -slave > /dev/null 2> "$T/keyless.err"; [ $? -eq 1 ]'
-check "keyless slave is told what it needs" 'grep -q "^blur: $BLUR_DIR: this job needs the shared secret: set BLUR_SECRET_FILE or use -secret FILE$" "$T/keyless.err"'
+check "keyless slave is told what it needs" 'grep -q "^blur: $BLUR_DIR: job [0-9a-f]\{32\} needs the shared secret: set BLUR_SECRET_FILE or use -secret FILE$" "$T/keyless.err"'
 check "slave with another secret: status 1" 'BLUR_SECRET_FILE="$T/wrong" blur -slave > /dev/null 2> "$T/wrong.err"; [ $? -eq 1 ]'
-check "slave with another secret is told so" 'grep -q "^blur: $BLUR_DIR: $T/wrong is not this job'\''s secret$" "$T/wrong.err"'
+check "slave with another secret is told so" 'grep -q "^blur: $BLUR_DIR/data.dat: not signed with this secret: written with another, or forged$" "$T/wrong.err"'
 check "the secret is nowhere in DIR" '! grep -rqF "the secret of this job" "$BLUR_DIR"'
 BLUR_SECRET_FILE="$T/secret" blur -slave > /dev/null
 check "keyed job done by the keyed slave" 'wait $master'
@@ -202,7 +202,7 @@ wait_for "$BLUR_DIR/working"
 kill -9 $master
 wait $master 2>/dev/null
 check "-resume with other settings is refused" 'blur -master "$T/big.tif" -o "$T/resumed.tif" -radius 5 -resume -slaves 1 2> "$T/resume.err"; [ $? -eq 1 ]'
-check "... saying why" 'grep -q "cannot resume job [0-9a-f]*: it blurs $T/big.tif otherwise, or the file changed; run without -resume to discard it" "$T/resume.err"'
+check "... saying why" 'grep -q "cannot resume job [0-9a-f]*: it runs gaussian on $T/big.tif otherwise, with another secret, or the file changed; run without -resume to discard it" "$T/resume.err"'
 check "... and leaving the dead job alone" '[ -e "$BLUR_DIR/working" ]'
 check "-resume of another image is refused too" 'blur -master "$T/s.tif" -o "$T/fresh2.tif" -slaves 1 -resume 2> /dev/null; [ $? -eq 1 ]'
 check "without -resume the dead job is discarded and the new one done" 'blur -master "$T/s.tif" -o "$T/fresh2.tif" -slaves 1 2> /dev/null'

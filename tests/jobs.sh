@@ -15,7 +15,8 @@ blur_matches() {
 	depth=$(tag "$in" Bits/Sample)
 	tol=$([ "$depth" = 16 ] && echo 2 || echo 1)
 	rm -f "$T/out.tif" "$T/ref.tif"
-	blur -master "$in" -o "$T/out.tif" -filter "$filter" -radius "$r" -sigma "$s" \
+	sigma=$([ "$filter" = gaussian ] && echo "-sigma $s")
+	blur -master "$in" -o "$T/out.tif" -filter "$filter" -radius "$r" $sigma \
 	    -slaves 2 "$@"
 	st=$?
 	im_blur "$in" "$T/ref.tif" "$filter" "$r" "$s"

@@ -25,7 +25,7 @@ done
 check "--version prints configure.ac's version" '[ "$(blur --version)" = "blur $VERSION" ]'
 
 # --- usage errors: one line saying what is wrong, the synopsis as hint, status 2
-for args in "-radius -3" "-rows 0" "-sigma abc" "-radius" "-bogus" "-filter median"; do
+for args in "-radius -3" "-rows 0" "-sigma abc" "-radius" "-bogus" "-filter sharpen"; do
 	check "'$args' exits 2" 'blur -master "$T/in.tif" $args > /dev/null 2> "$T/usage.err"; [ $? -eq 2 ]'
 	check "'$args': one line of complaint" '[ "$(grep -c "^blur: " "$T/usage.err")" -eq 1 ]'
 	check "'$args': then the usage" 'sed -n 2p "$T/usage.err" | grep -q "^usage: blur -master"'
