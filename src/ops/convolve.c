@@ -115,7 +115,7 @@ const struct op op_convolve = {
 	.halo_text = "H-1-Y rows above, Y below (the kernel is reflected)",
 	.params = {
 		{ "kernel", OP_TEXT, 0, 0, NULL,
-		    "WxH[+X+Y]: v,v,... (or n² values for n×n), as ImageMagick's" },
+		    "required: WxH[+X+Y]: v,v,... (or n² values for n×n), as ImageMagick's" },
 		{ "scale", OP_TEXT, 0, 0, "1",
 		    "as -define convolve:scale: S, S! (normalized), S^, S%, then ,U adds U "
 		    "at the origin" },
