@@ -393,7 +393,13 @@ slave_main(struct cmdline *cl)
 	long			 done;
 
 	do {
-		if ((done = slave_run(&so, &cause)) == -1)
+		if ((done = slave_run(&so, &cause)) == -1 && cl->persist &&
+		    so.refusal) {
+			say("%s", cause);	/* and wait for the next job */
+			free(cause);
+			continue;
+		}
+		if (done == -1)
 			fatal("%s", cause);
 		if (cl->o.verbosity >= 0)
 			printf("Finished: %ld blocks\n", done);

@@ -59,6 +59,14 @@ struct master {
 	int		 bitfd;		/* image.bit while it is written */
 	uint32_t	 wanted;	/* blocks 0 to wanted - 1 have their todo file */
 	int		 todo_errno;	/* why a todo file could not be made, or 0 */
+	/*
+	 * With a secret, each todo file holds the signature of its block's input rows
+	 * (secret_rows()), read from image.bit through readfd and kept for reissues.
+	 */
+	char		(*signs)[SECRET_HEX];
+	int		 readfd;
+	void		*signed_rows;
+	size_t		 signed_size;
 };
 
 char *
@@ -342,6 +350,21 @@ room(struct master *m, char **cause)
 	return -1;
 }
 
+/* With a secret, get ready to sign each block's input rows in image.bit (add_todo()). */
+static int
+start_signing(struct master *m, char **cause)
+{
+	if (m->keyed == NULL || m->job.render)
+		return 0;
+	m->readfd = openat(m->dirfd, "image.bit", O_RDONLY|O_NOFOLLOW|O_CLOEXEC);
+	if (m->readfd == -1) {
+		*cause = xasprintf("%s/image.bit: %s", m->o->dir, strerror(errno));
+		return -1;
+	}
+	m->signs = xcalloc(m->job.blocks, sizeof *m->signs);
+	return 0;
+}
+
 /* Create image.bit (empty yet, unless a render), data.dat, todo/ and DIR/progress. */
 static int
 prepare(struct master *m, char **cause)
@@ -355,6 +378,8 @@ prepare(struct master *m, char **cause)
 		*cause = xasprintf("%s/image.bit: %s", m->o->dir, strerror(errno));
 		return -1;
 	}
+	if (start_signing(m, cause) == -1)
+		return -1;
 	if (protocol_write_job(m->dirfd, &m->job, m->keyed, &why) == -1) {
 		*cause = xasprintf("%s/%s", m->o->dir, why);
 		free(why);
@@ -371,9 +396,32 @@ prepare(struct master *m, char **cause)
 
 /* Make todo/block.N.v, the first version of block n or a reissue. */
 static int
+add_todo(struct master *m, uint32_t n, char v)
+{
+	char		*sign = "";
+	uint32_t	 a, b;
+	size_t		 len;
+
+	if (m->signs != NULL) {
+		sign = m->signs[n];
+		if (sign[0] == '\0') {
+			job_block_input(&m->job, n, &a, &b);
+			len = (size_t)(b - a) * job_row_bytes(&m->job);
+			reserve(&m->signed_rows, &m->signed_size, len);
+			if (pread_all(m->readfd, m->signed_rows, len,
+			    (off_t)a * job_row_bytes(&m->job)) == -1)
+				return -1;
+			secret_rows(m->key, m->job.id, n, m->signed_rows, len, sign);
+		}
+	}
+	return protocol_todo_add(m->dirfd, n, v, sign);
+}
+
+/* Ask for version v of block n: the first, or a reissue. */
+static int
 issue(struct master *m, uint32_t n, char v)
 {
-	if (protocol_todo_add(m->dirfd, n, v) == -1)
+	if (add_todo(m, n, v) == -1)
 		return -1;
 	blocks_issued(&m->bs, n, v);
 	return 0;
@@ -859,8 +907,7 @@ take_stock(struct master *m, uint32_t n, const struct sighting *s, char **cause)
 		return reissue(m, n, "has no valid result", cause);
 	if (newest != 0 && (s->claimed & BLOCK_BIT(newest)))
 		return reissue(m, n, "was claimed when its master died", cause);
-	if (!(s->todo & BLOCK_BIT(b->version)) &&
-	    protocol_todo_add(m->dirfd, n, b->version) == -1) {
+	if (!(s->todo & BLOCK_BIT(b->version)) && add_todo(m, n, b->version) == -1) {
 		*cause = xasprintf("%s/todo: %s", m->o->dir, strerror(errno));
 		return -1;
 	}
@@ -906,6 +953,8 @@ adopt(struct master *m, char **cause)
 		unlink(old.partial);	/* an output is not continued; results are */
 	job_free(&old);
 	name_partial(m);
+	if (start_signing(m, cause) == -1)
+		return -1;
 	if (protocol_write_job(m->dirfd, &m->job, m->keyed, &why) == -1) {
 		*cause = xasprintf("%s/%s", dir, why);
 		free(why);
@@ -993,7 +1042,8 @@ finish(struct master *m, char **cause)
 int
 master_run(const struct master_opts *o, char **cause)
 {
-	struct master	 m = { .o = o, .dirfd = -1, .sigfd = -1, .bitfd = -1 };
+	struct master	 m = { .o = o, .dirfd = -1, .sigfd = -1, .bitfd = -1,
+			    .readfd = -1 };
 	char		*why;
 	int		 r = -1;
 
@@ -1055,6 +1105,10 @@ out:
 	watch_close(&m.watch);
 	if (m.bitfd != -1)
 		close(m.bitfd);
+	if (m.readfd != -1)
+		close(m.readfd);
+	free(m.signs);
+	free(m.signed_rows);
 	if (m.dirfd != -1)
 		close(m.dirfd);
 	close(m.sigfd);

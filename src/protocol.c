@@ -640,21 +640,21 @@ protocol_who(char who[PROTOCOL_WHO_MAX])
 }
 
 int
-protocol_wanted(int dirfd, uint32_t n, char v)
+protocol_todo_add(int dirfd, uint32_t n, char v, const char *sign)
 {
 	char	name[ENTRY_MAX];
 
 	block_entry(name, "todo/", n, v, "");
-	return faccessat(dirfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+	return create_file(dirfd, name, sign);
 }
 
 int
-protocol_todo_add(int dirfd, uint32_t n, char v)
+protocol_todo_read(int dirfd, uint32_t n, char v, char *sign)
 {
 	char	name[ENTRY_MAX];
 
 	block_entry(name, "todo/", n, v, "");
-	return create_file(dirfd, name, "");
+	return read_small(dirfd, name, sign, SECRET_HEX) == -1 ? -1 : 0;
 }
 
 void

@@ -184,9 +184,13 @@ int	 protocol_read_job(int dirfd, struct job *, const unsigned char *key,
 int	 protocol_start(int dirfd, const struct job *);
 int	 protocol_working(int dirfd, char id[33]);
 
-/* Whether todo/block.N.v is there; add or remove it. */
-int	 protocol_wanted(int dirfd, uint32_t n, char v);
-int	 protocol_todo_add(int dirfd, uint32_t n, char v);
+/*
+ * Add todo/block.N.v holding sign (the signature of the block's input rows, or "" in a
+ * job without a secret); read it back into sign (SECRET_HEX bytes): -1 if it is gone,
+ * the master no longer wants that version.
+ */
+int	 protocol_todo_add(int dirfd, uint32_t n, char v, const char *sign);
+int	 protocol_todo_read(int dirfd, uint32_t n, char v, char *sign);
 void	 protocol_todo_remove(int dirfd, uint32_t n, char v);
 
 /* Write DIR/progress whole (a temporary name, renamed); read it (-1: none or malformed). */

@@ -60,6 +60,24 @@ fail:
 }
 
 void
+secret_rows(const unsigned char key[SECRET_KEY], const char *id, uint32_t n,
+    const void *rows, size_t len, char hex[SECRET_HEX])
+{
+	crypto_auth_hmacsha512256_state	 st;
+	unsigned char			 mac[crypto_auth_hmacsha512256_BYTES];
+	char				 block[16];
+
+	snprintf(block, sizeof block, " %u\n", n);
+	crypto_auth_hmacsha512256_init(&st, key, SECRET_KEY);
+	crypto_auth_hmacsha512256_update(&st, (const unsigned char *)id, strlen(id));
+	crypto_auth_hmacsha512256_update(&st, (const unsigned char *)block,
+	    strlen(block));
+	crypto_auth_hmacsha512256_update(&st, rows, len);
+	crypto_auth_hmacsha512256_final(&st, mac);
+	sodium_bin2hex(hex, SECRET_HEX, mac, sizeof mac);
+}
+
+void
 secret_auth(const unsigned char key[SECRET_KEY], const void *text, size_t len,
     char auth[SECRET_AUTH_MAX])
 {

@@ -11,6 +11,7 @@
 #define BLUR_SECRET_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define SECRET_KEY	32	/* bytes of key */
 #define SECRET_AUTH	"hmac-sha512-256"	/* data.dat's name for it */
@@ -21,5 +22,13 @@ int	secret_load(const char *path, unsigned char key[SECRET_KEY], char **cause);
 #define SECRET_AUTH_MAX	(sizeof SECRET_AUTH + 65)
 void	secret_auth(const unsigned char key[SECRET_KEY], const void *text, size_t len,
 	    char auth[SECRET_AUTH_MAX]);
+
+/*
+ * What a todo file of a keyed job holds: the hex HMAC of block n's input rows, bound to
+ * the job and the block, so that a slave computes only the pixels the master published.
+ */
+#define SECRET_HEX	65
+void	secret_rows(const unsigned char key[SECRET_KEY], const char *id, uint32_t n,
+	    const void *rows, size_t len, char hex[SECRET_HEX]);
 
 #endif

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "op.h"
 #include "protocol.h"
 #include "secret.h"
@@ -231,7 +233,7 @@ join(struct slave *s, const char *only, char **cause)
 	if (s->o->verbosity > 0)
 		say("%s: %s: %s", s->who, s->path, s->watch.how);
 	watch_dir(&s->watch, s->path);
-	while (protocol_working(s->dirfd, id) == -1 ||
+	while (protocol_working(s->dirfd, id) == -1 || strcmp(id, s->o->refused) == 0 ||
 	    (strcmp(id, s->o->orphan) == 0 &&
 	    protocol_beat(s->dirfd) == s->o->orphan_beat)) {
 		if (only != NULL)
@@ -249,6 +251,9 @@ join(struct slave *s, const char *only, char **cause)
 	if (only != NULL && strcmp(id, only) != 0)
 		return 1;
 	if (read_job(s, id, cause) == -1) {
+		/* Said once: a persistent slave does not try this job again. */
+		memcpy(s->o->refused, id, sizeof s->o->refused);
+		s->o->refusal = 1;
 		if (!ended(s, id))
 			return -1;
 		/* It ended while we read it, taking its files. */
@@ -302,9 +307,38 @@ cancelled(void *arg)
 }
 
 /*
- * Run the operation on block n into s->out: its length, or 0 with *cause (and
- * *detail, what the operation had to add) if the block failed, or with neither if
- * image.bit could not be read (the job ended).
+ * Read block n's input rows, with its halo, into s->in: 0; 1 if image.bit cannot be read
+ * (the job ended); -1 with *cause if, in a job with a secret, they are not the rows the
+ * master signed in todo/ (sign): someone changed image.bit under the job.
+ */
+static int
+read_input(struct slave *s, uint32_t n, const char *sign, char **cause)
+{
+	const struct job	*job = &s->job;
+	uint32_t		 a, e;
+	size_t			 len;
+	char			 want[SECRET_HEX];
+
+	if (job->render)
+		return 0;
+	job_block_input(job, n, &a, &e);
+	len = (size_t)(e - a) * job_row_bytes(job);
+	reserve(&s->in, &s->in_size, len);
+	if (pread_all(s->bitfd, s->in, len, (off_t)a * job_row_bytes(job)) == -1)
+		return 1;
+	if (s->keyed == NULL || strcmp(job->auth, "none") == 0)
+		return 0;
+	secret_rows(s->key, job->id, n, s->in, len, want);
+	if (sodium_memcmp(want, sign, SECRET_HEX) == 0)
+		return 0;
+	*cause = xasprintf("%s/image.bit: the input rows of block %u are not the ones "
+	    "the master signed; leaving job %s", s->path, n, job->id);
+	return -1;
+}
+
+/*
+ * Run the operation on block n, whose input is in s->in, into s->out: its length, or 0
+ * with *cause (and *detail, what the operation had to add) if the block failed.
  */
 static size_t
 compute(struct slave *s, uint32_t n, char **cause, char **detail)
@@ -319,11 +353,7 @@ compute(struct slave *s, uint32_t n, char **cause, char **detail)
 	job_block_input(job, n, &a, &e);
 	b.top = b.y - a;
 	b.bottom = e - (b.y + b.rows);
-	reserve(&s->in, &s->in_size, (size_t)(e - a) * row_bytes);
 	reserve(&s->out, &s->out_size, (size_t)b.rows * row_bytes);
-	if (!job->render &&
-	    pread_all(s->bitfd, s->in, (e - a) * row_bytes, a * row_bytes) == -1)
-		return 0;
 	s->looked = now();
 	if (job->args.op->run(s->op, &b, job->render ? NULL : s->in, s->out,
 	    cause) == -1) {
@@ -355,6 +385,7 @@ static int
 work_on(struct slave *s, uint32_t n, char v, char **cause)
 {
 	char	 name[PROTOCOL_NAME_MAX], *why = NULL, *detail = NULL;
+	char	 sign[SECRET_HEX];
 	size_t	 len;
 	int	 r;
 
@@ -367,9 +398,13 @@ work_on(struct slave *s, uint32_t n, char v, char **cause)
 			    strerror(errno));
 		return r;
 	}
-	if (!job_alive(s) || !protocol_wanted(s->dirfd, n, v)) {
+	if (!job_alive(s) || protocol_todo_read(s->dirfd, n, v, sign) == -1) {
 		protocol_release(s->dirfd, n, v);
 		return 0;
+	}
+	if ((r = read_input(s, n, sign, cause)) != 0) {
+		protocol_release(s->dirfd, n, v);
+		return r == -1 ? -1 : 0;	/* forged; or image.bit gone, the job ended */
 	}
 	s->n = n;
 	s->v = v;
@@ -436,6 +471,7 @@ slave_run(struct slave_opts *o, char **cause)
 	int		r, idle = 0;
 
 	*cause = NULL;
+	o->refusal = 0;
 	if (o->job == NULL)
 		s.sigfd = signals_catch(&old);
 	protocol_who(s.who);

@@ -38,6 +38,8 @@ struct slave_opts {
 	const char	*secret;	/* file of the shared secret, or NULL */
 	int		 allow_exec;	/* run commands of jobs without a secret */
 	int		 poll;		/* as in struct master_opts */
+	char		 refused[33];	/* a job this slave cannot or may not run */
+	int		 refusal;	/* slave_run() failed refusing it */
 	char		 orphan[33];	/* a job left for its master's silence: not rejoined */
 	uint64_t	 orphan_beat;	/* unless its beat moves again (a master resumed it) */
 };

@@ -13,6 +13,7 @@
 
 #include "../fuzz/target.h"
 #include "protocol.h"
+#include "secret.h"
 #include "tests.h"
 
 /* A job of 640x480 RGB in blocks of 100 rows, running op with values "name=value ...". */
@@ -313,14 +314,19 @@ END_TEST
 
 START_TEST(test_failed_and_listing)
 {
-	char		*dir = test_dir(), *text;
+	char		*dir = test_dir(), *text, sign[SECRET_HEX];
 	int		 fd = open_dir(dir), junk;
 	struct sighting	*list;
 
 	ck_assert_int_eq(mkdirat(fd, "todo", 0700), 0);
-	ck_assert_int_eq(protocol_todo_add(fd, 1, 'a'), 0);
-	ck_assert_int_eq(protocol_todo_add(fd, 1, 'b'), 0);
-	ck_assert_int_eq(protocol_todo_add(fd, 2, 'a'), 0);
+	ck_assert_int_eq(protocol_todo_add(fd, 1, 'a', ""), 0);
+	ck_assert_int_eq(protocol_todo_add(fd, 1, 'b', "0123abcd"), 0);
+	ck_assert_int_eq(protocol_todo_add(fd, 2, 'a', ""), 0);
+	ck_assert_int_eq(protocol_todo_read(fd, 1, 'b', sign), 0);
+	ck_assert_str_eq(sign, "0123abcd");
+	ck_assert_int_eq(protocol_todo_read(fd, 1, 'a', sign), 0);
+	ck_assert_str_eq(sign, "");
+	ck_assert_int_eq(protocol_todo_read(fd, 0, 'a', sign), -1);
 	/* Names that are not the job's blocks count for nothing. */
 	ck_assert_int_ge(junk = openat(fd, "todo/block.9.a", O_CREAT|O_WRONLY, 0600), 0);
 	close(junk);
@@ -551,7 +557,7 @@ START_TEST(test_clean_leaves_foreign_files)
 	ck_assert_int_eq(protocol_leftovers(fd), 0);
 	ck_assert_int_eq(protocol_write_job(fd, &job, NULL, &cause), 0);
 	ck_assert_int_eq(mkdirat(fd, "todo", 0700), 0);
-	ck_assert_int_eq(protocol_todo_add(fd, 1, 'a'), 0);
+	ck_assert_int_eq(protocol_todo_add(fd, 1, 'a', ""), 0);
 	ck_assert_int_ge(other = openat(fd, "todo/junk", O_CREAT|O_WRONLY, 0600), 0);
 	close(other);
 	ck_assert_int_eq(protocol_claim(fd, 1, 'a', "test:1"), 1);

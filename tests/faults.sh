@@ -486,7 +486,7 @@ check "DIR empty after both" 'dir_empty'
 
 # --- usage errors: status 2 and a hint
 for args in "-bogus" "-master" "-master x.tif -radius -3" "-master x.tif -rows 0" \
-    "-master x.tif -sigma abc" "-master x.tif -filter median" "-slave -master x.tif" "" \
+    "-master x.tif -sigma abc" "-master x.tif -filter sharpen" "-slave -master x.tif" "" \
     "-master x.tif extra" "-master x.tif -timeout 0" "-slave -poll 0"; do
 	check "'blur $args' exits 2" 'blur $args 2> "$T/usage.err"; [ $? -eq 2 ]'
 	check "'blur $args' shows usage" 'grep -q "^usage: blur -master" "$T/usage.err"'
