@@ -26,18 +26,6 @@
 /* ImageMagick's KernelRank: samples per tap when integrating the Gaussian. */
 #define GAUSS_RANK	3
 
-/*
- * The passes are built three times, for the x86-64 baseline, AVX2 (x86-64-v3) and
- * AVX-512 (v4), and the loader picks one for the processor (configure.ac): the loops
- * are plain C, vectorized by the compiler. 8000² RGB, two slaves: 0.60 s of user time
- * with the baseline, 0.38 with AVX2, 0.27 with AVX-512.
- */
-#ifdef HAVE_TARGET_CLONES
-#define PASS	__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", \
-		    "default")))
-#else
-#define PASS
-#endif
 
 #define FIX_W		15	/* fraction bits of a fixed-point weight */
 #define FIX_H		7	/* fraction bits of a horizontally filtered sample */
@@ -130,7 +118,7 @@ kernel_free(struct mask *m)
  * Load one row into line as float, premultiplied by alpha when there is alpha, with r
  * replicated pixels on each side so the horizontal pass needs no bounds checks.
  */
-PASS static void
+OP_PASS static void
 load_row(const struct op_image *job, const void *row, uint32_t r, float *line)
 {
 	const uint8_t	*p8 = row;
@@ -155,7 +143,7 @@ load_row(const struct op_image *job, const void *row, uint32_t r, float *line)
 }
 
 /* Horizontal pass: out[x] = sum_i w[i] line[x + i], per sample. */
-PASS static void
+OP_PASS static void
 hpass(const struct mask *m, const float *line, size_t len, uint32_t spp,
     float *out)
 {
@@ -197,7 +185,7 @@ round_like_q16(const struct op_image *job, float *row)
 }
 
 /* Undo the premultiplication, round and store one row of results. */
-PASS static void
+OP_PASS static void
 store_row(const struct op_image *job, float *acc, void *row)
 {
 	uint8_t		*p8 = row;
@@ -230,7 +218,7 @@ store_row(const struct op_image *job, float *acc, void *row)
  * Box, horizontal: a running sum over the 2r+1 taps (in double, so that it does not
  * drift), so a pixel costs the same at any radius.
  */
-PASS static void
+OP_PASS static void
 hpass_box(uint32_t r, const float *line, size_t len, uint32_t spp, float *out)
 {
 	double		sum[4] = { 0 };
@@ -263,7 +251,7 @@ pad_row8(const struct op_image *job, const uint8_t *row, uint32_t r, uint8_t *li
 }
 
 /* Horizontal pass in fixed point: h[k] = sum_i q[i] line[k + i spp] / 2^(FIX_W - FIX_H). */
-PASS static void
+OP_PASS static void
 hpass_fixed(const struct mask *m, const uint8_t *line, size_t len, uint32_t spp,
     int16_t *h)
 {
@@ -341,7 +329,7 @@ ring_row(struct ring *g, int64_t y)
 }
 
 /* Vertical pass for output row y: acc = sum_j w[j] h(y + j - r). */
-PASS static void
+OP_PASS static void
 vpass(struct ring *g, uint32_t y, float *acc)
 {
 	uint32_t	j, r = g->m->radius;
@@ -358,7 +346,7 @@ vpass(struct ring *g, uint32_t y, float *acc)
 }
 
 /* Vertical pass in fixed point, rounded into output row y. */
-PASS static void
+OP_PASS static void
 vpass_fixed(struct ring *g, uint32_t y, uint8_t *out)
 {
 	int32_t		acc[FIX_CHUNK];
@@ -383,7 +371,7 @@ vpass_fixed(struct ring *g, uint32_t y, uint8_t *out)
 }
 
 /* Move the vertical running sum from the rows around y to those around y + 1. */
-PASS static void
+OP_PASS static void
 slide(struct ring *g, uint32_t y, double *sum)
 {
 	uint32_t	 r = g->m->radius;

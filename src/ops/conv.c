@@ -87,7 +87,7 @@ struct band {
  * Convert input row y into p: 16-bit values, with c->left replicated pixels before them
  * and width - 1 - left after.
  */
-CONV_PASS static void
+OP_PASS static void
 convert_row(const struct band *g, uint32_t y, uint16_t *p)
 {
 	const struct op_image	*im = g->im;
@@ -123,7 +123,7 @@ band_row(struct band *g, int64_t y)
 }
 
 /* One tap on every sample alike: acc += kv src. */
-CONV_PASS static void
+OP_PASS static void
 tap_plain(double *acc, const uint16_t *src, double kv, size_t len)
 {
 	size_t	k;
@@ -133,7 +133,7 @@ tap_plain(double *acc, const uint16_t *src, double kv, size_t len)
 }
 
 /* One tap with colour weighted by alpha, and opacity summed, as ImageMagick's sync. */
-CONV_PASS static void
+OP_PASS static void
 tap_sync(double *acc, double *gamma, const uint16_t *src, double kv, uint32_t w,
     uint32_t spp)
 {
@@ -153,7 +153,7 @@ tap_sync(double *acc, double *gamma, const uint16_t *src, double kv, uint32_t w,
 }
 
 /* Round sums into n samples of out, of `bits` bits. */
-CONV_PASS static void
+OP_PASS static void
 round_plain(const double *acc, size_t n, uint32_t bits, void *out)
 {
 	size_t	k;

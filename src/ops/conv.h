@@ -25,13 +25,6 @@
 #include "../op.h"
 #include "kspec.h"
 
-/* Loops over samples are plain C, vectorized for the processor (as kernel.c's). */
-#ifdef HAVE_TARGET_CLONES
-#define CONV_PASS	__attribute__((target_clones("arch=x86-64-v4", \
-			    "arch=x86-64-v3", "default")))
-#else
-#define CONV_PASS
-#endif
 
 enum conv_mode { CONV_SYNC, CONV_COLOUR };
 

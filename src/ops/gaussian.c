@@ -7,24 +7,11 @@
  */
 #include <config.h>
 
-#include <stdio.h>
 #include <stdlib.h>
 
 #include "../kernel.h"
 #include "../util.h"
 #include "ops.h"
-
-/* Sigma, when not given, is half the radius: -radius 4 is -blur 4x2. */
-static int
-gaussian_ready(struct op_args *a, char **cause)
-{
-	int	i = op_param_index(a->op, "sigma");
-
-	(void)cause;
-	if (a->value[i] == NULL)
-		a->value[i] = xasprintf("%.17g", op_number(a, "radius") / 2);
-	return 0;
-}
 
 static void *
 gaussian_start(const struct op_args *a, const struct op_image *im, char **cause)
@@ -48,7 +35,7 @@ const struct op op_gaussian = {
 		    "the standard deviation (default: radius / 2)" },
 	},
 	.formats = OP_UINT8 | OP_UINT16,
-	.ready = gaussian_ready,
+	.ready = kernel_ready,
 	.halo = kernel_radius_halo,
 	.start = gaussian_start,
 	.run = kernel_run,

@@ -42,13 +42,6 @@
 #define MEDIAN_RUN		(1 << MEDIAN_BITS)	/* bins searched and stepped at once */
 #define MEDIAN_LEVELS		(16 / MEDIAN_BITS)
 
-/* The histogram steps are plain loops, vectorized for the processor (as kernel.c's). */
-#ifdef HAVE_TARGET_CLONES
-#define PASS	__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", \
-		    "default")))
-#else
-#define PASS
-#endif
 /* What a pass calls is built into each of its clones, not called in the baseline's. */
 #define INLINE	static inline __attribute__((always_inline))
 
@@ -279,7 +272,7 @@ row_run(struct median *m, const struct view *v, int64_t y, uint32_t levels)
 	}
 }
 
-PASS static void
+OP_PASS static void
 row_medians(struct median *m, const struct view *v, int64_t y)
 {
 	if (m->levels == 8 / MEDIAN_BITS)

@@ -66,7 +66,7 @@ sharpen(const struct unsharp *u, uint32_t bits, const void *in,
 }
 
 /* Sharpen one row. Alpha comes through unchanged as the blur copied it: its d is 0. */
-CONV_PASS static void
+OP_PASS static void
 sharpen_row(const struct unsharp *u, const void *in, const uint16_t *blurred,
     void *out)
 {
