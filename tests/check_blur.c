@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "tests.h"
 
@@ -26,6 +27,37 @@ test_rmdir(char *dir)
 		abort();
 	free(cmd);
 	free(dir);
+}
+
+uint32_t
+test_run_blocks(const struct op_args *a, void *state, const struct op_image *im,
+    const void *px, uint32_t rows, void *out, int (*cancelled)(void *))
+{
+	size_t		 row = op_row_bytes(im);
+	uint32_t	 top, bottom, y0, failed = 0;
+	struct op_block	 b;
+	char		*cause;
+
+	a->op->halo(a, &top, &bottom);
+	for (y0 = 0; y0 < im->height; y0 += rows) {
+		memset(&b, 0, sizeof b);
+		b.n = y0 / rows;
+		b.y = y0;
+		b.rows = im->height - y0 < rows ? im->height - y0 : rows;
+		b.top = y0 < top ? y0 : top;
+		b.bottom = im->height - y0 - b.rows < bottom ?
+		    im->height - y0 - b.rows : bottom;
+		b.cancelled = cancelled;
+		cause = NULL;
+		if (a->op->run(state, &b, (const char *)px + (y0 - b.top) * row,
+		    (char *)out + y0 * row, &cause) == -1) {
+			ck_assert_ptr_nonnull(cause);
+			free(cause);
+			failed++;
+		}
+		free(b.detail);
+	}
+	return failed;
 }
 
 int

@@ -146,7 +146,6 @@ check_blur(uint32_t w, uint32_t h, uint32_t spp, uint32_t bits, uint32_t alpha,
 	struct op_image	 job = { .width = w, .height = h, .samples = spp, .bits = bits,
 			    .alpha = alpha };
 	struct op_args	 args = blur_args(name, radius, sigma);
-	struct op_block	 blk = { 0 };
 	struct mask	 m;
 	size_t		 row_bytes = (size_t)w * spp * bits / 8;
 	void		*img = make_image(&job, w * 131 + h * 7 + spp), *out, *state;
@@ -162,22 +161,15 @@ check_blur(uint32_t w, uint32_t h, uint32_t spp, uint32_t bits, uint32_t alpha,
 	ck_assert_uint_eq(top, radius);
 	ck_assert_uint_eq(bottom, radius);
 	ck_assert_ptr_nonnull(state = args.op->start(&args, &job, &cause));
-	out = malloc(rows * row_bytes);
-	for (blk.y = 0; blk.y < h; blk.y += rows) {
-		blk.rows = h - blk.y < rows ? h - blk.y : rows;
-		blk.top = blk.y < top ? blk.y : top;
-		blk.bottom = h - blk.y - blk.rows < bottom ? h - blk.y - blk.rows : bottom;
-		ck_assert_int_eq(args.op->run(state, &blk, (char *)img +
-		    (blk.y - blk.top) * row_bytes, out, &cause), 0);
-		for (y = blk.y; y < blk.y + blk.rows; y++)
-			for (x = 0; x < w; x++)
-				for (s = 0; s < spp; s++) {
-					want = reference(&job, &m, img, x, y, s);
-					got = sample(&job, out, ((size_t)(y - blk.y) *
-					    w + x) * spp + s);
-					worst = fmax(worst, fabs(want - got));
-				}
-	}
+	out = malloc(h * row_bytes);
+	ck_assert_uint_eq(test_run_blocks(&args, state, &job, img, rows, out, NULL), 0);
+	for (y = 0; y < h; y++)
+		for (x = 0; x < w; x++)
+			for (s = 0; s < spp; s++) {
+				want = reference(&job, &m, img, x, y, s);
+				got = sample(&job, out, ((size_t)y * w + x) * spp + s);
+				worst = fmax(worst, fabs(want - got));
+			}
 	ck_assert_msg(worst <= 1.0, "%ux%u spp %u bits %u alpha %u r %u: off by %g",
 	    w, h, spp, bits, alpha, radius, worst);
 	args.op->stop(state);

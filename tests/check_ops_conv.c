@@ -286,22 +286,9 @@ op_begin(const char *name, const char *const *params, const struct image *g,
 static void *
 run_blocks(const struct image *g, const struct op_args *a, void *state, uint32_t rows)
 {
-	size_t		 row = op_row_bytes(&g->im);
-	uint32_t	 top, bottom, y0;
-	struct op_block	 b;
-	char		*cause = NULL, *out = calloc(g->im.height, row);
+	char	*out = calloc(g->im.height, op_row_bytes(&g->im));
 
-	a->op->halo(a, &top, &bottom);
-	for (y0 = 0; y0 < g->im.height; y0 += rows) {
-		memset(&b, 0, sizeof b);
-		b.y = y0;
-		b.rows = g->im.height - y0 < rows ? g->im.height - y0 : rows;
-		b.top = y0 < top ? y0 : top;
-		b.bottom = g->im.height - y0 - b.rows < bottom ?
-		    g->im.height - y0 - b.rows : bottom;
-		ck_assert_int_eq(a->op->run(state, &b, g->px + (y0 - b.top) * row,
-		    out + y0 * row, &cause), 0);
-	}
+	ck_assert_uint_eq(test_run_blocks(a, state, &g->im, g->px, rows, out, NULL), 0);
 	return out;
 }
 

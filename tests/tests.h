@@ -4,6 +4,8 @@
 
 #include <check.h>
 
+#include "op.h"
+
 Suite	*protocol_suite(void);
 Suite	*kernel_suite(void);
 Suite	*image_suite(void);
@@ -17,5 +19,14 @@ Suite	*exec_suite(void);
    it and frees its name. */
 char	*test_dir(void);
 void	 test_rmdir(char *);
+
+/*
+ * Run a started operation over the image `im` held in px, in blocks of `rows`, each block
+ * given only its rows and the halo a slave would read (fewer at the image's edges), the
+ * results into out (the whole image); `cancelled` as op_block's, or NULL. The number of
+ * blocks whose run() failed, each with a cause.
+ */
+uint32_t test_run_blocks(const struct op_args *, void *state, const struct op_image *im,
+	    const void *px, uint32_t rows, void *out, int (*cancelled)(void *));
 
 #endif
