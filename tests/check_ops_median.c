@@ -95,41 +95,6 @@ median_begin(const struct image *g, uint32_t r, struct op_args *a)
 	return state;
 }
 
-/*
- * Run the median on g as blocks of `rows` into out, each block given only its rows and
- * the halo a slave reads (fewer rows at the image's edges); the number of blocks that
- * failed, each with a cause.
- */
-static uint32_t
-run_blocks(const struct image *g, const struct op_args *a, void *state, uint32_t rows,
-    void *out, int (*cancelled)(void *))
-{
-	size_t		 row = op_row_bytes(&g->im);
-	uint32_t	 top, bottom, y0, failed = 0;
-	struct op_block	 b;
-	char		*cause;
-
-	a->op->halo(a, &top, &bottom);
-	for (y0 = 0; y0 < g->im.height; y0 += rows) {
-		memset(&b, 0, sizeof b);
-		b.n = y0 / rows;
-		b.y = y0;
-		b.rows = g->im.height - y0 < rows ? g->im.height - y0 : rows;
-		b.top = y0 < top ? y0 : top;
-		b.bottom = g->im.height - y0 - b.rows < bottom ?
-		    g->im.height - y0 - b.rows : bottom;
-		b.cancelled = cancelled;
-		cause = NULL;
-		if (a->op->run(state, &b, g->px + (y0 - b.top) * row,
-		    (char *)out + y0 * row, &cause) == -1) {
-			ck_assert_ptr_nonnull(cause);
-			free(cause);
-			failed++;
-		}
-	}
-	return failed;
-}
-
 /* How many samples of out differ from the reference (the first is printed). */
 static size_t
 count_wrong(const struct image *g, uint32_t r, const void *out)
@@ -164,7 +129,7 @@ check_median(uint32_t w, uint32_t h, uint32_t spp, uint32_t bits, enum fill fill
 	void		*state = median_begin(&g, r, &a), *out;
 
 	out = calloc(g.im.height, op_row_bytes(&g.im));
-	ck_assert_uint_eq(run_blocks(&g, &a, state, rows, out, NULL), 0);
+	ck_assert_uint_eq(test_run_blocks(&a, state, &g.im, g.px, rows, out, NULL), 0);
 	ck_assert_msg(count_wrong(&g, r, out) == 0, "%ux%u spp %u bits %u fill %d r %u "
 	    "rows %u: wrong", w, h, spp, bits, fill, r, rows);
 	a.op->stop(state);
@@ -239,8 +204,8 @@ START_TEST(test_cancelled)
 	void		*state = median_begin(&g, 3, &a), *out;
 
 	out = calloc(g.im.height, op_row_bytes(&g.im));
-	ck_assert_uint_eq(run_blocks(&g, &a, state, 6, out, always), 4);
-	ck_assert_uint_eq(run_blocks(&g, &a, state, 6, out, NULL), 0);
+	ck_assert_uint_eq(test_run_blocks(&a, state, &g.im, g.px, 6, out, always), 4);
+	ck_assert_uint_eq(test_run_blocks(&a, state, &g.im, g.px, 6, out, NULL), 0);
 	ck_assert_uint_eq(count_wrong(&g, 3, out), 0);
 	a.op->stop(state);
 	op_args_free(&a);
