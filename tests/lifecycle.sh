@@ -118,7 +118,7 @@ cp "$T/s.tif" "$T/in/s.dat"
 refused() {
 	what=$1 out=$2
 	shift 2
-	blur -master "$@" -dir "$T/names.dir" > /dev/null 2> "$T/names.err"
+	blur -master "$@" -dir "$T/names.dir" -slaves 1 > /dev/null 2> "$T/names.err"
 	st=$?
 	check "$what: exit 2" '[ $st -eq 2 ]'
 	check "$what: one line naming it and saying blur writes TIFF" '[ "$(grep -c "^blur: " "$T/names.err")" -eq 1 ] && grep -q "^blur: $out: blur writes TIFF only" "$T/names.err"'
@@ -170,7 +170,9 @@ for i in $(seq 1 500); do
 done
 kill -9 $pid
 wait $pid 2> /dev/null
-check "a master killed with its job open: a partial output is left" '[ -n "$(ls -A "$T/r")" ]'
+id=$(cat "$T/rdir/working" 2> /dev/null)
+partial=$(realpath "$T/r")/.out.tif.$id.partial
+check "a master killed with its job open: leaves .out.tif.JOBID.partial, named in data.dat" '[ -n "$id" ] && [ -f "$partial" ] && grep -qx "partial $partial" "$T/rdir/data.dat"'
 check "a master killed with its job open: the next one resumes it" 'blur -master "$T/s.tif" -o "$T/r/out.tif" -dir "$T/rdir" -rows 10 -slaves 2 -resume -q 2> /dev/null'
 check "resumed: no partial output left beside it" '[ "$(ls -A "$T/r")" = out.tif ] || { echo "# left:" $(ls -A "$T/r"); false; }'
 check "resumed: DIR empty" 'dir_empty "$T/rdir"'
