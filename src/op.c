@@ -209,8 +209,9 @@ op_list(void)
 			if (p->type != OP_TEXT)
 				printf(" %s from %g to %g", p->type == OP_INT ?
 				    "whole number" : "number", p->min, p->max);
-			printf(", default %s: %s\n", p->fallback != NULL ? p->fallback :
-			    "see below", p->help);
+			if (p->fallback != NULL)
+				printf(", default %s", p->fallback);
+			printf(": %s\n", p->help);
 		}
 	}
 }

@@ -388,7 +388,7 @@ env_free(char **env, size_t mine)
 /*
  * How the command starts: in its own process group, all signals unblocked (ours are
  * blocked for signalfd) and SIGPIPE and SIGTERM at their defaults, its stdin pipe p[0]
- * (or /dev/null), its stdout and stderr pipes p[1] and p[2].
+ * (or /dev/null), its stdout and stderr pipes p[1] and p[2], and no other descriptor.
  */
 static void
 child_prepare(posix_spawn_file_actions_t *fa, posix_spawnattr_t *attr, int p[3][2],
@@ -403,6 +403,8 @@ child_prepare(posix_spawn_file_actions_t *fa, posix_spawnattr_t *attr, int p[3][
 		posix_spawn_file_actions_addopen(fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_adddup2(fa, p[1][1], STDOUT_FILENO);
 	posix_spawn_file_actions_adddup2(fa, p[2][1], STDERR_FILENO);
+	/* Nothing else of ours: libinotifytools opens its descriptor without O_CLOEXEC. */
+	posix_spawn_file_actions_addclosefrom_np(fa, STDERR_FILENO + 1);
 	posix_spawnattr_init(attr);
 	posix_spawnattr_setflags(attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
 	    POSIX_SPAWN_SETSIGDEF);
