@@ -1,8 +1,8 @@
 /*
  * status.h — blur -status: what a job in DIR is doing, read from DIR alone.
  *
- * Nothing in DIR is changed. Block map: '#' done, '+' claimed, '.' waiting,
- * '!' reissued and not yet done.
+ * Nothing in DIR is changed. The block map is blocks_shown()'s: '#' done, '+' claimed,
+ * '.' waiting, '!' reissued and not yet done, 'x' failed and not yet reissued.
  */
 #ifndef BLUR_STATUS_H
 #define BLUR_STATUS_H
