@@ -70,6 +70,7 @@ main(void)
 	srunner_add_suite(sr, kernel_suite());
 	srunner_add_suite(sr, image_suite());
 	srunner_add_suite(sr, blocks_suite());
+	srunner_add_suite(sr, op_suite());
 	srunner_add_suite(sr, median_suite());
 	srunner_add_suite(sr, conv_suite());
 	srunner_add_suite(sr, pnm_suite());

@@ -1,4 +1,9 @@
-/* tests.h — the Check suites, one per module of src/. */
+/*
+ * tests.h — the Check suites: one for each module of src/ whose promises can be tested
+ * without running a job (protocol, blocks, op and each operation, pnm, image, kernel);
+ * master, slave, -status and the command line are tested by running them, in the shell
+ * suites (tests/*.sh, tests/ops/*.sh).
+ */
 #ifndef BLUR_TESTS_H
 #define BLUR_TESTS_H
 
@@ -10,6 +15,7 @@ Suite	*protocol_suite(void);
 Suite	*kernel_suite(void);
 Suite	*image_suite(void);
 Suite	*blocks_suite(void);
+Suite	*op_suite(void);
 Suite	*median_suite(void);
 Suite	*conv_suite(void);
 Suite	*pnm_suite(void);
