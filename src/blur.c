@@ -436,6 +436,9 @@ main(int argc, char **argv)
 	if (cl.slave)
 		return slave_main(&cl);
 	make_args(&cl, &args);
+	if (cl.size != NULL && !args.op->draws)
+		usage("-size: %s needs an input to work on; a render (-size) is -exec's",
+		    args.op->name);
 	if (cl.size != NULL)
 		render_size(&cl);
 	check_output(&cl.o);

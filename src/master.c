@@ -30,6 +30,7 @@
 #define MIN_ROWS	16
 #define TALLY_EVERY	0.1	/* seconds between rewrites of DIR/progress, at least */
 #define BEAT_CHECK	2.5	/* how long to watch a job's beat before calling it dead */
+#define STOP_GRACE	3.0	/* seconds a local slave has to stop before it is killed */
 #define BLOCK_OVERHEAD	(16u << 10)	/* bytes a block's directory and files take, at most */
 
 struct master {
@@ -398,7 +399,7 @@ prepare(struct master *m, char **cause)
 static int
 add_todo(struct master *m, uint32_t n, char v)
 {
-	char		*sign = "";
+	char		*sign = NULL;
 	uint32_t	 a, b;
 	size_t		 len;
 
@@ -414,7 +415,7 @@ add_todo(struct master *m, uint32_t n, char v)
 			secret_rows(m->key, m->job.id, n, m->signed_rows, len, sign);
 		}
 	}
-	return protocol_todo_add(m->dirfd, n, v, sign);
+	return protocol_todo_add(m->dirfd, n, v, sign != NULL ? sign : "");
 }
 
 /* Ask for version v of block n: the first, or a reissue. */
@@ -559,17 +560,31 @@ publish(struct master *m, char **cause)
 
 /*
  * Stop the local slaves, before DIR is cleaned: one still writing a block no longer
- * needed must not leave it behind.
+ * needed must not leave it behind. The job ends for them first: an idle slave sees
+ * `working` go at once, where a signal would wait for its next look at DIR.
  */
 static void
 stop_slaves(struct master *m)
 {
-	uint32_t	i;
+	double		until = now() + STOP_GRACE;
+	uint32_t	i, left = m->nslaves;
 
+	if (left > 0)
+		protocol_stop(m->dirfd);
 	for (i = 0; i < m->nslaves; i++)
 		kill(m->slaves[i], SIGTERM);
+	/* A slave ends its block's command at once; a built-in operation runs to the end. */
+	for (; left > 0 && now() < until; usleep(10000))
+		for (i = 0; i < m->nslaves; i++)
+			if (m->slaves[i] != 0 && waitpid(m->slaves[i], NULL, WNOHANG) > 0) {
+				m->slaves[i] = 0;
+				left--;
+			}
 	for (i = 0; i < m->nslaves; i++)
-		waitpid(m->slaves[i], NULL, 0);
+		if (m->slaves[i] != 0) {
+			kill(m->slaves[i], SIGKILL);
+			waitpid(m->slaves[i], NULL, 0);
+		}
 	m->nslaves = 0;
 }
 
@@ -1075,7 +1090,7 @@ master_run(const struct master_opts *o, char **cause)
 		goto out;
 	progress_start(&m.progress, &m.job, o->verbosity);
 	/* Watch before `working` exists, so that no claim happens unseen. */
-	watch_start(&m.watch, m.dirfd, o->poll);
+	watch_start(&m.watch, m.dirfd, o->poll, m.sigfd);
 	watch_dir(&m.watch, o->dir);
 	snprintf(m.progress.tally.notice, sizeof m.progress.tally.notice, "%s",
 	    m.watch.how);

@@ -102,6 +102,7 @@ struct op {
 	struct op_param	 params[OP_PARAMS];	/* ended by a NULL name */
 	unsigned	 formats;	/* OP_UINT8 ... */
 	int		 runs_commands;	/* a slave runs what data.dat says: see slave.c */
+	int		 draws;		/* can make a block without input: a render */
 	/* Check the values against each other and derive the missing ones; may be NULL. */
 	int		(*ready)(struct op_args *, char **cause);
 	/* Rows of input wanted above and below a block. */

@@ -108,7 +108,8 @@ job_block_input(const struct job *job, uint32_t n, uint32_t *a, uint32_t *b)
 	uint32_t	y = job_block_y(job, n), end = y + job_block_rows(job, n);
 
 	if (job->render) {
-		*a = *b = y;
+		*a = y;		/* no input: nothing above or below */
+		*b = end;
 		return;
 	}
 	*a = y > job->top ? y - job->top : 0;
@@ -507,9 +508,10 @@ protocol_read_job(int dirfd, struct job *job, const unsigned char *key,
 		job_free(job);
 		return -1;
 	}
-	if (key != NULL && strcmp(job->auth, "none") != 0 && !job_signed(job, key)) {
-		*cause = xasprintf("data.dat: not signed with this secret: written "
-		    "with another, or forged");
+	if (key != NULL && !job_signed(job, key)) {
+		*cause = xasprintf("data.dat: not signed with this secret: %s",
+		    strcmp(job->auth, "none") == 0 ? "a job without a secret, or one "
+		    "whose signature was taken off" : "written with another, or forged");
 		job_free(job);
 		return -1;
 	}
@@ -523,6 +525,12 @@ protocol_start(int dirfd, const struct job *job)
 
 	snprintf(line, sizeof line, "%s\n", job->id);
 	return create_file(dirfd, "working", line);
+}
+
+void
+protocol_stop(int dirfd)
+{
+	unlinkat(dirfd, "working", 0);
 }
 
 int
@@ -1095,8 +1103,7 @@ protocol_clean(int dirfd)
 	double	until = now() + CLEAN_PATIENCE;
 	int	standins;
 
-	/* `working` goes first: a slave that sees it gone stops claiming. */
-	unlinkat(dirfd, "working", 0);
+	protocol_stop(dirfd);
 	while ((standins = protocol_each(dirfd, remove_entry)) > 0 &&
 	    now() < until)
 		usleep(CLEAN_RETRY);

@@ -20,8 +20,8 @@
  *
  * The master:
  *
- * * Locks DIR (flock), writes data.dat (protocol_write_job()), makes todo/ and
- *   progress, and creates image.bit empty.
+ * * Locks DIR (flock), creates image.bit empty, writes data.dat (protocol_write_job()),
+ *   and makes todo/ and progress.
  * * When it watches DIR by inotify (a local filesystem), creates `working`
  *   (protocol_start()) at once, then decodes the input into image.bit and adds
  *   todo/block.N.a (protocol_todo_add()) as soon as block N's rows and halo are in.
@@ -146,7 +146,10 @@ size_t	 job_row_bytes(const struct job *);
 /* First row of block n and how many rows it has. */
 uint32_t job_block_y(const struct job *, uint32_t n);
 uint32_t job_block_rows(const struct job *, uint32_t n);
-/* The input rows [*a, *b) block n is computed from: its own and its halo's. */
+/*
+ * The input rows [*a, *b) block n is computed from: its own and its halo's (in a render,
+ * which has no input, its own).
+ */
 void	 job_block_input(const struct job *, uint32_t n, uint32_t *a, uint32_t *b);
 /* The image's shape, as an operation sees it. */
 struct op_image job_image(const struct job *);
@@ -173,15 +176,20 @@ int	 protocol_open_dir(const char *path, int create, char **cause);
 /*
  * Write data.dat whole, replacing any, signed with key (see secret.h) unless it is NULL.
  * Read it back and check it: -1 with *cause on anything malformed, on an operation this
- * blur does not have, and, with a key, on a job signed by no key or another.
+ * blur does not have, and, with a key, on a job not signed with it (unsigned included:
+ * whoever can write DIR could otherwise take the signature off).
  */
 int	 protocol_write_job(int dirfd, const struct job *, const unsigned char *key,
 	    char **cause);
 int	 protocol_read_job(int dirfd, struct job *, const unsigned char *key,
 	    char **cause);
 
-/* Create `working` holding the job id; read the id of the job now working (-1: none). */
+/*
+ * Create `working` holding the job id; remove it, which ends the job for the slaves
+ * (they stop claiming and leave); read the id of the job now working (-1: none).
+ */
 int	 protocol_start(int dirfd, const struct job *);
+void	 protocol_stop(int dirfd);
 int	 protocol_working(int dirfd, char id[33]);
 
 /*

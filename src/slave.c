@@ -26,7 +26,7 @@ struct slave {
 	char		 who[PROTOCOL_WHO_MAX];
 	int		 dirfd;
 	int		 bitfd;
-	int		 sigfd;		/* -1 for local slaves, which simply die */
+	int		 sigfd;		/* SIGINT, SIGTERM, SIGHUP (signals_catch()) */
 	struct job	 job;
 	void		*op;		/* the operation's state for this job */
 	long		 done;
@@ -85,7 +85,7 @@ job_alive(struct slave *s)
 static int
 stopped(struct slave *s, char **cause)
 {
-	if (s->sigfd != -1 && !s->stop)
+	if (!s->stop)
 		s->stop = signals_caught(s->sigfd);
 	if (!s->stop)
 		return 0;
@@ -229,7 +229,7 @@ join(struct slave *s, const char *only, char **cause)
 			return -1;
 		watch_next(&s->watch, s->o->poll > 0 ? s->o->poll : WATCH_POLL, &c);
 	}
-	watch_start(&s->watch, s->dirfd, s->o->poll);
+	watch_start(&s->watch, s->dirfd, s->o->poll, s->sigfd);
 	if (s->o->verbosity > 0)
 		say("%s: %s: %s", s->who, s->path, s->watch.how);
 	watch_dir(&s->watch, s->path);
@@ -326,8 +326,8 @@ read_input(struct slave *s, uint32_t n, const char *sign, char **cause)
 	reserve(&s->in, &s->in_size, len);
 	if (pread_all(s->bitfd, s->in, len, (off_t)a * job_row_bytes(job)) == -1)
 		return 1;
-	if (s->keyed == NULL || strcmp(job->auth, "none") == 0)
-		return 0;
+	if (s->keyed == NULL)
+		return 0;	/* then trust() let only unsigned jobs in */
 	secret_rows(s->key, job->id, n, s->in, len, want);
 	if (sodium_memcmp(want, sign, SECRET_HEX) == 0)
 		return 0;
@@ -404,7 +404,11 @@ work_on(struct slave *s, uint32_t n, char v, char **cause)
 	}
 	if ((r = read_input(s, n, sign, cause)) != 0) {
 		protocol_release(s->dirfd, n, v);
-		return r == -1 ? -1 : 0;	/* forged; or image.bit gone, the job ended */
+		if (r == 1)
+			return 0;	/* image.bit is gone: the job ended */
+		memcpy(s->o->refused, s->job.id, sizeof s->o->refused);
+		s->o->refusal = 1;
+		return -1;
 	}
 	s->n = n;
 	s->v = v;
@@ -464,16 +468,16 @@ pass(struct slave *s, char **cause)
 long
 slave_run(struct slave_opts *o, char **cause)
 {
-	struct slave	s = { .o = o, .path = o->dir, .dirfd = -1, .bitfd = -1,
-			    .sigfd = -1 };
+	struct slave	s = { .o = o, .path = o->dir, .dirfd = -1, .bitfd = -1 };
 	struct change	c;
 	sigset_t	old;
 	int		r, idle = 0;
 
 	*cause = NULL;
 	o->refusal = 0;
-	if (o->job == NULL)
-		s.sigfd = signals_catch(&old);
+	/* Caught, not died of: a command running for the block in hand is ended first. */
+	s.sigfd = signals_catch(&old);
+	s.watch.wake = s.sigfd;	/* while join() waits for DIR, before watch_start() */
 	protocol_who(s.who);
 	if (o->secret != NULL) {
 		if (secret_load(o->secret, s.key, cause) == -1) {
@@ -495,11 +499,15 @@ slave_run(struct slave_opts *o, char **cause)
 		r = *cause != NULL ? -1 : 0;
 	}
 out:
-	watch_close(&s.watch);
-	if (s.sigfd != -1) {
-		close(s.sigfd);
-		sigprocmask(SIG_SETMASK, &old, NULL);
+	/* The master stops its own slaves when it is done with them. */
+	if (r == -1 && s.stop && o->job != NULL) {
+		free(*cause);
+		*cause = NULL;
+		r = 0;
 	}
+	watch_close(&s.watch);
+	close(s.sigfd);
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (s.op != NULL)
 		s.job.args.op->stop(s.op);
 	job_free(&s.job);

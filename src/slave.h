@@ -46,7 +46,8 @@ struct slave_opts {
 
 /*
  * Work through one job in dir; the number of blocks done, or -1 with *cause (also on
- * SIGINT, SIGTERM or SIGHUP, after releasing the block in hand, unless a local slave).
+ * SIGINT, SIGTERM or SIGHUP, after ending the operation on the block in hand and giving
+ * the block back; a local slave, which its master stops so, ends as when its job ends).
  */
 long	slave_run(struct slave_opts *, char **cause);
 

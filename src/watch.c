@@ -6,6 +6,7 @@
 
 #include <linux/magic.h>
 
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -67,7 +68,7 @@ fs_name(long magic, const struct fs *t, size_t n)
 }
 
 void
-watch_start(struct watch *w, int dirfd, int poll_ms)
+watch_start(struct watch *w, int dirfd, int poll_ms, int wake)
 {
 	struct statfs	 sf;
 	const char	*local = NULL, *shared = NULL;
@@ -82,6 +83,7 @@ watch_start(struct watch *w, int dirfd, int poll_ms)
 		else
 			snprintf(type, sizeof type, "type %#lx", (long)sf.f_type);
 	}
+	w->wake = wake;
 	w->inotify = poll_ms <= 0 && local != NULL && inotifytools_initialize();
 	if (w->inotify) {
 		w->ms = WATCH_RESCAN;
@@ -134,11 +136,11 @@ int
 watch_next(const struct watch *w, int ms, struct change *c)
 {
 	struct inotify_event	*e;
-	struct timespec		 ts = { ms / 1000, ms % 1000 * 1000000L };
+	struct pollfd		 wake = { .fd = w->wake, .events = POLLIN };
 	const char		*dir;
 
 	if (!w->inotify || inotifytools_get_num_watches() <= 0) {
-		nanosleep(&ts, NULL);
+		poll(&wake, 1, ms);	/* a sleep that a signal cuts short */
 		return 0;
 	}
 	/* The library blocks forever on 0 seconds; next_events(0) is its non-blocking form. */

@@ -18,6 +18,7 @@
 /* How one process follows DIR. */
 struct watch {
 	int	inotify;	/* 1: inotify started; 0: polling alone */
+	int	wake;		/* a descriptor that ends a wait when readable, or -1 */
 	int	ms;		/* rescan interval */
 	char	how[64];	/* e.g. "inotify (ext4), rescan every 1000 ms" or
 				   "polling every 250 ms (nfs)" */
@@ -34,7 +35,7 @@ struct change {
  * > 0 forces polling at that interval. Starts inotify when chosen (a forked child must
  * watch_close() its parent's first).
  */
-void	watch_start(struct watch *, int dirfd, int poll_ms);
+void	watch_start(struct watch *, int dirfd, int poll_ms, int wake);
 /* Stop watching everything. */
 void	watch_close(struct watch *);
 /* Watch a directory for entries created, moved in or removed (nothing when polling). */
@@ -43,7 +44,8 @@ void	watch_dir(const struct watch *, const char *path);
 void	watch_forget(const struct watch *, const char *path);
 /*
  * Wait up to `ms` for a change: 1 and *c filled in, or 0 when the time passed. With ms 0,
- * only report a change already queued. When polling, simply sleeps.
+ * only report a change already queued. When polling, simply sleeps, unless `wake`
+ * becomes readable (the caller's signals).
  */
 int	watch_next(const struct watch *, int ms, struct change *c);
 

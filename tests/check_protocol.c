@@ -283,6 +283,13 @@ START_TEST(test_job_signed)
 	job_free(&back);
 	ck_assert_int_eq(protocol_read_job(fd, &back, k1, &cause), -1);
 	free(cause);
+	/* Nor is a job without a signature one a key holder runs. */
+	ck_assert_int_eq(protocol_write_job(fd, &job, NULL, &cause), 0);
+	ck_assert_int_eq(protocol_read_job(fd, &back, NULL, &cause), 0);
+	job_free(&back);
+	ck_assert_int_eq(protocol_read_job(fd, &back, k1, &cause), -1);
+	ck_assert_ptr_nonnull(strstr(cause, "without a secret"));
+	free(cause);
 	free(path);
 	job_free(&job);
 	close(fd);
@@ -307,7 +314,7 @@ START_TEST(test_block_input)
 	job.render = 1;
 	job_block_input(&job, 2, &a, &b);
 	ck_assert_uint_eq(a, 200);
-	ck_assert_uint_eq(b, 200);
+	ck_assert_uint_eq(b, 300);
 	job_free(&job);
 }
 END_TEST

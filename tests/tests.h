@@ -2,7 +2,7 @@
  * tests.h — the Check suites: one for each module of src/ whose promises can be tested
  * without running a job (protocol, blocks, op and each operation, pnm, image, kernel);
  * master, slave, -status and the command line are tested by running them, in the shell
- * suites (tests/*.sh, tests/ops/*.sh).
+ * suites (the .sh files of tests/ and tests/ops/).
  */
 #ifndef BLUR_TESTS_H
 #define BLUR_TESTS_H

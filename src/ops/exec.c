@@ -679,6 +679,7 @@ const struct op op_exec = {
 	},
 	.formats = OP_UINT8 | OP_UINT16,
 	.runs_commands = 1,
+	.draws = 1,
 	.ready = exec_ready,
 	.halo = exec_halo,
 	.start = exec_start,
