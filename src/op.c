@@ -18,6 +18,7 @@ const struct op *const op_table[] = {
 	&op_convolve,
 	&op_median,
 	&op_exec,
+	&op_negate,
 	NULL
 };
 

@@ -9,7 +9,7 @@
 START_TEST(test_table)
 {
 	static const char *const names[] = { "gaussian", "box", "unsharp", "median",
-	    "convolve", "exec" };
+	    "convolve", "exec", "negate" };
 	size_t	i, j;
 	int	k;
 

@@ -10,5 +10,6 @@ extern const struct op op_unsharp;
 extern const struct op op_convolve;
 extern const struct op op_median;
 extern const struct op op_exec;
+extern const struct op op_negate;
 
 #endif
