@@ -9,9 +9,9 @@ HAVE_POVRAY=0
 command -v povray > /dev/null && HAVE_POVRAY=1
 
 # 3 x 8 + 2 one block always failing; 6 failing once; 3 x 4 wrong images; 7 + 4 + 3 hung
-# commands; 6 + 6 who may run a command; 5 + 5 + 5 + 1 + 2 secrets; 3 a missing operation;
+# commands; 6 + 6 who may run a command; 5 + 5 + 5 + 1 + 2 secrets; 3 + 2 a missing operation;
 # 8 -ops, 9 x 3 usage errors; 12 failures shown; 8 x 2 x 2 renders, 5 with POV-Ray.
-plan $((3 * 8 + 2 + 6 + 3 * 4 + 7 + 4 + 3 + 6 + 6 + 5 + 5 + 5 + 1 + 2 + 3 + 8 + 9 * 3 + \
+plan $((3 * 8 + 2 + 6 + 3 * 4 + 7 + 4 + 3 + 6 + 6 + 5 + 5 + 5 + 1 + 2 + 3 + 2 + 8 + 9 * 3 + \
     12 + 8 * 2 * 2 + 5 * HAVE_POVRAY))
 
 export T
@@ -345,6 +345,15 @@ check "op sharpen: the slave exits 1" '[ $st -eq 1 ]'
 check "op sharpen: one line, naming it" \
     '[ "$(lines "$T/sharpen.err")" -eq 1 ] && grep -qx "blur: $BLUR_DIR/data.dat: a job of operation sharpen, which this blur does not have" "$T/sharpen.err"'
 check "op sharpen: took no block" 'no_claims'
+
+# A render (no input) of an operation that needs one: refused, not run on no rows.
+sed -e 's/^render 0$/render 1/' -e 's/^op sharpen$/op gaussian/' -e 's/^param radius 2$/param radius 2\nparam sigma 1/' \
+    "$BLUR_DIR/data.dat" > "$BLUR_DIR/data.dat.x"
+mv "$BLUR_DIR/data.dat.x" "$BLUR_DIR/data.dat"
+blur -slave > /dev/null 2> "$T/drawless.err"
+st=$?
+check "a render of gaussian: the slave exits 1 (got $st)" '[ $st -eq 1 ]'
+check "a render of gaussian: one line says why" '[ "$(lines "$T/drawless.err")" -eq 1 ] && grep -q "^blur: $BLUR_DIR/data.dat: .*gaussian" "$T/drawless.err" && no_claims'
 rm -rf "$BLUR_DIR"
 
 # ---------------------------------------------------------------------------------------
