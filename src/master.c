@@ -49,8 +49,9 @@ struct master {
 	uint32_t	 written;	/* blocks in the output */
 	void		*rows;		/* a result on its way to the output */
 	size_t		 rows_size;
-	pid_t		*slaves;
+	pid_t		*slaves;	/* 0 once reaped */
 	uint32_t	 nslaves;
+	uint32_t	 alive;		/* of them, not yet reaped */
 	struct progress	 progress;
 	double		 tallied;	/* when DIR/progress was last written */
 	unsigned char	 key[SECRET_KEY];
@@ -176,6 +177,23 @@ name_partial(struct master *m)
 	shown_name(m->job.partial, m->tmp);
 }
 
+/*
+ * Remove the partial output a dead job's data.dat names, only if the name is one that
+ * name_partial() gave that job: whoever can write DIR could name any other file.
+ */
+static void
+remove_partial(const struct job *old)
+{
+	const char	*base = strrchr(old->partial, '/');
+	char		*tail = xasprintf(".%s.partial", old->id);
+	size_t		 n, t = strlen(tail);
+
+	if (base != NULL && base[1] == '.' && (n = strlen(base + 1)) > t + 1 &&
+	    strcmp(base + 1 + n - t, tail) == 0)
+		unlink(old->partial);
+	free(tail);
+}
+
 /* Create the partial output, a new file like any (0666 less the umask). */
 static int
 open_output(struct master *m, char **cause)
@@ -288,8 +306,7 @@ discard(struct master *m)
 	say("%s: removing job %s (%s, %u of %u blocks finished), whose "
 	    "master is gone; -resume would have continued it", m->o->dir, old.id,
 	    old.render ? "a render" : old.input, done, old.blocks);
-	if (old.partial[0] == '/')
-		unlink(old.partial);
+	remove_partial(&old);
 	job_free(&old);
 	clean(m);
 }
@@ -514,6 +531,7 @@ start_slaves(struct master *m)
 		}
 		if (pid > 0) {
 			m->slaves[m->nslaves++] = pid;
+			m->alive++;
 			continue;
 		}
 		/* Hold nothing of the master's, least of all its lock on DIR. */
@@ -558,6 +576,20 @@ publish(struct master *m, char **cause)
 	return early ? 0 : open_job(m, cause);
 }
 
+/* Note the local slaves that have exited; how many are left. */
+static uint32_t
+reap_slaves(struct master *m)
+{
+	uint32_t	i;
+
+	for (i = 0; i < m->nslaves; i++)
+		if (m->slaves[i] != 0 && waitpid(m->slaves[i], NULL, WNOHANG) > 0) {
+			m->slaves[i] = 0;
+			m->alive--;
+		}
+	return m->alive;
+}
+
 /*
  * Stop the local slaves, before DIR is cleaned: one still writing a block no longer
  * needed must not leave it behind. The job ends for them first: an idle slave sees
@@ -567,25 +599,22 @@ static void
 stop_slaves(struct master *m)
 {
 	double		until = now() + STOP_GRACE;
-	uint32_t	i, left = m->nslaves;
+	uint32_t	i;
 
-	if (left > 0)
+	if (m->alive > 0)
 		protocol_stop(m->dirfd);
 	for (i = 0; i < m->nslaves; i++)
-		kill(m->slaves[i], SIGTERM);
+		if (m->slaves[i] != 0)
+			kill(m->slaves[i], SIGTERM);
 	/* A slave ends its block's command at once; a built-in operation runs to the end. */
-	for (; left > 0 && now() < until; usleep(10000))
-		for (i = 0; i < m->nslaves; i++)
-			if (m->slaves[i] != 0 && waitpid(m->slaves[i], NULL, WNOHANG) > 0) {
-				m->slaves[i] = 0;
-				left--;
-			}
+	for (; reap_slaves(m) > 0 && now() < until; usleep(10000))
+		;
 	for (i = 0; i < m->nslaves; i++)
 		if (m->slaves[i] != 0) {
 			kill(m->slaves[i], SIGKILL);
 			waitpid(m->slaves[i], NULL, 0);
 		}
-	m->nslaves = 0;
+	m->nslaves = m->alive = 0;
 }
 
 /* The path of block.N.v, for inotify, which knows no directory descriptors. */
@@ -964,8 +993,7 @@ adopt(struct master *m, char **cause)
 		job_free(&old);
 		return -1;
 	}
-	if (old.partial[0] == '/')
-		unlink(old.partial);	/* an output is not continued; results are */
+	remove_partial(&old);	/* an output is not continued; results are */
 	job_free(&old);
 	name_partial(m);
 	if (start_signing(m, cause) == -1)
@@ -1013,7 +1041,11 @@ run(struct master *m, char **cause)
 	progress_open(&m->progress, &m->job);
 	if (m->o->slaves == 0)
 		progress_say(&m->progress, "waiting for slaves: run 'blur -slave "
-		    "-dir %s' on any host that shares %s", m->o->dir, m->o->dir);
+		    "-dir %s%s%s%s' on any host that shares %s", m->o->dir,
+		    m->keyed != NULL ? " -secret " : "",
+		    m->keyed != NULL ? m->o->secret : "",
+		    m->keyed == NULL && m->job.args.op->runs_commands ?
+		    " -allow-exec" : "", m->o->dir);
 	while (m->written < m->job.blocks) {
 		report(m);
 		if (signals_caught(m->sigfd)) {
@@ -1028,6 +1060,9 @@ run(struct master *m, char **cause)
 			if (scan_all(m, cause) == -1)
 				return -1;
 			last = now();
+			if (m->alive > 0 && reap_slaves(m) == 0)
+				progress_say(&m->progress, "the local slaves have all stopped "
+				    "(see above); waiting for others");
 		}
 	}
 	return 0;

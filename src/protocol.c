@@ -427,6 +427,11 @@ job_valid(struct job *job, char **cause)
 		return 0;
 	if (job->width > INT32_MAX || job->args.op == NULL)
 		return 0;
+	if (job->render && !job->args.op->draws) {
+		*cause = xasprintf("data.dat: a render (no input) by %s, which needs one",
+		    job->args.op->name);
+		return 0;
+	}
 	if (op_ready(&job->args, cause) == -1) {
 		prefix = xasprintf("data.dat: %s", *cause);
 		free(*cause);
@@ -653,7 +658,9 @@ protocol_todo_add(int dirfd, uint32_t n, char v, const char *sign)
 	char	name[ENTRY_MAX];
 
 	block_entry(name, "todo/", n, v, "");
-	return create_file(dirfd, name, sign);
+	/* A slave may read it the moment the name exists: a signature must be whole. */
+	return sign[0] == '\0' ? create_file(dirfd, name, "") :
+	    replace_file(dirfd, name, sign);
 }
 
 int
