@@ -39,7 +39,7 @@ double	*kernel_gauss_taps(uint32_t radius, double sigma);
 void	kernel_box(struct mask *, uint32_t radius);
 /*
  * For a Gaussian on 8-bit samples without alpha, add the fixed-point weights wherever
- * they keep the result within ±1; kernel_blur() then uses them.
+ * they keep the result within ±1; kernel_rows() then uses them.
  */
 void	kernel_fix(struct mask *, const struct op_image *);
 void	kernel_free(struct mask *);

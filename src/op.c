@@ -48,14 +48,11 @@ op_param_index(const struct op *op, const char *name)
 static char *
 param_names(const struct op *op)
 {
-	char	*names = xstrdup(""), *more;
+	char	*names = xstrdup("");
 	int	 i;
 
-	for (i = 0; i < OP_PARAMS && op->params[i].name != NULL; i++) {
-		more = xasprintf("%s%s-%s", names, i > 0 ? " " : "", op->params[i].name);
-		free(names);
-		names = more;
-	}
+	for (i = 0; i < OP_PARAMS && op->params[i].name != NULL; i++)
+		xappendf(&names, "%s-%s", i > 0 ? " " : "", op->params[i].name);
 	return names;
 }
 
@@ -165,15 +162,12 @@ op_formats(const struct op *op)
 char *
 op_describe(const struct op_args *a)
 {
-	char	*text = xstrdup(a->op->name), *more;
+	char	*text = xstrdup(a->op->name);
 	int	 i;
 
-	for (i = 0; i < OP_PARAMS && a->op->params[i].name != NULL; i++) {
-		more = xasprintf("%s %s %s", text, a->op->params[i].name,
+	for (i = 0; i < OP_PARAMS && a->op->params[i].name != NULL; i++)
+		xappendf(&text, " %s %s", a->op->params[i].name,
 		    a->value[i] != NULL ? a->value[i] : "?");
-		free(text);
-		text = more;
-	}
 	return text;
 }
 

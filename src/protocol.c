@@ -25,7 +25,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -266,23 +265,6 @@ read_small(int dirfd, const char *name, char *buf, size_t size)
 	return n;
 }
 
-/* Append a printf-formatted line to *text. */
-static void printflike(2, 3)
-append(char **text, const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*line, *more;
-
-	va_start(ap, fmt);
-	if (vasprintf(&line, fmt, ap) == -1)
-		fatal("out of memory");
-	va_end(ap);
-	more = xasprintf("%s%s", *text, line);
-	free(*text);
-	free(line);
-	*text = more;
-}
-
 /* data.dat without its auth line: what the auth line signs. */
 static char *
 job_text(const struct job *job)
@@ -291,13 +273,13 @@ job_text(const struct job *job)
 	char		*text = xstrdup("");
 	int		 i;
 
-	append(&text, "blur %d\nid %s\norder %s\nwidth %u\nheight %u\nsamples %u\n"
+	xappendf(&text, "blur %d\nid %s\norder %s\nwidth %u\nheight %u\nsamples %u\n"
 	    "bits %u\nalpha %u\nrender %u\nop %s\n", PROTOCOL_VERSION, job->id,
 	    BYTE_ORDER == LITTLE_ENDIAN ? "little" : "big", job->width,
 	    job->height, job->samples, job->bits, job->alpha, job->render, op->name);
 	for (i = 0; i < OP_PARAMS && op->params[i].name != NULL; i++)
-		append(&text, "param %s %s\n", op->params[i].name, job->args.value[i]);
-	append(&text, "halo %u %u\nrows %u\nblocks %u\ninput %s\noutput %s\n"
+		xappendf(&text, "param %s %s\n", op->params[i].name, job->args.value[i]);
+	xappendf(&text, "halo %u %u\nrows %u\nblocks %u\ninput %s\noutput %s\n"
 	    "source %s\npartial %s\n", job->top, job->bottom, job->rows,
 	    job->blocks, job->input, job->output, job->source, job->partial);
 	return text;
@@ -312,7 +294,7 @@ protocol_write_job(int dirfd, const struct job *job, const unsigned char *key,
 
 	if (key != NULL)
 		secret_auth(key, text, strlen(text), auth);
-	append(&text, "auth %s\n", auth);
+	xappendf(&text, "auth %s\n", auth);
 	r = replace_file(dirfd, "data.dat", text);
 	free(text);
 	if (r == -1)
@@ -554,19 +536,15 @@ protocol_working(int dirfd, char id[33])
 int
 protocol_write_tally(int dirfd, const struct tally *t)
 {
-	char		*text, *line;
+	char		*text;
 	uint32_t	 i;
 	int		 r;
 
 	text = xasprintf("blur %d\nbeat %llu\nelapsed %.1f\ndone %u\nreissues %u\n"
 	    "failures %u\nnotice %s\n", PROTOCOL_VERSION, (unsigned long long)t->beat,
 	    t->elapsed, t->done, t->reissues, t->failures, t->notice);
-	for (i = 0; i < t->nslaves; i++) {
-		line = xasprintf("%sslave %s %u\n", text, t->slaves[i].who,
-		    t->slaves[i].blocks);
-		free(text);
-		text = line;
-	}
+	for (i = 0; i < t->nslaves; i++)
+		xappendf(&text, "slave %s %u\n", t->slaves[i].who, t->slaves[i].blocks);
 	r = replace_file(dirfd, "progress", text);
 	free(text);
 	return r;

@@ -33,11 +33,13 @@ map_blocks(int dirfd, struct snapshot *s)
 	s->map = xcalloc(s->job.blocks + 1, 1);
 	for (n = 0; n < s->job.blocks; n++) {
 		s->map[n] = blocks_shown(&list[n]);
-		s->done += s->map[n] == '#';
-		s->failed += s->map[n] == 'x';
-		if (strchr("+!.", s->map[n]) != NULL && blocks_at_work(&list[n]))
+		if (s->map[n] == '#')
+			s->done++;
+		else if (s->map[n] == 'x')
+			s->failed++;
+		else if (blocks_at_work(&list[n]))
 			s->claimed++;
-		else if (strchr("+!.", s->map[n]) != NULL)
+		else
 			s->waiting++;
 	}
 	free(list);

@@ -76,6 +76,22 @@ xasprintf(const char *fmt, ...)
 }
 
 void
+xappendf(char **text, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*more, *both;
+
+	va_start(ap, fmt);
+	if (vasprintf(&more, fmt, ap) == -1)
+		fatal("out of memory formatting a message");
+	va_end(ap);
+	both = xasprintf("%s%s", *text, more);
+	free(*text);
+	free(more);
+	*text = both;
+}
+
+void
 vsay(const char *fmt, va_list ap)
 {
 	char	*text, *line;

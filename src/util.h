@@ -22,6 +22,8 @@ char	*xstrdup(const char *);
 /* Make *buf, of *size bytes, hold at least n: buffers kept from block to block. */
 void	 reserve(void **buf, size_t *size, size_t n);
 char	*xasprintf(const char *, ...) printflike(1, 2);
+/* Add formatted text to the end of *text, a string of xasprintf()'s (or xstrdup()'s). */
+void	 xappendf(char **text, const char *, ...) printflike(2, 3);
 
 /* A bug or an impossible system state: say so and exit 1. */
 void	 fatal(const char *, ...) printflike(1, 2) __attribute__((noreturn));

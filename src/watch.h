@@ -4,8 +4,8 @@
  *
  * inotify reports only what the local kernel does. On NFS, GlusterFS (FUSE), CIFS and
  * other network filesystems other hosts' changes raise no event, so there polling is the
- * way, and inotify would only speed up the local ones. watch_mode() reads DIR's
- * filesystem type (statfs) and chooses; callers rescan every watch_mode() milliseconds
+ * way, and inotify would only speed up the local ones. watch_start() reads DIR's
+ * filesystem type (statfs) and chooses; callers rescan every watch.ms milliseconds
  * whatever arrives, so a change is never missed, only noticed later.
  */
 #ifndef BLUR_WATCH_H
