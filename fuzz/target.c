@@ -15,7 +15,7 @@
 
 /* 64x40 RGB in blocks of 8 rows, a Gaussian of radius 1. */
 const struct job target_job = { .id = "0123456789abcdef0123456789abcdef",
-    .width = 64, .height = 40, .samples = 3, .bits = 8,
+    .width = 64, .height = 40, .samples = 3, .format = SAMPLE_UINT8, .bits = 8,
     .args = { .op = &op_gaussian, .value = { "1", "1" } }, .top = 1, .bottom = 1,
     .rows = 8, .blocks = 5, .input = "in.tif", .output = "out.tif",
     .source = "2049 1234 5678 1764000000.000000000", .partial = "/tmp/.out.tif.AbCdEf" };

@@ -207,6 +207,7 @@ describe(struct image *im, uint64_t file_size, char **cause)
 			im->premultiplied = TIFFGetField(tif, TIFFTAG_EXTRASAMPLES,
 			    &n, &extra) && n == 1 && extra[0] == EXTRASAMPLE_ASSOCALPHA;
 		}
+		im->format = sample_of('u', im->bits);
 		return 0;
 	}
 	if (!TIFFRGBAImageOK(tif, emsg)) {
@@ -216,6 +217,7 @@ describe(struct image *im, uint64_t file_size, char **cause)
 	}
 	im->convert = 1;
 	im->bits = 8;
+	im->format = SAMPLE_UINT8;
 	im->alpha = 0;
 	if (im->photometric == PHOTOMETRIC_MINISBLACK ||
 	    im->photometric == PHOTOMETRIC_MINISWHITE) {
@@ -256,6 +258,7 @@ image_blank(struct image *im, uint32_t width, uint32_t height, uint16_t samples,
 	im->height = height;
 	im->samples = samples;
 	im->bits = bits;
+	im->format = sample_of('u', bits);
 	im->alpha = samples == 2 || samples == 4 ? EXTRASAMPLE_UNASSALPHA : 0;
 	im->photometric = samples < 3 ? PHOTOMETRIC_MINISBLACK : PHOTOMETRIC_RGB;
 	/* Lossless, and a rendered frame has large flat areas. */

@@ -17,14 +17,19 @@
 
 #include <tiffio.h>
 
+#include "sample.h"
+
 struct image {
 	TIFF		*tif;
 	char		 error[256];	/* libtiff's last complaint about this file */
 	uint32_t	 width;
 	uint32_t	 height;
-	uint16_t	 samples;	/* in image.bit: 1 to 4 */
-	uint16_t	 bits;		/* in image.bit: 8 or 16 */
+	uint16_t	 samples;	/* in image.bit */
+	enum sample_format format;	/* in image.bit */
+	uint16_t	 bits;		/* in image.bit: the format's */
 	uint16_t	 alpha;		/* EXTRASAMPLE_UNASSALPHA if the last sample is alpha */
+	int		 nodata;	/* GDAL_NODATA names nodata_value a hole */
+	double		 nodata_value;
 	int		 premultiplied;	/* the file's alpha is associated: divided out on decode */
 	uint16_t	 photometric;	/* of the pixels in image.bit */
 	uint16_t	 compression;	/* of the input, then chosen for the output */

@@ -120,8 +120,11 @@ make_job(struct master *m)
 	job->width = m->in.width;
 	job->height = m->in.height;
 	job->samples = m->in.samples;
+	job->format = m->in.format;
 	job->bits = m->in.bits;
 	job->alpha = m->in.alpha != 0;
+	job->nodata = m->in.nodata;
+	job->nodata_value = m->in.nodata_value;
 	job->render = o->input == NULL;
 	op_args_copy(&job->args, o->args);
 	o->args->op->halo(o->args, &job->top, &job->bottom);
@@ -917,7 +920,7 @@ same_job(const struct job *a, const struct job *b)
 		if (strcmp(a->args.value[i], b->args.value[i]) != 0)
 			return 0;
 	return a->width == b->width && a->height == b->height &&
-	    a->samples == b->samples && a->bits == b->bits && a->alpha == b->alpha &&
+	    a->samples == b->samples && a->format == b->format && a->alpha == b->alpha &&
 	    a->render == b->render && a->top == b->top && a->bottom == b->bottom &&
 	    a->rows == b->rows && a->blocks == b->blocks &&
 	    strcmp(a->source, b->source) == 0;
@@ -1110,9 +1113,11 @@ master_run(const struct master_opts *o, char **cause)
 		free(why);
 		goto out;
 	}
-	if (!op_takes(o->args->op, m.in.bits)) {
-		*cause = xasprintf("%s: %u-bit samples; %s takes %s", o->input,
-		    m.in.bits, o->args->op->name, op_formats(o->args->op));
+	if (!op_takes(o->args->op, m.in.format)) {
+		why = op_formats(o->args->op);
+		*cause = xasprintf("%s: %s samples; %s takes %s", o->input,
+		    sample_name(m.in.format), o->args->op->name, why);
+		free(why);
 		goto out;
 	}
 	m.output = o->output != NULL ? xstrdup(o->output) :

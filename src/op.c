@@ -140,23 +140,24 @@ op_text(const struct op_args *a, const char *name)
 }
 
 int
-op_takes(const struct op *op, uint32_t bits)
+op_takes(const struct op *op, enum sample_format f)
 {
-	return (bits == 8 && (op->formats & OP_UINT8)) ||
-	    (bits == 16 && (op->formats & OP_UINT16));
+	return (op->formats & f) != 0;
 }
 
-const char *
+char *
 op_formats(const struct op *op)
 {
-	switch (op->formats & (OP_UINT8 | OP_UINT16)) {
-	case OP_UINT8:
-		return "8-bit samples";
-	case OP_UINT16:
-		return "16-bit samples";
-	default:
-		return "8- and 16-bit samples";
-	}
+	char		*words = xstrdup("");
+	unsigned	 f;
+
+	if ((op->formats & SAMPLE_ALL) == SAMPLE_ALL)
+		xappendf(&words, "every sample format");
+	for (f = 1; (op->formats & SAMPLE_ALL) != SAMPLE_ALL && (f & SAMPLE_ALL); f <<= 1)
+		if (op->formats & f)
+			xappendf(&words, "%s%s", *words != '\0' ? ", " : "",
+			    sample_name(f));
+	return words;
 }
 
 char *

@@ -35,12 +35,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sample.h"
+
 #define OP_PARAMS	6	/* parameters of one operation, at most */
 #define OP_TEXT_MAX	4096	/* bytes of one value (a kernel, a command) */
 
-/* The sample formats an operation takes, a bit each. */
-#define OP_UINT8	0x1
-#define OP_UINT16	0x2
 
 /*
  * An operation's hot loops are built three times, for the x86-64 baseline, AVX2
@@ -77,8 +76,15 @@ struct op_image {
 	uint32_t	width;
 	uint32_t	height;
 	uint32_t	samples;	/* interleaved */
-	uint32_t	bits;		/* 8 or 16, native byte order */
+	uint32_t	bits;		/* of the format: 8, 16, 32 or 64 */
 	uint32_t	alpha;		/* 1: the last sample is unassociated alpha */
+	enum sample_format format;	/* in native byte order */
+	/*
+	 * 1: a sample equal to nodata_value (NaN: any NaN) is a hole, as GDAL_NODATA
+	 * says: left out of every sum, and a hole again in the result.
+	 */
+	int		nodata;
+	double		nodata_value;
 };
 
 /* One block, as run() sees it. */
@@ -100,7 +106,7 @@ struct op {
 	const char	*summary;	/* one line, for blur -ops */
 	const char	*halo_text;	/* the halo in words, for blur -ops */
 	struct op_param	 params[OP_PARAMS];	/* ended by a NULL name */
-	unsigned	 formats;	/* OP_UINT8 ... */
+	unsigned	 formats;	/* the sample formats it takes: SAMPLE_UINT8 | ... */
 	int		 runs_commands;	/* a slave runs what data.dat says: see slave.c */
 	int		 draws;		/* can make a block without input: a render */
 	/* Check the values against each other and derive the missing ones; may be NULL. */
@@ -136,10 +142,10 @@ int	 op_ready(struct op_args *, char **cause);
 /* A parameter's value as a number (it must be set) or as text (NULL if unset). */
 double	 op_number(const struct op_args *, const char *name);
 const char *op_text(const struct op_args *, const char *name);
-/* Whether the operation takes images of `bits` bits per sample. */
-int	 op_takes(const struct op *, uint32_t bits);
-/* The sample formats it takes, in words: "8- and 16-bit samples". */
-const char *op_formats(const struct op *);
+/* Whether the operation takes samples of format f. */
+int	 op_takes(const struct op *, enum sample_format f);
+/* The sample formats it takes, in words: "uint8, uint16"; the caller frees it. */
+char	*op_formats(const struct op *);
 /* "gaussian radius 4 sigma 2": the operation and its values, for messages. */
 char	*op_describe(const struct op_args *);
 void	 op_args_copy(struct op_args *, const struct op_args *);

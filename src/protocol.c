@@ -119,7 +119,7 @@ struct op_image
 job_image(const struct job *job)
 {
 	struct op_image	im = { job->width, job->height, job->samples, job->bits,
-			    job->alpha };
+			    job->alpha, job->format, job->nodata, job->nodata_value };
 
 	return im;
 }
@@ -274,9 +274,14 @@ job_text(const struct job *job)
 	int		 i;
 
 	xappendf(&text, "blur %d\nid %s\norder %s\nwidth %u\nheight %u\nsamples %u\n"
-	    "bits %u\nalpha %u\nrender %u\nop %s\n", PROTOCOL_VERSION, job->id,
+	    "format %s\nalpha %u\n", PROTOCOL_VERSION, job->id,
 	    BYTE_ORDER == LITTLE_ENDIAN ? "little" : "big", job->width,
-	    job->height, job->samples, job->bits, job->alpha, job->render, op->name);
+	    job->height, job->samples, sample_name(job->format), job->alpha);
+	if (job->nodata)
+		xappendf(&text, "nodata %.17g\n", job->nodata_value);
+	else
+		xappendf(&text, "nodata none\n");
+	xappendf(&text, "render %u\nop %s\n", job->render, op->name);
 	for (i = 0; i < OP_PARAMS && op->params[i].name != NULL; i++)
 		xappendf(&text, "param %s %s\n", op->params[i].name, job->args.value[i]);
 	xappendf(&text, "halo %u %u\nrows %u\nblocks %u\ninput %s\noutput %s\n"
@@ -304,10 +309,10 @@ protocol_write_job(int dirfd, const struct job *job, const unsigned char *key,
 
 /* data.dat's keys, each once but `param`, which names a value of the operation. */
 static const char *const job_keys[] = { "blur", "id", "order", "width", "height",
-    "samples", "bits", "alpha", "render", "op", "halo", "rows", "blocks", "input",
-    "output", "source", "partial", "auth", "param" };
-enum { KEY_BLUR, KEY_ID, KEY_ORDER, KEY_WIDTH, KEY_HEIGHT, KEY_SAMPLES, KEY_BITS,
-    KEY_ALPHA, KEY_RENDER, KEY_OP, KEY_HALO, KEY_ROWS, KEY_BLOCKS, KEY_INPUT,
+    "samples", "format", "alpha", "nodata", "render", "op", "halo", "rows", "blocks",
+    "input", "output", "source", "partial", "auth", "param" };
+enum { KEY_BLUR, KEY_ID, KEY_ORDER, KEY_WIDTH, KEY_HEIGHT, KEY_SAMPLES, KEY_FORMAT,
+    KEY_ALPHA, KEY_NODATA, KEY_RENDER, KEY_OP, KEY_HALO, KEY_ROWS, KEY_BLOCKS, KEY_INPUT,
     KEY_OUTPUT, KEY_SOURCE, KEY_PARTIAL, KEY_AUTH, KEY_PARAM, KEYS };
 
 /* A decimal uint32_t, or -1. */
@@ -346,19 +351,41 @@ set_param(struct job *job, char *value, char **cause)
 	return op_set(&job->args, value, sp + 1, cause);
 }
 
+/* "none", or the value that marks a hole: a number, nan among them. */
+static int
+set_nodata(struct job *job, const char *value)
+{
+	char	*end;
+
+	job->nodata = strcmp(value, "none") != 0;
+	if (!job->nodata)
+		return 0;
+	errno = 0;
+	job->nodata_value = strtod(value, &end);
+	return errno != 0 || *end != '\0' || end == value ? -1 : 0;
+}
+
 /* Store the value of one key of data.dat into job; -1 if it is malformed. */
 static int
 job_set(struct job *job, int key, char *value, char **cause)
 {
 	uint32_t	*numbers[] = { [KEY_WIDTH] = &job->width,
 	    [KEY_HEIGHT] = &job->height, [KEY_SAMPLES] = &job->samples,
-	    [KEY_BITS] = &job->bits, [KEY_ALPHA] = &job->alpha,
+	    [KEY_ALPHA] = &job->alpha,
 	    [KEY_RENDER] = &job->render, [KEY_ROWS] = &job->rows,
 	    [KEY_BLOCKS] = &job->blocks };
+	uint32_t	 version;
 
 	switch (key) {
 	case KEY_BLUR:
-		return strcmp(value, "2") == 0 ? 0 : -1;
+		return parse_u32(value, &version) == 0 && version == PROTOCOL_VERSION ?
+		    0 : -1;
+	case KEY_FORMAT:
+		job->format = sample_parse(value);
+		job->bits = sample_bits(job->format);
+		return job->format != 0 ? 0 : -1;
+	case KEY_NODATA:
+		return set_nodata(job, value);
 	case KEY_ID:
 		if (strlen(value) != 32 || strspn(value, "0123456789abcdef") != 32)
 			return -1;
@@ -401,14 +428,18 @@ job_valid(struct job *job, char **cause)
 
 	if (job->width == 0 || job->height == 0 || job->rows == 0)
 		return 0;
-	if (job->samples < 1 || job->samples > 4 || job->alpha > 1 || job->render > 1)
+	if (job->samples < 1 || job->samples > PROTOCOL_SAMPLES_MAX || job->alpha > 1 ||
+	    job->render > 1)
 		return 0;
-	if (job->bits != 8 && job->bits != 16)
-		return 0;
-	if (job->alpha && job->samples != 2 && job->samples != 4)
+	if (job->alpha && job->samples < 2)
 		return 0;
 	if (job->width > INT32_MAX || job->args.op == NULL)
 		return 0;
+	if (!op_takes(job->args.op, job->format)) {
+		*cause = xasprintf("data.dat: a job of %s samples, which %s does not take",
+		    sample_name(job->format), job->args.op->name);
+		return 0;
+	}
 	if (job->render && !job->args.op->draws) {
 		*cause = xasprintf("data.dat: a render (no input) by %s, which needs one",
 		    job->args.op->name);
@@ -557,10 +588,11 @@ protocol_read_tally(int dirfd, struct tally *t)
 	double			 elapsed;
 	unsigned long long	 beat;
 	unsigned		 u;
+	int			 version;
 
 	memset(t, 0, sizeof *t);
 	if (read_small(dirfd, "progress", text, sizeof text) == -1 ||
-	    strncmp(text, "blur 2\n", 7) != 0)
+	    sscanf(text, "blur %d\n", &version) != 1 || version != PROTOCOL_VERSION)
 		return -1;
 	for (line = text; (next = strchr(line, '\n')) != NULL; line = next) {
 		*next++ = '\0';
@@ -589,9 +621,11 @@ protocol_beat(int dirfd)
 {
 	char			text[64];
 	unsigned long long	beat;
+	int			version;
 
 	if (read_small(dirfd, "progress", text, sizeof text) == -1 ||
-	    sscanf(text, "blur 2\nbeat %llu", &beat) != 1)
+	    sscanf(text, "blur %d\nbeat %llu", &version, &beat) != 2 ||
+	    version != PROTOCOL_VERSION)
 		return 0;
 	return beat;
 }

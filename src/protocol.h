@@ -3,7 +3,8 @@
  * promises to the other side. The man page and the README say the same in their words.
  *
  * DIR/image.bit		the input as raw pixels: rows top to bottom, samples interleaved,
- *				8 or 16 bits in the byte order data.dat names (none in a render)
+ *				of the format (sample.h) and byte order data.dat names (none
+ *				in a render)
  * DIR/data.dat		the job: "key value" lines (see struct job), signed with a secret
  * DIR/working		exists while the job runs; holds the job id
  * DIR/progress		the master's tally for -status, rewritten at least every
@@ -79,21 +80,25 @@
 #include "blocks.h"
 #include "op.h"
 
-#define PROTOCOL_VERSION	2
+#define PROTOCOL_VERSION	3
 #define PROTOCOL_NAME_MAX	32	/* "block.4294967295.z" and the fixed names fit */
 #define PROTOCOL_FIRST		BLOCK_FIRST
 #define PROTOCOL_LAST		BLOCK_LAST
 #define BEAT_EVERY		1.0	/* seconds between rewrites of progress, at most */
 #define PROTOCOL_PATH_MAX	512	/* of the names shown by -status */
 #define PROTOCOL_WHO_MAX	300	/* "host:pid" */
+#define PROTOCOL_SAMPLES_MAX	1024	/* per pixel: past hyperspectral cubes */
 
 struct job {
 	char		id[33];		/* 32 hex digits, fresh for every job */
 	uint32_t	width;
 	uint32_t	height;
-	uint32_t	samples;	/* 1 to 4, interleaved */
-	uint32_t	bits;		/* 8 or 16 */
+	uint32_t	samples;	/* 1 to PROTOCOL_SAMPLES_MAX, interleaved */
+	enum sample_format format;
+	uint32_t	bits;		/* the format's, not in data.dat */
 	uint32_t	alpha;		/* 1: the last sample is unassociated alpha */
+	uint32_t	nodata;		/* 1: samples equal to nodata_value are holes */
+	double		nodata_value;
 	uint32_t	render;		/* 1: no input, no image.bit: the operation draws */
 	struct op_args	args;		/* the operation and its values */
 	uint32_t	top, bottom;	/* its halo: input rows above and below a block */

@@ -89,8 +89,9 @@ print(const char *dir, const struct snapshot *s)
 	printf("input %s\noutput %s\n", job->render ? "none (a render)" : job->input,
 	    job->output);
 	what = op_describe(&job->args);
-	printf("image %ux%u, %u sample%s of %u bits; %s\n", job->width, job->height,
-	    job->samples, job->samples == 1 ? "" : "s", job->bits, what);
+	printf("image %ux%u, %u %s sample%s; %s\n", job->width, job->height,
+	    job->samples, sample_name(job->format), job->samples == 1 ? "" : "s",
+	    what);
 	free(what);
 	printf("blocks %u of %u rows: %u done, %u claimed, %u waiting; %u reissue%s\n",
 	    job->blocks, job->rows, s->done, s->claimed, s->waiting,

@@ -266,7 +266,7 @@ END_TEST
 static int
 output_version(uint32_t w, uint32_t h)
 {
-	struct image	 like = { .width = w, .height = h, .samples = 1, .bits = 8,
+	struct image	 like = { .width = w, .height = h, .samples = 1, .bits = 8, .format = SAMPLE_UINT8,
 			    .photometric = PHOTOMETRIC_MINISBLACK,
 			    .compression = COMPRESSION_NONE, .orientation = 1 }, o;
 	char		*dir = test_dir(), *out, *cause = NULL;

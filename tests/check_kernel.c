@@ -144,6 +144,7 @@ check_blur(uint32_t w, uint32_t h, uint32_t spp, uint32_t bits, uint32_t alpha,
     const char *name, uint32_t radius, double sigma, uint32_t rows)
 {
 	struct op_image	 job = { .width = w, .height = h, .samples = spp, .bits = bits,
+			    .format = sample_of('u', bits),
 			    .alpha = alpha };
 	struct op_args	 args = blur_args(name, radius, sigma);
 	struct mask	 m;

@@ -22,7 +22,7 @@ START_TEST(test_table)
 
 		ck_assert(op->halo && op->start && op->run && op->stop);
 		ck_assert(op->summary != NULL && op->halo_text != NULL);
-		ck_assert(op_takes(op, 8) || op_takes(op, 16));
+		ck_assert(op_takes(op, SAMPLE_UINT8) || op_takes(op, SAMPLE_UINT16));
 		for (j = 0; j < i; j++)
 			ck_assert_str_ne(op->name, op_table[j]->name);
 		for (k = 0; k < OP_PARAMS && op->params[k].name != NULL; k++) {

@@ -213,7 +213,8 @@ struct image {
 static struct image
 image_make(uint32_t w, uint32_t h, uint32_t spp, uint32_t bits, unsigned seed)
 {
-	struct image	 g = { { w, h, spp, bits, spp % 2 == 0 }, NULL };
+	struct image	 g = { { w, h, spp, bits, spp % 2 == 0, sample_of('u', bits),
+			    0, 0 }, NULL };
 	size_t		 n = (size_t)w * h * spp, i;
 	uint32_t	 max = (1u << bits) - 1, v;
 

@@ -33,7 +33,8 @@ static struct fixture
 fixture_make(const char *command, uint32_t halo, uint32_t w, uint32_t h,
     uint32_t samples, uint32_t bits)
 {
-	struct fixture	 f = { { w, h, samples, bits, samples % 2 == 0 }, { &op_exec,
+	struct fixture	 f = { { w, h, samples, bits, samples % 2 == 0,
+			    sample_of('u', bits), 0, 0 }, { &op_exec,
 			    { NULL } }, NULL, NULL, test_dir() };
 	size_t		 n = (size_t)w * h * samples, i;
 	char		*cause = NULL, text[16];
@@ -43,7 +44,7 @@ fixture_make(const char *command, uint32_t halo, uint32_t w, uint32_t h,
 	ck_assert_int_eq(op_set(&f.args, "command", command, &cause), 0);
 	ck_assert_int_eq(op_set(&f.args, "halo", text, &cause), 0);
 	ck_assert_int_eq(op_ready(&f.args, &cause), 0);
-	ck_assert(op_takes(&op_exec, bits));
+	ck_assert(op_takes(&op_exec, sample_of('u', bits)));
 	f.state = op_exec.start(&f.args, &f.im, &cause);
 	ck_assert_ptr_nonnull(f.state);
 	f.px = malloc(n * 2);
@@ -666,7 +667,7 @@ START_TEST(test_parameters)
 	op_exec.halo(&a, &top, &bottom);
 	ck_assert_uint_eq(top, 100000);
 	ck_assert_uint_eq(bottom, 100000);
-	ck_assert(op_takes(&op_exec, 8) && op_takes(&op_exec, 16));
+	ck_assert(op_takes(&op_exec, SAMPLE_UINT8) && op_takes(&op_exec, SAMPLE_UINT16));
 	/* It runs what data.dat names: a slave must be willing to. */
 	ck_assert_int_eq(op_exec.runs_commands, 1);
 	op_args_free(&a);

@@ -28,7 +28,8 @@ static struct image
 image_make(uint32_t w, uint32_t h, uint32_t spp, uint32_t bits, enum fill fill,
     unsigned seed)
 {
-	struct image	 g = { { w, h, spp, bits, spp % 2 == 0 }, NULL };
+	struct image	 g = { { w, h, spp, bits, spp % 2 == 0, sample_of('u', bits),
+			    0, 0 }, NULL };
 	size_t		 n = (size_t)w * h * spp, i;
 	uint32_t	 max = (1u << bits) - 1, v = 0;
 
@@ -229,7 +230,7 @@ START_TEST(test_params)
 	free(cause);
 	ck_assert_int_eq(op_set(&a, "radius", "0", &cause), -1);
 	free(cause);
-	ck_assert(op_takes(a.op, 8) && op_takes(a.op, 16));
+	ck_assert(op_takes(a.op, SAMPLE_UINT8) && op_takes(a.op, SAMPLE_UINT16));
 	op_args_free(&a);
 }
 END_TEST

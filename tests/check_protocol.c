@@ -21,7 +21,7 @@ static struct job
 job_of(const char *op, const char *values)
 {
 	struct job	 job = { .width = 640, .height = 480, .samples = 3,
-			    .bits = 8, .rows = 100, .blocks = 5 };
+			    .format = SAMPLE_UINT8, .bits = 8, .rows = 100, .blocks = 5 };
 	char		*copy = strdup(values), *p, *eq, *cause;
 
 	job_new_id(&job);
@@ -131,13 +131,20 @@ START_TEST(test_job_round_trip)
 	strcpy(job.source, "2049 77 1000 1764000000.5");
 	strcpy(job.partial, "/photos/.out.tif.XyZ123");
 	job.alpha = 0;
+	job.format = SAMPLE_UINT16;
+	job.bits = 16;
+	job.nodata = 1;
+	job.nodata_value = -9999;
 	ck_assert_int_eq(protocol_write_job(fd, &job, NULL, &cause), 0);
 	ck_assert_int_eq(protocol_read_job(fd, &back, NULL, &cause), 0);
 	ck_assert_str_eq(back.id, job.id);
 	ck_assert_uint_eq(back.width, job.width);
 	ck_assert_uint_eq(back.height, job.height);
 	ck_assert_uint_eq(back.samples, job.samples);
+	ck_assert_uint_eq(back.format, job.format);
 	ck_assert_uint_eq(back.bits, job.bits);
+	ck_assert_uint_eq(back.nodata, job.nodata);
+	ck_assert_double_eq(back.nodata_value, job.nodata_value);
 	ck_assert_uint_eq(back.alpha, job.alpha);
 	ck_assert_ptr_eq(back.args.op, job.args.op);
 	ck_assert_str_eq(op_text(&back.args, "radius"), "7");
@@ -188,8 +195,9 @@ expect_refused(const char *text)
 }
 
 #define GOOD_ID	"0123456789abcdef0123456789abcdef"
-#define HEAD	"blur 2\nid " GOOD_ID "\norder little\nwidth 4\nheight 4\n" \
-		"samples 1\nbits 8\nalpha 0\nrender 0\n"
+#define HEAD_AS(pixels) "blur 3\nid " GOOD_ID "\norder little\nwidth 4\nheight 4\n" \
+		pixels "render 0\n"
+#define HEAD	HEAD_AS("samples 1\nformat uint8\nalpha 0\nnodata none\n")
 #define OP	"op gaussian\nparam radius 1\nparam sigma 0.5\nhalo 1 1\n"
 #define TAIL	"rows 2\ninput in put.tif\noutput o.tif\nauth none\n" \
 		"source 2049 1234 5678 1764000000.000000000\npartial /tmp/.o.tif.AbCdEf\n"
@@ -223,8 +231,13 @@ START_TEST(test_job_refused)
 	expect_refused(GOOD "blocks 2x\n");
 	expect_refused("blur 1\n" GOOD "blocks 2\n");
 	expect_refused(GOOD "blocks 2\nblur 1\n");	/* a key twice */
-	expect_refused(GOOD "blocks 2\nbits 12\n");
-	expect_refused(GOOD "blocks 2\nsamples 5\n");
+	expect_refused(GOOD "blocks 2\nformat uint12\n");	/* a key twice */
+	expect_refused(HEAD_AS("samples 1\nformat uint12\nalpha 0\nnodata none\n")
+	    OP TAIL "blocks 2\n");
+	expect_refused(HEAD_AS("samples 1025\nformat uint8\nalpha 0\nnodata none\n")
+	    OP TAIL "blocks 2\n");
+	expect_refused(HEAD_AS("samples 1\nformat uint8\nalpha 0\nnodata -9x\n")
+	    OP TAIL "blocks 2\n");
 	expect_refused(HEAD "op gaussian\nparam radius 1\nparam sigma nan\nhalo 1 1\n"
 	    TAIL "blocks 2\n");
 	expect_refused(HEAD "op gaussian\nparam radius 1\nparam sigma 0\nhalo 1 1\n"

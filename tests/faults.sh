@@ -130,7 +130,7 @@ check "orphaned slave reports its blocks" 'grep -q "^Finished: [0-9]* blocks$" "
 : > "$T/beating"
 (i=100; while [ -e "$T/beating" ]; do
 	i=$((i + 1))
-	printf 'blur 2\nbeat %d\nelapsed 0\ndone 0\nreissues 0\n' $i > "$BLUR_DIR/progress.x"
+	printf 'blur 3\nbeat %d\nelapsed 0\ndone 0\nreissues 0\n' $i > "$BLUR_DIR/progress.x"
 	mv "$BLUR_DIR/progress.x" "$BLUR_DIR/progress"
 	sleep 0.3
 done) &

@@ -82,7 +82,7 @@ before=$(dir_state)
 check "-status of a waiting job: exit 0" 'COLUMNS=16 blur -status > "$T/st.out"'
 check "-status changes nothing in DIR" '[ "$before" = "$(dir_state)" ]'
 check "-status names job, input and output" 'grep -q "^job [0-9a-f]\{32\} in $BLUR_DIR$" "$T/st.out" && grep -q "^input $T/slow.tif$" "$T/st.out" && grep -q "^output $T/st.tif$" "$T/st.out"'
-check "-status gives size and filter" 'grep -q "^image 2000x1500, 1 sample of 8 bits; gaussian radius 60 sigma 30$" "$T/st.out"'
+check "-status gives size and filter" 'grep -q "^image 2000x1500, 1 uint8 sample; gaussian radius 60 sigma 30$" "$T/st.out"'
 check "-status counts blocks" 'grep -q "^blocks 30 of 50 rows: 0 done, 0 claimed, 30 waiting; 0 reissues$" "$T/st.out"'
 check "-status block map wrapped to 16 columns" '[ "$(grep -c "^\.\{1,16\}$" "$T/st.out")" -eq 2 ]'
 "$BLUR" -slave -q &

@@ -677,7 +677,7 @@ const struct op op_exec = {
 		{ "command", OP_TEXT, 0, 0, NULL, "the command, run by /bin/sh -c" },
 		{ "halo", OP_INT, 0, 100000, "0", "rows it gets above and below a block" },
 	},
-	.formats = OP_UINT8 | OP_UINT16,
+	.formats = SAMPLE_UINT8 | SAMPLE_UINT16,
 	.runs_commands = 1,
 	.draws = 1,
 	.ready = exec_ready,

@@ -365,7 +365,7 @@ const struct op op_median = {
 		{ "radius", OP_INT, 1, MEDIAN_RADIUS_MAX, "2",
 		    "half the square's side, in pixels" },
 	},
-	.formats = OP_UINT8 | OP_UINT16,
+	.formats = SAMPLE_UINT8 | SAMPLE_UINT16,
 	.halo = median_halo,
 	.start = median_start,
 	.run = median_run,

@@ -127,7 +127,7 @@ const struct op op_unsharp = {
 		{ "threshold", OP_REAL, 0, 1, "0.05",
 		    "a sample within threshold / 2 of the range of its blur is left alone" },
 	},
-	.formats = OP_UINT8 | OP_UINT16,
+	.formats = SAMPLE_UINT8 | SAMPLE_UINT16,
 	.ready = kernel_ready,
 	.halo = kernel_radius_halo,
 	.start = unsharp_start,
