@@ -332,7 +332,8 @@ hpass_box(uint32_t r, const float *line, size_t len, uint32_t spp, double *sum,
 		for (c = 0; c < spp; c++) {
 			out[x * spp + c] = sum[c] / taps;
 			if (x + 1 < n)
-				sum[c] += line[(x + taps) * spp + c] - line[x * spp + c];
+				sum[c] += (double)line[(x + taps) * spp + c] -
+				    line[x * spp + c];
 		}
 }
 
@@ -460,7 +461,7 @@ slide(struct ring *g, uint32_t y, double *sum)
 	size_t		 k;
 
 	for (k = 0; k < g->len; k++)
-		sum[k] += in[k] - gone[k];
+		sum[k] += (double)in[k] - gone[k];
 }
 
 /* Box, vertical: the same running sum down the rows [y0, y0 + n), one row at a time. */
