@@ -9,6 +9,11 @@
  * where clamp() replicates the edge pixels (ImageMagick's default virtual pixels). With
  * an alpha sample, colours are weighted by alpha as ImageMagick does: the passes run on
  * premultiplied colour and the result is divided by the blurred alpha (0 where that is 0).
+ * Every sample format is blurred in its own range (sample.h: floats unclamped, integers
+ * rounded and clamped), each sample as if it were alone. With nodata, each sample's
+ * weight (0 at a hole, alpha's over its opaque value for colour) is blurred beside it and
+ * the result divided by it: holes are left out and the weights normalised over what is
+ * valid in the window; a hole stays the same hole.
  */
 #ifndef BLUR_KERNEL_H
 #define BLUR_KERNEL_H
