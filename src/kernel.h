@@ -9,6 +9,11 @@
  * where clamp() replicates the edge pixels (ImageMagick's default virtual pixels). With
  * an alpha sample, colours are weighted by alpha as ImageMagick does: the passes run on
  * premultiplied colour and the result is divided by the blurred alpha (0 where that is 0).
+ * Every sample format is blurred in its own range (sample.h: floats unclamped, integers
+ * rounded and clamped), each sample as if it were alone. With nodata, each sample's
+ * weight (0 at a hole, alpha's over its opaque value for colour) is blurred beside it and
+ * the result divided by it: holes are left out and the weights normalised over what is
+ * valid in the window; a hole stays the same hole.
  */
 #ifndef BLUR_KERNEL_H
 #define BLUR_KERNEL_H
@@ -43,6 +48,15 @@ void	kernel_box(struct mask *, uint32_t radius);
  */
 void	kernel_fix(struct mask *, const struct op_image *);
 void	kernel_free(struct mask *);
+
+/*
+ * With nodata, a pixel is 2 spp lanes: each sample times its weight, then the weights.
+ * A hole weighs 0, and colour weighs its alpha over the opaque value too (0 where alpha
+ * is a hole), so that one division at the end normalises over the valid, opaque ones.
+ * v and valid hold one row's samples and sample_valid()'s flags; px gets its lanes.
+ */
+void	kernel_weigh(const struct op_image *, const float *v, const float *valid,
+	    float *px);
 
 /*
  * Blur rows [y0, y0 + n) of the image into out (n rows of op_row_bytes()). `in` holds
