@@ -201,26 +201,34 @@ describe_direct(struct image *im, uint16_t colour, int kind, char **cause)
 	return 0;
 }
 
-/* 16-bit palette: indexes looked up into 16-bit RGB, which the RGBA interface cannot. */
+/*
+ * Palette: indexes looked up into RGB, 8-bit for palettes of up to 256 colours, 16-bit
+ * beyond, each entry rounded to the held range (libtiff's RGBA interface truncates).
+ */
 static int
 describe_palette(struct image *im, char **cause)
 {
 	uint16_t	*r, *g, *b;
+	uint32_t	 i, n = 1u << im->stored_bits;
 
-	if (im->stored_samples != 1 || !TIFFGetField(im->tif, TIFFTAG_COLORMAP, &r, &g,
-	    &b)) {
-		*cause = xasprintf("a %u-bit palette image without one colour map",
-		    im->stored_bits);
+	if (im->stored_samples != 1 || im->stored_bits > 16 ||
+	    !TIFFGetField(im->tif, TIFFTAG_COLORMAP, &r, &g, &b)) {
+		*cause = xasprintf("a %u-bit palette image of %u samples is not "
+		    "supported", im->stored_bits, im->stored_samples);
 		return -1;
 	}
 	im->cmap[0] = r;
 	im->cmap[1] = g;
 	im->cmap[2] = b;
+	im->cmap8 = 1;
+	for (i = 0; i < n; i++)
+		if (r[i] > 255 || g[i] > 255 || b[i] > 255)
+			im->cmap8 = 0;
 	im->palette = 1;
 	im->widen = 1;
 	im->samples = 3;
-	im->format = SAMPLE_UINT16;
-	im->bits = 16;
+	im->format = im->stored_bits > 8 ? SAMPLE_UINT16 : SAMPLE_UINT8;
+	im->bits = sample_bits(im->format);
 	im->photometric = PHOTOMETRIC_RGB;
 	return 0;
 }
@@ -371,7 +379,7 @@ describe(struct image *im, uint64_t file_size, char **cause)
 		*cause = format_refused(kind, im->stored_bits);
 		return -1;
 	}
-	if (im->photometric == PHOTOMETRIC_PALETTE && im->stored_bits > 8)
+	if (im->photometric == PHOTOMETRIC_PALETTE)
 		return describe_palette(im, cause);
 	return describe_convert(im, cause);
 }
@@ -460,9 +468,13 @@ rescale(uint64_t v, unsigned from, unsigned to)
 	return (uint32_t)((v * max + top / 2) / top);
 }
 
-/* A 16- or 24-bit sample in the host's order, as libtiff hands them over. */
+/*
+ * A 16-bit sample as libtiff hands it over (in the host's order), or a 24-bit one:
+ * those GDAL and ImageMagick write high byte first whatever the file's byte order, and
+ * libtiff reverses them in a file of the other order.
+ */
 static uint32_t
-native(const uint8_t *p, unsigned bytes)
+multibyte(const struct image *im, const uint8_t *p, unsigned bytes)
 {
 	uint16_t	v16;
 
@@ -470,8 +482,20 @@ native(const uint8_t *p, unsigned bytes)
 		memcpy(&v16, p, 2);
 		return v16;
 	}
-	return BYTE_ORDER == LITTLE_ENDIAN ? p[0] | p[1] << 8 | (uint32_t)p[2] << 16 :
+	return TIFFIsByteSwapped(im->tif) ? p[0] | p[1] << 8 | (uint32_t)p[2] << 16 :
 	    (uint32_t)p[0] << 16 | p[1] << 8 | p[2];
+}
+
+/* Colour map entry v of channel c, on the range of the held samples. */
+static uint16_t
+colour_entry(const struct image *im, unsigned c, uint32_t v)
+{
+	uint32_t	e = im->cmap[c][v];
+
+	if (im->bits == 16)
+		return e;
+	/* Old writers put 8-bit entries in the 16-bit map, as libtiff allows. */
+	return im->cmap8 ? e : (e * 255 + 32767) / 65535;
 }
 
 /*
@@ -497,17 +521,21 @@ widen(const struct image *im, const uint8_t *src, size_t n, void *dst)
 			continue;
 		}
 		if (d == 16 || d == 24)
-			v = native(src + d / 8 * i, d / 8);
+			v = multibyte(im, src + d / 8 * i, d / 8);
 		else {
 			for (; have < d; have += 8)
 				acc = acc << 8 | *src++;
 			v = (uint32_t)(acc >> (have - d)) & mask;
 			have -= d;
 		}
-		if (im->palette) {
-			d16[3 * i] = im->cmap[0][v];
-			d16[3 * i + 1] = im->cmap[1][v];
-			d16[3 * i + 2] = im->cmap[2][v];
+		if (im->palette && im->bits == 16) {
+			d16[3 * i] = colour_entry(im, 0, v);
+			d16[3 * i + 1] = colour_entry(im, 1, v);
+			d16[3 * i + 2] = colour_entry(im, 2, v);
+		} else if (im->palette) {
+			d8[3 * i] = colour_entry(im, 0, v);
+			d8[3 * i + 1] = colour_entry(im, 1, v);
+			d8[3 * i + 2] = colour_entry(im, 2, v);
 		} else if (im->bits == 8)
 			d8[i] = rescale(v, d, 8);
 		else if (im->bits == 16)

@@ -10,9 +10,9 @@
  * its range (v · (2^M − 1) / (2^N − 1), as ImageMagick reads it), half floats become
  * single; Lab's signed a* and b* are held offset by half the range, as ICC Lab is, so
  * that every operation sees them as unsigned, and turned back on output. Associated
- * alpha is divided out, as ImageMagick reads it. A 16-bit palette is looked up into
- * 16-bit RGB. What libtiff's RGBA interface understands besides (smaller palettes, YCbCr,
- * ...) is converted to 8-bit gray or RGB, its pixels in the order stored.
+ * alpha is divided out, as ImageMagick reads it. A palette is looked up into 8-bit RGB
+ * (16-bit beyond 256 colours). What libtiff's RGBA interface understands besides (YCbCr,
+ * fax, ...) is converted to 8-bit gray or RGB, its pixels in the order stored.
  *
  * The output mirrors the input's size, format, samples, photometric, extra samples,
  * orientation, resolution and (where libtiff can write it) compression and predictor.
@@ -41,8 +41,9 @@ struct image {
 	uint16_t	 stored_samples;
 	int		 widen;		/* stored_bits is not bits: see widen() */
 	int		 lab;		/* CIE Lab: a* and b* are signed in the file */
-	int		 palette;	/* 16-bit indexes into the colour map */
+	int		 palette;	/* indexes into the colour map */
 	uint16_t	*cmap[3];	/* libtiff's, while the file is open */
+	int		 cmap8;		/* its entries are 8-bit values */
 	int		 nodata;	/* GDAL_NODATA names nodata_value a hole */
 	double		 nodata_value;
 	int		 premultiplied;	/* the file's alpha is associated: divided out on decode */

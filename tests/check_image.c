@@ -314,7 +314,7 @@ START_TEST(test_depths_widened)
 	static const uint8_t	 g12[] = { 0x00, 0x03, 0xe8, 0x7d, 0x0f, 0xff };
 	static const uint16_t	 w12[] = { 0, 16004, 32007, 65535 };
 	static const uint8_t	 g1 = 0xa5, w1[] = { 255, 0, 255, 0, 0, 255, 0, 255 };
-	static const uint8_t	 g24[] = { 1, 0, 0, 0xff, 0xff, 0xff };	/* II: low byte first */
+	static const uint8_t	 g24[] = { 0, 0, 1, 0xff, 0xff, 0xff };	/* high byte first */
 	static const uint32_t	 w24[] = { 256, 4294967295u };
 	static const uint8_t	 rgb4[] = { 0x12, 0x3f, 0x08 };
 	static const uint8_t	 w4[] = { 17, 34, 51, 255, 0, 136 };
@@ -432,8 +432,8 @@ right_top(TIFF *t)
 	TIFFSetField(t, TIFFTAG_ORIENTATION, ORIENTATION_RIGHTTOP);
 }
 
-/* The RGBA path leaves pixels where they are stored and the orientation to the tag. */
-START_TEST(test_converted_orientation_kept)
+/* A palette is looked up where its pixels are stored, the orientation left to the tag. */
+START_TEST(test_palette_orientation_kept)
 {
 	static const uint8_t	 idx[] = { 1, 0, 0, 0 }, rgb[] = { 255, 0, 0, 0, 0, 0,
 				    0, 0, 0, 0, 0, 0 };
@@ -520,7 +520,7 @@ image_suite(void)
 	tcase_add_test(tc, test_palette16_looked_up);
 	tcase_add_test(tc, test_inks_and_extra_samples);
 	tcase_add_test(tc, test_lab_round_trip);
-	tcase_add_test(tc, test_converted_orientation_kept);
+	tcase_add_test(tc, test_palette_orientation_kept);
 	tcase_add_test(tc, test_bigtiff_over_4gib);
 	tcase_add_test(tc, test_output_names);
 	tcase_add_test(tc, test_default_rows);
