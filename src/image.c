@@ -5,8 +5,10 @@
 
 #include <sys/stat.h>
 
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,44 +86,185 @@ tiff_cause(const struct image *im, const char *what)
 	return xasprintf("%s (%s)", what, im->error);
 }
 
-/* Whether the file's samples can be copied as they are. */
-static int
-direct(const struct image *im, uint16_t spp, uint16_t bits)
+/* Colour samples of a photometric whose samples are read as stored; 0 if it is not one. */
+static uint16_t
+colours(uint16_t photometric, uint16_t spp, uint16_t nextra)
 {
-	uint16_t	colour;
-
-	if (bits != 8 && bits != 16)
-		return 0;
-	switch (im->photometric) {
+	switch (photometric) {
 	case PHOTOMETRIC_MINISBLACK:
 	case PHOTOMETRIC_MINISWHITE:
-		colour = 1;
-		break;
+		return 1;
 	case PHOTOMETRIC_RGB:
-		colour = 3;
-		break;
-	default:
-		return 0;
+	case PHOTOMETRIC_CIELAB:
+	case PHOTOMETRIC_ICCLAB:
+	case PHOTOMETRIC_ITULAB:
+		return 3;
+	case PHOTOMETRIC_SEPARATED:	/* CMYK or any other inks */
+		return spp > nextra ? spp - nextra : 0;
 	}
-	return spp >= colour && spp <= colour + 1;
+	return 0;
 }
 
-/* What kind of samples this is, when it is one we refuse. */
-static const char *
-refused(TIFF *tif, uint16_t photometric, uint16_t spp)
+/*
+ * The format image.bit holds a file's samples in: kind 'u' of 1 to 32 bits widened to
+ * 8, 16 or 32, 'i' of 8, 16 or 32, 'f' of 16 (made single), 32 or 64; 0 otherwise.
+ */
+static enum sample_format
+held_as(int kind, uint16_t bits)
+{
+	if (kind == 'u' && bits >= 1 && bits <= 32)
+		return sample_of('u', bits <= 8 ? 8 : bits <= 16 ? 16 : 32);
+	if (kind == 'f' && bits == 16)
+		return SAMPLE_FLOAT32;
+	return sample_of(kind, bits);
+}
+
+/* The file's sample format in words, for a refusal. */
+static char *
+format_refused(int kind, uint16_t bits)
+{
+	switch (kind) {
+	case 'i':
+		return xasprintf("%u-bit signed samples are not supported (8, 16 and "
+		    "32 are)", bits);
+	case 'f':
+		return xasprintf("%u-bit floating-point samples are not supported (16, "
+		    "32 and 64 are)", bits);
+	case 'c':
+		return xasprintf("complex samples are not supported");
+	}
+	return xasprintf("%u-bit unsigned samples are not supported (1 to 32 are)",
+	    bits);
+}
+
+/* 'u', 'i', 'f' or 'c' (complex) for the file's SampleFormat. */
+static int
+sample_kind(TIFF *tif)
 {
 	uint16_t	format;
 
 	TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLEFORMAT, &format);
-	if (photometric == PHOTOMETRIC_LOGLUV || photometric == PHOTOMETRIC_LOGL)
-		return "LogLuv high dynamic range images are not supported";
-	if (format == SAMPLEFORMAT_IEEEFP)
-		return "floating-point samples are not supported";
-	if (format != SAMPLEFORMAT_UINT && format != SAMPLEFORMAT_VOID)
-		return "signed or complex samples are not supported";
-	if (spp > 4)
-		return "more than 4 samples per pixel are not supported";
-	return NULL;
+	switch (format) {
+	case SAMPLEFORMAT_INT:
+		return 'i';
+	case SAMPLEFORMAT_IEEEFP:
+		return 'f';
+	case SAMPLEFORMAT_UINT:
+	case SAMPLEFORMAT_VOID:
+		return 'u';
+	}
+	return 'c';
+}
+
+/*
+ * Which extra samples there are, and whether the last is alpha: when ExtraSamples says so,
+ * or when it is the only one beside gray or RGB and says nothing, as ImageMagick reads it.
+ * The output says unassociated alpha for it (associated alpha is divided out).
+ */
+static void
+describe_extra(struct image *im, uint16_t colour)
+{
+	TIFF		*tif = im->tif;
+	uint16_t	 n = 0, *extra, last;
+
+	if (!TIFFGetField(tif, TIFFTAG_EXTRASAMPLES, &n, &extra))
+		n = 0;
+	im->nextra = im->samples - colour;
+	memset(im->extra, 0, sizeof im->extra);
+	memcpy(im->extra, extra, (n < im->nextra ? n : im->nextra) * sizeof *extra);
+	if (im->nextra == 0)
+		return;
+	last = im->extra[im->nextra - 1];
+	im->premultiplied = last == EXTRASAMPLE_ASSOCALPHA;
+	if (last != EXTRASAMPLE_UNSPECIFIED || (im->nextra == 1 &&
+	    im->photometric != PHOTOMETRIC_SEPARATED)) {
+		im->alpha = EXTRASAMPLE_UNASSALPHA;
+		im->extra[im->nextra - 1] = EXTRASAMPLE_UNASSALPHA;
+	}
+}
+
+/* Samples read as stored, in a format of sample.h. */
+static int
+describe_direct(struct image *im, uint16_t colour, int kind, char **cause)
+{
+	im->format = held_as(kind, im->stored_bits);
+	if (im->format == 0) {
+		*cause = format_refused(kind, im->stored_bits);
+		return -1;
+	}
+	im->samples = im->stored_samples;
+	im->bits = sample_bits(im->format);
+	im->widen = im->bits != im->stored_bits;
+	im->lab = im->photometric == PHOTOMETRIC_CIELAB && kind == 'u' &&
+	    (im->bits == 8 || im->bits == 16) && !im->widen;
+	describe_extra(im, colour);
+	return 0;
+}
+
+/* 16-bit palette: indexes looked up into 16-bit RGB, which the RGBA interface cannot. */
+static int
+describe_palette(struct image *im, char **cause)
+{
+	uint16_t	*r, *g, *b;
+
+	if (im->stored_samples != 1 || !TIFFGetField(im->tif, TIFFTAG_COLORMAP, &r, &g,
+	    &b)) {
+		*cause = xasprintf("a %u-bit palette image without one colour map",
+		    im->stored_bits);
+		return -1;
+	}
+	im->cmap[0] = r;
+	im->cmap[1] = g;
+	im->cmap[2] = b;
+	im->palette = 1;
+	im->widen = 1;
+	im->samples = 3;
+	im->format = SAMPLE_UINT16;
+	im->bits = 16;
+	im->photometric = PHOTOMETRIC_RGB;
+	return 0;
+}
+
+/* Through libtiff's RGBA interface: 8-bit gray or RGB, the pixels in the stored order. */
+static int
+describe_convert(struct image *im, char **cause)
+{
+	char	emsg[1024];
+
+	if (!TIFFRGBAImageOK(im->tif, emsg)) {
+		*cause = xasprintf("%u-bit %u-sample images of photometric %u are "
+		    "not supported (%s)", im->stored_bits, im->stored_samples,
+		    im->photometric, emsg);
+		return -1;
+	}
+	im->convert = 1;
+	im->bits = 8;
+	im->format = SAMPLE_UINT8;
+	if (im->photometric == PHOTOMETRIC_MINISBLACK ||
+	    im->photometric == PHOTOMETRIC_MINISWHITE) {
+		im->samples = 1;
+		im->photometric = PHOTOMETRIC_MINISBLACK;
+	} else {
+		im->samples = 3;
+		im->photometric = PHOTOMETRIC_RGB;
+	}
+	return 0;
+}
+
+/* Bytes of pixel data the header promises, for plausible(). */
+static double
+claimed_bytes(struct image *im)
+{
+	TIFF		*tif = im->tif;
+	uint16_t	 planar;
+
+	if (TIFFIsTiled(tif))
+		return (double)im->width * im->height * im->stored_samples *
+		    im->stored_bits / 8;
+	/* libtiff's own count knows YCbCr subsampling. */
+	TIFFGetFieldDefaulted(tif, TIFFTAG_PLANARCONFIG, &planar);
+	return (double)TIFFVStripSize64(tif, im->height) *
+	    (planar == PLANARCONFIG_SEPARATE ? im->stored_samples : 1);
 }
 
 /*
@@ -129,14 +272,13 @@ refused(TIFF *tif, uint16_t photometric, uint16_t spp)
  * are too few bytes to hold the pixels its header claims.
  */
 static int
-plausible(struct image *im, uint64_t file_size, uint16_t spp, uint16_t bits,
-    char **cause)
+plausible(struct image *im, uint64_t file_size, char **cause)
 {
 	TIFF		*tif = im->tif;
 	uint32_t	 i, n = TIFFIsTiled(tif) ? TIFFNumberOfTiles(tif) :
 			    TIFFNumberOfStrips(tif);
 	uint64_t	 stored = 0, off, len;
-	double		 claimed = (double)im->width * im->height * spp * bits / 8;
+	double		 claimed = claimed_bytes(im);
 	int		 err = 0;
 
 	for (i = 0; i < n; i++) {
@@ -159,21 +301,19 @@ plausible(struct image *im, uint64_t file_size, uint16_t spp, uint16_t bits,
 	return 0;
 }
 
-/* Fill in how the pixels will look in image.bit and the output. */
-static int
-describe(struct image *im, uint64_t file_size, char **cause)
+/* What the file says of itself that does not depend on how its pixels are read. */
+static void
+describe_file(struct image *im)
 {
-	TIFF		*tif = im->tif;
-	uint16_t	 spp, bits, n, *extra;
-	const char	*no;
-	char		 emsg[1024];
+	TIFF	*tif = im->tif;
 
 	TIFFGetField(tif, TIFFTAG_IMAGEWIDTH, &im->width);
 	TIFFGetField(tif, TIFFTAG_IMAGELENGTH, &im->height);
-	TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLESPERPIXEL, &spp);
-	TIFFGetFieldDefaulted(tif, TIFFTAG_BITSPERSAMPLE, &bits);
+	TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLESPERPIXEL, &im->stored_samples);
+	TIFFGetFieldDefaulted(tif, TIFFTAG_BITSPERSAMPLE, &im->stored_bits);
 	if (!TIFFGetField(tif, TIFFTAG_PHOTOMETRIC, &im->photometric))
-		im->photometric = spp >= 3 ? PHOTOMETRIC_RGB : PHOTOMETRIC_MINISBLACK;
+		im->photometric = im->stored_samples >= 3 ? PHOTOMETRIC_RGB :
+		    PHOTOMETRIC_MINISBLACK;
 	TIFFGetFieldDefaulted(tif, TIFFTAG_COMPRESSION, &im->compression);
 	TIFFGetFieldDefaulted(tif, TIFFTAG_PREDICTOR, &im->predictor);
 	TIFFGetFieldDefaulted(tif, TIFFTAG_ORIENTATION, &im->orientation);
@@ -181,6 +321,27 @@ describe(struct image *im, uint64_t file_size, char **cause)
 	if (!TIFFGetField(tif, TIFFTAG_XRESOLUTION, &im->xres) ||
 	    !TIFFGetField(tif, TIFFTAG_YRESOLUTION, &im->yres))
 		im->xres = im->yres = 0;
+}
+
+/*
+ * Fax codecs complain of lines real scanners wrote, which libtiff's RGBA interface
+ * decodes all the same, as ImageMagick and viewers do.
+ */
+static int
+fax(uint16_t compression)
+{
+	return compression == COMPRESSION_CCITTRLE || compression == COMPRESSION_CCITTRLEW ||
+	    compression == COMPRESSION_CCITTFAX3 || compression == COMPRESSION_CCITTFAX4;
+}
+
+/* Fill in how the pixels will look in image.bit and the output. */
+static int
+describe(struct image *im, uint64_t file_size, char **cause)
+{
+	uint16_t	nextra = 0, *extra, colour;
+	int		kind = sample_kind(im->tif);
+
+	describe_file(im);
 	if (im->width == 0 || im->height == 0) {
 		*cause = xasprintf("image has no pixels (%ux%u)", im->width,
 		    im->height);
@@ -191,44 +352,28 @@ describe(struct image *im, uint64_t file_size, char **cause)
 		    "this libtiff", im->compression);
 		return -1;
 	}
-	if ((no = refused(tif, im->photometric, spp)) != NULL) {
-		*cause = xasprintf("%s", no);
+	if (im->photometric == PHOTOMETRIC_LOGLUV || im->photometric == PHOTOMETRIC_LOGL) {
+		*cause = xasprintf("LogLuv high dynamic range images are not supported");
 		return -1;
 	}
-	if (plausible(im, file_size, spp, bits, cause) == -1)
-		return -1;
-	if (direct(im, spp, bits)) {
-		im->samples = spp;
-		im->bits = bits;
-		im->alpha = 0;
-		if (spp == 2 || spp == 4) {
-			/* An unspecified extra sample is alpha, as ImageMagick reads it. */
-			im->alpha = EXTRASAMPLE_UNASSALPHA;
-			im->premultiplied = TIFFGetField(tif, TIFFTAG_EXTRASAMPLES,
-			    &n, &extra) && n == 1 && extra[0] == EXTRASAMPLE_ASSOCALPHA;
-		}
-		im->format = sample_of('u', im->bits);
-		return 0;
-	}
-	if (!TIFFRGBAImageOK(tif, emsg)) {
-		*cause = xasprintf("%u-bit %u-sample images of photometric %u are "
-		    "not supported (%s)", bits, spp, im->photometric, emsg);
+	if (im->stored_samples > SAMPLES_MAX) {
+		*cause = xasprintf("%u samples per pixel; at most %u are supported",
+		    im->stored_samples, SAMPLES_MAX);
 		return -1;
 	}
-	im->convert = 1;
-	im->bits = 8;
-	im->format = SAMPLE_UINT8;
-	im->alpha = 0;
-	if (im->photometric == PHOTOMETRIC_MINISBLACK ||
-	    im->photometric == PHOTOMETRIC_MINISWHITE) {
-		im->samples = 1;
-		im->photometric = PHOTOMETRIC_MINISBLACK;
-	} else {
-		im->samples = 3;
-		im->photometric = PHOTOMETRIC_RGB;
+	if (plausible(im, file_size, cause) == -1)
+		return -1;
+	TIFFGetField(im->tif, TIFFTAG_EXTRASAMPLES, &nextra, &extra);
+	colour = colours(im->photometric, im->stored_samples, nextra);
+	if (colour != 0 && im->stored_samples >= colour && !fax(im->compression))
+		return describe_direct(im, colour, kind, cause);
+	if (kind != 'u') {
+		*cause = format_refused(kind, im->stored_bits);
+		return -1;
 	}
-	im->orientation = ORIENTATION_TOPLEFT;	/* the RGBA interface applies it */
-	return 0;
+	if (im->photometric == PHOTOMETRIC_PALETTE && im->stored_bits > 8)
+		return describe_palette(im, cause);
+	return describe_convert(im, cause);
 }
 
 /* Why path cannot be a TIFF file without reading it, or NULL and its size. */
@@ -260,6 +405,8 @@ image_blank(struct image *im, uint32_t width, uint32_t height, uint16_t samples,
 	im->bits = bits;
 	im->format = sample_of('u', bits);
 	im->alpha = samples == 2 || samples == 4 ? EXTRASAMPLE_UNASSALPHA : 0;
+	im->nextra = im->alpha != 0;
+	im->extra[0] = im->alpha;
 	im->photometric = samples < 3 ? PHOTOMETRIC_MINISBLACK : PHOTOMETRIC_RGB;
 	/* Lossless, and a rendered frame has large flat areas. */
 	im->compression = COMPRESSION_ADOBE_DEFLATE;
@@ -288,23 +435,113 @@ image_open(struct image *im, const char *path, char **cause)
 	return 0;
 }
 
+/* A half float's value: sign, 5 exponent bits, 10 of mantissa. */
+static float
+half(uint16_t h)
+{
+	int	e = h >> 10 & 0x1f, m = h & 0x3ff;
+	float	v;
+
+	if (e == 0x1f)
+		v = m != 0 ? NAN : INFINITY;
+	else if (e == 0)
+		v = ldexpf(m, -24);
+	else
+		v = ldexpf(m + 1024, e - 25);
+	return h & 0x8000 ? -v : v;
+}
+
+/* An unsigned sample of `from` bits on the range of `to` bits, rounded. */
+static uint32_t
+rescale(uint64_t v, unsigned from, unsigned to)
+{
+	uint64_t	top = (1ull << from) - 1, max = (1ull << to) - 1;
+
+	return (uint32_t)((v * max + top / 2) / top);
+}
+
+/* A 16- or 24-bit sample in the host's order, as libtiff hands them over. */
+static uint32_t
+native(const uint8_t *p, unsigned bytes)
+{
+	uint16_t	v16;
+
+	if (bytes == 2) {
+		memcpy(&v16, p, 2);
+		return v16;
+	}
+	return BYTE_ORDER == LITTLE_ENDIAN ? p[0] | p[1] << 8 | (uint32_t)p[2] << 16 :
+	    (uint32_t)p[0] << 16 | p[1] << 8 | p[2];
+}
+
 /*
- * Copy one decoded strip or tile — `rows` rows of `cols` pixels of `cspp` samples each,
- * starting at plane `plane` — into the band of whole interleaved rows.
+ * n samples as the file stores them into the format image.bit holds: half floats made
+ * single, packed samples (high bits first, as TIFF packs them) and 24-bit ones widened
+ * and scaled, and palette indexes looked up into RGB.
+ */
+static void
+widen(const struct image *im, const uint8_t *src, size_t n, void *dst)
+{
+	uint8_t		*d8 = dst;
+	uint16_t	*d16 = dst, h;
+	uint32_t	*d32 = dst, v, mask = (uint32_t)((1ull << im->stored_bits) - 1);
+	float		*df = dst;
+	uint64_t	 acc = 0;
+	unsigned	 have = 0, d = im->stored_bits;
+	size_t		 i;
+
+	for (i = 0; i < n; i++) {
+		if (im->format == SAMPLE_FLOAT32) {
+			memcpy(&h, src + 2 * i, 2);
+			df[i] = half(h);
+			continue;
+		}
+		if (d == 16 || d == 24)
+			v = native(src + d / 8 * i, d / 8);
+		else {
+			for (; have < d; have += 8)
+				acc = acc << 8 | *src++;
+			v = (uint32_t)(acc >> (have - d)) & mask;
+			have -= d;
+		}
+		if (im->palette) {
+			d16[3 * i] = im->cmap[0][v];
+			d16[3 * i + 1] = im->cmap[1][v];
+			d16[3 * i + 2] = im->cmap[2][v];
+		} else if (im->bits == 8)
+			d8[i] = rescale(v, d, 8);
+		else if (im->bits == 16)
+			d16[i] = rescale(v, d, 16);
+		else
+			d32[i] = rescale(v, d, 32);
+	}
+}
+
+/*
+ * Copy one decoded strip or tile — `rows` rows of `cw` pixels of `cspp` stored samples
+ * each, starting at plane `plane` — into the band of whole interleaved rows, through
+ * `wide` (a row of cw · cspp held samples) when they must be widened.
  */
 static void
 place_chunk(const struct image *im, const uint8_t *chunk, uint32_t cw,
-    uint32_t x0, uint32_t rows, uint16_t cspp, uint16_t plane, uint8_t *band)
+    uint32_t x0, uint32_t rows, uint16_t cspp, uint16_t plane, uint8_t *band,
+    uint8_t *wide)
 {
 	size_t		bps = im->bits / 8, pixel = im->samples * bps;
-	size_t		piece = cspp * bps, row_bytes = im->width * pixel;
+	size_t		piece = (im->palette ? 3 : cspp) * bps;
+	size_t		row_bytes = im->width * pixel;
+	size_t		stored_row = ((size_t)cw * cspp * im->stored_bits + 7) / 8;
 	uint32_t	cols = im->width - x0 < cw ? im->width - x0 : cw, r, x;
 
 	for (r = 0; r < rows; r++) {
-		const uint8_t	*src = chunk + (size_t)r * cw * piece;
+		const uint8_t	*src = chunk + r * stored_row;
 		uint8_t		*dst = band + r * row_bytes + x0 * pixel +
 				    plane * bps;
 
+		if (im->widen) {
+			widen(im, src, (size_t)cols * cspp, wide);
+			src = wide;
+		}
 		if (piece == pixel) {
 			memcpy(dst, src, cols * pixel);
 			continue;
@@ -316,7 +553,8 @@ place_chunk(const struct image *im, const uint8_t *chunk, uint32_t cw,
 
 /*
  * Divide premultiplied colour by alpha, as ImageMagick does when it reads associated
- * alpha: image.bit always holds unassociated alpha.
+ * alpha: image.bit always holds unassociated alpha. Integers of 8 and 16 bits exactly,
+ * the rest in single precision.
  */
 static void
 unassociate(const struct image *im, uint8_t *band, uint32_t rows)
@@ -324,8 +562,16 @@ unassociate(const struct image *im, uint8_t *band, uint32_t rows)
 	size_t		 i, n = (size_t)im->width * rows, spp = im->samples;
 	uint32_t	 max = im->bits == 8 ? 255 : 65535, a, c, v;
 	uint16_t	*p16 = (uint16_t *)band;
+	float		 px[SAMPLES_MAX], top = sample_max(im->format);
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		if (im->format != SAMPLE_UINT8 && im->format != SAMPLE_UINT16) {
+			sample_load(im->format, band + i * spp * im->bits / 8, spp, px);
+			for (c = 0; c < spp - 1; c++)
+				px[c] = px[spp - 1] != 0 ? px[c] * top / px[spp - 1] : 0;
+			sample_store(im->format, px, spp, band + i * spp * im->bits / 8);
+			continue;
+		}
 		for (c = 0; c < spp - 1; c++) {
 			a = im->bits == 8 ? band[i * spp + spp - 1] :
 			    p16[i * spp + spp - 1];
@@ -336,6 +582,28 @@ unassociate(const struct image *im, uint8_t *band, uint32_t rows)
 				band[i * spp + c] = v;
 			else
 				p16[i * spp + c] = v;
+		}
+	}
+}
+
+/*
+ * CIE Lab's a* and b* are signed in the file: flipping their sign bits offsets them by
+ * half the range, into the unsigned samples every operation expects, and back again.
+ */
+static void
+flip_lab(const struct image *im, void *rows, uint32_t n)
+{
+	uint8_t		*p8 = rows;
+	uint16_t	*p16 = rows;
+	size_t		 i, count = (size_t)im->width * n, spp = im->samples;
+
+	for (i = 0; i < count; i++)
+		if (im->bits == 8) {
+			p8[i * spp + 1] ^= 0x80;
+			p8[i * spp + 2] ^= 0x80;
+		} else {
+			p16[i * spp + 1] ^= 0x8000;
+			p16[i * spp + 2] ^= 0x8000;
 		}
 }
 
@@ -353,11 +621,15 @@ try_alloc(size_t n, size_t size, char **cause)
 	return p;
 }
 
-/* Store decoded rows [y, y + rows) in image.bit, and say so. */
+/* Finish decoded rows [y, y + rows), store them in image.bit, and say so. */
 static int
-put_band(const struct image *im, int fd, const uint8_t *band, uint32_t y,
+put_band(const struct image *im, int fd, uint8_t *band, uint32_t y,
     uint32_t rows, size_t row_bytes, char **cause)
 {
+	if (im->premultiplied)
+		unassociate(im, band, rows);
+	if (im->lab)
+		flip_lab(im, band, rows);
 	if (pwrite_all(fd, band, rows * row_bytes, y * row_bytes) == 0) {
 		im->decoded(im->decoded_arg, y + rows);
 		return 0;
@@ -377,22 +649,42 @@ decode_scanlines(struct image *im, int fd, char **cause)
 	size_t		 row_bytes = image_row_bytes(im);
 	uint32_t	 band_rows = SCANLINE_BAND / row_bytes + 1, y, i, rows;
 	uint8_t		*band = try_alloc(band_rows, row_bytes, cause);
-	int		 r = band != NULL ? 0 : -1;
+	uint8_t		*line = band == NULL || !im->widen ? NULL :
+			    try_alloc(TIFFScanlineSize(im->tif), 1, cause);
+	int		 r = band != NULL && (line != NULL || !im->widen) ? 0 : -1;
 
 	for (y = 0; r == 0 && y < im->height; y += rows) {
 		rows = im->height - y < band_rows ? im->height - y : band_rows;
-		for (i = 0; r == 0 && i < rows; i++)
-			if (TIFFReadScanline(im->tif, band + i * row_bytes, y + i, 0) == -1) {
+		for (i = 0; r == 0 && i < rows; i++) {
+			if (TIFFReadScanline(im->tif, im->widen ? line : band + i *
+			    row_bytes, y + i, 0) == -1) {
 				*cause = tiff_cause(im, "cannot decode pixels");
 				r = -1;
-			}
-		if (r == 0 && im->premultiplied)
-			unassociate(im, band, rows);
+			} else if (im->widen)
+				widen(im, line, (size_t)im->width * im->stored_samples,
+				    band + i * row_bytes);
+		}
 		if (r == 0)
 			r = put_band(im, fd, band, y, rows, row_bytes, cause);
 	}
+	free(line);
 	free(band);
 	return r;
+}
+
+/* Read chunk (strip or tile) x, y of plane p into `into`: -1 with *cause. */
+static int
+read_chunk(struct image *im, uint32_t x, uint32_t y, uint16_t p, uint8_t *into,
+    tmsize_t size, char **cause)
+{
+	tmsize_t	got;
+
+	/* Given the size, libtiff reads an uncompressed strip straight into `into`. */
+	got = TIFFIsTiled(im->tif) ? TIFFReadTile(im->tif, into, x, y, 0, p) :
+	    TIFFReadEncodedStrip(im->tif, TIFFComputeStrip(im->tif, y, p), into, size);
+	if (got == -1)
+		*cause = tiff_cause(im, "cannot decode pixels");
+	return got == -1 ? -1 : 0;
 }
 
 /* Decode strips or tiles, any planar configuration, a band of whole rows at a time. */
@@ -403,13 +695,13 @@ decode_direct(struct image *im, int fd, char **cause)
 	uint32_t	 cw = im->width, ch, y, x, rows;
 	uint16_t	 planar, planes, cspp, p;
 	size_t		 row_bytes = image_row_bytes(im);
-	uint8_t		*chunk, *band, *into;
-	tmsize_t	 got, size;
+	uint8_t		*chunk, *band, *into, *wide = NULL;
+	tmsize_t	 size;
 	int		 tiled = TIFFIsTiled(tif), whole, r = -1;
 
 	TIFFGetFieldDefaulted(tif, TIFFTAG_PLANARCONFIG, &planar);
-	planes = planar == PLANARCONFIG_SEPARATE ? im->samples : 1;
-	cspp = planar == PLANARCONFIG_SEPARATE ? 1 : im->samples;
+	planes = planar == PLANARCONFIG_SEPARATE ? im->stored_samples : 1;
+	cspp = planar == PLANARCONFIG_SEPARATE ? 1 : im->stored_samples;
 	if (tiled) {
 		TIFFGetField(tif, TIFFTAG_TILEWIDTH, &cw);
 		TIFFGetField(tif, TIFFTAG_TILELENGTH, &ch);
@@ -417,39 +709,37 @@ decode_direct(struct image *im, int fd, char **cause)
 		TIFFGetFieldDefaulted(tif, TIFFTAG_ROWSPERSTRIP, &ch);
 	if (ch > im->height)
 		ch = im->height;
-	/* A strip of interleaved samples is already a band of rows: decode it in place. */
-	whole = !tiled && planes == 1;
-	if (whole && (uint64_t)TIFFStripSize(tif) > SCANLINE_BAND)
+	if (!tiled && planes == 1 && (uint64_t)TIFFStripSize(tif) > SCANLINE_BAND)
 		return decode_scanlines(im, fd, cause);
+	/* A strip of interleaved samples as held is already a band of rows: in place. */
+	whole = !tiled && planes == 1 && !im->widen;
 	size = whole ? (tmsize_t)(ch * row_bytes) : tiled ? TIFFTileSize(tif) :
 	    TIFFStripSize(tif);
 	chunk = whole ? NULL : try_alloc(size, 1, cause);
+	if (im->widen && chunk != NULL &&
+	    (wide = try_alloc((size_t)cw * cspp * 3, sizeof(uint64_t), cause)) == NULL) {
+		free(chunk);
+		return -1;
+	}
 	band = chunk == NULL && !whole ? NULL : try_alloc(ch, row_bytes, cause);
 	into = whole ? band : chunk;
 	for (y = 0; band != NULL && y < im->height; y += ch) {
 		rows = im->height - y < ch ? im->height - y : ch;
 		for (p = 0; p < planes; p++)
 			for (x = 0; x < im->width; x += cw) {
-				/* Given the size, libtiff reads an uncompressed
-				   strip straight into `into`, not via its buffer. */
-				got = tiled ? TIFFReadTile(tif, into, x, y, 0, p) :
-				    TIFFReadEncodedStrip(tif,
-				    TIFFComputeStrip(tif, y, p), into, size);
-				if (got == -1) {
-					*cause = tiff_cause(im, "cannot decode pixels");
+				if (read_chunk(im, x, y, p, into, size, cause) == -1)
 					goto out;
-				}
 				if (!whole)
-					place_chunk(im, chunk, cw, x, rows, cspp, p, band);
+					place_chunk(im, chunk, cw, x, rows, cspp, p,
+					    band, wide);
 			}
-		if (im->premultiplied)
-			unassociate(im, band, rows);
 		if (put_band(im, fd, band, y, rows, row_bytes, cause) == -1)
 			goto out;
 	}
 	r = band != NULL ? 0 : -1;
 out:
 	free(band);
+	free(wide);
 	free(chunk);
 	return r;
 }
@@ -469,7 +759,8 @@ decode_convert(struct image *im, int fd, char **cause)
 		*cause = xasprintf("cannot decode pixels (%s)", emsg);
 		return -1;
 	}
-	img.req_orientation = ORIENTATION_TOPLEFT;
+	/* Rows as stored: the output keeps the Orientation tag, as the direct path does. */
+	img.req_orientation = im->orientation;
 	/*
 	 * Whole strips or tile rows only: some decoders (old JPEG) cannot start inside a
 	 * strip, and libtiff writes whole tile rows whatever band it is asked for.
@@ -544,29 +835,53 @@ output_compression(const struct image *like)
 	return COMPRESSION_ADOBE_DEFLATE;
 }
 
+/*
+ * The output's predictor: the input's where it suits the samples and the compression
+ * (horizontal differencing for integers, floating-point for floats), else none.
+ */
+static uint16_t
+output_predictor(const struct image *im, const struct image *like)
+{
+	if (im->compression == COMPRESSION_NONE || im->compression == COMPRESSION_PACKBITS ||
+	    im->compression == COMPRESSION_WEBP)
+		return PREDICTOR_NONE;
+	if (like->predictor == PREDICTOR_FLOATINGPOINT && sample_is_float(like->format))
+		return PREDICTOR_FLOATINGPOINT;
+	if (like->predictor == PREDICTOR_HORIZONTAL && !sample_is_float(like->format))
+		return PREDICTOR_HORIZONTAL;
+	return PREDICTOR_NONE;
+}
+
+/* SampleFormat of a format of sample.h. */
+static uint16_t
+tiff_sample_format(enum sample_format f)
+{
+	if (sample_is_float(f))
+		return SAMPLEFORMAT_IEEEFP;
+	return sample_min(f) < 0 ? SAMPLEFORMAT_INT : SAMPLEFORMAT_UINT;
+}
+
 /* Set the tags of a new image shaped like `like`. */
 static int
 set_tags(struct image *im, const struct image *like)
 {
 	TIFF		*tif = im->tif;
-	uint16_t	 extra = like->alpha;
+	uint16_t	 predictor = output_predictor(im, like);
 	int		 ok;
 
 	ok = TIFFSetField(tif, TIFFTAG_IMAGEWIDTH, like->width) &&
 	    TIFFSetField(tif, TIFFTAG_IMAGELENGTH, like->height) &&
 	    TIFFSetField(tif, TIFFTAG_BITSPERSAMPLE, like->bits) &&
 	    TIFFSetField(tif, TIFFTAG_SAMPLESPERPIXEL, like->samples) &&
+	    TIFFSetField(tif, TIFFTAG_SAMPLEFORMAT, tiff_sample_format(like->format)) &&
 	    TIFFSetField(tif, TIFFTAG_PHOTOMETRIC, like->photometric) &&
 	    TIFFSetField(tif, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG) &&
 	    TIFFSetField(tif, TIFFTAG_ORIENTATION, like->orientation) &&
 	    TIFFSetField(tif, TIFFTAG_COMPRESSION, im->compression);
-	if (ok && extra != 0)
-		ok = TIFFSetField(tif, TIFFTAG_EXTRASAMPLES, 1, &extra);
-	if (ok && like->predictor == PREDICTOR_HORIZONTAL &&
-	    im->compression != COMPRESSION_NONE &&
-	    im->compression != COMPRESSION_PACKBITS &&
-	    im->compression != COMPRESSION_WEBP)
-		ok = TIFFSetField(tif, TIFFTAG_PREDICTOR, PREDICTOR_HORIZONTAL);
+	if (ok && like->nextra != 0)
+		ok = TIFFSetField(tif, TIFFTAG_EXTRASAMPLES, like->nextra, like->extra);
+	if (ok && predictor != PREDICTOR_NONE)
+		ok = TIFFSetField(tif, TIFFTAG_PREDICTOR, predictor);
 	if (ok && im->compression == COMPRESSION_WEBP)
 		ok = TIFFSetField(tif, TIFFTAG_WEBP_LOSSLESS, 1);
 	if (ok && like->xres > 0 && like->yres > 0)
@@ -620,6 +935,8 @@ int
 image_write_strip(struct image *im, uint32_t y, void *rows, uint32_t n,
     char **cause)
 {
+	if (im->lab)
+		flip_lab(im, rows, n);
 	if (TIFFWriteEncodedStrip(im->tif, y / im->strip_rows, rows,
 	    (tmsize_t)n * image_row_bytes(im)) == -1) {
 		*cause = tiff_cause(im, "cannot write");

@@ -1,14 +1,21 @@
 /*
  * image.h — TIFF files in and out, through libtiff only.
  *
- * An input is either read as it is stored (8 or 16 bits per sample; gray or RGB, with at
- * most one extra sample taken as alpha; contiguous or separate planes; strips or tiles;
- * any compression libtiff decodes), or, for the kinds libtiff's RGBA interface
- * understands (palette, 1/2/4-bit, YCbCr, CMYK, ...), converted to 8-bit gray or RGB.
- * Float, signed and LogLuv samples are refused. Associated alpha is divided out on the way
- * in, as ImageMagick reads it, so image.bit and the output hold unassociated alpha. Either way the pixels reach image.bit as
- * rows of interleaved samples in native byte order; the output mirrors the input's size,
- * depth, samples, photometric, resolution and (where libtiff can write it) compression.
+ * An input is read as it is stored where its samples mean something alone: gray, RGB,
+ * CMYK and other inks, Lab; any number of samples (extra samples kept, the last one taken
+ * as alpha when ExtraSamples says so); unsigned integers of 1 to 32 bits, signed ones of
+ * 8, 16 and 32, floats of 16, 32 and 64; contiguous or separate planes; strips or tiles;
+ * any compression libtiff decodes. Samples reach image.bit in one of sample.h's formats:
+ * an unsigned depth other than 8, 16 and 32 is widened to the next of them and scaled to
+ * its range (v · (2^M − 1) / (2^N − 1), as ImageMagick reads it), half floats become
+ * single; Lab's signed a* and b* are held offset by half the range, as ICC Lab is, so
+ * that every operation sees them as unsigned, and turned back on output. Associated
+ * alpha is divided out, as ImageMagick reads it. A 16-bit palette is looked up into
+ * 16-bit RGB. What libtiff's RGBA interface understands besides (smaller palettes, YCbCr,
+ * ...) is converted to 8-bit gray or RGB, its pixels in the order stored.
+ *
+ * The output mirrors the input's size, format, samples, photometric, extra samples,
+ * orientation, resolution and (where libtiff can write it) compression and predictor.
  */
 #ifndef BLUR_IMAGE_H
 #define BLUR_IMAGE_H
@@ -28,6 +35,14 @@ struct image {
 	enum sample_format format;	/* in image.bit */
 	uint16_t	 bits;		/* in image.bit: the format's */
 	uint16_t	 alpha;		/* EXTRASAMPLE_UNASSALPHA if the last sample is alpha */
+	uint16_t	 nextra;	/* ExtraSamples, as the output says them */
+	uint16_t	 extra[SAMPLES_MAX];
+	uint16_t	 stored_bits;	/* per sample in the file */
+	uint16_t	 stored_samples;
+	int		 widen;		/* stored_bits is not bits: see widen() */
+	int		 lab;		/* CIE Lab: a* and b* are signed in the file */
+	int		 palette;	/* 16-bit indexes into the colour map */
+	uint16_t	*cmap[3];	/* libtiff's, while the file is open */
 	int		 nodata;	/* GDAL_NODATA names nodata_value a hole */
 	double		 nodata_value;
 	int		 premultiplied;	/* the file's alpha is associated: divided out on decode */

@@ -428,7 +428,7 @@ job_valid(struct job *job, char **cause)
 
 	if (job->width == 0 || job->height == 0 || job->rows == 0)
 		return 0;
-	if (job->samples < 1 || job->samples > PROTOCOL_SAMPLES_MAX || job->alpha > 1 ||
+	if (job->samples < 1 || job->samples > SAMPLES_MAX || job->alpha > 1 ||
 	    job->render > 1)
 		return 0;
 	if (job->alpha && job->samples < 2)

@@ -87,13 +87,12 @@
 #define BEAT_EVERY		1.0	/* seconds between rewrites of progress, at most */
 #define PROTOCOL_PATH_MAX	512	/* of the names shown by -status */
 #define PROTOCOL_WHO_MAX	300	/* "host:pid" */
-#define PROTOCOL_SAMPLES_MAX	1024	/* per pixel: past hyperspectral cubes */
 
 struct job {
 	char		id[33];		/* 32 hex digits, fresh for every job */
 	uint32_t	width;
 	uint32_t	height;
-	uint32_t	samples;	/* 1 to PROTOCOL_SAMPLES_MAX, interleaved */
+	uint32_t	samples;	/* 1 to SAMPLES_MAX, interleaved */
 	enum sample_format format;
 	uint32_t	bits;		/* the format's, not in data.dat */
 	uint32_t	alpha;		/* 1: the last sample is unassociated alpha */

@@ -31,6 +31,8 @@ enum sample_format {
 	SAMPLE_FLOAT64	= 0x80,
 };
 #define SAMPLE_ALL	0xff
+/* Samples in a pixel, at most: past the bands of hyperspectral cubes. */
+#define SAMPLES_MAX	1024
 
 /* "uint8", "int16", "float32": the names data.dat and messages use. */
 const char	*sample_name(enum sample_format);

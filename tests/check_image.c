@@ -247,16 +247,16 @@ START_TEST(test_refusals)
 	refused(path, "No such file");
 	free(path);
 
-	ck_assert_int_ne(asprintf(&path, "%s/float.tif", dir), -1);
+	ck_assert_int_ne(asprintf(&path, "%s/u64.tif", dir), -1);
 	ck_assert_ptr_nonnull(t = TIFFOpen(path, "w"));
-	TIFFSetField(t, TIFFTAG_IMAGEWIDTH, 4);
+	TIFFSetField(t, TIFFTAG_IMAGEWIDTH, 2);
 	TIFFSetField(t, TIFFTAG_IMAGELENGTH, 1);
-	TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, 32);
-	TIFFSetField(t, TIFFTAG_SAMPLEFORMAT, SAMPLEFORMAT_IEEEFP);
+	TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, 64);
+	TIFFSetField(t, TIFFTAG_SAMPLEFORMAT, SAMPLEFORMAT_UINT);
 	TIFFSetField(t, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISBLACK);
 	TIFFWriteScanline(t, row, 0, 0);
 	TIFFClose(t);
-	refused(path, "floating-point");
+	refused(path, "64-bit unsigned samples are not supported");
 	free(path);
 	test_rmdir(dir);
 }

@@ -145,7 +145,7 @@ check "DIR empty after the orphans" 'dir_empty'
 # --- a job this slave cannot take (another format, another byte order): a clear refusal
 mkdir -m 700 "$T/alien"
 echo 0123456789abcdef0123456789abcdef > "$T/alien/working"
-for bad in "blur 3:a job of format 3; this blur reads format 2" \
+for bad in "blur 4:a job of format 4; this blur reads format 3" \
     "order big:a job in big-endian pixels; this host cannot read them"; do
 	printf 'id 0123456789abcdef0123456789abcdef\n%s\n' "${bad%%:*}" > "$T/alien/data.dat"
 	check "slave refuses '${bad%%:*}': status 1" 'blur -slave -dir "$T/alien" > /dev/null 2> "$T/alien.err"; [ $? -eq 1 ]'
