@@ -262,6 +262,189 @@ START_TEST(test_refusals)
 }
 END_TEST
 
+/* A one-strip TIFF of w x h stored as `raw` says, with tags from `more` (or NULL). */
+static char *
+write_raw(const char *dir, uint32_t w, uint32_t h, uint16_t spp, uint16_t bits,
+    uint16_t format, uint16_t photometric, const void *raw, size_t n,
+    void (*more)(TIFF *))
+{
+	char	*path;
+	TIFF	*t;
+
+	ck_assert_int_ne(asprintf(&path, "%s/raw.tif", dir), -1);
+	ck_assert_ptr_nonnull(t = TIFFOpen(path, "w"));
+	TIFFSetField(t, TIFFTAG_IMAGEWIDTH, w);
+	TIFFSetField(t, TIFFTAG_IMAGELENGTH, h);
+	TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, spp);
+	TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, bits);
+	TIFFSetField(t, TIFFTAG_SAMPLEFORMAT, format);
+	TIFFSetField(t, TIFFTAG_PHOTOMETRIC, photometric);
+	TIFFSetField(t, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
+	TIFFSetField(t, TIFFTAG_ROWSPERSTRIP, h);
+	if (more != NULL)
+		more(t);
+	ck_assert_int_eq(TIFFWriteRawStrip(t, 0, (void *)raw, (tmsize_t)n), (tmsize_t)n);
+	TIFFClose(t);
+	return path;
+}
+
+/* Decode what write_raw() makes and compare image.bit's bytes with `want`. */
+static struct image
+expect_held(uint32_t w, uint32_t h, uint16_t spp, uint16_t bits, uint16_t format,
+    uint16_t photometric, const void *raw, size_t n, void (*more)(TIFF *),
+    enum sample_format held, const void *want, size_t want_n)
+{
+	char		*dir = test_dir(), *path = write_raw(dir, w, h, spp, bits,
+			    format, photometric, raw, n, more);
+	struct image	 im;
+	uint8_t		*got = decode(dir, path, &im);
+
+	ck_assert_str_eq(sample_name(im.format), sample_name(held));
+	ck_assert_uint_eq(im.bits, sample_bits(held));
+	ck_assert_uint_eq((size_t)im.width * im.height * im.samples * im.bits / 8, want_n);
+	ck_assert_int_eq(memcmp(got, want, want_n), 0);
+	free(got);
+	free(path);
+	test_rmdir(dir);
+	return im;
+}
+
+START_TEST(test_depths_widened)
+{
+	static const uint8_t	 g12[] = { 0x00, 0x03, 0xe8, 0x7d, 0x0f, 0xff };
+	static const uint16_t	 w12[] = { 0, 16004, 32007, 65535 };
+	static const uint8_t	 g1 = 0xa5, w1[] = { 255, 0, 255, 0, 0, 255, 0, 255 };
+	static const uint8_t	 g24[] = { 1, 0, 0, 0xff, 0xff, 0xff };	/* II: low byte first */
+	static const uint32_t	 w24[] = { 256, 4294967295u };
+	static const uint8_t	 rgb4[] = { 0x12, 0x3f, 0x08 };
+	static const uint8_t	 w4[] = { 17, 34, 51, 255, 0, 136 };
+
+	expect_held(4, 1, 1, 12, SAMPLEFORMAT_UINT, PHOTOMETRIC_MINISBLACK, g12,
+	    sizeof g12, NULL, SAMPLE_UINT16, w12, sizeof w12);
+	expect_held(8, 1, 1, 1, SAMPLEFORMAT_UINT, PHOTOMETRIC_MINISBLACK, &g1, 1,
+	    NULL, SAMPLE_UINT8, w1, sizeof w1);
+	expect_held(2, 1, 1, 24, SAMPLEFORMAT_UINT, PHOTOMETRIC_MINISBLACK, g24,
+	    sizeof g24, NULL, SAMPLE_UINT32, w24, sizeof w24);
+	expect_held(2, 1, 3, 4, SAMPLEFORMAT_UINT, PHOTOMETRIC_RGB, rgb4, sizeof rgb4,
+	    NULL, SAMPLE_UINT8, w4, sizeof w4);
+}
+END_TEST
+
+START_TEST(test_formats_as_stored)
+{
+	static const uint16_t	 h[] = { 0x3c00, 0xc000, 0x3555, 0x7c00 };
+	static const float	 f[] = { 1, -2, 0x1.554p-2f, INFINITY };
+	static const int16_t	 i16[] = { -32768, -1, 7, 32767 };
+	static const double	 f64[] = { -1e300, 0.5 };
+
+	expect_held(4, 1, 1, 16, SAMPLEFORMAT_IEEEFP, PHOTOMETRIC_MINISBLACK, h,
+	    sizeof h, NULL, SAMPLE_FLOAT32, f, sizeof f);
+	expect_held(4, 1, 1, 16, SAMPLEFORMAT_INT, PHOTOMETRIC_MINISBLACK, i16,
+	    sizeof i16, NULL, SAMPLE_INT16, i16, sizeof i16);
+	expect_held(2, 1, 1, 64, SAMPLEFORMAT_IEEEFP, PHOTOMETRIC_MINISBLACK, f64,
+	    sizeof f64, NULL, SAMPLE_FLOAT64, f64, sizeof f64);
+}
+END_TEST
+
+static void
+palette16(TIFF *t)
+{
+	static uint16_t	r[65536], g[65536], b[65536];
+
+	r[65535] = 65535;
+	g[65535] = 1;
+	b[65535] = 2;
+	r[1] = 10;
+	TIFFSetField(t, TIFFTAG_COLORMAP, r, g, b);
+}
+
+START_TEST(test_palette16_looked_up)
+{
+	static const uint16_t	idx[] = { 65535, 1 }, rgb[] = { 65535, 1, 2, 10, 0, 0 };
+	struct image		im;
+
+	im = expect_held(2, 1, 1, 16, SAMPLEFORMAT_UINT, PHOTOMETRIC_PALETTE, idx,
+	    sizeof idx, palette16, SAMPLE_UINT16, rgb, sizeof rgb);
+	ck_assert_uint_eq(im.photometric, PHOTOMETRIC_RGB);
+}
+END_TEST
+
+static void
+cmyk_spot(TIFF *t)
+{
+	uint16_t	extra = EXTRASAMPLE_UNSPECIFIED;
+
+	TIFFSetField(t, TIFFTAG_INKSET, INKSET_CMYK);
+	TIFFSetField(t, TIFFTAG_EXTRASAMPLES, 1, &extra);
+}
+
+START_TEST(test_inks_and_extra_samples)
+{
+	static const uint8_t	px[] = { 1, 2, 3, 4, 5 };
+	struct image		im;
+
+	/* CMYK and a spot colour: five inks as stored, none of them alpha. */
+	im = expect_held(1, 1, 5, 8, SAMPLEFORMAT_UINT, PHOTOMETRIC_SEPARATED, px,
+	    sizeof px, cmyk_spot, SAMPLE_UINT8, px, sizeof px);
+	ck_assert_uint_eq(im.photometric, PHOTOMETRIC_SEPARATED);
+	ck_assert_uint_eq(im.alpha, 0);
+	ck_assert_uint_eq(im.nextra, 1);
+	ck_assert_uint_eq(im.extra[0], EXTRASAMPLE_UNSPECIFIED);
+}
+END_TEST
+
+/* Lab's signed a* and b* are held offset, and written back as they were. */
+START_TEST(test_lab_round_trip)
+{
+	static const uint8_t	 lab[] = { 50, 0xf6, 0x14 }, held[] = { 50, 118, 148 };
+	char			*dir = test_dir(), *in = write_raw(dir, 1, 1, 3, 8,
+				    SAMPLEFORMAT_UINT, PHOTOMETRIC_CIELAB, lab, 3, NULL),
+				*out, *cause = NULL;
+	uint8_t			*got = decode(dir, in, &(struct image){ 0 }), back[3];
+	struct image		 im, o;
+	TIFF			*t;
+
+	ck_assert_int_eq(memcmp(got, held, 3), 0);
+	ck_assert_int_eq(image_open(&im, in, &cause), 0);
+	ck_assert_int_ne(asprintf(&out, "%s/out.tif", dir), -1);
+	ck_assert_int_eq(image_create(&o, out, &im, 1, &cause), 0);
+	ck_assert_int_eq(image_write_strip(&o, 0, got, 1, &cause), 0);
+	ck_assert_int_eq(image_close(&o, &cause), 0);
+	image_close(&im, NULL);
+	ck_assert_ptr_nonnull(t = TIFFOpen(out, "r"));
+	ck_assert_int_eq(TIFFReadEncodedStrip(t, 0, back, 3), 3);
+	TIFFClose(t);
+	ck_assert_int_eq(memcmp(back, lab, 3), 0);
+	free(got);
+	free(in);
+	free(out);
+	test_rmdir(dir);
+}
+END_TEST
+
+static void
+right_top(TIFF *t)
+{
+	static uint16_t	r[256], g[256], b[256];
+
+	r[1] = 65535;
+	TIFFSetField(t, TIFFTAG_COLORMAP, r, g, b);
+	TIFFSetField(t, TIFFTAG_ORIENTATION, ORIENTATION_RIGHTTOP);
+}
+
+/* The RGBA path leaves pixels where they are stored and the orientation to the tag. */
+START_TEST(test_converted_orientation_kept)
+{
+	static const uint8_t	 idx[] = { 1, 0, 0, 0 }, rgb[] = { 255, 0, 0, 0, 0, 0,
+				    0, 0, 0, 0, 0, 0 };
+	struct image		 im;
+
+	im = expect_held(2, 2, 1, 8, SAMPLEFORMAT_UINT, PHOTOMETRIC_PALETTE, idx,
+	    sizeof idx, right_top, SAMPLE_UINT8, rgb, sizeof rgb);
+	ck_assert_uint_eq(im.orientation, ORIENTATION_RIGHTTOP);
+}
+END_TEST
+
 /* The TIFF version an output of w x h 8-bit gray starts with: 42 classic, 43 BigTIFF. */
 static int
 output_version(uint32_t w, uint32_t h)
@@ -332,6 +515,12 @@ image_suite(void)
 	tcase_add_test(tc, test_round_trips);
 	tcase_add_test(tc, test_associated_alpha_divided_out);
 	tcase_add_test(tc, test_refusals);
+	tcase_add_test(tc, test_depths_widened);
+	tcase_add_test(tc, test_formats_as_stored);
+	tcase_add_test(tc, test_palette16_looked_up);
+	tcase_add_test(tc, test_inks_and_extra_samples);
+	tcase_add_test(tc, test_lab_round_trip);
+	tcase_add_test(tc, test_converted_orientation_kept);
 	tcase_add_test(tc, test_bigtiff_over_4gib);
 	tcase_add_test(tc, test_output_names);
 	tcase_add_test(tc, test_default_rows);
