@@ -174,8 +174,9 @@ bands() {
 	translate "$T/$name.vrt" "$T/$name.tif"
 	blurred "$T/$name.tif" "$T/$name-out.tif"
 	check "$name: blurred" '[ $st -eq 0 ]'
+	# tiffinfo gives Samples/Pixel in hexadecimal.
 	check "$name: $n samples, $((n - 1)) extra, kept" \
-	    '[ "$(tag "$T/$name-out.tif" Samples/Pixel)" = $n ] && tag "$T/$name-out.tif" "Extra Samples" | grep -q "^$((n - 1))<"'
+	    '[ "$(tag "$T/$name-out.tif" Samples/Pixel)" = $(printf %x $n) ] && tag "$T/$name-out.tif" "Extra Samples" | grep -q "^$((n - 1))<"'
 	for b in "$@"; do
 		blurred "$T/band$b.tif" "$T/band-out.tif"
 		check "$name: band $b as blurred alone" \
@@ -203,9 +204,8 @@ for c in "cmyk8 4 8 1" "cmyk16 4 16 2" "cmyka8 5 8 1"; do
 	[ "$name" = cmyk8 ] && check "cmyk8: InkSet kept" '[ "$(tag "$T/out.tif" InkSet)" = 1 ]'
 done
 
-# Lab, 8 and 16 bits: CIELAB kept, a* and b* blurred signed. ImageMagick does not read
-# its own Lab file back exactly (a* and b* move by up to 2): blur's output is compared
-# after the same trip through ImageMagick as the reference took.
+# Lab, 8 and 16 bits: CIELAB kept, a* and b* blurred signed (pixdiff reads them so): a
+# blur taking them unsigned would be far off where they change sign.
 for c in "8 1" "16 2"; do
 	set -- $c
 	convert "$T/rgb8.tif" -depth "$1" -colorspace Lab "$T/lab.tif"
@@ -214,9 +214,8 @@ for c in "8 1" "16 2"; do
 	check "lab$1: CIELAB kept" \
 	    'tag "$T/out.tif" "Photometric Interpretation" | grep -q "^CIE L\*a\*b\*"'
 	convert "$T/lab.tif" -blur 4x2 "$T/ref.tif"
-	convert "$T/out.tif" "$T/out-im.tif"
 	tol=$2
-	check "lab$1: within $tol of ImageMagick" 'pixels "$T/out-im.tif" "$T/ref.tif" "$tol"'
+	check "lab$1: within $tol of ImageMagick" 'pixels "$T/out.tif" "$T/ref.tif" "$tol"'
 done
 
 # Nodata: a DEM, valid from 100 to 2285 m, with holes ringed by its lowest ground (the
