@@ -13,8 +13,8 @@ export GDAL_PAM_ENABLED=NO
 
 # Sample formats: 5 checks each, 3 + 1 more for signed ones and 2 x 2 for floats beyond
 # [0, 1]; odd depths: 3 each; bands: 2 + 7 and 2 + 3; CMYK 3 x 3 + 1; Lab 3 x 2;
-# nodata: 6 x 2 + 2; orientation: 4 + 3.
-plan $((5 * 9 + 3 + 1 + 2 * 2 + 3 * 8 + 9 + 5 + 10 + 6 + 14 + 7))
+# nodata: 6 x 2 + 2; orientation: 4 + 3; a 16-bit palette: 4.
+plan $((5 * 9 + 3 + 1 + 2 * 2 + 3 * 8 + 9 + 5 + 10 + 6 + 14 + 7 + 4))
 
 # pixels PIXDIFF-ARGS...: tests/pixdiff on two TIFFs, its finding shown.
 pixels() {
@@ -272,5 +272,25 @@ check "gray, Orientation 6: kept" '[ "$(tag "$T/out.tif" Orientation)" = "row 0 
 im "$T/gray-o6.tif" "$T/ref.tif" 8
 check "gray, Orientation 6: pixels as stored, within 1 of ImageMagick" \
     'pixels "$T/out.tif" "$T/ref.tif" 1'
+
+# A 16-bit palette (GDAL writes one for a UInt16 band with a colour table): 1000
+# colours, neighbours far apart, looked up into 16-bit RGB and blurred as ImageMagick.
+translate -ot UInt16 -scale 0 65535 0 999 "$g16" "$T/index.tif"
+{
+	echo '<VRTDataset rasterXSize="120" rasterYSize="80"><VRTRasterBand dataType="UInt16" band="1">'
+	echo '<ColorInterp>Palette</ColorInterp><ColorTable>'
+	awk 'BEGIN { for (i = 0; i < 1000; i++) printf "<Entry c1=\"%d\" c2=\"%d\" c3=\"%d\" c4=\"255\"/>\n", i * 7 % 256, i * 3 % 256, 255 - i % 256 }'
+	echo '</ColorTable><SimpleSource><SourceFilename relativeToVRT="1">index.tif</SourceFilename>'
+	echo '<SourceBand>1</SourceBand></SimpleSource></VRTRasterBand></VRTDataset>'
+} > "$T/pal16.vrt"
+translate "$T/pal16.vrt" "$T/pal16.tif"
+check "16-bit palette: the input is one" \
+    '[ "$(format_of "$T/pal16.tif")" = u16 ] && tag "$T/pal16.tif" "Photometric Interpretation" | grep -q "^palette"'
+blurred "$T/pal16.tif" "$T/out.tif"
+check "16-bit palette: blurred" '[ $st -eq 0 ]'
+check "16-bit palette: 16-bit RGB" \
+    '[ "$(format_of "$T/out.tif")" = u16 ] && [ "$(tag "$T/out.tif" "Photometric Interpretation")" = "RGB color" ]'
+im "$T/pal16.tif" "$T/ref.tif" 16
+check "16-bit palette: within 2 of ImageMagick" 'pixels "$T/out.tif" "$T/ref.tif" 2'
 
 finish
