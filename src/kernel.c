@@ -313,27 +313,41 @@ store_row(struct ring *g, uint32_t y, float *acc, void *out)
 		    job->nodata_value, out);
 }
 
+/* taps values `stride` apart from p, summed in double. */
+static double
+window_sum(const float *p, size_t stride, uint32_t taps)
+{
+	double		sum = 0;
+	uint32_t	i;
+
+	for (i = 0; i < taps; i++)
+		sum += p[i * stride];
+	return sum;
+}
+
 /*
  * Box, horizontal: a running sum over the 2r+1 taps (in double, so that it does not
- * drift), so a pixel costs the same at any radius.
+ * drift), so a pixel costs the same at any radius. A NaN or an infinity never leaves a
+ * running sum (inf - inf is NaN): once the sum is not finite it is made again from its
+ * window, so that one stays within the window, as in any other blur.
  */
 OP_PASS static void
 hpass_box(uint32_t r, const float *line, size_t len, uint32_t spp, double *sum,
     float *out)
 {
 	uint32_t	c, taps = 2 * r + 1;
-	size_t		x, n = len / spp, i;
+	size_t		x, n = len / spp;
 
-	memset(sum, 0, spp * sizeof *sum);
-	for (i = 0; i < taps; i++)
-		for (c = 0; c < spp; c++)
-			sum[c] += line[i * spp + c];
+	for (c = 0; c < spp; c++)
+		sum[c] = window_sum(line + c, spp, taps);
 	for (x = 0; x < n; x++)
 		for (c = 0; c < spp; c++) {
 			out[x * spp + c] = sum[c] / taps;
-			if (x + 1 < n)
-				sum[c] += (double)line[(x + taps) * spp + c] -
-				    line[x * spp + c];
+			if (x + 1 == n)
+				continue;
+			sum[c] += (double)line[(x + taps) * spp + c] - line[x * spp + c];
+			if (!isfinite(sum[c]))
+				sum[c] = window_sum(line + (x + 1) * spp + c, spp, taps);
 		}
 }
 
@@ -451,7 +465,22 @@ vpass_fixed(struct ring *g, uint32_t y, uint8_t *out)
 	}
 }
 
-/* Move the vertical running sum from the rows around y to those around y + 1. */
+/* Lane k of the 2r + 1 filtered rows around y, summed in double. */
+static double
+column_sum(struct ring *g, uint32_t y, size_t k)
+{
+	double		sum = 0;
+	int64_t		j, r = g->m->radius;
+
+	for (j = -r; j <= r; j++)
+		sum += ((const float *)ring_row(g, (int64_t)y + j))[k];
+	return sum;
+}
+
+/*
+ * Move the vertical running sum from the rows around y to those around y + 1; a sum
+ * that is not finite is made again, as across (hpass_box()).
+ */
 OP_PASS static void
 slide(struct ring *g, uint32_t y, double *sum)
 {
@@ -462,6 +491,10 @@ slide(struct ring *g, uint32_t y, double *sum)
 
 	for (k = 0; k < g->len; k++)
 		sum[k] += (double)in[k] - gone[k];
+	if (sample_is_float(g->job->format))
+		for (k = 0; k < g->len; k++)
+			if (!isfinite(sum[k]))
+				sum[k] = column_sum(g, y + 1, k);
 }
 
 /* Box, vertical: the same running sum down the rows [y0, y0 + n), one row at a time. */

@@ -700,6 +700,35 @@ START_TEST(test_median_every_format)
 END_TEST
 
 /* Negate: min + max - v for colour; alpha and holes as they were. */
+/* A NaN or an infinity the box meets stays within its window, across and down. */
+START_TEST(test_box_non_finite)
+{
+	static const float	 odd[] = { NAN, INFINITY, -INFINITY };
+	struct op_image		 im = any_image(SAMPLE_FLOAT32, 21, 17, 1, 0);
+	struct op_args		 a = blur_args("box", 2, 0);
+	float			*img = malloc(21 * 17 * sizeof *img), *out, v;
+	size_t			 i, k;
+	int			 x, y, near;
+
+	for (k = 0; k < 3; k++) {
+		for (i = 0; i < 21 * 17; i++)
+			img[i] = 1;
+		img[8 * 21 + 10] = odd[k];
+		out = any_run(&a, &im, img, 4);
+		for (y = 0; y < 17; y++)
+			for (x = 0; x < 21; x++) {
+				v = out[y * 21 + x];
+				near = abs(x - 10) <= 2 && abs(y - 8) <= 2;
+				ck_assert_msg(near ? !isfinite(v) : v == 1,
+				    "%g at %d,%d for %g", v, x, y, odd[k]);
+			}
+		free(out);
+	}
+	free(img);
+	op_args_free(&a);
+}
+END_TEST
+
 START_TEST(test_negate_every_format)
 {
 	struct op_image	 im;
@@ -827,6 +856,7 @@ kernel_suite(void)
 	tcase_add_test(tc, test_nodata_every_format);
 	tcase_add_test(tc, test_median_every_format);
 	tcase_add_test(tc, test_negate_every_format);
+	tcase_add_test(tc, test_box_non_finite);
 	tcase_add_test(tc, test_convolve_every_format);
 	suite_add_tcase(s, tc);
 	return s;
