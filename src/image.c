@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "image.h"
+#include "tags.h"
 #include "util.h"
 
 /* Rows decoded at a time through the RGBA interface, at least. */
@@ -440,6 +441,8 @@ image_open(struct image *im, const char *path, char **cause)
 		image_close(im, NULL);
 		return -1;
 	}
+	im->tags = tags_read(im->tif);
+	im->nodata = tags_nodata(im->tags, &im->nodata_value);
 	return 0;
 }
 
@@ -943,6 +946,7 @@ image_create(struct image *im, const char *path, const struct image *like,
 	uint64_t	bytes = (uint64_t)image_row_bytes(like) * like->height;
 
 	*im = *like;
+	im->tags = NULL;	/* like's */
 	im->strip_rows = strip_rows(like, block);
 	im->compression = output_compression(like);
 	/* Leave room below 4 GiB for the directory and strip tables. */
@@ -956,6 +960,11 @@ image_create(struct image *im, const char *path, const struct image *like,
 		image_close(im, NULL);
 		return -1;
 	}
+	if (tags_write(like->tags, im->tif, cause) == -1) {
+		image_close(im, NULL);
+		return -1;
+	}
+	im->error[0] = '\0';	/* a tag libtiff would not take is not an error */
 	return 0;
 }
 
@@ -978,6 +987,8 @@ image_close(struct image *im, char **cause)
 {
 	int	r = 0;
 
+	tags_free(im->tags);
+	im->tags = NULL;
 	if (im->tif == NULL)
 		return 0;
 	if (TIFFGetMode(im->tif) != O_RDONLY && !TIFFFlush(im->tif)) {

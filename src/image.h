@@ -54,6 +54,7 @@ struct image {
 	uint16_t	 resunit;
 	float		 xres, yres;	/* 0 when the input has none */
 	int		 convert;	/* decoded through libtiff's RGBA interface */
+	struct tags	*tags;		/* an opened image's others (tags.h) */
 	uint32_t	 strip_rows;	/* of an image being created: divides its block */
 	void		(*decoded)(void *, uint32_t);	/* see image_decode() */
 	void		*decoded_arg;
