@@ -150,15 +150,17 @@ check "made photo: the unknown tag" 'ifd0 "$T/out.tif" | grep -q "^53248 SHORT (
 check "made photo: text tags" \
     'exiftool -s3 -Artist -HostComputer -PageName "$T/out.tif" | tr "\n" " " | grep -q "^A. Painter host page $"'
 
-# Converted inputs: a CMYK profile does not describe the RGB output, an RGB one does;
-# the palette is gone, the rest stays.
+# CMYK stays CMYK: its profile, inks and Artist stay. A palette becomes RGB: its colour
+# map is gone, its RGB profile and the rest stay.
 convert "$T/rgb.tif" -strip -colorspace cmyk -compress none "$T/cmyk.tif" 2> /dev/null
 icc CMYK > "$T/cmyk.icc"
 exiftool -q -overwrite_original '-ICC_Profile<='"$T/cmyk.icc" -Artist=cmyk "$T/cmyk.tif"
 run "$T/cmyk.tif" "$T/out.tif"
-check "CMYK: blurred into RGB" '[ $rc -eq 0 ] && [ "$(tag "$T/out.tif" "Samples/Pixel")" = 3 ]'
-check "CMYK: its profile is dropped, its Artist kept" \
-    '! exiftool -q -q -ICC_Profile "$T/out.tif" | grep -q . &&
+check "CMYK: blurred as CMYK" '[ $rc -eq 0 ] && [ "$(tag "$T/out.tif" "Samples/Pixel")" = 4 ] &&
+    tiffinfo "$T/out.tif" 2> /dev/null | grep -q "Photometric Interpretation: separated"'
+check "CMYK: its profile, InkSet and Artist kept" \
+    'exiftool -q -q -b -ICC_Profile "$T/out.tif" | cmp -s - "$T/cmyk.icc" &&
+    tiffinfo "$T/out.tif" 2> /dev/null | grep -q "InkSet: 1" &&
     [ "$(exiftool -s3 -Artist "$T/out.tif")" = cmyk ]'
 convert "$T/rgb.tif" -strip -colors 16 -type palette -compress none "$T/palette.tif" 2> /dev/null
 exiftool -q -overwrite_original '-ICC_Profile<='"$T/rgb.icc" -Artist=palette "$T/palette.tif"
