@@ -310,6 +310,17 @@ plausible(struct image *im, uint64_t file_size, char **cause)
 	return 0;
 }
 
+/* A file without Photometric: inks if it names an InkSet, else RGB or gray by samples. */
+static uint16_t
+guess_photometric(TIFF *tif, uint16_t spp)
+{
+	uint16_t	inkset;
+
+	if (TIFFGetField(tif, TIFFTAG_INKSET, &inkset))
+		return PHOTOMETRIC_SEPARATED;
+	return spp >= 3 ? PHOTOMETRIC_RGB : PHOTOMETRIC_MINISBLACK;
+}
+
 /* What the file says of itself that does not depend on how its pixels are read. */
 static void
 describe_file(struct image *im)
@@ -321,8 +332,8 @@ describe_file(struct image *im)
 	TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLESPERPIXEL, &im->stored_samples);
 	TIFFGetFieldDefaulted(tif, TIFFTAG_BITSPERSAMPLE, &im->stored_bits);
 	if (!TIFFGetField(tif, TIFFTAG_PHOTOMETRIC, &im->photometric))
-		im->photometric = im->stored_samples >= 3 ? PHOTOMETRIC_RGB :
-		    PHOTOMETRIC_MINISBLACK;
+		im->photometric = guess_photometric(tif, im->stored_samples);
+	im->stored_photometric = im->photometric;
 	TIFFGetFieldDefaulted(tif, TIFFTAG_COMPRESSION, &im->compression);
 	TIFFGetFieldDefaulted(tif, TIFFTAG_PREDICTOR, &im->predictor);
 	TIFFGetFieldDefaulted(tif, TIFFTAG_ORIENTATION, &im->orientation);
@@ -441,7 +452,7 @@ image_open(struct image *im, const char *path, char **cause)
 		image_close(im, NULL);
 		return -1;
 	}
-	im->tags = tags_read(im->tif);
+	im->tags = tags_read(im->tif, im->stored_photometric);
 	im->nodata = tags_nodata(im->tags, &im->nodata_value);
 	return 0;
 }

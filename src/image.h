@@ -39,6 +39,7 @@ struct image {
 	uint16_t	 extra[SAMPLES_MAX];
 	uint16_t	 stored_bits;	/* per sample in the file */
 	uint16_t	 stored_samples;
+	uint16_t	 stored_photometric;	/* guessed if the file names none */
 	int		 widen;		/* stored_bits is not bits: see widen() */
 	int		 lab;		/* CIE Lab: a* and b* are signed in the file */
 	int		 palette;	/* indexes into the colour map */

@@ -19,6 +19,7 @@
 #include "tags.h"
 #include "util.h"
 
+#define TAG_GDAL_METADATA	42112
 #define TAG_GDAL_NODATA	42113
 
 /*
@@ -39,7 +40,7 @@ static const TIFFFieldInfo geo_fields[] = {
 	    "GeoDoubleParams" },
 	{ 34737, TIFF_VARIABLE, TIFF_VARIABLE, TIFF_ASCII, FIELD_CUSTOM, 1, 0,
 	    "GeoASCIIParams" },
-	{ 42112, TIFF_VARIABLE, TIFF_VARIABLE, TIFF_ASCII, FIELD_CUSTOM, 1, 0,
+	{ TAG_GDAL_METADATA, TIFF_VARIABLE, TIFF_VARIABLE, TIFF_ASCII, FIELD_CUSTOM, 1, 0,
 	    "GDALMetadata" },
 	{ TAG_GDAL_NODATA, TIFF_VARIABLE, TIFF_VARIABLE, TIFF_ASCII, FIELD_CUSTOM, 1, 0,
 	    "GDALNoDataValue" },
@@ -84,7 +85,7 @@ struct tagset {
 
 struct tags {
 	struct tagset	 main, exif, gps;
-	uint16_t	 photometric;	/* the input's, as stored */
+	uint16_t	 photometric;	/* the input's, as image.c reads it */
 };
 
 /* libtiff's complaints on a handle of our own: the last error, to say why. */
@@ -383,6 +384,30 @@ set_tag(TIFF *tif, const struct tag *t)
 }
 
 /*
+ * GDAL_METADATA's STATISTICS_* items (minimum, maximum, mean, standard deviation per
+ * band) describe the input's pixels, not the output's, and GIS tools stretch by them:
+ * take them out of its XML, <Item name="STATISTICS_..." ...>...</Item> each. Whether
+ * any item is left.
+ */
+static int
+drop_statistics(struct tag *t)
+{
+	char	*p = t->data, *item, *end;
+	size_t	 gone;
+
+	while ((item = strstr(p, "<Item name=\"STATISTICS_")) != NULL &&
+	    (end = strstr(item, "</Item>")) != NULL) {
+		end += strlen("</Item>");
+		end += strspn(end, " \t\r\n");
+		gone = end - item;
+		memmove(item, end, strlen(end) + 1);
+		t->count -= gone;
+		p = item;
+	}
+	return strstr(t->data, "<Item") != NULL;
+}
+
+/*
  * Tags never copied: those that point at a place in the input (EXIF, GPS and
  * Interoperability directories, SubIFDs), Photoshop's layers (ImageSourceData, of the
  * pixels before the operation), and the colour and JPEG tags of encodings the output
@@ -410,6 +435,10 @@ add_tag(TIFF *tif, struct tagset *set, uint32_t tag)
 
 	if (fip == NULL || never(tag, TIFFFieldDataType(fip)) || !get_tag(tif, fip, &t))
 		return;
+	if (tag == TAG_GDAL_METADATA && t.type == TIFF_ASCII && !drop_statistics(&t)) {
+		free(t.data);
+		return;
+	}
 	set->v = xreallocarray(set->v, set->n + 1, sizeof *set->v);
 	set->v[set->n++] = t;
 }
@@ -449,12 +478,11 @@ read_dirs(TIFF *in, struct tags *tags)
 }
 
 struct tags *
-tags_read(TIFF *in)
+tags_read(TIFF *in, uint16_t photometric)
 {
 	struct tags	*tags = xcalloc(1, sizeof *tags);
 
-	if (!TIFFGetField(in, TIFFTAG_PHOTOMETRIC, &tags->photometric))
-		tags->photometric = 0xFFFF;	/* none: nothing that depends on it fits */
+	tags->photometric = photometric;
 	read_set(in, &tags->main, 1);
 	read_dirs(in, tags);
 	return tags;

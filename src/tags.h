@@ -4,7 +4,9 @@
  * Every tag set in the input's first directory comes back in the output except those
  * image.c writes itself (size, samples, photometric, compression, resolution, strips ...)
  * and those that would no longer be true of it: NewSubfileType, Min/Max and
- * S/Min/MaxSampleValue (an operation can leave the input's range), ColorMap and the YCbCr
+ * S/Min/MaxSampleValue (an operation can leave the input's range) and the STATISTICS_*
+ * items of GDAL_METADATA (of the input's pixels; the tag goes if nothing else is left
+ * in it), ColorMap and the YCbCr
  * tags (the output is never palette or YCbCr), ReferenceBlackWhite, InkSet, InkNames,
  * NumberOfInks and DotRange when the photometric changed, an ICC profile of another
  * colour space than the output's, TransferFunction for another depth, ImageSourceData
@@ -15,7 +17,7 @@
  *
  * Calling sequence:
  *
- * - tags_read(in) while the input's first directory is current, at any time before its
+ * - tags_read(in, photometric) while the input's first directory is current, at any time before its
  *   pixels are read: it copies every value, and leaves that directory as it found it
  *   (the EXIF and GPS directories are read through a handle of its own).
  * - The input may then be closed; the tags stay in memory.
@@ -33,7 +35,8 @@
 
 struct tags;
 
-struct tags	*tags_read(TIFF *in);
+/* photometric: the input's, as image.c reads it (guessed when the file names none). */
+struct tags	*tags_read(TIFF *in, uint16_t photometric);
 /* -1 and *cause if the EXIF or GPS directory could not be written (I/O). */
 int		 tags_write(const struct tags *, TIFF *out, char **cause);
 void		 tags_free(struct tags *);

@@ -13,7 +13,7 @@ command -v gdal_translate > /dev/null || { echo "tags.sh needs gdal_translate (g
 # (an exiftool "[Group] Name" or a tiffdump tag number), so that no comparison is empty.
 # exiftool reads no GeoTIFF keys in a BigTIFF file (the usda input), but does in the output.
 corpus_cases="cimg-matthew2.tif - - [ICC-header] ColorSpaceData
-rio-RGB.byte.tif - - 33550
+rio-RGB.byte.tif 42112 - 33550
 pillow-tiff_16bit_RGBa.tiff - - [ExifIFD] ExifImageWidth
 tm-big-endian-bad-clip-everything-clipped.tif - - [IPTC] City
 tm-chifley_logo.tif - - [Photoshop] IPTCDigest
@@ -21,11 +21,11 @@ pillow-pport_g4.tif - - 316
 tm-xerox-jpeg-ycbcr-weird-coefficients.tif 532 - 337
 extiff-poppies.tif - - 318
 tm-general-cmm-error.tif 34675 ICC [ExifIFD] ExifImageWidth
-tm-guessPhotometric-flower-separated-planar-08.tif 332 - 65535
+tm-guessPhotometric-flower-separated-planar-08.tif - - 332
 itiff-usda_naip_256_webp_z3.tif - GeoTiff 34735"
 ncorpus=$(echo "$corpus_cases" | wc -l)
 
-plan $((4 * ncorpus + 8 + 5 + 8 + 1))
+plan $((4 * ncorpus + 8 + 5 + 8 + 2 + 1))
 
 # Tags image.c writes itself, and those never copied because they would not be true of
 # the output (man page, TAGS): their values may differ, or they may be gone.
@@ -200,6 +200,15 @@ check "GeoTIFF: its tags typed as libgeotiff and GDAL write them" \
     'ifd0 "$T/out.tif" | grep -c "^33550 DOUBLE\|^33922 DOUBLE\|^34735 SHORT\|^42112 ASCII\|^42113 ASCII" |
     grep -qx 5'
 check "GeoTIFF: the tags match tiffdump's, value for value" 'same_ifd0 "$T/geo.tif" "$T/out.tif"'
+
+# Statistics GDAL stored of the input's pixels are not the output's: they go, the rest
+# of GDAL's metadata stays.
+gdal_translate -q -stats "$T/geo.tif" "$T/stats.tif"
+check "GeoTIFF with statistics: GDAL stored them" \
+    'gdalinfo "$T/stats.tif" | grep -q "^    STATISTICS_MEAN="'
+run "$T/stats.tif" "$T/out.tif"
+check "GeoTIFF with statistics: gone from the output, the other metadata kept" \
+    '! gdalinfo "$T/out.tif" | grep -q STATISTICS_ && gdalinfo "$T/out.tif" | grep -q "^  SENSOR=blur-test$"'
 
 check "DIR left empty" dir_empty
 finish
