@@ -101,7 +101,7 @@ fixed_mask(struct mask *m)
 void
 kernel_fix(struct mask *m, const struct op_image *im)
 {
-	if (!m->box && im->bits == 8 && !im->alpha)
+	if (!m->box && im->format == SAMPLE_UINT8 && !im->alpha && !im->nodata)
 		fixed_mask(m);
 }
 
@@ -114,31 +114,90 @@ kernel_free(struct mask *m)
 	m->q = NULL;
 }
 
-/*
- * Load one row into line as float, premultiplied by alpha when there is alpha, with r
- * replicated pixels on each side so the horizontal pass needs no bounds checks.
- */
+/* Colour times alpha over its opaque value, in place: n pixels of spp samples. */
 OP_PASS static void
-load_row(const struct op_image *job, const void *row, uint32_t r, float *line)
+premultiply(float *px, size_t n, uint32_t spp, float scale)
 {
-	const uint8_t	*p8 = row;
-	const uint16_t	*p16 = row;
-	uint32_t	 x, c, spp = job->samples, w = job->width;
-	float		*px, scale = job->bits == 8 ? 1.0f / 255 : 1.0f / 65535;
+	uint32_t	c;
+	size_t		x;
 
-	for (x = 0; x < w; x++) {
-		px = line + (size_t)(x + r) * spp;
-		for (c = 0; c < spp; c++)
-			px[c] = job->bits == 8 ? p8[x * spp + c] : p16[x * spp + c];
+	for (x = 0; x < n; x++, px += spp)
+		for (c = 0; c < spp - 1; c++)
+			px[c] *= px[spp - 1] * scale;
+}
+
+OP_PASS void
+kernel_weigh(const struct op_image *job, const float *v, const float *valid, float *px)
+{
+	uint32_t	x, c, spp = job->samples, colours = spp - job->alpha;
+	float		scale = 1.0f / (float)sample_max(job->format), wa, wt;
+
+	for (x = 0; x < job->width; x++, v += spp, valid += spp, px += 2 * spp) {
+		wa = 1;
+		if (job->alpha) {
+			wa = valid[spp - 1] != 0 ? v[spp - 1] * scale : 0;
+			px[spp - 1] = valid[spp - 1] != 0 ? v[spp - 1] : 0;
+			px[2 * spp - 1] = valid[spp - 1];
+		}
+		for (c = 0; c < colours; c++) {
+			wt = valid[c] * wa;
+			px[c] = wt != 0 ? v[c] * wt : 0;
+			px[spp + c] = wt;
+		}
+	}
+}
+
+/*
+ * The filtered rows, as a ring: the vertical pass never needs more than the 2r + 2 rows
+ * around the one it makes (the box's slide reads rows y - r and y + r + 1), so a block
+ * costs that many filtered rows, not all of its rows plus the halo, and the rows it
+ * reads stay in cache. Image row y lives in slot (y - a) % slots. A filtered row is
+ * `len` floats (`lanes` a pixel), or int16 in fixed point.
+ */
+struct ring {
+	const struct op_image	*job;
+	const struct mask	*m;
+	const char		*in;		/* rows [a, b) of image.bit */
+	uint32_t		 a, b;
+	uint32_t		 slots;
+	uint32_t		 filled;	/* rows [a, filled) have been made */
+	uint32_t		 lanes;		/* samples, or twice that with nodata */
+	int			 q16;		/* 8- or 16-bit, no nodata: as ImageMagick */
+	size_t			 len;		/* lanes in a row */
+	size_t			 size;		/* bytes in a filtered row */
+	char			*h;
+	void			*line;		/* one input row with its edge pixels */
+	float			*raw, *valid;	/* with nodata: a row's samples, and holes */
+	double			*sum;		/* the box's running sums across, a pixel's */
+};
+
+/*
+ * Load input row y into line as float, premultiplied by alpha when there is alpha (or
+ * weighed, with nodata), with r replicated pixels on each side so the horizontal pass
+ * needs no bounds checks.
+ */
+static void
+load_row(struct ring *g, uint32_t y, float *line)
+{
+	const struct op_image	*job = g->job;
+	const char		*row = g->in + (size_t)(y - g->a) * op_row_bytes(job);
+	uint32_t		 x, r = g->m->radius, w = job->width;
+	size_t			 n = (size_t)w * job->samples, px = g->lanes;
+	float			*body = line + r * px;
+
+	if (job->nodata) {
+		sample_load(job->format, row, n, g->raw);
+		sample_valid(job->format, row, n, job->nodata_value, g->valid);
+		kernel_weigh(job, g->raw, g->valid, body);
+	} else {
+		sample_load(job->format, row, n, body);
 		if (job->alpha)
-			for (c = 0; c < spp - 1; c++)
-				px[c] *= px[spp - 1] * scale;
+			premultiply(body, w, job->samples,
+			    1.0f / (float)sample_max(job->format));
 	}
 	for (x = 0; x < r; x++) {
-		memcpy(line + (size_t)x * spp, line + (size_t)r * spp,
-		    spp * sizeof *line);
-		memcpy(line + (size_t)(r + w + x) * spp,
-		    line + (size_t)(r + w - 1) * spp, spp * sizeof *line);
+		memcpy(line + x * px, body, px * sizeof *line);
+		memcpy(body + (w + x) * px, body + (w - 1) * px, px * sizeof *line);
 	}
 }
 
@@ -184,34 +243,74 @@ round_like_q16(const struct op_image *job, float *row)
 	}
 }
 
-/* Undo the premultiplication, round and store one row of results. */
+/* Undo the premultiplication: colour over its pixel's blurred alpha (0 where that is). */
 OP_PASS static void
-store_row(const struct op_image *job, float *acc, void *row)
+unpremultiply(const struct op_image *job, float *acc)
 {
-	uint8_t		*p8 = row;
-	uint16_t	*p16 = row;
 	uint32_t	 x, c, spp = job->samples;
-	float		 max = job->bits == 8 ? 255 : 65535, a, v;
-	size_t		 i;
+	float		 max = (float)sample_max(job->format), a;
 
 	for (x = 0; x < job->width; x++) {
 		float	*px = acc + (size_t)x * spp;
 
-		if (job->alpha) {
-			a = px[spp - 1] / max;
-			for (c = 0; c < spp - 1; c++)
-				px[c] = a > 0 ? px[c] / a : 0;
-		}
-		for (c = 0; c < spp; c++) {
-			i = (size_t)x * spp + c;
-			v = px[c] + 0.5f;
-			v = v < 0 ? 0 : v > max ? max : v;
-			if (job->bits == 8)
-				p8[i] = (uint8_t)v;
-			else
-				p16[i] = (uint16_t)v;
-		}
+		a = px[spp - 1] / max;
+		for (c = 0; c < spp - 1; c++)
+			px[c] = a > 0 ? px[c] / a : 0;
 	}
+}
+
+/* Round and store one row of 8- or 16-bit results. */
+OP_PASS static void
+store_q16(const struct op_image *job, const float *acc, void *row)
+{
+	uint8_t		*p8 = row;
+	uint16_t	*p16 = row;
+	float		 max = job->bits == 8 ? 255 : 65535, v;
+	size_t		 i, n = (size_t)job->width * job->samples;
+
+	for (i = 0; i < n; i++) {
+		v = acc[i] + 0.5f;
+		v = v < 0 ? 0 : v > max ? max : v;
+		if (job->bits == 8)
+			p8[i] = (uint8_t)v;
+		else
+			p16[i] = (uint16_t)v;
+	}
+}
+
+/* Weighted sums over their weights, 2 spp lanes a pixel into spp samples, in place. */
+OP_PASS static void
+normalise(const struct op_image *job, float *acc)
+{
+	uint32_t	x, c, spp = job->samples;
+	float		v, wt;
+
+	for (x = 0; x < job->width; x++)
+		for (c = 0; c < spp; c++) {
+			v = acc[(size_t)x * 2 * spp + c];
+			wt = acc[(size_t)x * 2 * spp + spp + c];
+			acc[(size_t)x * spp + c] = wt > 0 ? v / wt : 0;
+		}
+}
+
+/* Output row y from its sums: divided by alpha or the weights, rounded and stored. */
+static void
+store_row(struct ring *g, uint32_t y, float *acc, void *out)
+{
+	const struct op_image	*job = g->job;
+
+	if (job->nodata)
+		normalise(job, acc);
+	else if (job->alpha)
+		unpremultiply(job, acc);
+	if (g->q16)
+		store_q16(job, acc, out);
+	else
+		sample_store(job->format, acc, (size_t)job->width * job->samples, out);
+	if (job->nodata)
+		sample_holes(job->format, g->in + (size_t)(y - g->a) *
+		    op_row_bytes(job), (size_t)job->width * job->samples,
+		    job->nodata_value, out);
 }
 
 /*
@@ -219,12 +318,13 @@ store_row(const struct op_image *job, float *acc, void *row)
  * drift), so a pixel costs the same at any radius.
  */
 OP_PASS static void
-hpass_box(uint32_t r, const float *line, size_t len, uint32_t spp, float *out)
+hpass_box(uint32_t r, const float *line, size_t len, uint32_t spp, double *sum,
+    float *out)
 {
-	double		sum[4] = { 0 };
 	uint32_t	c, taps = 2 * r + 1;
 	size_t		x, n = len / spp, i;
 
+	memset(sum, 0, spp * sizeof *sum);
 	for (i = 0; i < taps; i++)
 		for (c = 0; c < spp; c++)
 			sum[c] += line[i * spp + c];
@@ -275,26 +375,6 @@ hpass_fixed(const struct mask *m, const uint8_t *line, size_t len, uint32_t spp,
 	}
 }
 
-/*
- * The horizontally filtered rows, as a ring: the vertical pass never needs more than the
- * 2r + 2 rows around the one it makes (the box's slide reads rows y - r and y + r + 1),
- * so a block costs that many filtered rows, not all of its rows plus the halo, and the
- * rows it reads stay in cache. Image row y lives in slot (y - a) % slots. A filtered
- * row is `len` floats, or int16 in fixed point.
- */
-struct ring {
-	const struct op_image	*job;
-	const struct mask	*m;
-	const char		*in;		/* rows [a, b) of image.bit */
-	uint32_t		 a, b;
-	uint32_t		 slots;
-	uint32_t		 filled;	/* rows [a, filled) have been made */
-	size_t			 len;		/* samples in a row */
-	size_t			 size;		/* bytes in a filtered row */
-	char			*h;
-	void			*line;		/* one input row with its edge pixels */
-};
-
 /* Filter input row y into hy. */
 static void
 filter_row(struct ring *g, uint32_t y, void *hy)
@@ -308,12 +388,12 @@ filter_row(struct ring *g, uint32_t y, void *hy)
 		hpass_fixed(g->m, g->line, g->len, job->samples, hy);
 		return;
 	}
-	load_row(job, row, r, g->line);
+	load_row(g, y, g->line);
 	if (g->m->box)
-		hpass_box(r, g->line, g->len, job->samples, hy);
+		hpass_box(r, g->line, g->len, g->lanes, g->sum, hy);
 	else
-		hpass(g->m, g->line, g->len, job->samples, hy);
-	if (job->alpha && !g->m->box)
+		hpass(g->m, g->line, g->len, g->lanes, hy);
+	if (g->q16 && job->alpha && !g->m->box)
 		round_like_q16(job, hy);
 }
 
@@ -401,7 +481,7 @@ vpass_box(struct ring *g, uint32_t y0, uint32_t n, float *acc, void *out)
 	for (y = y0; y < y0 + n; y++) {
 		for (k = 0; k < g->len; k++)
 			acc[k] = sum[k] / taps;
-		store_row(g->job, acc,
+		store_row(g, y, acc,
 		    (char *)out + (size_t)(y - y0) * op_row_bytes(g->job));
 		if (y + 1 < y0 + n)
 			slide(g, y, sum);
@@ -419,12 +499,21 @@ kernel_rows(const struct op_image *job, const struct mask *m, const void *in,
 	float		*acc;
 
 	g.filled = g.a;
-	g.len = (size_t)job->width * job->samples;
+	g.lanes = job->nodata ? 2 * job->samples : job->samples;
+	g.q16 = (job->format == SAMPLE_UINT8 || job->format == SAMPLE_UINT16) &&
+	    !job->nodata;
+	g.len = (size_t)job->width * g.lanes;
 	g.size = g.len * (m->q != NULL ? sizeof(int16_t) : sizeof(float));
 	g.slots = g.b - g.a < 2 * r + 2 ? g.b - g.a : 2 * r + 2;
-	g.line = xreallocarray(NULL, g.len + 2 * (size_t)r * job->samples,
-	    sizeof(float));
+	g.line = xreallocarray(NULL, g.len + 2 * (size_t)r * g.lanes, sizeof(float));
 	g.h = xreallocarray(NULL, g.slots, g.size);
+	g.sum = xreallocarray(NULL, g.lanes, sizeof *g.sum);
+	if (job->nodata) {
+		g.raw = xreallocarray(NULL, (size_t)job->width, job->samples *
+		    sizeof *g.raw);
+		g.valid = xreallocarray(NULL, (size_t)job->width, job->samples *
+		    sizeof *g.valid);
+	}
 	/* Fixed point keeps its accumulators on the stack. */
 	acc = m->q != NULL ? NULL : xreallocarray(NULL, g.len, sizeof *acc);
 	if (m->q != NULL)
@@ -436,12 +525,15 @@ kernel_rows(const struct op_image *job, const struct mask *m, const void *in,
 	else
 		for (y = y0; y < y0 + n; y++) {
 			vpass(&g, y, acc);
-			store_row(job, acc, (char *)out + (size_t)(y - y0) *
+			store_row(&g, y, acc, (char *)out + (size_t)(y - y0) *
 			    row_bytes);
 		}
 	free(acc);
 	free(g.h);
 	free(g.line);
+	free(g.sum);
+	free(g.raw);
+	free(g.valid);
 }
 
 void

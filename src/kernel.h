@@ -45,6 +45,15 @@ void	kernel_fix(struct mask *, const struct op_image *);
 void	kernel_free(struct mask *);
 
 /*
+ * With nodata, a pixel is 2 spp lanes: each sample times its weight, then the weights.
+ * A hole weighs 0, and colour weighs its alpha over the opaque value too (0 where alpha
+ * is a hole), so that one division at the end normalises over the valid, opaque ones.
+ * v and valid hold one row's samples and sample_valid()'s flags; px gets its lanes.
+ */
+void	kernel_weigh(const struct op_image *, const float *v, const float *valid,
+	    float *px);
+
+/*
  * Blur rows [y0, y0 + n) of the image into out (n rows of op_row_bytes()). `in` holds
  * rows [a, b), a = max(0, y0 - r), b = min(height, y0 + n + r): all the rows the result
  * depends on.

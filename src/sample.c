@@ -6,6 +6,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "op.h"
 #include "sample.h"
 
 static const struct {
@@ -95,7 +96,7 @@ sample_max(enum sample_format f)
 		dst[i] = (float)s[i];					\
 } while (0)
 
-void
+OP_PASS void
 sample_load(enum sample_format f, const void *src, size_t n, float *dst)
 {
 	size_t	i;
@@ -123,7 +124,7 @@ sample_load(enum sample_format f, const void *src, size_t n, float *dst)
 	}								\
 } while (0)
 
-void
+OP_PASS void
 sample_store(enum sample_format f, const float *src, size_t n, void *dst)
 {
 	double	*d64 = dst;
@@ -141,5 +142,74 @@ sample_store(enum sample_format f, const float *src, size_t n, void *dst)
 		for (i = 0; i < n; i++)
 			d64[i] = src[i];
 		break;
+	}
+}
+
+/*
+ * Compared in the format's own type, so that a 32-bit integer is not taken for its
+ * neighbours as it would be in float; a nodata value the type cannot hold makes no holes.
+ */
+#define VALID(type) do {						\
+	const type	*s = src;					\
+	type		 nv;						\
+									\
+	if (!(nodata >= formats[k].min && nodata <= formats[k].max &&	\
+	    nodata == floor(nodata))) {					\
+		for (i = 0; i < n; i++)					\
+			valid[i] = 1;					\
+		break;							\
+	}								\
+	nv = (type)nodata;						\
+	for (i = 0; i < n; i++)						\
+		valid[i] = s[i] != nv;					\
+} while (0)
+
+/* NaN is no number but a hole of any NaN; otherwise the value as the type holds it. */
+#define VALID_FLOAT(type) do {						\
+	const type	*s = src;					\
+	type		 nv = (type)nodata;				\
+									\
+	if (nodata != nodata)						\
+		for (i = 0; i < n; i++)					\
+			valid[i] = s[i] == s[i];			\
+	else								\
+		for (i = 0; i < n; i++)					\
+			valid[i] = s[i] != nv;				\
+} while (0)
+
+OP_PASS void
+sample_valid(enum sample_format f, const void *src, size_t n, double nodata,
+    float *valid)
+{
+	size_t	i, k = find(f);
+
+	switch (f) {
+	case SAMPLE_UINT8:	VALID(uint8_t); break;
+	case SAMPLE_UINT16:	VALID(uint16_t); break;
+	case SAMPLE_UINT32:	VALID(uint32_t); break;
+	case SAMPLE_INT8:	VALID(int8_t); break;
+	case SAMPLE_INT16:	VALID(int16_t); break;
+	case SAMPLE_INT32:	VALID(int32_t); break;
+	case SAMPLE_FLOAT32:	VALID_FLOAT(float); break;
+	case SAMPLE_FLOAT64:	VALID_FLOAT(double); break;
+	}
+}
+
+#define HOLES_CHUNK	1024	/* samples compared at once */
+
+void
+sample_holes(enum sample_format f, const void *in, size_t n, double nodata,
+    void *out)
+{
+	float	valid[HOLES_CHUNK];
+	size_t	i, k, m, bytes = sample_bits(f) / 8;
+
+	for (i = 0; i < n; i += m) {
+		m = n - i < HOLES_CHUNK ? n - i : HOLES_CHUNK;
+		sample_valid(f, (const char *)in + i * bytes, m, nodata, valid);
+		for (k = 0; k < m; k++)
+			if (valid[k] == 0)
+				memcpy((char *)out + (i + k) * bytes,
+				    (const char *)in + (i + k) * bytes, bytes);
 	}
 }

@@ -53,5 +53,14 @@ void		 sample_load(enum sample_format f, const void *src, size_t n,
 		    float *dst);
 void		 sample_store(enum sample_format f, const float *src, size_t n,
 		    void *dst);
+/*
+ * valid[i] = 0 where sample i of the n at src is a hole, 1 elsewhere: equal to nodata
+ * as format f holds it (none if f cannot hold it), or any NaN when nodata is NaN.
+ */
+void		 sample_valid(enum sample_format f, const void *src, size_t n,
+		    double nodata, float *valid);
+/* Copy each hole among the n samples at in to the same place in out. */
+void		 sample_holes(enum sample_format f, const void *in, size_t n,
+		    double nodata, void *out);
 
 #endif

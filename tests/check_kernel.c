@@ -223,7 +223,7 @@ END_TEST
 
 START_TEST(test_fixed_mask)
 {
-	struct op_image	im = { .bits = 8, .samples = 3 };
+	struct op_image	im = { .bits = 8, .samples = 3, .format = SAMPLE_UINT8 };
 	struct mask	m;
 	int32_t		sum = 0;
 	uint32_t	i;
@@ -245,12 +245,22 @@ START_TEST(test_fixed_mask)
 	kernel_fix(&m, &im);
 	ck_assert_ptr_null(m.q);
 	kernel_free(&m);
-	im.bits = 16;
+	im.bits = 16, im.format = SAMPLE_UINT16;
 	kernel_gauss(&m, 4, 2);
 	kernel_fix(&m, &im);
 	ck_assert_ptr_null(m.q);
 	kernel_free(&m);
-	im.bits = 8, im.alpha = 1, im.samples = 4;
+	im.bits = 8, im.format = SAMPLE_INT8;
+	kernel_gauss(&m, 4, 2);
+	kernel_fix(&m, &im);
+	ck_assert_ptr_null(m.q);
+	kernel_free(&m);
+	im.format = SAMPLE_UINT8, im.nodata = 1;
+	kernel_gauss(&m, 4, 2);
+	kernel_fix(&m, &im);
+	ck_assert_ptr_null(m.q);
+	kernel_free(&m);
+	im.nodata = 0, im.alpha = 1, im.samples = 4;
 	kernel_gauss(&m, 4, 2);
 	kernel_fix(&m, &im);
 	ck_assert_ptr_null(m.q);

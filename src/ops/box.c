@@ -29,7 +29,7 @@ const struct op op_box = {
 	.params = {
 		{ "radius", OP_INT, 1, 1000, "4", "half the square's side, in pixels" },
 	},
-	.formats = SAMPLE_UINT8 | SAMPLE_UINT16,
+	.formats = SAMPLE_ALL,
 	.halo = kernel_radius_halo,
 	.start = box_start,
 	.run = kernel_run,

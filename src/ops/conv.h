@@ -33,11 +33,12 @@ struct conv {
 	uint32_t	  left, up;	/* columns and rows it reaches left and up */
 	double		 *k;		/* reflected: k[v W + u] weighs in(x - left + u, y - up + v) */
 	uint32_t	  taps;		/* values that are not NaN */
+	double		  sum;		/* of those values */
 	enum conv_mode	  mode;
 	/* Kept from call to call: the converted rows, the sums, the window's rows. */
-	void		 *ring, *acc, *gamma;
-	size_t		  ring_size, acc_size, gamma_size;
-	const uint16_t	**rows;
+	void		 *ring, *acc, *gamma, *scratch;
+	size_t		  ring_size, acc_size, gamma_size, scratch_size;
+	size_t		 *rows;		/* where each of the window's rows starts in the ring */
 };
 
 void	 conv_init(struct conv *, const struct kspec *, enum conv_mode);

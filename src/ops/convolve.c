@@ -120,7 +120,7 @@ const struct op op_convolve = {
 		    "as -define convolve:scale: S, S! (normalized), S^, S%, then ,U adds U "
 		    "at the origin" },
 	},
-	.formats = SAMPLE_UINT8 | SAMPLE_UINT16,
+	.formats = SAMPLE_ALL,
 	.ready = convolve_ready,
 	.halo = convolve_halo,
 	.start = convolve_start,

@@ -34,7 +34,7 @@ const struct op op_gaussian = {
 		{ "sigma", OP_REAL, 0.001, 1000, NULL,
 		    "the standard deviation (default: radius / 2)" },
 	},
-	.formats = SAMPLE_UINT8 | SAMPLE_UINT16,
+	.formats = SAMPLE_ALL,
 	.ready = kernel_ready,
 	.halo = kernel_radius_halo,
 	.start = gaussian_start,

@@ -1,8 +1,11 @@
 /*
  * negate.c — each colour sample replaced by its complement, as ImageMagick's
- * convert -negate; alpha is left as it is.
+ * convert -negate; alpha is left as it is, and so is a hole (nodata).
  *
- *	out(x, y, c) = max - in(x, y, c),	max = 2^bits - 1, c a colour sample
+ *	out(x, y, c) = min + max - in(x, y, c),	c a colour sample
+ *
+ * with the format's nominal range (sample.h): 255 - v for uint8, -1 - v for int8, 1 - v
+ * for floats, computed in the samples' own type.
  *
  * A pixel needs only itself: no halo.
  */
@@ -31,24 +34,38 @@ negate_start(const struct op_args *a, const struct op_image *im, char **cause)
 	return state;
 }
 
+/* out = lo + hi - v for the colour samples of one type, alpha and holes kept. */
+#define NEGATE(type) do {						\
+	const type	*s = in;					\
+	type		*d = out, lo = (type)sample_min(im->format);	\
+	type		 hi = (type)sample_max(im->format);		\
+									\
+	for (i = 0; i < n; i++)						\
+		d[i] = keep[i % im->samples] ? s[i] : lo + hi - s[i];	\
+} while (0)
+
 static int
 negate_run(void *state, struct op_block *b, const void *in, void *out, char **cause)
 {
 	const struct op_image	*im = state;
 	size_t			 n = (size_t)b->rows * im->width * im->samples, i;
-	uint32_t		 colour = im->samples - im->alpha;
+	uint8_t			*keep = xcalloc(im->samples, 1);
 
 	(void)cause;
-	for (i = 0; i < n; i++) {
-		int	keep = i % im->samples >= colour;
-
-		if (im->bits == 8)
-			((uint8_t *)out)[i] = keep ? ((const uint8_t *)in)[i] :
-			    0xff - ((const uint8_t *)in)[i];
-		else
-			((uint16_t *)out)[i] = keep ? ((const uint16_t *)in)[i] :
-			    0xffff - ((const uint16_t *)in)[i];
+	keep[im->samples - 1] = (uint8_t)im->alpha;
+	switch (im->format) {
+	case SAMPLE_UINT8:	NEGATE(uint8_t); break;
+	case SAMPLE_UINT16:	NEGATE(uint16_t); break;
+	case SAMPLE_UINT32:	NEGATE(uint32_t); break;
+	case SAMPLE_INT8:	NEGATE(int8_t); break;
+	case SAMPLE_INT16:	NEGATE(int16_t); break;
+	case SAMPLE_INT32:	NEGATE(int32_t); break;
+	case SAMPLE_FLOAT32:	NEGATE(float); break;
+	case SAMPLE_FLOAT64:	NEGATE(double); break;
 	}
+	free(keep);
+	if (im->nodata)
+		sample_holes(im->format, in, n, im->nodata_value, out);
 	return 0;
 }
 
@@ -56,7 +73,7 @@ const struct op op_negate = {
 	.name = "negate",
 	.summary = "each colour sample's complement, as convert -negate",
 	.halo_text = "none",
-	.formats = SAMPLE_UINT8 | SAMPLE_UINT16,
+	.formats = SAMPLE_ALL,
 	.halo = negate_halo,
 	.start = negate_start,
 	.run = negate_run,

@@ -11,11 +11,18 @@
  * it is: -unsharp blurs convert's default channels without their sync flag, so colour
  * is not weighted by alpha, and alpha itself is copied unchanged. The threshold is sharp,
  * which is why the blur must round exactly as ImageMagick's does.
+ *
+ * Other formats, and any with nodata, are not ImageMagick's: b is the gaussian
+ * operation's blur of every sample as a band of its own (kernel.c: in float, stored in
+ * the image's format, holes left out of its sums), the threshold is T times the
+ * format's range (max - min: 1 for floats), and the sum is in float, stored as
+ * sample.h says; a sample left alone, alpha and a hole are copied as they are.
  */
 #include <config.h>
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "../kernel.h"
 #include "../util.h"
@@ -24,10 +31,13 @@
 
 struct unsharp {
 	struct op_image	im;
-	struct conv	across, down;	/* the blur's two passes */
+	int		q16;		/* 8- or 16-bit without nodata: ImageMagick's */
+	struct conv	across, down;	/* the blur's two passes, q16 */
+	struct op_image	bands;		/* or im as bands without alpha, for */
+	struct mask	mask;		/* kernel_rows() */
 	double		amount;
-	double		threshold;	/* in 16-bit levels, of |2d| */
-	/* Kept from block to block: each pass's 16-bit results. */
+	double		threshold;	/* in 16-bit levels, of |2d|; or of the range */
+	/* Kept from block to block: each pass's 16-bit results, or the blur and rows. */
 	void		*h, *b;
 	size_t		 h_size, b_size;
 };
@@ -41,6 +51,18 @@ unsharp_start(const struct op_args *a, const struct op_image *im, char **cause)
 
 	(void)cause;
 	u->im = *im;
+	u->q16 = (im->format == SAMPLE_UINT8 || im->format == SAMPLE_UINT16) &&
+	    !im->nodata;
+	u->amount = op_number(a, "amount");
+	u->threshold = 65535.0 * op_number(a, "threshold");
+	if (!u->q16) {
+		u->bands = *im;
+		u->bands.alpha = 0;
+		kernel_gauss(&u->mask, r, op_number(a, "sigma"));
+		u->threshold = op_number(a, "threshold") * (sample_max(im->format) -
+		    sample_min(im->format));
+		return u;
+	}
 	k.v = kernel_gauss_taps(r, op_number(a, "sigma"));
 	conv_init(&u->across, &k, CONV_COLOUR);
 	k.height = k.width;
@@ -49,8 +71,6 @@ unsharp_start(const struct op_args *a, const struct op_image *im, char **cause)
 	k.y = r;
 	conv_init(&u->down, &k, CONV_COLOUR);
 	free(k.v);
-	u->amount = op_number(a, "amount");
-	u->threshold = 65535.0 * op_number(a, "threshold");
 	return u;
 }
 
@@ -80,6 +100,60 @@ sharpen_row(const struct unsharp *u, const void *in, const uint16_t *blurred,
 			sharpen(u, 16, in, blurred, out, i);
 }
 
+/*
+ * One row of p (the input as floats) sharpened against its blur bl, in place; keep[i]
+ * says the input is to be copied instead. Alpha is alone in being always kept.
+ */
+OP_PASS static void
+sharpen_float(const struct unsharp *u, float *p, const float *bl, uint8_t *keep)
+{
+	size_t	i, n = (size_t)u->im.width * u->im.samples;
+	float	d, t = (float)u->threshold, amount = (float)u->amount;
+
+	for (i = 0; i < n; i++) {
+		d = p[i] - bl[i];
+		keep[i] = fabsf(2 * d) < t;
+		p[i] += d * amount;
+	}
+	if (u->im.alpha)
+		for (i = u->im.samples - 1; i < n; i += u->im.samples)
+			keep[i] = 1;
+}
+
+/* Block b in any format: blurred by kernel_rows(), sharpened in float. */
+static void
+unsharp_float(struct unsharp *u, struct op_block *b, const void *in, void *out)
+{
+	uint32_t	 a = b->y - b->top, end = b->y + b->rows + b->bottom, y;
+	size_t		 n = (size_t)u->im.width * u->im.samples, i;
+	size_t		 row_bytes = op_row_bytes(&u->im), bytes = u->im.bits / 8;
+	const char	*src;
+	char		*dst, *blur;
+	float		*p, *bl;
+	uint8_t		*keep;
+
+	reserve(&u->b, &u->b_size, (size_t)b->rows * row_bytes);
+	reserve(&u->h, &u->h_size, n * (2 * sizeof *p + sizeof *keep));
+	p = u->h;
+	bl = p + n;
+	keep = (uint8_t *)(bl + n);
+	blur = u->b;
+	kernel_rows(&u->bands, &u->mask, in, a, b->y, b->rows, end, blur);
+	for (y = 0; y < b->rows; y++) {
+		src = (const char *)in + (size_t)(b->top + y) * row_bytes;
+		dst = (char *)out + (size_t)y * row_bytes;
+		sample_load(u->im.format, src, n, p);
+		sample_load(u->im.format, blur + (size_t)y * row_bytes, n, bl);
+		sharpen_float(u, p, bl, keep);
+		sample_store(u->im.format, p, n, dst);
+		for (i = 0; i < n; i++)
+			if (keep[i])
+				memcpy(dst + i * bytes, src + i * bytes, bytes);
+		if (u->im.nodata)
+			sample_holes(u->im.format, src, n, u->im.nodata_value, dst);
+	}
+}
+
 static int
 unsharp_run(void *state, struct op_block *b, const void *in, void *out, char **cause)
 {
@@ -91,6 +165,10 @@ unsharp_run(void *state, struct op_block *b, const void *in, void *out, char **c
 	const uint16_t	*blurred;
 
 	(void)cause;
+	if (!u->q16) {
+		unsharp_float(u, b, in, out);
+		return 0;
+	}
 	im16.bits = 16;
 	reserve(&u->h, &u->h_size, (size_t)(end - a) * len * sizeof(uint16_t));
 	reserve(&u->b, &u->b_size, (size_t)b->rows * len * sizeof(uint16_t));
@@ -109,6 +187,7 @@ unsharp_stop(void *state)
 
 	conv_free(&u->across);
 	conv_free(&u->down);
+	kernel_free(&u->mask);
 	free(u->h);
 	free(u->b);
 	free(u);
@@ -127,7 +206,7 @@ const struct op op_unsharp = {
 		{ "threshold", OP_REAL, 0, 1, "0.05",
 		    "a sample within threshold / 2 of the range of its blur is left alone" },
 	},
-	.formats = SAMPLE_UINT8 | SAMPLE_UINT16,
+	.formats = SAMPLE_ALL,
 	.ready = kernel_ready,
 	.halo = kernel_radius_halo,
 	.start = unsharp_start,
