@@ -87,9 +87,27 @@ tiff_cause(const struct image *im, const char *what)
 	return xasprintf("%s (%s)", what, im->error);
 }
 
+/*
+ * Inks of a separated image: four for CMYK (InkSet's default), else NumberOfInks, else
+ * what ExtraSamples leaves. Not ExtraSamples alone: libtiff makes some up for a file
+ * whose Photometric is missing, as it guesses RGB.
+ */
+static uint16_t
+inks(TIFF *tif, uint16_t spp, uint16_t nextra)
+{
+	uint16_t	inkset, n;
+
+	TIFFGetFieldDefaulted(tif, TIFFTAG_INKSET, &inkset);
+	if (inkset == INKSET_CMYK && spp >= 4)
+		return 4;
+	if (TIFFGetField(tif, TIFFTAG_NUMBEROFINKS, &n) && n >= 1 && n <= spp)
+		return n;
+	return spp > nextra ? spp - nextra : 0;
+}
+
 /* Colour samples of a photometric whose samples are read as stored; 0 if it is not one. */
 static uint16_t
-colours(uint16_t photometric, uint16_t spp, uint16_t nextra)
+colours(TIFF *tif, uint16_t photometric, uint16_t spp, uint16_t nextra)
 {
 	switch (photometric) {
 	case PHOTOMETRIC_MINISBLACK:
@@ -100,8 +118,8 @@ colours(uint16_t photometric, uint16_t spp, uint16_t nextra)
 	case PHOTOMETRIC_ICCLAB:
 	case PHOTOMETRIC_ITULAB:
 		return 3;
-	case PHOTOMETRIC_SEPARATED:	/* CMYK or any other inks */
-		return spp > nextra ? spp - nextra : 0;
+	case PHOTOMETRIC_SEPARATED:
+		return inks(tif, spp, nextra);
 	}
 	return 0;
 }
@@ -172,7 +190,12 @@ describe_extra(struct image *im, uint16_t colour)
 		n = 0;
 	im->nextra = im->samples - colour;
 	memset(im->extra, 0, sizeof im->extra);
-	memcpy(im->extra, extra, (n < im->nextra ? n : im->nextra) * sizeof *extra);
+	/* ExtraSamples describes the last samples: when it says more, the last ones. */
+	if (n > im->nextra) {
+		extra += n - im->nextra;
+		n = im->nextra;
+	}
+	memcpy(im->extra, extra, n * sizeof *extra);
 	if (im->nextra == 0)
 		return;
 	last = im->extra[im->nextra - 1];
@@ -203,32 +226,37 @@ describe_direct(struct image *im, uint16_t colour, int kind, char **cause)
 }
 
 /*
- * Palette: indexes looked up into RGB, 8-bit for palettes of up to 256 colours, 16-bit
- * beyond, each entry rounded to the held range (libtiff's RGBA interface truncates).
+ * Palette: indexes looked up into RGB as deep as the colour map needs: 8 bits when every
+ * entry is an 8-bit value (v · 257, or an old 8-bit map), else 16, so that no colour
+ * loses the precision its map gives it (libtiff's RGBA interface truncates to 8 bits). A
+ * palette with extra samples is left to that interface.
  */
 static int
 describe_palette(struct image *im, char **cause)
 {
 	uint16_t	*r, *g, *b;
 	uint32_t	 i, n = 1u << im->stored_bits;
+	int		 exact8 = 1;
 
-	if (im->stored_samples != 1 || im->stored_bits > 16 ||
-	    !TIFFGetField(im->tif, TIFFTAG_COLORMAP, &r, &g, &b)) {
-		*cause = xasprintf("a %u-bit palette image of %u samples is not "
-		    "supported", im->stored_bits, im->stored_samples);
+	if (im->stored_bits > 16 || !TIFFGetField(im->tif, TIFFTAG_COLORMAP, &r, &g, &b)) {
+		*cause = xasprintf("a %u-bit palette image without its colour map is not "
+		    "supported", im->stored_bits);
 		return -1;
 	}
 	im->cmap[0] = r;
 	im->cmap[1] = g;
 	im->cmap[2] = b;
 	im->cmap8 = 1;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		if (r[i] > 255 || g[i] > 255 || b[i] > 255)
 			im->cmap8 = 0;
+		if (r[i] % 257 || g[i] % 257 || b[i] % 257)
+			exact8 = 0;
+	}
 	im->palette = 1;
 	im->widen = 1;
 	im->samples = 3;
-	im->format = im->stored_bits > 8 ? SAMPLE_UINT16 : SAMPLE_UINT8;
+	im->format = im->cmap8 || exact8 ? SAMPLE_UINT8 : SAMPLE_UINT16;
 	im->bits = sample_bits(im->format);
 	im->photometric = PHOTOMETRIC_RGB;
 	return 0;
@@ -384,14 +412,14 @@ describe(struct image *im, uint64_t file_size, char **cause)
 	if (plausible(im, file_size, cause) == -1)
 		return -1;
 	TIFFGetField(im->tif, TIFFTAG_EXTRASAMPLES, &nextra, &extra);
-	colour = colours(im->photometric, im->stored_samples, nextra);
+	colour = colours(im->tif, im->photometric, im->stored_samples, nextra);
 	if (colour != 0 && im->stored_samples >= colour && !fax(im->compression))
 		return describe_direct(im, colour, kind, cause);
 	if (kind != 'u') {
 		*cause = format_refused(kind, im->stored_bits);
 		return -1;
 	}
-	if (im->photometric == PHOTOMETRIC_PALETTE)
+	if (im->photometric == PHOTOMETRIC_PALETTE && im->stored_samples == 1)
 		return describe_palette(im, cause);
 	return describe_convert(im, cause);
 }
@@ -506,10 +534,10 @@ colour_entry(const struct image *im, unsigned c, uint32_t v)
 {
 	uint32_t	e = im->cmap[c][v];
 
-	if (im->bits == 16)
-		return e;
 	/* Old writers put 8-bit entries in the 16-bit map, as libtiff allows. */
-	return im->cmap8 ? e : (e * 255 + 32767) / 65535;
+	if (im->cmap8)
+		e *= 257;
+	return im->bits == 16 ? e : e / 257;	/* exact: see describe_palette() */
 }
 
 /*
