@@ -9,12 +9,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "image.h"
+#include "tiffopts.h"
 #include "tags.h"
 #include "util.h"
 
@@ -30,42 +30,13 @@
 /* The most a compressed strip may expand: far above what real codecs reach on real data. */
 #define MAX_RATIO	65536
 
-/* Keep libtiff's last error for this file, to say it in one line later. */
-static int
-keep_error(TIFF *tif, void *user, const char *module, const char *fmt,
-    va_list ap)
-{
-	struct image	*im = user;
-
-	(void)tif;
-	(void)module;
-	vsnprintf(im->error, sizeof im->error, fmt, ap);
-	return 1;
-}
-
-/* Warnings (unknown tags and the like) change nothing we do: drop them. */
-static int
-drop_warning(TIFF *tif, void *user, const char *module, const char *fmt,
-    va_list ap)
-{
-	(void)tif;
-	(void)user;
-	(void)module;
-	(void)fmt;
-	(void)ap;
-	return 1;
-}
-
 static TIFF *
 open_tiff(struct image *im, const char *path, const char *mode)
 {
 	TIFFOpenOptions	*opts;
 	TIFF		*tif;
 
-	im->error[0] = '\0';
-	opts = TIFFOpenOptionsAlloc();
-	TIFFOpenOptionsSetErrorHandlerExtR(opts, keep_error, im);
-	TIFFOpenOptionsSetWarningHandlerExtR(opts, drop_warning, im);
+	opts = tiffopts_new(im->error);
 	tif = TIFFOpenExt(path, mode, opts);
 	TIFFOpenOptionsFree(opts);
 	return tif;

@@ -25,10 +25,11 @@
 #include <tiffio.h>
 
 #include "sample.h"
+#include "tiffopts.h"
 
 struct image {
 	TIFF		*tif;
-	char		 error[256];	/* libtiff's last complaint about this file */
+	char		 error[TIFFOPTS_ERROR_MAX];	/* libtiff's last complaint about this file */
 	uint32_t	 width;
 	uint32_t	 height;
 	uint16_t	 samples;	/* in image.bit */

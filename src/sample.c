@@ -89,6 +89,40 @@ sample_max(enum sample_format f)
 	return formats[find(f)].max;
 }
 
+#define GET(type)	return ((const type *)buf)[i]
+#define PUT(type)	((type *)buf)[i] = (type)v; break
+
+double
+sample_get(enum sample_format f, const void *buf, size_t i)
+{
+	switch (f) {
+	case SAMPLE_UINT8:	GET(uint8_t);
+	case SAMPLE_UINT16:	GET(uint16_t);
+	case SAMPLE_UINT32:	GET(uint32_t);
+	case SAMPLE_INT8:	GET(int8_t);
+	case SAMPLE_INT16:	GET(int16_t);
+	case SAMPLE_INT32:	GET(int32_t);
+	case SAMPLE_FLOAT32:	GET(float);
+	case SAMPLE_FLOAT64:	GET(double);
+	}
+	return 0;
+}
+
+void
+sample_put(enum sample_format f, void *buf, size_t i, double v)
+{
+	switch (f) {
+	case SAMPLE_UINT8:	PUT(uint8_t);
+	case SAMPLE_UINT16:	PUT(uint16_t);
+	case SAMPLE_UINT32:	PUT(uint32_t);
+	case SAMPLE_INT8:	PUT(int8_t);
+	case SAMPLE_INT16:	PUT(int16_t);
+	case SAMPLE_INT32:	PUT(int32_t);
+	case SAMPLE_FLOAT32:	PUT(float);
+	case SAMPLE_FLOAT64:	PUT(double);
+	}
+}
+
 #define LOAD(type) do {							\
 	const type	*s = src;						\
 									\

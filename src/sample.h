@@ -48,6 +48,9 @@ int		 sample_is_float(enum sample_format);
  */
 double		 sample_min(enum sample_format);
 double		 sample_max(enum sample_format);
+/* Sample i of format f at buf as a double (exactly), and v stored there (of that format). */
+double		 sample_get(enum sample_format f, const void *buf, size_t i);
+void		 sample_put(enum sample_format f, void *buf, size_t i, double v);
 /* n samples of format f at src as floats at dst, and back. */
 void		 sample_load(enum sample_format f, const void *src, size_t n,
 		    float *dst);

@@ -10,13 +10,13 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "tags.h"
+#include "tiffopts.h"
 #include "util.h"
 
 #define TAG_GDAL_METADATA	42112
@@ -88,29 +88,8 @@ struct tags {
 	uint16_t	 photometric;	/* the input's, as image.c reads it */
 };
 
-/* libtiff's complaints on a handle of our own: the last error, to say why. */
-static int
-keep_error(TIFF *tif, void *user, const char *module, const char *fmt, va_list ap)
-{
-	(void)tif;
-	(void)module;
-	vsnprintf(user, 256, fmt, ap);
-	return 1;
-}
-
-static int
-drop_warning(TIFF *tif, void *user, const char *module, const char *fmt, va_list ap)
-{
-	(void)tif;
-	(void)user;
-	(void)module;
-	(void)fmt;
-	(void)ap;
-	return 1;
-}
-
 /*
- * A second handle on tif's file (error[256] gets its errors): the EXIF and GPS
+ * A second handle on tif's file (error[TIFFOPTS_ERROR_MAX] gets its errors): the EXIF and GPS
  * directories are read and written through it, so that tif's own directory, in memory,
  * stays as it is. Nothing else uses the file meanwhile, and tif's handle seeks before
  * it reads or writes: sharing the file offset is harmless.
@@ -126,14 +105,12 @@ side_open(TIFF *tif, const char *mode, char *error)
 	/* libtiff reads the header from where the file is: its start. */
 	if ((fd = fcntl(TIFFFileno(tif), F_DUPFD_CLOEXEC, 0)) == -1 ||
 	    lseek(fd, 0, SEEK_SET) == -1) {
-		snprintf(error, 256, "%s", strerror(errno));
+		snprintf(error, TIFFOPTS_ERROR_MAX, "%s", strerror(errno));
 		if (fd != -1)
 			close(fd);
 		return NULL;
 	}
-	opts = TIFFOpenOptionsAlloc();
-	TIFFOpenOptionsSetErrorHandlerExtR(opts, keep_error, error);
-	TIFFOpenOptionsSetWarningHandlerExtR(opts, drop_warning, NULL);
+	opts = tiffopts_new(error);
 	side = TIFFFdOpenExt(fd, TIFFFileName(tif), mode, opts);
 	TIFFOpenOptionsFree(opts);
 	if (side == NULL)
@@ -461,7 +438,7 @@ static void
 read_dirs(TIFF *in, struct tags *tags)
 {
 	uint64_t	 exif = 0, gps = 0;
-	char		 error[256];
+	char		 error[TIFFOPTS_ERROR_MAX];
 	TIFF		*side;
 
 	TIFFGetField(in, TIFFTAG_EXIFIFD, &exif);
@@ -546,7 +523,7 @@ write_dir(TIFF *side, const struct tagset *set, int (*create)(TIFF *), TIFF *out
 static int
 write_dirs(const struct tags *tags, TIFF *out, char **cause)
 {
-	char	 error[256];
+	char	 error[TIFFOPTS_ERROR_MAX];
 	TIFF	*side;
 	int	 r;
 

@@ -291,39 +291,6 @@ END_TEST
 
 /* ---- Every format: samples as doubles, exactly. ---- */
 
-#define ANY(type) ((const type *)buf)[i]
-static double
-any_get(enum sample_format f, const void *buf, size_t i)
-{
-	switch (f) {
-	case SAMPLE_UINT8:	return ANY(uint8_t);
-	case SAMPLE_UINT16:	return ANY(uint16_t);
-	case SAMPLE_UINT32:	return ANY(uint32_t);
-	case SAMPLE_INT8:	return ANY(int8_t);
-	case SAMPLE_INT16:	return ANY(int16_t);
-	case SAMPLE_INT32:	return ANY(int32_t);
-	case SAMPLE_FLOAT32:	return ANY(float);
-	case SAMPLE_FLOAT64:	return ANY(double);
-	}
-	return 0;
-}
-
-#define PUT(type) ((type *)buf)[i] = (type)v
-static void
-any_put(enum sample_format f, void *buf, size_t i, double v)
-{
-	switch (f) {
-	case SAMPLE_UINT8:	PUT(uint8_t); break;
-	case SAMPLE_UINT16:	PUT(uint16_t); break;
-	case SAMPLE_UINT32:	PUT(uint32_t); break;
-	case SAMPLE_INT8:	PUT(int8_t); break;
-	case SAMPLE_INT16:	PUT(int16_t); break;
-	case SAMPLE_INT32:	PUT(int32_t); break;
-	case SAMPLE_FLOAT32:	PUT(float); break;
-	case SAMPLE_FLOAT64:	PUT(double); break;
-	}
-}
-
 static const enum sample_format every[] = { SAMPLE_UINT8, SAMPLE_UINT16, SAMPLE_UINT32,
 	SAMPLE_INT8, SAMPLE_INT16, SAMPLE_INT32, SAMPLE_FLOAT32, SAMPLE_FLOAT64 };
 #define EVERY	(sizeof every / sizeof every[0])
@@ -358,7 +325,7 @@ any_make(const struct op_image *im, unsigned seed)
 		/* Alpha from transparent (0) to opaque, either now and then. */
 		if (im->alpha && i % im->samples == im->samples - 1)
 			v = (rand() % 4 == 0 ? rand() % 2 : t) * sample_max(im->format);
-		any_put(im->format, buf, i, sample_is_float(im->format) ? v : floor(v));
+		sample_put(im->format, buf, i, sample_is_float(im->format) ? v : floor(v));
 	}
 	return buf;
 }
@@ -378,7 +345,7 @@ any_at(const struct op_image *im, const void *img, int64_t x, int64_t y, uint32_
 {
 	x = x < 0 ? 0 : x >= im->width ? im->width - 1 : x;
 	y = y < 0 ? 0 : y >= im->height ? im->height - 1 : y;
-	return any_get(im->format, img, ((size_t)y * im->width + x) * im->samples + s);
+	return sample_get(im->format, img, ((size_t)y * im->width + x) * im->samples + s);
 }
 
 /*
@@ -450,8 +417,8 @@ any_check_blur(const struct op_image *im, const void *img, const char *name,
 	else
 		kernel_gauss(&m, r, sigma);
 	for (i = 0; i < n; i++) {
-		got = any_get(im->format, out, i);
-		if (any_hole(im, any_get(im->format, img, i))) {
+		got = sample_get(im->format, out, i);
+		if (any_hole(im, sample_get(im->format, img, i))) {
 			ck_assert_mem_eq((char *)out + i * bytes, (const char *)img + i * bytes,
 			    bytes);
 			continue;
@@ -566,7 +533,7 @@ dem_check(enum sample_format f, double nodata, const char *name, uint32_t r)
 			if ((x - 20) * (x - 20) + (y - 15) * (y - 15) < 30 || x == 33 ||
 			    (y == 40 && x > 5))
 				v = nodata;
-			any_put(f, img, (size_t)y * im.width + x, v);
+			sample_put(f, img, (size_t)y * im.width + x, v);
 		}
 	im.nodata = 1;
 	im.nodata_value = nodata;
@@ -575,15 +542,15 @@ dem_check(enum sample_format f, double nodata, const char *name, uint32_t r)
 	plain = any_image(f, 60, 45, 1, 0);
 	filled = malloc(60 * 45 * im.bits / 8);
 	for (i = 0; i < 60 * 45; i++)
-		any_put(f, filled, (size_t)i, any_hole(&im, any_get(f, img, (size_t)i)) ?
-		    500 : any_get(f, img, (size_t)i));
+		sample_put(f, filled, (size_t)i, any_hole(&im, sample_get(f, img, (size_t)i)) ?
+		    500 : sample_get(f, img, (size_t)i));
 	ref = any_run(&a, &plain, filled, 7);
 	free(filled);
 	for (y = 0; y < im.height; y++)
 		for (x = 0; x < im.width; x++) {
 			i = (int64_t)y * im.width + x;
-			v = any_get(f, out, (size_t)i);
-			if (any_hole(&im, any_get(f, img, (size_t)i))) {
+			v = sample_get(f, out, (size_t)i);
+			if (any_hole(&im, sample_get(f, img, (size_t)i))) {
 				ck_assert_msg(any_hole(&im, v), "%s %s: hole (%u, %u) is %g",
 				    name, sample_name(f), x, y, v);
 				continue;
@@ -596,7 +563,7 @@ dem_check(enum sample_format f, double nodata, const char *name, uint32_t r)
 				for (i = -(int64_t)r; i <= r; i++)
 					near |= any_hole(&im, any_at(&im, img, x + i, y + j, 0));
 			if (!near)
-				ck_assert_double_eq_tol(v, any_get(f, ref,
+				ck_assert_double_eq_tol(v, sample_get(f, ref,
 				    (size_t)y * im.width + x), sample_is_float(f) ? 1e-3 : 1);
 		}
 	op_args_free(&a);
@@ -633,7 +600,7 @@ START_TEST(test_nodata_every_format)
 		im.nodata_value = sample_is_float(every[f]) ? -9999 : sample_min(every[f]);
 		n = (size_t)im.width * im.height * im.samples;
 		for (i = 0; i < n; i += 1 + (size_t)rand() % 5)
-			any_put(every[f], img, i, im.nodata_value);
+			sample_put(every[f], img, i, im.nodata_value);
 		any_check_blur(&im, img, "gaussian", 3, 1.5, 5);
 		any_check_blur(&im, img, "box", 2, 1, 6);
 		free(img);
@@ -668,11 +635,11 @@ START_TEST(test_median_every_format)
 			im.nodata = holes;
 			im.nodata_value = 3;
 			for (i = 0; holes && i < n; i += 1 + (size_t)rand() % 3)
-				any_put(every[f], img, i, 3);
+				sample_put(every[f], img, i, 3);
 			a = blur_args("median", 3, 0);
 			out = any_run(&a, &im, img, 5);
 			for (i = 0; i < n; i++) {
-				want = any_get(every[f], img, i);
+				want = sample_get(every[f], img, i);
 				x = (int64_t)(i / im.samples % im.width);
 				y = (int64_t)(i / im.samples / im.width);
 				k = 0;
@@ -687,10 +654,10 @@ START_TEST(test_median_every_format)
 					qsort(win, k, sizeof *win, by_value);
 					want = win[k / 2];
 				}
-				ck_assert_msg(any_get(every[f], out, i) == want,
+				ck_assert_msg(sample_get(every[f], out, i) == want,
 				    "median %s holes %d sample %zu: %.17g, not %.17g",
 				    sample_name(every[f]), holes, i,
-				    any_get(every[f], out, i), want);
+				    sample_get(every[f], out, i), want);
 			}
 			op_args_free(&a);
 			free(img);
@@ -746,16 +713,16 @@ START_TEST(test_negate_every_format)
 		im.nodata_value = 7;
 		n = (size_t)im.width * im.height * im.samples;
 		for (i = 0; i < n; i += 9)
-			any_put(every[f], img, i, 7);
+			sample_put(every[f], img, i, 7);
 		out = any_run(&a, &im, img, 3);
 		for (i = 0; i < n; i++) {
-			v = any_get(every[f], img, i);
+			v = sample_get(every[f], img, i);
 			want = i % 4 == 3 || v == 7 ? v : sample_min(every[f]) +
 			    sample_max(every[f]) - v;
 			if (every[f] == SAMPLE_FLOAT32)
 				want = (float)want;
-			ck_assert_msg(any_get(every[f], out, i) == want, "negate %s: %.17g "
-			    "gives %.17g", sample_name(every[f]), v, any_get(every[f], out, i));
+			ck_assert_msg(sample_get(every[f], out, i) == want, "negate %s: %.17g "
+			    "gives %.17g", sample_name(every[f]), v, sample_get(every[f], out, i));
 		}
 		free(img);
 		free(out);
@@ -800,14 +767,14 @@ START_TEST(test_convolve_every_format)
 			im.nodata = holes;
 			im.nodata_value = 5;
 			for (i = 0; holes && i < n; i += 1 + (size_t)rand() % 4)
-				any_put(every[f], img, i, 5);
+				sample_put(every[f], img, i, 5);
 			out = any_run(&a, &im, img, 5);
 			worst = 0;
 			for (i = 0; i < n; i++) {
 				x = (int64_t)(i / im.samples % im.width);
 				y = (int64_t)(i / im.samples / im.width);
-				if (any_hole(&im, any_get(every[f], img, i))) {
-					ck_assert(any_get(every[f], out, i) == 5);
+				if (any_hole(&im, sample_get(every[f], img, i))) {
+					ck_assert(sample_get(every[f], out, i) == 5);
 					continue;
 				}
 				for (sum = ksum = 0, w = 0; w < 2; w++)
@@ -821,7 +788,7 @@ START_TEST(test_convolve_every_format)
 				if (!sample_is_float(every[f]))
 					want = fmin(fmax(want, sample_min(every[f])),
 					    sample_max(every[f]));
-				worst = fmax(worst, fabs(want - any_get(every[f], out, i)));
+				worst = fmax(worst, fabs(want - sample_get(every[f], out, i)));
 			}
 			ck_assert_msg(worst <= any_tolerance(&im) * (sample_is_float(every[f]) ?
 			    10 : 1), "convolve %s holes %d: off by %g", sample_name(every[f]),

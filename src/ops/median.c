@@ -354,13 +354,6 @@ stripe_run(struct median *m, const struct view *v, struct op_block *b)
 }
 
 /* Channel c of an image row as doubles, and which of them are holes. */
-#define CHANNEL(type) do {						\
-	const type	*s = (const type *)row + c;			\
-									\
-	for (x = 0; x < w; x++)						\
-		vals[x] = (double)s[x * spp];				\
-} while (0)
-
 static void
 channel_load(const struct median *m, const void *row, uint32_t c, double *vals,
     float *valid)
@@ -368,40 +361,14 @@ channel_load(const struct median *m, const void *row, uint32_t c, double *vals,
 	size_t		x, w = m->im.width, spp = m->im.samples;
 	size_t		bytes = m->im.bits / 8;
 
-	switch (m->im.format) {
-	case SAMPLE_UINT8:	CHANNEL(uint8_t); break;
-	case SAMPLE_UINT16:	CHANNEL(uint16_t); break;
-	case SAMPLE_UINT32:	CHANNEL(uint32_t); break;
-	case SAMPLE_INT8:	CHANNEL(int8_t); break;
-	case SAMPLE_INT16:	CHANNEL(int16_t); break;
-	case SAMPLE_INT32:	CHANNEL(int32_t); break;
-	case SAMPLE_FLOAT32:	CHANNEL(float); break;
-	case SAMPLE_FLOAT64:	CHANNEL(double); break;
-	}
+	for (x = 0; x < w; x++)
+		vals[x] = sample_get(m->im.format, row, x * spp + c);
 	for (x = 0; x < w; x++)
 		valid[x] = 1;
 	if (m->im.nodata)
 		for (x = 0; x < w; x++)
 			sample_valid(m->im.format, (const char *)row +
 			    (x * spp + c) * bytes, 1, m->im.nodata_value, valid + x);
-}
-
-/* Sample i of out, of the image's format, made v (a value of that format). */
-#define PUT(type)	((type *)out)[i] = (type)v
-
-static void
-channel_put(const struct median *m, void *out, size_t i, double v)
-{
-	switch (m->im.format) {
-	case SAMPLE_UINT8:	PUT(uint8_t); break;
-	case SAMPLE_UINT16:	PUT(uint16_t); break;
-	case SAMPLE_UINT32:	PUT(uint32_t); break;
-	case SAMPLE_INT8:	PUT(int8_t); break;
-	case SAMPLE_INT16:	PUT(int16_t); break;
-	case SAMPLE_INT32:	PUT(int32_t); break;
-	case SAMPLE_FLOAT32:	PUT(float); break;
-	case SAMPLE_FLOAT64:	PUT(double); break;
-	}
 }
 
 /* a ranks below b: numbers in their order, NaN above them all. */
@@ -504,7 +471,7 @@ select_run(struct median *m, const struct view *v, struct op_block *b)
 			i = ((size_t)(y - v->y) * m->im.width + (size_t)x) *
 			    m->im.samples + v->c;
 			if (m->valid[c + (size_t)x] != 0)
-				channel_put(m, v->out, i, select_median(m, slot, x));
+				sample_put(m->im.format, v->out, i, select_median(m, slot, x));
 		}
 		cancelled = b->cancelled != NULL && b->cancelled(b->arg);
 	}
