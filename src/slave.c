@@ -72,7 +72,9 @@ struct worker {
 	size_t		 out_size;
 	void		*map;		/* the block's input rows, mapped from image.bit */
 	size_t		 map_len;
-	const void	*in;		/* where in the mapping they start */
+	void		*copy;		/* or read, in a job with a secret */
+	size_t		 copy_size;
+	const void	*in;		/* where they start */
 	uint32_t	 n;		/* the block in hand, for cancelled() */
 	char		 v;
 	double		 looked;	/* when cancelled() last looked at DIR */
@@ -411,7 +413,7 @@ cancelled(void *arg)
 	return w->cancel = !protocol_held(s->dirfd, w->n, w->v);
 }
 
-/* Give back the mapping of a block's input rows. */
+/* Give back the mapping of a block's input rows, if they were mapped. */
 static void
 unmap_input(struct worker *w)
 {
@@ -422,20 +424,44 @@ unmap_input(struct worker *w)
 }
 
 /*
- * Map block n's input rows, with its halo, from image.bit (w->in): no copy, the page
- * cache's own pages. 0; 1 if image.bit does not hold them (the job ended); -1 with
- * *cause if, in a job with a secret, they are not the rows the master signed in todo/
- * (sign): someone changed image.bit under the job.
+ * Map len bytes of image.bit from off (w->in): the page cache's own pages, no copy. 0,
+ * or 1 if image.bit does not hold them (the job ended).
  */
 static int
-map_input(struct worker *w, uint32_t n, const char *sign, char **cause)
+map_input(struct worker *w, off_t off, size_t len)
+{
+	off_t		base = off - off % sysconf(_SC_PAGESIZE);
+	struct stat	st;
+
+	/* Pages past the end of the file would be SIGBUS, not a short read. */
+	if (fstat(w->s->bitfd, &st) == -1 || st.st_size < off + (off_t)len)
+		return 1;
+	w->map_len = len + (size_t)(off - base);
+	if ((w->map = mmap(NULL, w->map_len, PROT_READ, MAP_SHARED|MAP_POPULATE,
+	    w->s->bitfd, base)) == MAP_FAILED) {
+		w->map = NULL;
+		return 1;
+	}
+	w->in = (const char *)w->map + (off - base);
+	return 0;
+}
+
+/*
+ * Block n's input rows, with its halo, at w->in: mapped from image.bit in a job without
+ * a secret; in one with a secret, read into the worker's buffer and checked there
+ * against the signature the master put in todo/ (sign), since rows checked in a shared
+ * mapping could still change under the operation. 0; 1 if image.bit does not hold them
+ * (the job ended); -1 with *cause if they are not the rows the master signed: someone
+ * changed image.bit under the job.
+ */
+static int
+get_input(struct worker *w, uint32_t n, const char *sign, char **cause)
 {
 	struct slave		*s = w->s;
 	const struct job	*job = &s->job;
 	uint32_t		 a, e;
-	struct stat		 st;
 	size_t			 len;
-	off_t			 off, base;
+	off_t			 off;
 	char			 want[SECRET_HEX];
 
 	if (job->render)
@@ -443,19 +469,13 @@ map_input(struct worker *w, uint32_t n, const char *sign, char **cause)
 	job_block_input(job, n, &a, &e);
 	len = (size_t)(e - a) * job_row_bytes(job);
 	off = (off_t)a * job_row_bytes(job);
-	base = off - off % sysconf(_SC_PAGESIZE);
-	/* Pages past the end of the file would be SIGBUS, not a short read. */
-	if (fstat(s->bitfd, &st) == -1 || st.st_size < off + (off_t)len)
-		return 1;
-	w->map_len = len + (size_t)(off - base);
-	if ((w->map = mmap(NULL, w->map_len, PROT_READ, MAP_SHARED|MAP_POPULATE,
-	    s->bitfd, base)) == MAP_FAILED) {
-		w->map = NULL;
-		return 1;
-	}
-	w->in = (const char *)w->map + (off - base);
+	/* Without a key, trust() let only unsigned jobs in. */
 	if (s->keyed == NULL)
-		return 0;	/* then trust() let only unsigned jobs in */
+		return map_input(w, off, len);
+	reserve(&w->copy, &w->copy_size, len);
+	if (pread_all(s->bitfd, w->copy, len, off) == -1)
+		return 1;
+	w->in = w->copy;
 	secret_rows(s->key, job->id, n, w->in, len, want);
 	if (sodium_memcmp(want, sign, SECRET_HEX) == 0)
 		return 0;
@@ -522,9 +542,12 @@ finish_block(struct worker *w, uint32_t n, char v)
 	w->v = v;
 	w->cancel = 0;
 	len = compute(w, n, &why, &detail);
-	/* Looked at once: a block neither given back nor published would wait for the
-	   timeout. */
-	drop = len == 0 || atomic_load(&s->quit);
+	/*
+	 * Looked at once: a block neither given back nor published would wait for the
+	 * timeout. A block computed is published unless a signal came, as the job may
+	 * yet take it (a master fallen silent, then resumed).
+	 */
+	drop = len == 0 || atomic_load(&s->stop);
 	if (len == 0 && why != NULL && !w->cancel)
 		fail(s, n, v, why, detail);
 	else if (drop)
@@ -585,7 +608,7 @@ work_on(struct worker *w, uint32_t n, char v, char **cause)
 		protocol_release(s->dirfd, n, v);
 		return 0;
 	}
-	if ((r = map_input(w, n, sign, cause)) != 0) {
+	if ((r = get_input(w, n, sign, cause)) != 0) {
 		unmap_input(w);
 		protocol_release(s->dirfd, n, v);
 		if (r == 1)
@@ -762,6 +785,7 @@ slave_free(struct slave *s)
 		if (s->workers[i].op != NULL)
 			s->job.args.op->stop(s->workers[i].op);
 		free(s->workers[i].out);
+		free(s->workers[i].copy);
 	}
 	free(s->workers);
 	job_free(&s->job);

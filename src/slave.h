@@ -37,7 +37,7 @@
 #define CANCEL_EVERY	0.1
 /*
  * Bytes of blocks a slave's workers hold at once, each its input rows (mapped from
- * image.bit) and its result: a job of larger blocks gets fewer workers, at least one, so
+ * image.bit, or read in a job with a secret) and its result: a job of larger blocks gets fewer workers, at least one, so
  * that a slave stays under 64 MiB on a 1 GiB image (a block of 16 MiB takes 32).
  */
 #define SLAVE_BUFFERS	(48u << 20)
