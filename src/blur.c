@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "blocks.h"
 #include "master.h"
@@ -30,7 +31,7 @@
 enum { OPT_MASTER = 256, OPT_SLAVE, OPT_STATUS, OPT_DIR, OPT_OP, OPT_EXEC,
     OPT_SLAVES, OPT_ROWS, OPT_TIMEOUT, OPT_RETRIES, OPT_PERSIST, OPT_WATCH, OPT_HELP,
     OPT_VERSION, OPT_SECRET, OPT_RESUME, OPT_POLL, OPT_OPS, OPT_SIZE, OPT_DEPTH,
-    OPT_SAMPLES, OPT_ALLOW_EXEC, OPT_PARAM };
+    OPT_SAMPLES, OPT_ALLOW_EXEC, OPT_JOBS, OPT_PARAM };
 
 static const struct option fixed[] = {
 	{ "master",	required_argument,	NULL, OPT_MASTER },
@@ -51,6 +52,7 @@ static const struct option fixed[] = {
 	{ "retries",	required_argument,	NULL, OPT_RETRIES },
 	{ "persist",	no_argument,		NULL, OPT_PERSIST },
 	{ "allow-exec",	no_argument,		NULL, OPT_ALLOW_EXEC },
+	{ "j",		required_argument,	NULL, OPT_JOBS },
 	{ "watch",	no_argument,		NULL, OPT_WATCH },
 	{ "secret",	required_argument,	NULL, OPT_SECRET },
 	{ "resume",	no_argument,		NULL, OPT_RESUME },
@@ -97,10 +99,19 @@ static const char synopsis[] =
     "                   [-dir DIR] [-slaves N] [-rows N] [-timeout SEC] [-retries K]\n"
     "                   [-secret FILE] [-resume] [-poll MS] [-q|-v]\n"
     "       blur -master -size WxH [-depth 8|16] [-samples N] -exec CMD -o OUT ...\n"
-    "       blur -slave [-dir DIR] [-persist] [-allow-exec] [-secret FILE] [-poll MS]\n"
-    "                   [-q|-v]\n"
+    "       blur -slave [-dir DIR] [-j N] [-persist] [-allow-exec] [-secret FILE]\n"
+    "                   [-poll MS] [-q|-v]\n"
     "       blur -status [-dir DIR] [-watch]\n"
     "       blur -ops | -help | --version\n";
+
+/* The host's cores online: a slave's workers by default. */
+static long
+cores(void)
+{
+	long	n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 0 ? n : 1;
+}
 
 static void __attribute__((noreturn))
 help(void)
@@ -123,6 +134,7 @@ help(void)
 	    "  -retries K      fail the job when one block failed K times (default %d)\n"
 	    "  -resume         continue the job a dead master left in DIR\n"
 	    "  -slave          work on the job in DIR until it ends\n"
+	    "  -j N            with -slave: N blocks at once (default: the cores, %ld)\n"
 	    "  -persist        with -slave: then wait for the next job\n"
 	    "  -allow-exec     with -slave: run -exec jobs that have no secret\n"
 	    "  -status         show the job in DIR and a map of its blocks\n"
@@ -138,7 +150,7 @@ help(void)
 	    "  -help, --help   this text;  --version  the version\n\n"
 	    "Exit status: 0 done, 1 failed, 2 bad usage, 3 no job (-status).\n",
 	    synopsis, BLOCKS_TIMEOUT, TIMEOUT_FACTOR, TIMEOUT_FLOOR, DEFAULT_RETRIES,
-	    DEFAULT_DIR, WATCH_POLL);
+	    cores(), DEFAULT_DIR, WATCH_POLL);
 	exit(0);
 }
 
@@ -208,6 +220,7 @@ struct cmdline {
 	struct master_opts	 o;
 	int			 master, slave, status, ops, persist, watch;
 	int			 allow_exec;
+	uint32_t		 jobs;		/* -j, 0 when not given */
 	const char		*op;		/* -op, -filter, or exec for -exec */
 	const char		*size;
 	uint32_t		 nparams;	/* the operation's values, in order given */
@@ -279,6 +292,7 @@ parse(int argc, char **argv, struct cmdline *cl, const struct option *options)
 		case OPT_PERSIST:	cl->persist = 1; break;
 		case OPT_WATCH:		cl->watch = 1; break;
 		case OPT_ALLOW_EXEC:	cl->allow_exec = 1; break;
+		case OPT_JOBS:		cl->jobs = number("j", optarg, 1, 1024); break;
 		case OPT_HELP:		help();
 		case OPT_VERSION:	printf("blur %s\n", PACKAGE_VERSION); exit(0);
 		default:
@@ -370,6 +384,8 @@ check_modes(struct cmdline *cl)
 		usage("-persist goes with -slave");
 	if (cl->allow_exec && !cl->slave)
 		usage("-allow-exec goes with -slave");
+	if (cl->jobs != 0 && !cl->slave)
+		usage("-j goes with -slave");
 	if (cl->watch && !cl->status)
 		usage("-watch goes with -status");
 	if (!master && (cl->op != NULL || cl->nparams > 0 || cl->size != NULL))
@@ -388,7 +404,8 @@ slave_main(struct cmdline *cl)
 	struct slave_opts	 so = { .dir = cl->o.dir, .verbosity = cl->o.verbosity,
 				    .secret = cl->o.secret, .poll = cl->o.poll,
 				    .allow_exec = cl->allow_exec,
-				    .persist = cl->persist };
+				    .persist = cl->persist,
+				    .jobs = cl->jobs != 0 ? cl->jobs : (unsigned)cores() };
 	char			*cause;
 	long			 done;
 

@@ -4,6 +4,12 @@
  * A slave waits for DIR and its `working` file, reads data.dat, then claims blocks listed
  * in todo/ until `working` is gone or names another job. A job that comes and goes before
  * the slave can join it ends the wait as well (see SLAVE_GONE).
+ *
+ * One slave process runs -j workers (threads), each claiming, computing and publishing
+ * its own blocks, each with its own state of the operation; they share one listing of
+ * todo/ and DIR, made when one of them has nothing to do, one watch of DIR and one look
+ * at the master's heartbeat, so that a host of 64 cores is one lister, not 64. They
+ * sign their claims alike ("host:pid"): to the master and -status they are one slave.
  */
 #ifndef BLUR_SLAVE_H
 #define BLUR_SLAVE_H
@@ -29,6 +35,12 @@
 #define SLAVE_SHUN	5
 /* Seconds between looks at DIR while an operation runs, to end it if it is not wanted. */
 #define CANCEL_EVERY	0.1
+/*
+ * Bytes of blocks a slave's workers hold at once, each its input rows (mapped from
+ * image.bit, or read in a job with a secret) and its result: a job of larger blocks gets fewer workers, at least one, so
+ * that a slave stays under 64 MiB on a 1 GiB image (a block of 16 MiB takes 32).
+ */
+#define SLAVE_BUFFERS	(48u << 20)
 
 struct slave_opts {
 	const char	*dir;
@@ -38,6 +50,7 @@ struct slave_opts {
 	const char	*secret;	/* file of the shared secret, or NULL */
 	int		 allow_exec;	/* run commands of jobs without a secret */
 	int		 poll;		/* as in struct master_opts */
+	unsigned	 jobs;		/* -j: workers, blocks computed at once (0: one) */
 	char		 refused[33];	/* a job this slave cannot or may not run */
 	int		 refusal;	/* slave_run() failed refusing it */
 	char		 orphan[33];	/* a job left for its master's silence: not rejoined */

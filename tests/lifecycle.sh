@@ -1,10 +1,10 @@
 #!/bin/sh
 # lifecycle.sh — a job's edges: tiny jobs back to back, the output's name and mode, a
-# master killed while it starts, causes that reach the operator.
+# master killed while it starts, causes that reach the operator, a slave's -j workers.
 . "$TESTLIB"
 
 ROUNDS=20
-plan $((5 + 5 + 4 * 3 + 4 + 2 + 3 + 4 + 2))
+plan $((5 + 5 + 4 * 3 + 4 + 2 + 3 + 4 + 2 + 4 + 4 + 6 + 3 * 2 + 1))
 
 convert -size 1x1 xc:gray -depth 8 -compress none "$T/one.tif"
 
@@ -180,5 +180,76 @@ check "resumed: DIR empty" 'dir_empty "$T/rdir"'
 # --- -status without a job exits 3, whichever way it finds none (main picks the code)
 check "-status, no DIR: exit 3" 'blur -status -dir "$T/nodir" > "$T/st.out"; [ $? -eq 3 ] && grep -q "^no job in $T/nodir$" "$T/st.out"'
 check "-status, an empty DIR: exit 3" 'blur -status -dir "$T/tiny1" > "$T/st.out"; [ $? -eq 3 ] && grep -q "^no job in $T/tiny1$" "$T/st.out"'
+
+# --- -j N: one slave process, N workers sharing its listing and its watch. A command that
+# notes how many blocks run at once (a directory per block in $RUN) shows them side by
+# side; the -v lines show every block done once, all by the one slave.
+RUN=$T/running HOST=$(hostname)
+export RUN
+mkdir "$RUN"
+dir=$T/jdir
+CONC='mkdir "$RUN/$BLUR_BLOCK"; ls "$RUN" | wc -l >> "$RUN.log"; sleep 0.2; rmdir "$RUN/$BLUR_BLOCK"; cat'
+"$BLUR" -slave -dir "$dir" -j 4 -v -allow-exec > "$T/j.out" 2> "$T/j.err" &
+slave=$!
+wait_started "$dir" "$T/j.err"
+blur -master "$T/s.tif" -o "$T/j.tif" -dir "$dir" -rows 20 -exec "$CONC" -q
+st=$?
+gone_within 6 $slave
+wait $slave
+check "-j 4: the job is done by the one slave, every pixel its input's" '[ "$st" = 0 ] && grep -qx "Finished: 15 blocks" "$T/j.out" && same_pixels "$T/j.tif" "$T/s.tif" 8 0'
+check "-j 4: more than one block at once, never more than 4 (at most $(sort -n "$RUN.log" | tail -n 1))" '[ "$(sort -n "$RUN.log" | tail -n 1)" -ge 2 ] && [ "$(sort -n "$RUN.log" | tail -n 1)" -le 4 ]'
+check "-j 4: each of the 15 blocks done once" '[ "$(grep -c ": block\.[0-9]*\.a done$" "$T/j.err")" -eq 15 ] && [ "$(grep -o "block\.[0-9]*\." "$T/j.err" | sort -u | wc -l)" -eq 15 ]'
+check "-j 4: one watch of DIR for all the workers" '[ "$(grep -c ": $dir: inotify (\|: $dir: polling every" "$T/j.err")" -eq 1 ]'
+
+# --- -j 4: a worker's failed block is reported as a lone slave's is, and fails the job.
+FAIL3='[ $BLUR_BLOCK = 3 ] && { echo "no luck" >&2; exit 5; }; cat'
+"$BLUR" -slave -dir "$dir" -j 4 -allow-exec > "$T/jf.out" 2> "$T/jf.err" &
+slave=$!
+blur -master "$T/s.tif" -o "$T/jf.tif" -dir "$dir" -rows 20 -exec "$FAIL3" -retries 1 \
+    -q 2> "$T/jf.merr"
+st=$?
+gone_within 6 $slave
+wait $slave
+slave_st=$?
+check "-j 4, block 3 fails: the job fails naming the block, the slave and the command's words" '[ "$st" = 1 ] && tail -n 1 "$T/jf.merr" | grep -qx "blur: block 3 failed 1 time, last on $HOST:$slave: the command exited with status 5: no luck"'
+check "-j 4, block 3 fails: the slave says so, with the command's stderr" 'grep -qx "blur: $dir/block\.3\.a: the command exited with status 5" "$T/jf.err" && grep -qx "blur: block 3: no luck" "$T/jf.err"'
+check "-j 4, block 3 fails: the slave leaves with the job, exit 0" '[ "$slave_st" = 0 ] && grep -q "^Finished: [0-9]* blocks$" "$T/jf.out"'
+check "-j 4, block 3 fails: no output, DIR empty" '[ ! -e "$T/jf.tif" ] && dir_empty "$dir"'
+
+# --- SIGTERM to a -j 4 slave with 4 blocks in hand: every command ended, every claim
+# given back at once, so that another slave finishes the job and nothing is left.
+SLOW='[ -e "$RUN.slow" ] && { echo $$ > "$RUN.pid.$BLUR_BLOCK"; sleep 30; }; cat'
+touch "$RUN.slow"
+"$BLUR" -slave -dir "$dir" -j 4 -allow-exec > "$T/jt.out" 2> "$T/jt.err" &
+slave=$!
+blur -master "$T/s.tif" -o "$T/jt.tif" -dir "$dir" -rows 20 -exec "$SLOW" -q 2> "$T/jt.merr" &
+master=$!
+for i in $(seq 1 200); do
+	[ "$(ls "$RUN".pid.* 2> /dev/null | wc -l)" -ge 4 ] && break
+	sleep 0.05
+done
+held=$(ls -d "$dir"/block.* 2> /dev/null | wc -l)
+kill -TERM $slave
+gone_within 3 $slave
+wait $slave
+slave_st=$?
+left=$(ls -d "$dir"/block.* 2> /dev/null | wc -l)
+check "SIGTERM to -j 4: it held 4 blocks ($held), each running its command" '[ "$held" = 4 ] && [ "$(ls "$RUN".pid.* | wc -l)" = 4 ]'
+check "SIGTERM to -j 4: it leaves within 3 s, exit 1, interrupted" '[ "$slave_st" = 1 ] && grep -qx "blur: $dir: interrupted" "$T/jt.err"'
+check "SIGTERM to -j 4: every claim given back ($left left)" '[ "$left" = 0 ]'
+check "SIGTERM to -j 4: every command's process group ended" 'for f in "$RUN".pid.*; do ! kill -0 -- "-$(cat "$f")" 2> /dev/null || exit 1; done'
+rm -f "$RUN.slow"
+"$BLUR" -slave -dir "$dir" -j 2 -allow-exec -q > /dev/null 2>&1 &
+wait $master
+st=$?
+check "SIGTERM to -j 4: another slave finishes the job" '[ "$st" = 0 ] && same_pixels "$T/jt.tif" "$T/s.tif" 8 0'
+check "SIGTERM to -j 4: nothing left in DIR" 'dir_empty "$dir"'
+
+# --- -j takes a whole number of workers from 1, with -slave only.
+for args in "-j 0" "-j x" "-j"; do
+	check "-slave $args exits 2" 'blur -slave -dir "$dir" $args > /dev/null 2> "$T/j.usage"; [ $? -eq 2 ]'
+	check "-slave $args: one line naming -j, then the usage" '[ "$(grep -c "^blur: " "$T/j.usage")" -eq 1 ] && grep -q "^blur: -j" "$T/j.usage" && grep -q "^usage: " "$T/j.usage"'
+done
+check "-j with -master is a usage error" 'blur -master "$T/s.tif" -j 2 > /dev/null 2> "$T/j.usage"; [ $? -eq 2 ] && grep -qx "blur: -j goes with -slave" "$T/j.usage"'
 
 finish
