@@ -157,7 +157,7 @@ describe_extra(struct image *im, uint16_t colour)
 	TIFF		*tif = im->tif;
 	uint16_t	 n = 0, *extra, last;
 
-	if (!TIFFGetField(tif, TIFFTAG_EXTRASAMPLES, &n, &extra))
+	if (!TIFFGetField(tif, TIFFTAG_EXTRASAMPLES, &n, &extra) || extra == NULL)
 		n = 0;
 	im->nextra = im->samples - colour;
 	memset(im->extra, 0, sizeof im->extra);
@@ -166,7 +166,8 @@ describe_extra(struct image *im, uint16_t colour)
 		extra += n - im->nextra;
 		n = im->nextra;
 	}
-	memcpy(im->extra, extra, n * sizeof *extra);
+	if (n > 0)
+		memcpy(im->extra, extra, n * sizeof *extra);
 	if (im->nextra == 0)
 		return;
 	last = im->extra[im->nextra - 1];
