@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "blocks.h"
+#include "collect.h"
 #include "image.h"
 #include "master.h"
 #include "progress.h"
@@ -45,6 +46,7 @@ struct master {
 	int		 sigfd;
 	sigset_t	 oldmask;
 	struct blocks	 bs;
+	struct collect	*collect;	/* DIR's round trips, several at once */
 	uint32_t	*announced;	/* -v: versions whose claimant was named, a bit each */
 	uint32_t	 written;	/* blocks in the output */
 	void		*rows;		/* a result on its way to the output */
@@ -67,8 +69,6 @@ struct master {
 	 */
 	char		(*signs)[SECRET_HEX];
 	int		 readfd;
-	void		*signed_rows;
-	size_t		 signed_size;
 };
 
 char *
@@ -248,12 +248,24 @@ beating(int dirfd)
 	return 0;
 }
 
-/* Remove the job's files from DIR, saying so if NFS would not let go of some. */
+/*
+ * Remove the job's files from DIR, saying so if NFS would not let go of some. The job
+ * ends for the slaves first; then the collector removes the blocks that are in, several
+ * at once, and protocol_clean() whatever is left.
+ */
 static void
 clean(const struct master *m)
 {
-	int	standins;
+	uint32_t	n;
+	int		standins;
 
+	if (m->collect != NULL) {
+		protocol_stop(m->dirfd);
+		for (n = 0; n < m->bs.count; n++)
+			if (m->bs.b[n].in != 0)
+				collect_retire(m->collect, n, m->bs.b[n].in, RETIRE_BLOCK);
+		collect_wait(m->collect);
+	}
 	if ((standins = protocol_clean(m->dirfd)) > 0)
 		say("%s: %d .nfs file%s still there after %d s (removed files still "
 		    "open on some host); left with their directories", m->o->dir,
@@ -386,6 +398,23 @@ start_signing(struct master *m, char **cause)
 	return 0;
 }
 
+/*
+ * Start the collector: threads on a network filesystem, where each round trip costs a
+ * millisecond or more; none on a local one (see collect.h).
+ */
+static int
+start_collect(struct master *m, char **cause)
+{
+	m->collect = collect_start(m->dirfd, &m->job, m->keyed, m->readfd,
+	    m->watch.inotify ? 0 : COLLECT_THREADS);
+	if (m->collect == NULL) {
+		*cause = xasprintf("cannot start the master's threads: %s",
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 /* Create image.bit (empty yet, unless a render), data.dat, todo/ and DIR/progress. */
 static int
 prepare(struct master *m, char **cause)
@@ -399,7 +428,7 @@ prepare(struct master *m, char **cause)
 		*cause = xasprintf("%s/image.bit: %s", m->o->dir, strerror(errno));
 		return -1;
 	}
-	if (start_signing(m, cause) == -1)
+	if (start_signing(m, cause) == -1 || start_collect(m, cause) == -1)
 		return -1;
 	if (protocol_write_job(m->dirfd, &m->job, m->keyed, &why) == -1) {
 		*cause = xasprintf("%s/%s", m->o->dir, why);
@@ -415,42 +444,28 @@ prepare(struct master *m, char **cause)
 	return 0;
 }
 
-/* Make todo/block.N.v, the first version of block n or a reissue. */
-static int
+/*
+ * Ask the collector for todo/block.N.v, the first version of block n or a reissue; the
+ * caller waits for it (collect_wait()) before it counts on the file.
+ */
+static void
 add_todo(struct master *m, uint32_t n, char v)
 {
-	char		*sign = NULL;
-	uint32_t	 a, b;
-	size_t		 len;
-
-	if (m->signs != NULL) {
-		sign = m->signs[n];
-		if (sign[0] == '\0') {
-			job_block_input(&m->job, n, &a, &b);
-			len = (size_t)(b - a) * job_row_bytes(&m->job);
-			reserve(&m->signed_rows, &m->signed_size, len);
-			if (pread_all(m->readfd, m->signed_rows, len,
-			    (off_t)a * job_row_bytes(&m->job)) == -1)
-				return -1;
-			secret_rows(m->key, m->job.id, n, m->signed_rows, len, sign);
-		}
-	}
-	return protocol_todo_add(m->dirfd, n, v, sign != NULL ? sign : "");
+	collect_todo(m->collect, n, v, m->signs != NULL ? m->signs[n] : NULL);
 }
 
-/* Ask for version v of block n: the first, or a reissue. */
+/* Ask for version v of block n, the first or a reissue: 0, or -1 with errno. */
 static int
 issue(struct master *m, uint32_t n, char v)
 {
-	if (add_todo(m, n, v) == -1)
-		return -1;
+	add_todo(m, n, v);
 	blocks_issued(&m->bs, n, v);
-	return 0;
+	return collect_wait(m->collect);
 }
 
 /*
- * Ask for every block whose rows and halo are among the first `rows` of image.bit.
- * A failure is kept for decode() to report.
+ * Ask for every block whose rows and halo are among the first `rows` of image.bit, all
+ * at once. A failure is kept for decode() to report.
  */
 static void
 want_ready(struct master *m, uint32_t rows)
@@ -462,9 +477,11 @@ want_ready(struct master *m, uint32_t rows)
 		job_block_input(job, m->wanted, &a, &b);
 		if (b > rows)
 			break;
-		if (issue(m, m->wanted, PROTOCOL_FIRST) == -1)
-			m->todo_errno = errno;
+		add_todo(m, m->wanted, PROTOCOL_FIRST);
+		blocks_issued(&m->bs, m->wanted, PROTOCOL_FIRST);
 	}
+	if (m->todo_errno == 0 && collect_wait(m->collect) == -1)
+		m->todo_errno = errno;
 }
 
 static void	report(struct master *);
@@ -670,21 +687,22 @@ reissue(struct master *m, uint32_t n, const char *why, char **cause)
 		*cause = xasprintf("%s/todo: %s", m->o->dir, strerror(errno));
 		return -1;
 	}
-	protocol_todo_remove(m->dirfd, n, old);
+	collect_retire(m->collect, n, old, RETIRE_TODO);
 	progress_reissue(&m->progress);
 	progress_say(&m->progress, "block.%u.%c %s; reissued as block.%u.%c", n,
 	    old, why, n, v);
 	return 0;
 }
 
-/* Throw block.N.v's result away, saying why (why is freed); ask again if need be. */
+/*
+ * Throw block.N.v's result away, saying why (why is freed) and who sent it; ask again if
+ * need be.
+ */
 static int
-reject(struct master *m, uint32_t n, char v, char *why, char **cause)
+reject(struct master *m, uint32_t n, char v, const char *who, char *why, char **cause)
 {
-	char	who[PROTOCOL_WHO_MAX];
 	int	was_in = m->bs.b[n].in == v;
 
-	protocol_claimant(m->dirfd, n, v, who);
 	progress_say(&m->progress, "block.%u.%c from %s rejected: result %s", n, v,
 	    who[0] != '\0' ? who : "an unknown slave", why);
 	free(why);
@@ -768,31 +786,31 @@ report(struct master *m)
 }
 
 /*
- * Read block n's result (version in), check it, and write it to the output. fd is
- * the result already opened by collect(), or -1: each open is a round trip to the file
- * server on a network filesystem.
+ * Write block n's result, taken into l (collect.h), to the output: its rows as a
+ * collector thread read and checked them, or read and checked here. A bad one is
+ * rejected.
  */
 static int
-write_block(struct master *m, uint32_t n, int fd, char **cause)
+deliver(struct master *m, uint32_t n, struct look *l, char **cause)
 {
 	uint32_t	 rows = job_block_rows(&m->job, n), y, k;
 	size_t		 row_bytes = job_row_bytes(&m->job), len = rows * row_bytes;
-	char		 v = m->bs.b[n].in, *why;
+	char		 v = l->v, *why = l->why;
+	char		*from = l->rows;
 
-	reserve(&m->rows, &m->rows_size, len);
-	if (fd == -1)
-		fd = protocol_open_result(m->dirfd, &m->job, n, v, &why);
-	if (fd == -1 || protocol_read_result(fd, m->keyed, m->rows, len, &why) == -1) {
-		if (fd != -1)
-			close(fd);
-		return reject(m, n, v, why, cause);
+	l->why = NULL;
+	if (why == NULL && from == NULL) {
+		reserve(&m->rows, &m->rows_size, len);
+		if (protocol_read_result(l->fd, m->keyed, m->rows, len, &why) == 0)
+			from = m->rows;
 	}
-	close(fd);
+	if (from == NULL)
+		return reject(m, n, v, l->who, why, cause);
 	/* Strip by strip, keeping the beat: compressing a block can take seconds. */
 	for (y = 0; y < rows; y += k) {
 		k = rows - y < m->out.strip_rows ? rows - y : m->out.strip_rows;
 		if (image_write_strip(&m->out, job_block_y(&m->job, n) + y,
-		    (char *)m->rows + y * row_bytes, k, &why) == -1) {
+		    from + y * row_bytes, k, &why) == -1) {
 			*cause = xasprintf("%s: %s", m->output, why);
 			free(why);
 			return -1;
@@ -804,48 +822,68 @@ write_block(struct master *m, uint32_t n, int fd, char **cause)
 	return 0;
 }
 
-/* -v: name who claimed block.N.v, once, as soon as its signature can be read. */
+/*
+ * -v: name who claimed block.N.v, once, as soon as its signature can be read: known as
+ * `who`, or read now if that is NULL.
+ */
 static void
-announce_claim(struct master *m, uint32_t n, char v)
+announce_claim(struct master *m, uint32_t n, char v, const char *known)
 {
 	uint32_t	bit = BLOCK_BIT(v);
 	char		who[PROTOCOL_WHO_MAX];
 
 	if (m->o->verbosity <= 0 || (m->announced[n] & bit))
 		return;
-	protocol_claimant(m->dirfd, n, v, who);
+	if (known != NULL)
+		snprintf(who, sizeof who, "%s", known);
+	else
+		protocol_claimant(m->dirfd, n, v, who);
 	if (who[0] == '\0')
 		return;
 	m->announced[n] |= bit;
 	progress_say(&m->progress, "block.%u.%c claimed by %s", n, v, who);
 }
 
-/* Take block.N.v's result if its header and size are right; reject it otherwise. */
+/*
+ * Take block.N.v's result if it is good, and remove what the block no longer needs (in
+ * the background); reject it otherwise. l is what a collector thread took of the block,
+ * or NULL: what it did not take is taken here.
+ */
 static int
-collect(struct master *m, uint32_t n, char v, char **cause)
+collect(struct master *m, uint32_t n, char v, struct look *l, char **cause)
 {
-	char	 u, *why, who[PROTOCOL_WHO_MAX];
-	int	 fd;
+	struct look	own = { .n = n, .fd = -1 };
+	char		u;
+	int		r;
 
-	if ((fd = protocol_open_result(m->dirfd, &m->job, n, v, &why)) == -1)
-		return reject(m, n, v, why, cause);
-	blocks_collected(&m->bs, n, v, now());
-	announce_claim(m, n, v);
-	protocol_claimant(m->dirfd, n, v, who);
-	progress_done(&m->progress, who);
-	if (m->o->verbosity > 0)
-		progress_say(&m->progress, "block.%u.%c done by %s", n, v, who);
-	for (u = PROTOCOL_FIRST; u <= m->bs.b[n].version; u++) {
-		protocol_todo_remove(m->dirfd, n, u);
-		if (u != v)
-			release(m, n, u);
+	if (l == NULL || l->v != v) {
+		collect_take(m->collect, n, v, &own);
+		l = &own;
 	}
-	return write_block(m, n, fd, cause);
+	if (l->why == NULL) {
+		blocks_collected(&m->bs, n, v, now());
+		announce_claim(m, n, v, l->who);
+		progress_done(&m->progress, l->who);
+		if (m->o->verbosity > 0)
+			progress_say(&m->progress, "block.%u.%c done by %s", n, v, l->who);
+		for (u = PROTOCOL_FIRST; u <= m->bs.b[n].version; u++) {
+			if (u != v && m->bs.b[n].seen[u - PROTOCOL_FIRST] != 0)
+				watch_block(m, n, u, 0);
+			collect_retire(m->collect, n, u,
+			    RETIRE_TODO | (u != v ? RETIRE_BLOCK : 0));
+		}
+	}
+	r = deliver(m, n, l, cause);
+	collect_drop(&own);
+	return r;
 }
 
-/* Do what block n's state calls for, given what a listing just showed of it. */
+/*
+ * Do what block n's state calls for, given what a listing just showed of it, and what a
+ * collector thread took of it (l, or NULL).
+ */
 static int
-settle(struct master *m, uint32_t n, struct sighting *s, char **cause)
+settle(struct master *m, uint32_t n, struct sighting *s, struct look *l, char **cause)
 {
 	char	 who[PROTOCOL_WHO_MAX], why[PROTOCOL_WHO_MAX + 64], v;
 	int	 r = 0;
@@ -855,14 +893,16 @@ settle(struct master *m, uint32_t n, struct sighting *s, char **cause)
 		case BLOCK_NOTHING:
 			return 0;
 		case BLOCK_CLAIM_SEEN:
-			watch_block(m, n, v, 1);
-			announce_claim(m, n, v);
+			announce_claim(m, n, v, l != NULL && l->v == v ? l->who : NULL);
+			if (!m->watch.inotify)
+				break;
 			/* Looked at again after the watch is set: no result goes unseen. */
+			watch_block(m, n, v, 1);
 			*s = protocol_sight(m->dirfd, n,
 			    m->bs.b[n].version);
 			break;
 		case BLOCK_COLLECT:
-			return collect(m, n, v, cause);
+			return collect(m, n, v, l, cause);
 		case BLOCK_FAILURE:
 			r = failure(m, n, v, cause);
 			break;
@@ -876,16 +916,48 @@ settle(struct master *m, uint32_t n, struct sighting *s, char **cause)
 	return r;
 }
 
-/* Settle every block not yet in, from one listing of DIR. */
+/* Settle block l->n by what a listing showed of it and what the look found. */
+static int
+settle_look(struct master *m, struct sighting *list, struct look *l, char **cause)
+{
+	struct sighting	*s = &list[l->n];
+	int		 r;
+
+	s->done = l->s.done;
+	s->failed = l->s.failed;
+	r = settle(m, l->n, s, l, cause);
+	collect_drop(l);
+	return r;
+}
+
+/*
+ * Settle every block not yet in, from one listing of DIR: the collector looks into the
+ * claimed ones, several at once, and they are settled as their looks come back.
+ */
 static int
 scan_all(struct master *m, char **cause)
 {
-	struct sighting	*list = protocol_list(m->dirfd, m->job.blocks, 1, &m->bs);
-	uint32_t	 n;
+	struct sighting	*list = protocol_list(m->dirfd, m->job.blocks, 0, NULL);
+	struct look	 l;
+	uint32_t	 n, claimed;
 	int		 r = 0;
 
-	for (n = 0; n < m->job.blocks && r == 0; n++)
-		r = settle(m, n, &list[n], cause);
+	for (n = 0; n < m->job.blocks && r == 0; n++) {
+		if (m->bs.b[n].in != 0)
+			continue;
+		/* A rejected version is not looked into again, as blocks_next() would not. */
+		if ((claimed = list[n].claimed & ~m->bs.b[n].reported) != 0)
+			collect_look(m->collect, n, claimed);
+		else
+			r = settle(m, n, &list[n], NULL, cause);
+		while (r == 0 && collect_next(m->collect, 0, &l))
+			r = settle_look(m, list, &l, cause);
+	}
+	while (collect_next(m->collect, 1, &l))
+		if (r == 0)
+			r = settle_look(m, list, &l, cause);
+		else
+			collect_drop(&l);
 	free(list);
 	return r;
 }
@@ -903,7 +975,7 @@ on_change(struct master *m, const struct change *c, char **cause)
 		if (m->bs.b[n].in != 0 || m->bs.b[n].version == 0)
 			return 0;
 		s = protocol_sight(m->dirfd, n, m->bs.b[n].version);
-		return settle(m, n, &s, cause);
+		return settle(m, n, &s, NULL, cause);
 	}
 	return 0;
 }
@@ -943,24 +1015,38 @@ take_stock(struct master *m, uint32_t n, const struct sighting *s, char **cause)
 	b->version = newest != 0 ? newest : PROTOCOL_FIRST;
 	if (in != 0) {
 		blocks_collected(&m->bs, n, in, 0);
-		for (v = PROTOCOL_FIRST; v <= b->version; v++) {
-			protocol_todo_remove(m->dirfd, n, v);
-			if (v != in)
-				protocol_release(m->dirfd, n, v);
-		}
+		for (v = PROTOCOL_FIRST; v <= b->version; v++)
+			collect_retire(m->collect, n, v,
+			    RETIRE_TODO | (v != in ? RETIRE_BLOCK : 0));
 		return 0;
 	}
 	if (newest != 0 && (s->done & BLOCK_BIT(newest)))
 		return reissue(m, n, "has no valid result", cause);
 	if (newest != 0 && (s->claimed & BLOCK_BIT(newest)))
 		return reissue(m, n, "was claimed when its master died", cause);
-	if (!(s->todo & BLOCK_BIT(b->version)) && add_todo(m, n, b->version) == -1) {
+	if (!(s->todo & BLOCK_BIT(b->version))) {
+		add_todo(m, n, b->version);
+		if (collect_wait(m->collect) == 0)
+			return 0;
 		*cause = xasprintf("%s/todo: %s", m->o->dir, strerror(errno));
 		return -1;
 	}
 	return 0;
 }
 
+
+/* Write block n's result, found by take_stock(), to the output. */
+static int
+reuse(struct master *m, uint32_t n, char **cause)
+{
+	struct look	l = { .n = n, .fd = -1 };
+	int		r;
+
+	collect_take(m->collect, n, m->bs.b[n].in, &l);
+	r = deliver(m, n, &l, cause);
+	collect_drop(&l);
+	return r;
+}
 
 /* Take over the job a dead master left in DIR: reuse every valid result, redo the rest. */
 static int
@@ -999,7 +1085,7 @@ adopt(struct master *m, char **cause)
 	remove_partial(&old);	/* an output is not continued; results are */
 	job_free(&old);
 	name_partial(m);
-	if (start_signing(m, cause) == -1)
+	if (start_signing(m, cause) == -1 || start_collect(m, cause) == -1)
 		return -1;
 	if (protocol_write_job(m->dirfd, &m->job, m->keyed, &why) == -1) {
 		*cause = xasprintf("%s/%s", dir, why);
@@ -1029,7 +1115,7 @@ adopt(struct master *m, char **cause)
 	/* The slaves redo the rest while the reused results go to the output. */
 	start_slaves(m);
 	for (n = 0; n < m->job.blocks; n++)
-		if (m->bs.b[n].in != 0 && write_block(m, n, -1, cause) == -1)
+		if (m->bs.b[n].in != 0 && reuse(m, n, cause) == -1)
 			return -1;
 	return 0;
 }
@@ -1039,7 +1125,7 @@ static int
 run(struct master *m, char **cause)
 {
 	struct change	c;
-	double		last = now();
+	double		last = now(), left;
 
 	progress_open(&m->progress, &m->job);
 	if (m->o->slaves == 0)
@@ -1055,14 +1141,16 @@ run(struct master *m, char **cause)
 			*cause = xasprintf("interrupted; job cancelled");
 			return -1;
 		}
-		if (watch_next(&m->watch, m->watch.ms, &c) &&
+		/* Every watch.ms from the start of a scan, however long it took. */
+		left = m->watch.ms - (now() - last) * 1000;
+		if (watch_next(&m->watch, left > 0 ? (int)left : 0, &c) &&
 		    on_change(m, &c, cause) == -1)
 			return -1;
 		/* Other hosts' changes raise no inotify event: rescan regularly. */
 		if (now() - last >= m->watch.ms / 1000.0) {
+			last = now();
 			if (scan_all(m, cause) == -1)
 				return -1;
-			last = now();
 			if (m->alive > 0 && reap_slaves(m) == 0)
 				progress_say(&m->progress, "the local slaves have all stopped "
 				    "(see above); waiting for others");
@@ -1153,6 +1241,7 @@ stop:
 	drop_partial(&m);	/* while data.dat, which names it, is there */
 	clean(&m);
 out:
+	collect_end(m.collect);
 	if (r == -1)
 		progress_clear(&m.progress);
 	image_close(&m.in, NULL);
@@ -1163,7 +1252,6 @@ out:
 	if (m.readfd != -1)
 		close(m.readfd);
 	free(m.signs);
-	free(m.signed_rows);
 	if (m.dirfd != -1)
 		close(m.dirfd);
 	close(m.sigfd);

@@ -1058,6 +1058,28 @@ protocol_release(int dirfd, uint32_t n, char v)
 	remove_tree(dirfd, name);
 }
 
+void
+protocol_retire(int dirfd, uint32_t n, char v)
+{
+	static const char *const files[] = { "/img.bit", "/done", "/slave" };
+	char	name[ENTRY_MAX];
+	size_t	i;
+
+	for (i = 0; i < sizeof files / sizeof *files; i++) {
+		block_entry(name, "", n, v, files[i]);
+		unlinkat(dirfd, name, 0);
+	}
+	block_entry(name, "", n, v, "");
+	if (unlinkat(dirfd, name, AT_REMOVEDIR) == -1 && errno != ENOENT)
+		remove_tree(dirfd, name);
+}
+
+void
+protocol_look_inside(int dirfd, uint32_t n, struct sighting *s)
+{
+	look_inside(dirfd, n, s);
+}
+
 /* Whether an entry of DIR is one of the protocol's names. */
 static int
 protocol_name(const char *name)

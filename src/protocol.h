@@ -265,6 +265,18 @@ int	 protocol_fail(int dirfd, uint32_t n, char v, const char *who,
 char	*protocol_failure(int dirfd, uint32_t n, char v);
 /* Remove block.N.v and everything in it. */
 void	 protocol_release(int dirfd, uint32_t n, char v);
+/*
+ * The same in fewer round trips when block.N.v holds no more than a finished block
+ * does (slave, img.bit, done): those are removed by name, and the directory is listed
+ * only if something else keeps it.
+ */
+void	 protocol_retire(int dirfd, uint32_t n, char v);
+/*
+ * Look into each version of block n that s shows claimed, for done and failed, as
+ * protocol_list() does with `inside`: one block's lookups, for a caller that makes
+ * several blocks' at once.
+ */
+void	 protocol_look_inside(int dirfd, uint32_t n, struct sighting *s);
 
 /*
  * Whether DIR holds any of the names above; remove all of them. A directory kept by an

@@ -7,9 +7,10 @@
 # 1 clean run; 6 killed slaves, 6 a stopped one, 6 a dead master, 2 x 7 signalled slaves,
 # 8 orphans, 2 x 2 alien jobs, 9 secrets, 13 resumes, 6 two masters, 7 junk, 5 a rogue,
 # 8 x 4 + 4 bad input, 3 x 6 + 1 hostile DIRs, 8 + 6 full disks, 2 x 5 signalled masters,
-# 5 a phantom claim, 4 an NFS stand-in, 6 polling, 2 + 4 opening, 11 x 2 usage errors.
+# 5 a phantom claim, 4 an NFS stand-in, 6 polling, 2 + 4 opening, 4 a collector's error,
+# 5 a master killed while collecting, 11 x 2 usage errors.
 plan $((1 + 6 + 6 + 6 + 2 * 7 + 8 + 2 * 2 + 9 + 13 + 6 + 7 + 5 + 8 * 4 + 4 + 3 * 6 + 1 + \
-    8 + 6 + 2 * 5 + 5 + 4 + 6 + 2 + 4 + 11 * 2))
+    8 + 6 + 2 * 5 + 5 + 4 + 6 + 2 + 4 + 4 + 5 + 11 * 2))
 
 make_image "$T/s.tif" rgb8 400x300 11
 blur -master "$T/s.tif" -o "$T/s-clean.tif" -rows 10 -slaves 2 2> /dev/null
@@ -483,6 +484,41 @@ check "local disk: the job opens before every block is asked for" '[ "$(cat "$T/
 check "polling: every block is asked for when the job opens" '[ "$(cat "$T/todo-poll")" -eq 60 ]'
 check "both ways give the same pixels" 'same_pixels "$T/wide-inotify.tif" "$T/wide-poll.tif" 8 0'
 check "DIR empty after both" 'dir_empty'
+
+# --- the master's collector threads (polling, as on a network filesystem): a todo file
+# one of them cannot make (no inode left) ends the job in one line and leaves DIR empty
+cat > "$T/inodes.sh" <<EOF
+mount -t tmpfs -o size=16M,nr_inodes=24 tmpfs '$T/full' || exit 9
+BLUR_DIR='$T/full/dir' timeout 60 '$BLUR' -master '$T/s.tif' -o '$T/inodes.tif' -rows 5 \
+    -poll 50 2> '$T/inodes.err'
+echo \$? > '$T/inodes.rc'
+ls -A '$T/full/dir' > '$T/inodes.left'
+EOF
+unshare --user --map-root-user --mount sh "$T/inodes.sh"
+check "no inode for a todo file: exit status 1" '[ "$(cat "$T/inodes.rc")" = 1 ]'
+check "no inode for a todo file: one line saying so" '[ "$(wc -l < "$T/inodes.err")" -eq 1 ] && grep -q "^blur: $T/full/dir/todo: No space left on device$" "$T/inodes.err"'
+check "no inode for a todo file: no output" '[ ! -e "$T/inodes.tif" ]'
+check "no inode for a todo file: DIR empty" '[ -e "$T/inodes.left" ] && [ ! -s "$T/inodes.left" ]'
+
+# --- a master killed while its collector threads look into, take and remove blocks (one
+# row each, about 10 ms apiece, polling every 20 ms): the next master resumes the job
+# from what is left. cat gives back the input.
+"$BLUR" -master "$T/s.tif" -o "$T/collected.tif" -exec 'sleep 0.01; cat' -rows 1 -slaves 2 \
+    -poll 20 2> /dev/null &
+master=$!
+for i in $(seq 1 1000); do
+	[ "$(ls -d "$BLUR_DIR"/block.*/done 2>/dev/null | wc -l)" -ge 100 ] && break
+	sleep 0.01
+done
+kill -9 $master
+wait $master 2>/dev/null
+sleep 0.5
+check "master killed while collecting: its job is left" '[ -e "$BLUR_DIR/working" ] && [ ! -e "$T/collected.tif" ]'
+check "...the next master resumes it" 'blur -master "$T/s.tif" -o "$T/collected.tif" -exec "sleep 0.01; cat" -rows 1 -slaves 2 -poll 20 -resume 2> "$T/collected.err"'
+reused=$(sed -n 's/.*resuming job [0-9a-f]*: \([0-9]*\) of 300 blocks reused, the rest to do$/\1/p' "$T/collected.err")
+check "...reusing the results taken, not all (${reused:-none} of 300)" '[ "${reused:-0}" -ge 50 ] && [ "$reused" -lt 300 ]'
+check "...with the input's pixels" 'same_pixels "$T/collected.tif" "$T/s.tif" 8 0'
+check "DIR empty after the resumed collection" 'dir_empty'
 
 # --- usage errors: status 2 and a hint
 for args in "-bogus" "-master" "-master x.tif -radius -3" "-master x.tif -rows 0" \
