@@ -786,6 +786,76 @@ out:
 	return r;
 }
 
+/*
+ * Whether the file's strips are already image.bit's rows, byte for byte: uncompressed
+ * interleaved samples as held, in the host's order, whole bytes in the usual bit order.
+ */
+static int
+copyable(const struct image *im)
+{
+	uint16_t	planar, fill;
+
+	TIFFGetFieldDefaulted(im->tif, TIFFTAG_PLANARCONFIG, &planar);
+	TIFFGetFieldDefaulted(im->tif, TIFFTAG_FILLORDER, &fill);
+	return !TIFFIsTiled(im->tif) && planar == PLANARCONFIG_CONTIG &&
+	    im->compression == COMPRESSION_NONE && fill == FILLORDER_MSB2LSB &&
+	    !im->widen && !im->lab && !im->premultiplied &&
+	    (im->bits == 8 || !TIFFIsByteSwapped(im->tif));
+}
+
+/* Copy len bytes at off of the file to image.bit at to, in the kernel; -1 and errno. */
+static int
+copy_range(int from, off_t off, int fd, off_t to, size_t len)
+{
+	ssize_t	n;
+
+	for (; len > 0; len -= n)
+		if ((n = copy_file_range(from, &off, fd, &to, len, 0)) <= 0) {
+			if (n == 0)
+				errno = EIO;	/* the strip ends before the file does */
+			return -1;
+		}
+	return 0;
+}
+
+/*
+ * Move uncompressed strips into image.bit without a copy through this process (see
+ * copyable()): copy_file_range(2), which a filesystem may even do by sharing blocks.
+ * 1 if the kernel cannot (another filesystem, an old kernel) or a strip is short:
+ * decode them instead.
+ */
+static int
+decode_copy(struct image *im, int fd, char **cause)
+{
+	size_t		 row_bytes = image_row_bytes(im);
+	uint32_t	 ch, y, rows, s;
+	uint64_t	 off;
+	int		 err = 0;
+
+	TIFFGetFieldDefaulted(im->tif, TIFFTAG_ROWSPERSTRIP, &ch);
+	ch = ch < im->height ? ch : im->height;
+	/* A short strip is libtiff's to report, as it reads it. */
+	for (y = 0, s = 0; y < im->height; y += rows, s++) {
+		rows = im->height - y < ch ? im->height - y : ch;
+		if (TIFFGetStrileByteCountWithErr(im->tif, s, &err) < rows * row_bytes || err)
+			return 1;
+	}
+	for (y = 0, s = 0; y < im->height; y += rows, s++) {
+		rows = im->height - y < ch ? im->height - y : ch;
+		off = TIFFGetStrileOffsetWithErr(im->tif, s, &err);
+		if (copy_range(TIFFFileno(im->tif), (off_t)off, fd, (off_t)y * row_bytes,
+		    rows * row_bytes) == -1) {
+			if (y == 0 && (errno == EXDEV || errno == EINVAL ||
+			    errno == ENOSYS || errno == EOPNOTSUPP))
+				return 1;
+			*cause = xasprintf("image.bit: %s", strerror(errno));
+			return -1;
+		}
+		im->decoded(im->decoded_arg, y + rows);
+	}
+	return 0;
+}
+
 /* Decode through libtiff's RGBA interface into 8-bit gray or RGB. */
 static int
 decode_convert(struct image *im, int fd, char **cause)
@@ -846,10 +916,15 @@ int
 image_decode(struct image *im, int fd, void (*decoded)(void *, uint32_t),
     void *arg, char **cause)
 {
+	int	r;
+
 	im->decoded = decoded;
 	im->decoded_arg = arg;
-	return im->convert ? decode_convert(im, fd, cause) :
-	    decode_direct(im, fd, cause);
+	if (im->convert)
+		return decode_convert(im, fd, cause);
+	if (copyable(im) && (r = decode_copy(im, fd, cause)) != 1)
+		return r;
+	return decode_direct(im, fd, cause);
 }
 
 /*
