@@ -63,7 +63,9 @@ blur -master "$T/in.tif" -o "$T/out.tif" -dir "$G/a/job" -radius 4 -v 2> "$T/m.e
 status=$?
 [ $status -eq 0 ] || sed 's/^/# master: /' "$T/m.err" | tail -n 5
 check "master on GlusterFS exits 0" '[ $status -eq 0 ]'
-check "1600x1200 job done within 30 s" 'elapsed_ok "$start" 30'
+# Liveness, not speed: a stuck job would wait forever; a sanitized build on a loaded
+# machine takes many times longer than usual.
+check "1600x1200 job done within 120 s" 'elapsed_ok "$start" 120'
 check "the slaves left when the job ended" 'reap'
 check "pixels within 1 of ImageMagick" 'same_pixels "$T/out.tif" "$T/ref.tif" 8 1'
 check "master polls on fuse" 'grep -q "^blur: $G/a/job: polling every 250 ms (fuse)$" "$T/m.err"'
@@ -92,7 +94,7 @@ done
 check "gslave1's process found" '[ -n "$victim" ]'
 start=$(date +%s)
 blur -master "$T/in.tif" -o "$T/killed.tif" -dir "$G/a/job" -radius 120 -rows 240 \
-    2> "$T/k.err" &
+    -timeout 10 2> "$T/k.err" &
 master=$!
 # Killed the moment it is seen holding a block: a block takes only a tenth of a second.
 claimed=
@@ -105,7 +107,7 @@ done
 check "gslave1 seen holding a block" '[ -n "$claimed" ]'
 "$BLUR" -status -dir "$G/b/job" > "$T/status.out" 2>&1
 check "job with a killed slave exits 0" 'wait $master'
-check "...within 30 s" 'elapsed_ok "$start" 30'
+check "...within 120 s (the killed slave's block reissued after -timeout 10)" 'elapsed_ok "$start" 120'
 check "...its block reissued" 'grep -q "^blur: block\.[0-9]*\.a claimed by gslave1:1 and not done in [0-9.]* s; reissued as block\.[0-9]*\.b$" "$T/k.err"'
 check "...with pixels within 1 of ImageMagick" 'same_pixels "$T/killed.tif" "$T/ref120.tif" 8 1'
 check "-status through the other mount names the master's mode" 'grep -q "^master polling every 250 ms (fuse)$" "$T/status.out"'
