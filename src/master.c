@@ -501,7 +501,7 @@ decoded(void *arg, uint32_t rows)
 	report(m);
 }
 
-/* Decode the input into image.bit (a render has none); then every block is wanted. */
+/* Decode the input into image.bit (a render has none), and close it. */
 static int
 decode(struct master *m, char **cause)
 {
@@ -522,6 +522,13 @@ decode(struct master *m, char **cause)
 		free(why);
 		return -1;
 	}
+	return 0;
+}
+
+/* Ask for every block not asked for yet: the input is whole. */
+static int
+want_all(struct master *m, char **cause)
+{
 	want_ready(m, m->job.height);
 	if (m->todo_errno != 0) {
 		*cause = xasprintf("%s/todo: %s", m->o->dir, strerror(m->todo_errno));
@@ -582,7 +589,9 @@ open_job(struct master *m, char **cause)
 /*
  * Publish a fresh job. On a local filesystem it opens before the input is decoded, and
  * blocks are asked for as their rows arrive; on a network filesystem only once image.bit
- * is whole and closed, so that a slave opening it sees all of it.
+ * is whole and closed, so that a slave opening it sees all of it. The blocks are asked
+ * for after it opens: slaves claim the first while the master makes the rest, which a
+ * network filesystem makes one at a time (creates in one directory are serialized).
  */
 static int
 publish(struct master *m, char **cause)
@@ -591,9 +600,10 @@ publish(struct master *m, char **cause)
 
 	name_partial(m);
 	if (prepare(m, cause) == -1 || open_output(m, cause) == -1 ||
-	    (early && open_job(m, cause) == -1) || decode(m, cause) == -1)
+	    (early && open_job(m, cause) == -1) || decode(m, cause) == -1 ||
+	    (!early && open_job(m, cause) == -1))
 		return -1;
-	return early ? 0 : open_job(m, cause);
+	return want_all(m, cause);
 }
 
 /* Note the local slaves that have exited; how many are left. */

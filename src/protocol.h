@@ -28,7 +28,8 @@
  *   todo/block.N.a (protocol_todo_add()) as soon as block N's rows and halo are in.
  *   When it polls (a network filesystem, or -poll: DIR may be exported to hosts that
  *   cannot see a file still open here), it decodes everything first, closes
- *   image.bit, then adds every todo file and creates `working`.
+ *   image.bit, creates `working`, then adds every todo file: slaves claim the first
+ *   while it adds the rest.
  *   Either way, a slave that sees todo/block.N.v finds block N's input rows complete.
  *
  * A slave, while `working` names the job it joined and the master's beat moves:

@@ -79,7 +79,15 @@ struct worker {
 	char		 v;
 	double		 looked;	/* when cancelled() last looked at DIR */
 	int		 cancel;	/* cancelled() said so */
+	unsigned	 lost;		/* claims lost in a row */
 };
+
+/*
+ * After this many claims lost in a row, a worker goes on from a random place further
+ * down the listing: the blocks ahead of a lost claim are likely taken by the slave that
+ * walked there first, and every try costs a round trip.
+ */
+#define SLAVE_LOST_RUN	2
 
 struct todo {
 	uint32_t	n;
@@ -594,7 +602,9 @@ work_on(struct worker *w, uint32_t n, char v, char **cause)
 	char		 sign[SECRET_HEX];
 	int		 r;
 
-	if ((r = protocol_claim(s->dirfd, n, v, s->who)) <= 0) {
+	r = protocol_claim(s->dirfd, n, v, s->who);
+	w->lost = r == 0 ? w->lost + 1 : 0;
+	if (r <= 0) {
 		/* ENOENT: DIR itself was removed; the job is over, as the lister will see. */
 		if (r == -1 && errno == ENOENT)
 			return 0;
@@ -621,9 +631,11 @@ work_on(struct worker *w, uint32_t n, char v, char **cause)
 
 /* The next block of the listing for worker w, waiting for one: 0, or -1 on quit. */
 static int
-next_block(struct slave *s, struct todo *t)
+next_block(struct worker *w, struct todo *t)
 {
-	int	r = 0;
+	struct slave	*s = w->s;
+	uint32_t	 r32;
+	int		 r = 0;
 
 	pthread_mutex_lock(&s->lock);
 	while (!atomic_load(&s->quit) && s->next == s->count) {
@@ -631,6 +643,11 @@ next_block(struct slave *s, struct todo *t)
 		nudge(s);
 		pthread_cond_wait(&s->refilled, &s->lock);
 		s->hungry--;
+	}
+	if (!atomic_load(&s->quit) && w->lost >= SLAVE_LOST_RUN) {
+		random_bytes(&r32, sizeof r32);
+		s->next += r32 % (s->count - s->next);
+		w->lost = 0;
 	}
 	if (atomic_load(&s->quit))
 		r = -1;
@@ -665,7 +682,7 @@ worker_main(void *arg)
 	char		*cause = NULL;
 	int		 r;
 
-	while (next_block(s, &t) == 0) {
+	while (next_block(w, &t) == 0) {
 		if ((r = work_on(w, t.n, t.v, &cause)) == -1) {
 			leave(s, cause);
 			break;

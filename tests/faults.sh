@@ -7,10 +7,10 @@
 # 1 clean run; 6 killed slaves, 6 a stopped one, 6 a dead master, 2 x 7 signalled slaves,
 # 8 orphans, 2 x 2 alien jobs, 9 secrets, 13 resumes, 6 two masters, 7 junk, 5 a rogue,
 # 8 x 4 + 4 bad input, 3 x 6 + 1 hostile DIRs, 8 + 6 full disks, 2 x 5 signalled masters,
-# 5 a phantom claim, 4 an NFS stand-in, 6 polling, 2 + 4 opening, 4 a collector's error,
+# 5 a phantom claim, 4 an NFS stand-in, 6 polling, 2 + 5 opening, 4 a collector's error,
 # 5 a master killed while collecting, 11 x 2 usage errors.
 plan $((1 + 6 + 6 + 6 + 2 * 7 + 8 + 2 * 2 + 9 + 13 + 6 + 7 + 5 + 8 * 4 + 4 + 3 * 6 + 1 + \
-    8 + 6 + 2 * 5 + 5 + 4 + 6 + 2 + 4 + 4 + 5 + 11 * 2))
+    8 + 6 + 2 * 5 + 5 + 4 + 6 + 2 + 5 + 4 + 5 + 11 * 2))
 
 make_image "$T/s.tif" rgb8 400x300 11
 blur -master "$T/s.tif" -o "$T/s-clean.tif" -rows 10 -slaves 2 2> /dev/null
@@ -466,7 +466,7 @@ check "DIR empty after polling" 'dir_empty'
 
 # --- when the job opens: on a local disk before the input is decoded, blocks asked for
 # as their rows arrive; when polling (as on a network filesystem) only once image.bit is
-# whole, so that every block is asked for the moment `working` appears.
+# whole and closed, the blocks asked for after it.
 convert -size 6000x6000 xc:gray +noise Random -depth 8 -compress lzw "$T/wide.tif"
 for mode in inotify poll; do
 	opt=
@@ -475,13 +475,15 @@ for mode in inotify poll; do
 	master=$!
 	wait_for "$BLUR_DIR/working"
 	ls "$BLUR_DIR/todo" | wc -l > "$T/todo-$mode"
+	stat -c %s "$BLUR_DIR/image.bit" > "$T/bit-$mode"
 	"$BLUR" -slave -q > /dev/null &
 	check "$mode: the job ends" 'wait $master'
 	wait
 done
 echo "# todo files when the job opened: $(cat "$T/todo-inotify") (inotify), $(cat "$T/todo-poll") (polling)"
 check "local disk: the job opens before every block is asked for" '[ "$(cat "$T/todo-inotify")" -lt 60 ]'
-check "polling: every block is asked for when the job opens" '[ "$(cat "$T/todo-poll")" -eq 60 ]'
+check "local disk: the job opens before image.bit is whole" '[ "$(cat "$T/bit-inotify")" -lt 36000000 ]'
+check "polling: image.bit is whole when the job opens" '[ "$(cat "$T/bit-poll")" -eq 36000000 ]'
 check "both ways give the same pixels" 'same_pixels "$T/wide-inotify.tif" "$T/wide-poll.tif" 8 0'
 check "DIR empty after both" 'dir_empty'
 
