@@ -340,6 +340,22 @@ any_hole(const struct op_image *im, double v)
 	return im->nodata && (v == nv || (v != v && nv != nv));
 }
 
+/*
+ * With `holes`, make v im's nodata and every 1st to gap-th sample of img a hole; the
+ * number of samples either way.
+ */
+static size_t
+any_holes(struct op_image *im, void *img, int holes, double v, unsigned gap)
+{
+	size_t	i, n = (size_t)im->width * im->height * im->samples;
+
+	im->nodata = holes;
+	im->nodata_value = v;
+	for (i = 0; holes && i < n; i += 1 + (size_t)rand() % gap)
+		sample_put(im->format, img, i, v);
+	return n;
+}
+
 static double
 any_at(const struct op_image *im, const void *img, int64_t x, int64_t y, uint32_t s)
 {
@@ -631,11 +647,7 @@ START_TEST(test_median_every_format)
 		for (f = 0; f < EVERY; f++) {
 			im = any_image(every[f], 21, 14, 2, holes);
 			img = any_make(&im, (unsigned)f + 60);
-			n = (size_t)im.width * im.height * im.samples;
-			im.nodata = holes;
-			im.nodata_value = 3;
-			for (i = 0; holes && i < n; i += 1 + (size_t)rand() % 3)
-				sample_put(every[f], img, i, 3);
+			n = any_holes(&im, img, holes, 3, 3);
 			a = blur_args("median", 3, 0);
 			out = any_run(&a, &im, img, 5);
 			for (i = 0; i < n; i++) {
@@ -763,11 +775,7 @@ START_TEST(test_convolve_every_format)
 		for (f = 0; f < EVERY; f++) {
 			im = any_image(every[f], 16, 12, 2, 0);
 			img = any_make(&im, (unsigned)f + 100);
-			n = (size_t)im.width * im.height * im.samples;
-			im.nodata = holes;
-			im.nodata_value = 5;
-			for (i = 0; holes && i < n; i += 1 + (size_t)rand() % 4)
-				sample_put(every[f], img, i, 5);
+			n = any_holes(&im, img, holes, 5, 4);
 			out = any_run(&a, &im, img, 5);
 			worst = 0;
 			for (i = 0; i < n; i++) {
