@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "image.h"
 #include "tiffopts.h"
@@ -1029,15 +1030,30 @@ int
 image_create(struct image *im, const char *path, const struct image *like,
     uint32_t block, char **cause)
 {
-	uint64_t	bytes = (uint64_t)image_row_bytes(like) * like->height;
+	uint64_t	 bytes = (uint64_t)image_row_bytes(like) * like->height;
+	TIFFOpenOptions	*opts;
+	int		 fd;
 
 	*im = *like;
 	im->tags = NULL;	/* like's */
 	im->strip_rows = strip_rows(like, block);
 	im->compression = output_compression(like);
+	/*
+	 * Made here, not by libtiff: its "w" opens with O_TRUNC, and ext4 takes a file
+	 * truncated to nothing for one being replaced, so its close writes back every
+	 * page at once (14 ms at 48 MB) instead of leaving that to the kernel's flusher.
+	 */
+	fd = open(path, O_RDWR|O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC, 0666);
+	if (fd == -1) {
+		*cause = xasprintf("cannot write: %s", strerror(errno));
+		return -1;
+	}
 	/* Leave room below 4 GiB for the directory and strip tables. */
-	im->tif = open_tiff(im, path, bytes > 0xF0000000u ? "w8" : "w");
+	opts = tiffopts_new(im->error);
+	im->tif = TIFFFdOpenExt(fd, path, bytes > 0xF0000000u ? "w8" : "w", opts);
+	TIFFOpenOptionsFree(opts);
 	if (im->tif == NULL) {
+		close(fd);
 		*cause = tiff_cause(im, "cannot create");
 		return -1;
 	}

@@ -77,7 +77,7 @@ int	image_open(struct image *, const char *path, char **cause);
 int	image_decode(struct image *, int fd, void (*decoded)(void *, uint32_t),
 	    void *arg, char **cause);
 /*
- * Create path to hold a result shaped like `like` (BigTIFF when over 4 GiB), to be
+ * Create path, which must not exist, to hold a result shaped like `like` (BigTIFF when over 4 GiB), to be
  * written `block` rows at a time: its strips' height divides `block`.
  */
 int	image_create(struct image *, const char *path, const struct image *like,

@@ -2,6 +2,7 @@
 #include <config.h>
 
 #include <sys/file.h>
+#include <sys/pidfd.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -10,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -202,14 +204,7 @@ static int
 open_output(struct master *m, char **cause)
 {
 	char	*why;
-	int	 fd;
 
-	fd = open(m->tmp, O_WRONLY|O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC, 0666);
-	if (fd == -1) {
-		*cause = xasprintf("%s: cannot write: %s", m->output, strerror(errno));
-		return -1;
-	}
-	close(fd);
 	if (image_create(&m->out, m->tmp, &m->in, m->job.rows, &why) == -1) {
 		*cause = xasprintf("%s: %s", m->output, why);
 		free(why);
@@ -621,6 +616,30 @@ reap_slaves(struct master *m)
 }
 
 /*
+ * Wait until a local slave exits or `until` passes. Each is watched through a pidfd, so
+ * the wait ends when the first one does, not at the next tick of a sleep.
+ */
+static void
+wait_slaves(struct master *m, double until)
+{
+	struct pollfd	*p = xcalloc(m->nslaves, sizeof *p);
+	uint32_t	 i;
+	int		 ms = (int)((until - now()) * 1000) + 1;
+
+	for (i = 0; i < m->nslaves; i++) {
+		p[i].fd = m->slaves[i] != 0 ? pidfd_open(m->slaves[i], 0) : -1;
+		p[i].events = POLLIN;
+		if (p[i].fd == -1 && m->slaves[i] != 0 && ms > 10)
+			ms = 10;	/* no pidfds (Linux before 5.3): look again soon */
+	}
+	poll(p, m->nslaves, ms);
+	for (i = 0; i < m->nslaves; i++)
+		if (p[i].fd != -1)
+			close(p[i].fd);
+	free(p);
+}
+
+/*
  * Stop the local slaves, before DIR is cleaned: one still writing a block no longer
  * needed must not leave it behind. The job ends for them first: an idle slave sees
  * `working` go at once, where a signal would wait for its next look at DIR.
@@ -637,8 +656,8 @@ stop_slaves(struct master *m)
 		if (m->slaves[i] != 0)
 			kill(m->slaves[i], SIGTERM);
 	/* A slave ends its block's command at once; a built-in operation runs to the end. */
-	for (; reap_slaves(m) > 0 && now() < until; usleep(10000))
-		;
+	while (reap_slaves(m) > 0 && now() < until)
+		wait_slaves(m, until);
 	for (i = 0; i < m->nslaves; i++)
 		if (m->slaves[i] != 0) {
 			kill(m->slaves[i], SIGKILL);

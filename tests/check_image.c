@@ -476,6 +476,30 @@ START_TEST(test_bigtiff_over_4gib)
 }
 END_TEST
 
+/* An output is a new file: one already there, even empty, is left as it was. */
+START_TEST(test_create_exclusive)
+{
+	struct image	 like = { .width = 1, .height = 1, .samples = 1, .bits = 8,
+			    .format = SAMPLE_UINT8, .photometric = PHOTOMETRIC_MINISBLACK,
+			    .compression = COMPRESSION_NONE, .orientation = 1 }, o;
+	char		*dir = test_dir(), *out, *cause = NULL;
+	struct stat	 st;
+	int		 fd;
+
+	ck_assert_int_ne(asprintf(&out, "%s/out.tif", dir), -1);
+	ck_assert_int_ne(fd = open(out, O_WRONLY|O_CREAT, 0600), -1);
+	ck_assert_int_eq(write(fd, "kept", 4), 4);
+	close(fd);
+	ck_assert_int_eq(image_create(&o, out, &like, 1, &cause), -1);
+	ck_assert_str_eq(cause, "cannot write: File exists");
+	ck_assert_int_eq(stat(out, &st), 0);
+	ck_assert_int_eq(st.st_size, 4);
+	free(cause);
+	free(out);
+	test_rmdir(dir);
+}
+END_TEST
+
 START_TEST(test_output_names)
 {
 	static const char *const cases[][2] = {
@@ -522,6 +546,7 @@ image_suite(void)
 	tcase_add_test(tc, test_lab_round_trip);
 	tcase_add_test(tc, test_palette_orientation_kept);
 	tcase_add_test(tc, test_bigtiff_over_4gib);
+	tcase_add_test(tc, test_create_exclusive);
 	tcase_add_test(tc, test_output_names);
 	tcase_add_test(tc, test_default_rows);
 	suite_add_tcase(s, tc);
