@@ -404,7 +404,7 @@ slave_main(struct cmdline *cl)
 	struct slave_opts	 so = { .dir = cl->o.dir, .verbosity = cl->o.verbosity,
 				    .secret = cl->o.secret, .poll = cl->o.poll,
 				    .allow_exec = cl->allow_exec,
-				    .persist = cl->persist,
+				    .persist = cl->persist, .letgo = -1,
 				    .jobs = cl->jobs != 0 ? cl->jobs : (unsigned)cores() };
 	char			*cause;
 	long			 done;

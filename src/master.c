@@ -2,7 +2,6 @@
 #include <config.h>
 
 #include <sys/file.h>
-#include <sys/pidfd.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -35,6 +34,7 @@
 #define BEAT_CHECK	2.5	/* how long to watch a job's beat before calling it dead */
 #define STOP_GRACE	3.0	/* seconds a local slave has to stop before it is killed */
 #define BLOCK_OVERHEAD	(16u << 10)	/* bytes a block's directory and files take, at most */
+#define CLEAN_THREADS	2	/* removing a local job's results */
 
 struct master {
 	const struct master_opts *o;
@@ -46,6 +46,7 @@ struct master {
 	char		*tmp;		/* the partial output, until it is complete */
 	int		 dirfd;		/* DIR, locked while we own it */
 	int		 sigfd;
+	int		 letgo;		/* hangs up when no local slave touches DIR */
 	sigset_t	 oldmask;
 	struct blocks	 bs;
 	struct collect	*collect;	/* DIR's round trips, several at once */
@@ -245,21 +246,37 @@ beating(int dirfd)
 
 /*
  * Remove the job's files from DIR, saying so if NFS would not let go of some. The job
- * ends for the slaves first; then the collector removes the blocks that are in, several
+ * ends for the slaves first; then a collector removes the blocks that are in, several
  * at once, and protocol_clean() whatever is left.
+ *
+ * On a local disk the job's collector has no threads, but one of its own does: every
+ * removal frees its file's pages, and the results are as large as the image (a 64 MP
+ * RGB job's took 37 ms on ext4, one after another).
  */
 static void
-clean(const struct master *m)
+clean(struct master *m)
 {
-	uint32_t	n;
-	int		standins;
+	struct collect	*c = m->collect;
+	uint32_t	 n;
+	int		 standins;
 
-	if (m->collect != NULL) {
+	if (c != NULL) {
+		if (m->watch.inotify && (c = collect_start(m->dirfd, &m->job, NULL, -1,
+		    CLEAN_THREADS)) == NULL)
+			c = m->collect;
 		protocol_stop(m->dirfd);
 		for (n = 0; n < m->bs.count; n++)
 			if (m->bs.b[n].in != 0)
-				collect_retire(m->collect, n, m->bs.b[n].in, RETIRE_BLOCK);
-		collect_wait(m->collect);
+				collect_retire(c, n, m->bs.b[n].in, RETIRE_BLOCK);
+		/*
+		 * Meanwhile, here: the input, as large, and the watch, whose close waits
+		 * out a grace period of the kernel's (up to 20 ms).
+		 */
+		unlinkat(m->dirfd, "image.bit", 0);
+		watch_close(&m->watch);
+		collect_wait(c);
+		if (c != m->collect)
+			collect_end(c);
 	}
 	if ((standins = protocol_clean(m->dirfd)) > 0)
 		say("%s: %d .nfs file%s still there after %d s (removed files still "
@@ -538,12 +555,17 @@ start_slaves(struct master *m)
 {
 	struct slave_opts so = { .dir = m->o->dir, .job = m->job.id,
 			    .verbosity = m->o->verbosity, .secret = m->o->secret,
-			    .poll = m->o->poll };
+			    .poll = m->o->poll, .letgo = -1 };
 	pid_t		 pid, master = getpid();
 	uint32_t	 i;
 	char		*cause;
 	long		 r;
+	int		 letgo[2];
 
+	if (m->o->slaves == 0)
+		return;
+	if (pipe2(letgo, O_CLOEXEC) == -1)
+		fatal("pipe: %s", strerror(errno));
 	m->slaves = xcalloc(m->o->slaves, sizeof *m->slaves);
 	fflush(NULL);
 	for (i = 0; i < m->o->slaves; i++) {
@@ -556,9 +578,12 @@ start_slaves(struct master *m)
 			m->alive++;
 			continue;
 		}
-		/* Hold nothing of the master's, least of all its lock on DIR. */
+		/* Hold nothing of the master's, least of all its lock on DIR: only letgo. */
 		watch_close(&m->watch);
-		closefrom(3);
+		if (dup2(letgo[1], 3) == -1 || fcntl(3, F_SETFD, FD_CLOEXEC) == -1)
+			_exit(1);
+		closefrom(4);
+		so.letgo = 3;
 		sigprocmask(SIG_SETMASK, &m->oldmask, NULL);
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (getppid() != master)
@@ -567,6 +592,8 @@ start_slaves(struct master *m)
 			say("local slave: %s", cause);
 		_exit(r == -1);
 	}
+	close(letgo[1]);
+	m->letgo = letgo[0];
 }
 
 /* Create `working`, which opens the job to slaves, and start the local ones. */
@@ -616,53 +643,47 @@ reap_slaves(struct master *m)
 }
 
 /*
- * Wait until a local slave exits or `until` passes. Each is watched through a pidfd, so
- * the wait ends when the first one does, not at the next tick of a sleep.
- */
-static void
-wait_slaves(struct master *m, double until)
-{
-	struct pollfd	*p = xcalloc(m->nslaves, sizeof *p);
-	uint32_t	 i;
-	int		 ms = (int)((until - now()) * 1000) + 1;
-
-	for (i = 0; i < m->nslaves; i++) {
-		p[i].fd = m->slaves[i] != 0 ? pidfd_open(m->slaves[i], 0) : -1;
-		p[i].events = POLLIN;
-		if (p[i].fd == -1 && m->slaves[i] != 0 && ms > 10)
-			ms = 10;	/* no pidfds (Linux before 5.3): look again soon */
-	}
-	poll(p, m->nslaves, ms);
-	for (i = 0; i < m->nslaves; i++)
-		if (p[i].fd != -1)
-			close(p[i].fd);
-	free(p);
-}
-
-/*
  * Stop the local slaves, before DIR is cleaned: one still writing a block no longer
  * needed must not leave it behind. The job ends for them first: an idle slave sees
  * `working` go at once, where a signal would wait for its next look at DIR.
+ *
+ * DIR may be cleaned when m->letgo hangs up: each slave closes its end once it no
+ * longer touches DIR, before it tidies up (closing its inotify descriptor alone can
+ * take 20 ms), and a slave that dies closes it too. end_slaves() reaps them after.
  */
 static void
 stop_slaves(struct master *m)
 {
-	double		until = now() + STOP_GRACE;
+	struct pollfd	p = { .fd = m->letgo, .events = POLLIN };
 	uint32_t	i;
 
-	if (m->alive > 0)
-		protocol_stop(m->dirfd);
+	if (m->letgo == -1)
+		return;
+	protocol_stop(m->dirfd);
 	for (i = 0; i < m->nslaves; i++)
 		if (m->slaves[i] != 0)
 			kill(m->slaves[i], SIGTERM);
 	/* A slave ends its block's command at once; a built-in operation runs to the end. */
-	while (reap_slaves(m) > 0 && now() < until)
-		wait_slaves(m, until);
+	if (poll(&p, 1, STOP_GRACE * 1000) != 1)
+		for (i = 0; i < m->nslaves; i++)
+			if (m->slaves[i] != 0) {
+				kill(m->slaves[i], SIGKILL);
+				waitpid(m->slaves[i], NULL, 0);
+				m->slaves[i] = 0;
+			}
+	close(m->letgo);
+	m->letgo = -1;
+}
+
+/* Reap the local slaves that stop_slaves() stopped. */
+static void
+end_slaves(struct master *m)
+{
+	uint32_t	i;
+
 	for (i = 0; i < m->nslaves; i++)
-		if (m->slaves[i] != 0) {
-			kill(m->slaves[i], SIGKILL);
+		if (m->slaves[i] != 0)
 			waitpid(m->slaves[i], NULL, 0);
-		}
 	m->nslaves = m->alive = 0;
 }
 
@@ -1213,7 +1234,7 @@ int
 master_run(const struct master_opts *o, char **cause)
 {
 	struct master	 m = { .o = o, .dirfd = -1, .sigfd = -1, .bitfd = -1,
-			    .readfd = -1 };
+			    .readfd = -1, .letgo = -1 };
 	char		*why;
 	int		 r = -1;
 
@@ -1270,6 +1291,7 @@ stop:
 	drop_partial(&m);	/* while data.dat, which names it, is there */
 	clean(&m);
 out:
+	end_slaves(&m);
 	collect_end(m.collect);
 	if (r == -1)
 		progress_clear(&m.progress);

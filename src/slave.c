@@ -851,6 +851,9 @@ out:
 		*cause = NULL;
 		r = 0;
 	}
+	if (o->letgo != -1)
+		close(o->letgo);
+	o->letgo = -1;
 	watch_close(&s.watch);
 	close(s.sigfd);
 	sigprocmask(SIG_SETMASK, &old, NULL);

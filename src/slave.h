@@ -51,6 +51,8 @@ struct slave_opts {
 	int		 allow_exec;	/* run commands of jobs without a secret */
 	int		 poll;		/* as in struct master_opts */
 	unsigned	 jobs;		/* -j: workers, blocks computed at once (0: one) */
+	int		 letgo;		/* a local slave's: closed once it no longer touches
+					   DIR, which its master then cleans; or -1 */
 	char		 refused[33];	/* a job this slave cannot or may not run */
 	int		 refusal;	/* slave_run() failed refusing it */
 	char		 orphan[33];	/* a job left for its master's silence: not rejoined */

@@ -4,7 +4,7 @@
 . "$TESTLIB"
 
 ROUNDS=20
-plan $((5 + 5 + 4 * 3 + 4 + 2 + 3 + 4 + 2 + 4 + 4 + 6 + 3 * 2 + 1))
+plan $((5 + 5 + 4 * 3 + 4 + 2 + 3 + 4 + 2 + 4 + 4 + 6 + 3 + 3 * 2 + 1))
 
 convert -size 1x1 xc:gray -depth 8 -compress none "$T/one.tif"
 
@@ -244,6 +244,17 @@ wait $master
 st=$?
 check "SIGTERM to -j 4: another slave finishes the job" '[ "$st" = 0 ] && same_pixels "$T/jt.tif" "$T/s.tif" 8 0'
 check "SIGTERM to -j 4: nothing left in DIR" 'dir_empty "$dir"'
+
+# --- the job ends while a local slave still runs the first version of a reissued block:
+# the master stops it, cleans DIR once it has let go, and reaps it before returning.
+STALE='[ "$BLUR_BLOCK" = 0 ] && mkdir "$RUN.stale" 2> /dev/null && { echo $$ > "$RUN.stale/pid"; sleep 30; }; cat'
+start=$(date +%s)
+blur -master "$T/s.tif" -o "$T/stale.tif" -dir "$dir" -rows 20 -exec "$STALE" -slaves 2 \
+    -timeout 1 2> "$T/stale.err"
+st=$?
+check "a stale version at the end: the job is done in seconds, not after its command" '[ "$st" = 0 ] && [ $(( $(date +%s) - start )) -lt 10 ] && grep -q "block\.0\.a claimed by .* reissued as block\.0\.b" "$T/stale.err"'
+check "a stale version at the end: its command ended, DIR empty" '[ -s "$RUN.stale/pid" ] && ! kill -0 "$(cat "$RUN.stale/pid")" 2> /dev/null && dir_empty "$dir"'
+check "a stale version at the end: no local slave outlives the master" '! pgrep -f -- "-o $T/stale.tif" > /dev/null'
 
 # --- -j takes a whole number of workers from 1, with -slave only.
 for args in "-j 0" "-j x" "-j"; do
