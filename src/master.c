@@ -30,6 +30,7 @@
 
 #define TARGET_BLOCKS	64	/* default split: enough blocks to balance many slaves */
 #define MIN_ROWS	16
+#define HALO_BLOCKS	8	/* a block is at least this many halos high */
 #define TALLY_EVERY	0.1	/* seconds between rewrites of DIR/progress, at least */
 #define BEAT_CHECK	2.5	/* how long to watch a job's beat before calling it dead */
 #define STOP_GRACE	3.0	/* seconds a local slave has to stop before it is killed */
@@ -91,11 +92,14 @@ master_default_rows(uint32_t height, uint32_t halo)
 {
 	uint32_t	rows = (height - 1) / TARGET_BLOCKS + 1;
 
-	/* Blocks much thinner than their halo would spend most time on the halo. */
+	/*
+	 * A block filters its halo's rows too before its own: at 8 halos high that is a
+	 * quarter more (radius 40 on 16 MP took 0.78 s in blocks of 2 halos, 0.62 in 8).
+	 */
 	if (rows < MIN_ROWS)
 		rows = MIN_ROWS;
-	if (rows < 2 * halo)
-		rows = 2 * halo;
+	if (rows < HALO_BLOCKS * halo)
+		rows = HALO_BLOCKS * halo;
 	return rows < height ? rows : height;
 }
 

@@ -524,8 +524,10 @@ END_TEST
 START_TEST(test_default_rows)
 {
 	ck_assert_uint_eq(master_default_rows(1, 4), 1);
-	ck_assert_uint_eq(master_default_rows(600, 4), 16);
-	ck_assert_uint_eq(master_default_rows(600, 10), 20);
+	ck_assert_uint_eq(master_default_rows(600, 1), 16);
+	ck_assert_uint_eq(master_default_rows(600, 4), 32);
+	ck_assert_uint_eq(master_default_rows(600, 10), 80);
+	ck_assert_uint_eq(master_default_rows(600, 100), 600);
 	ck_assert_uint_eq(master_default_rows(8000, 4), 125);
 }
 END_TEST
