@@ -273,10 +273,12 @@ clean(struct master *m)
 			if (m->bs.b[n].in != 0)
 				collect_retire(c, n, m->bs.b[n].in, RETIRE_BLOCK);
 		/*
-		 * Meanwhile, here: the input, as large, and the watch, whose close waits
-		 * out a grace period of the kernel's (up to 20 ms).
+		 * Meanwhile, here: the input, as large, and the watch. Its last watch, of
+		 * DIR, is removed first: a close that finds watches still there waits for
+		 * the kernel to free them (10 to 20 ms), one removed before mostly not.
 		 */
 		unlinkat(m->dirfd, "image.bit", 0);
+		watch_forget(&m->watch, m->o->dir);
 		watch_close(&m->watch);
 		collect_wait(c);
 		if (c != m->collect)
