@@ -748,8 +748,12 @@ lister(struct slave *s)
 			lister_wait(s, s->watch.ms);
 		else if (refill(s) > 0)
 			idle = 0;
-		else {
-			/* Idle and polling: look less often (see SLAVE_IDLE). */
+		else if (job_alive(s)) {
+			/*
+			 * Only now, after refill() took the changes so far: the job's end
+			 * among them would otherwise wait for the next rescan. Idle and
+			 * polling: look less often (see SLAVE_IDLE).
+			 */
 			watch_next(&s->watch, s->watch.ms << idle, &c);
 			idle = s->watch.inotify ? 0 : idle < SLAVE_IDLE - 1 ? idle + 1 :
 			    idle;
