@@ -57,7 +57,7 @@ read_result(int dirfd, const unsigned char *key, char **why)
 	int	 fd, r;
 
 	if ((fd = protocol_open_result(dirfd, &target_job, TARGET_BLOCK,
-	    TARGET_VERSION, why)) == -1)
+	    TARGET_VERSION, NULL, why)) == -1)
 		return -1;
 	rows = xmalloc(len);
 	r = protocol_read_result(fd, key, rows, len, why);

@@ -79,8 +79,10 @@ collect_take(struct collect *c, uint32_t n, char v, struct look *l)
 	l->v = v;
 	l->why = NULL;
 	l->rows = NULL;
-	l->fd = protocol_open_result(c->dirfd, c->job, n, v, &l->why);
-	protocol_claimant(c->dirfd, n, v, l->who);
+	l->fd = protocol_open_result(c->dirfd, c->job, n, v, l->who, &l->why);
+	/* A bad result's header is not to be trusted: the claim's signature says who. */
+	if (l->fd == -1)
+		protocol_claimant(c->dirfd, n, v, l->who);
 }
 
 /* Take the result as collect_take() does, and read its rows if they are small. */

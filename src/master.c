@@ -297,7 +297,7 @@ has_result(int dirfd, const struct job *job, uint32_t n, char v)
 	char	*why;
 	int	 fd;
 
-	if ((fd = protocol_open_result(dirfd, job, n, v, &why)) == -1) {
+	if ((fd = protocol_open_result(dirfd, job, n, v, NULL, &why)) == -1) {
 		free(why);
 		return 0;
 	}

@@ -877,14 +877,19 @@ block_write(int bfd, const char *name, const struct iovec *iov, int count)
 
 int
 protocol_publish(int dirfd, const struct job *job, const unsigned char *key,
-    uint32_t n, char v, const void *rows, size_t len)
+    const char *who, uint32_t n, char v, const void *rows, size_t len)
 {
-	struct result	h = { .block = n, .version = v, .bytes = len };
+	struct result	h;
 	struct iovec	iov[2] = { { &h, sizeof h }, { (void *)rows, len } };
 	int		bfd, fd = -1, saved;
 
+	memset(&h, 0, sizeof h);	/* the checksum and the HMAC cover every byte */
+	h.block = n;
+	h.version = v;
+	h.bytes = len;
 	memcpy(h.magic, RESULT_MAGIC, sizeof h.magic);
 	memcpy(h.job, job->id, sizeof h.job);
+	snprintf(h.who, sizeof h.who, "%s", who);
 	h.rows = job_block_rows(job, n);
 	h.sum = XXH3_64bits(rows, len);
 	if (key != NULL)
@@ -950,12 +955,14 @@ bad_header(const struct result *h, const struct job *job, uint32_t n, char v,
 		return "of the wrong size";
 	if ((uint64_t)size != sizeof *h + want)
 		return "truncated or padded";
+	if (memchr(h->who, '\0', sizeof h->who) == NULL)
+		return "with a claimant's name too long";
 	return NULL;
 }
 
 int
 protocol_open_result(int dirfd, const struct job *job, uint32_t n, char v,
-    char **why)
+    char who[PROTOCOL_WHO_MAX], char **why)
 {
 	char		 name[ENTRY_MAX];
 	struct result	 h;
@@ -972,8 +979,11 @@ protocol_open_result(int dirfd, const struct job *job, uint32_t n, char v,
 		bad = "not a blur result";
 	else
 		bad = bad_header(&h, job, n, v, st.st_size);
-	if (bad == NULL)
+	if (bad == NULL) {
+		if (who != NULL)
+			memcpy(who, h.who, sizeof h.who);
 		return fd;
+	}
 	*why = xasprintf("%s", bad);
 	if (fd != -1)
 		close(fd);

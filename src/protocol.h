@@ -12,7 +12,8 @@
  * DIR/todo/block.N.v	block N (from 0) is wanted at version v (a, b, ... z)
  * DIR/block.N.v/		claimed by the one slave whose mkdir made it
  * DIR/block.N.v/slave	"host:pid" of that slave
- * DIR/block.N.v/img.bit	a header (struct result), then the block's rows
+ * DIR/block.N.v/img.bit	a header (struct result, which names the claimant too),
+ *				then the block's rows
  * DIR/block.N.v/done	img.bit is complete
  * DIR/block.N.v/failed	the operation failed on this block: who, and why
  *
@@ -132,7 +133,7 @@ struct tally {
  * The header of img.bit, in the job's byte order: what the rows claim to be, so that a
  * truncated, foreign or garbage result is told from a good one.
  */
-#define RESULT_MAGIC	"BLURBLK2"	/* the last character is the format version */
+#define RESULT_MAGIC	"BLURBLK3"	/* the last character is the format version */
 struct result {
 	char		magic[8];
 	char		job[32];	/* the job id, without its NUL */
@@ -144,6 +145,9 @@ struct result {
 	char		pad[7];
 	unsigned char	mac[32];	/* HMAC of all this (mac zeroed) and the rows, when
 					   the job has a secret (see secret.h); else zeros */
+	char		who[PROTOCOL_WHO_MAX];	/* the claimant, as in `slave`, NUL-padded:
+					   the master need not open that file too */
+	char		pad2[4];	/* to 8 bytes, so that no byte goes unwritten */
 };
 
 /* Bytes in one row of image.bit or img.bit. */
@@ -238,17 +242,17 @@ int	 protocol_held(int dirfd, uint32_t n, char v);
 /* What one lookup shows of block n's versions up to v, done and failed included. */
 struct sighting protocol_sight(int dirfd, uint32_t n, char v);
 /*
- * Publish block.N.v's rows: img.bit (header and rows) under a temporary name, renamed
- * into place, then done.
+ * Publish block.N.v's rows, computed by `who`: img.bit (header and rows) under a
+ * temporary name, renamed into place, then done.
  */
 int	 protocol_publish(int dirfd, const struct job *, const unsigned char *key,
-	    uint32_t n, char v, const void *rows, size_t len);
+	    const char *who, uint32_t n, char v, const void *rows, size_t len);
 /*
  * Open block.N.v/img.bit and check its header and size against the job: a descriptor,
- * or -1 with *why for the log.
+ * and in who (unless NULL) the claimant its header names; or -1 with *why for the log.
  */
 int	 protocol_open_result(int dirfd, const struct job *, uint32_t n, char v,
-	    char **why);
+	    char who[PROTOCOL_WHO_MAX], char **why);
 /*
  * Read the rows of an opened result into buf (len bytes) and check them, and their HMAC
  * when there is a key: 0 or -1.

@@ -566,7 +566,7 @@ finish_block(struct worker *w, uint32_t n, char v)
 	unmap_input(w);
 	if (drop)
 		return 0;
-	r = protocol_publish(s->dirfd, &s->job, s->keyed, n, v, w->out, len);
+	r = protocol_publish(s->dirfd, &s->job, s->keyed, s->who, n, v, w->out, len);
 	protocol_block_name(name, n, v);
 	if (r == -1) {
 		if (errno == ENOENT)

@@ -447,27 +447,30 @@ START_TEST(test_publish_and_release)
 	struct job	 job = sample_job();
 	size_t		 len = job_block_rows(&job, 3) * job_row_bytes(&job);
 	char		*dir = test_dir(), *buf = malloc(len), *back = malloc(len), *why;
+	char		 who[PROTOCOL_WHO_MAX];
 	int		 fd = open_dir(dir), r;
 
 	memset(buf, 'x', len);
 	ck_assert_int_eq(protocol_held(fd, 3, 'b'), 0);
 	/* Publishing into a block not claimed fails: the master may have taken it back. */
-	ck_assert_int_eq(protocol_publish(fd, &job, NULL, 3, 'b', buf, len), -1);
+	ck_assert_int_eq(protocol_publish(fd, &job, NULL, "test:1", 3, 'b', buf, len), -1);
 	ck_assert_int_eq(protocol_claim(fd, 3, 'b', "test:1"), 1);
 	ck_assert_int_eq(protocol_claim(fd, 3, 'b', "test:1"), 0);
 	ck_assert_int_eq(protocol_held(fd, 3, 'b'), 1);
 	ck_assert_uint_eq(protocol_sight(fd, 3, 'b').done, 0);
-	ck_assert_int_eq(protocol_publish(fd, &job, NULL, 3, 'b', buf, len), 0);
+	ck_assert_int_eq(protocol_publish(fd, &job, NULL, "test:1", 3, 'b', buf, len), 0);
 	ck_assert_uint_eq(protocol_sight(fd, 3, 'b').done, BLOCK_BIT('b'));
-	ck_assert_int_ge(r = protocol_open_result(fd, &job, 3, 'b', &why), 0);
+	/* The header names the claimant, as the claim's signature does. */
+	ck_assert_int_ge(r = protocol_open_result(fd, &job, 3, 'b', who, &why), 0);
+	ck_assert_str_eq(who, "test:1");
 	ck_assert_int_eq(protocol_read_result(r, NULL, back, len, &why), 0);
 	ck_assert_int_eq(memcmp(buf, back, len), 0);
 	close(r);
 	/* Signed with a key, it reads with that key. */
 	protocol_release(fd, 3, 'b');
 	ck_assert_int_eq(protocol_claim(fd, 3, 'b', "test:1"), 1);
-	ck_assert_int_eq(protocol_publish(fd, &job, key, 3, 'b', buf, len), 0);
-	ck_assert_int_ge(r = protocol_open_result(fd, &job, 3, 'b', &why), 0);
+	ck_assert_int_eq(protocol_publish(fd, &job, key, "test:1", 3, 'b', buf, len), 0);
+	ck_assert_int_ge(r = protocol_open_result(fd, &job, 3, 'b', NULL, &why), 0);
 	ck_assert_int_eq(protocol_read_result(r, key, back, len, &why), 0);
 	close(r);
 	protocol_release(fd, 3, 'b');
@@ -496,10 +499,10 @@ expect_rejected(void (*damage)(const char *), struct job *reader,
 
 	memcpy(job.id, GOOD_ID, sizeof job.id);
 	ck_assert_int_eq(protocol_claim(fd, 1, 'a', "test:1"), 1);
-	ck_assert_int_eq(protocol_publish(fd, &job, wkey, 1, 'a', buf, len), 0);
+	ck_assert_int_eq(protocol_publish(fd, &job, wkey, "test:1", 1, 'a', buf, len), 0);
 	ck_assert_int_ne(asprintf(&path, "%s/block.1.a/img.bit", dir), -1);
 	damage(path);
-	r = protocol_open_result(fd, reader != NULL ? reader : &job, 1, 'a', &why);
+	r = protocol_open_result(fd, reader != NULL ? reader : &job, 1, 'a', NULL, &why);
 	if (r != -1 && protocol_read_result(r, rkey, buf, len, &why) == 0)
 		ck_abort_msg("a damaged result was accepted (%s)", what);
 	ck_assert_ptr_nonnull(why);
@@ -581,7 +584,7 @@ START_TEST(test_clean_leaves_foreign_files)
 	ck_assert_int_ge(other = openat(fd, "todo/junk", O_CREAT|O_WRONLY, 0600), 0);
 	close(other);
 	ck_assert_int_eq(protocol_claim(fd, 1, 'a', "test:1"), 1);
-	ck_assert_int_eq(protocol_publish(fd, &job, NULL, 1, 'a', "x", 1), 0);
+	ck_assert_int_eq(protocol_publish(fd, &job, NULL, "test:1", 1, 'a', "x", 1), 0);
 	ck_assert_int_eq(protocol_start(fd, &job), 0);
 	ck_assert_int_eq(protocol_leftovers(fd), 1);
 	protocol_clean(fd);
@@ -709,8 +712,8 @@ START_TEST(test_fuzz_seeds)
 	same = seed_is(seeds, "data.dat", 1, fd, "data.dat");
 	for (i = 0; i < len; i++)
 		rows[i] = i * 7;	/* every byte value */
-	ck_assert_int_eq(protocol_publish(fd, &target_job, target_key, TARGET_BLOCK,
-	    TARGET_VERSION, rows, len), 0);
+	ck_assert_int_eq(protocol_publish(fd, &target_job, target_key, "fuzz:1",
+	    TARGET_BLOCK, TARGET_VERSION, rows, len), 0);
 	same &= seed_is(seeds, "img.bit", 2, fd, TARGET_RESULT);
 
 	ck_assert_ptr_nonnull(d = fdopendir(dup(seeds)));
