@@ -3,6 +3,7 @@
 
 #include <sys/random.h>
 #include <sys/signalfd.h>
+#include <sys/uio.h>
 
 #include <errno.h>
 #include <stdarg.h>
@@ -163,11 +164,18 @@ pwrite_all(int fd, const void *buf, size_t len, off_t off)
 int
 pread_all(int fd, void *buf, size_t len, off_t off)
 {
-	char	*p = buf;
-	ssize_t	 n;
+	struct iovec	v = { buf, len };
 
-	while (len > 0) {
-		if ((n = pread(fd, p, len, off)) == -1) {
+	return preadv_all(fd, &v, 1, off);
+}
+
+int
+preadv_all(int fd, struct iovec *iov, int count, off_t off)
+{
+	ssize_t	n;
+
+	while (count > 0) {
+		if ((n = preadv(fd, iov, count, off)) == -1) {
 			if (errno == EINTR)
 				continue;
 			return -1;
@@ -176,9 +184,12 @@ pread_all(int fd, void *buf, size_t len, off_t off)
 			errno = EIO;	/* short file: the writer did not finish */
 			return -1;
 		}
-		p += n;
-		off += n;
-		len -= n;
+		for (off += n; count > 0 && (size_t)n >= iov->iov_len; iov++, count--)
+			n -= iov->iov_len;
+		if (count > 0) {
+			iov->iov_base = (char *)iov->iov_base + n;
+			iov->iov_len -= n;
+		}
 	}
 	return 0;
 }

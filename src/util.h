@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include <signal.h>
 
@@ -36,6 +37,8 @@ void	 vsay(const char *, va_list);
 int	 write_all(int, const void *, size_t);
 int	 pwrite_all(int, const void *, size_t, off_t);
 int	 pread_all(int, void *, size_t, off_t);
+/* The same into several buffers at once, one call when it can (iov is used up). */
+int	 preadv_all(int, struct iovec *, int, off_t);
 
 /*
  * Catch SIGINT, SIGTERM and SIGHUP on a descriptor instead of dying of them, so that the
