@@ -31,6 +31,7 @@
 #define TARGET_BLOCKS	64	/* default split: enough blocks to balance many slaves */
 #define MIN_ROWS	16
 #define HALO_BLOCKS	8	/* a block is at least this many halos high */
+#define MIN_BLOCK_BYTES	(2u << 20)	/* and holds at least this much of the image */
 #define TALLY_EVERY	0.1	/* seconds between rewrites of DIR/progress, at least */
 #define BEAT_CHECK	2.5	/* how long to watch a job's beat before calling it dead */
 #define STOP_GRACE	3.0	/* seconds a local slave has to stop before it is killed */
@@ -88,18 +89,23 @@ master_output_name(const char *input)
 }
 
 uint32_t
-master_default_rows(uint32_t height, uint32_t halo)
+master_default_rows(uint32_t height, uint32_t halo, size_t row_bytes)
 {
 	uint32_t	rows = (height - 1) / TARGET_BLOCKS + 1;
+	size_t		least = (MIN_BLOCK_BYTES - 1) / (row_bytes > 0 ? row_bytes : 1) + 1;
 
 	/*
 	 * A block filters its halo's rows too before its own: at 8 halos high that is a
 	 * quarter more (radius 40 on 16 MP took 0.78 s in blocks of 2 halos, 0.62 in 8).
+	 * And each block is five files made and removed: below MIN_BLOCK_BYTES they cost
+	 * more than the pixels (16 MP RGB: 0.15 s in 64 blocks, 0.10 s in 23).
 	 */
 	if (rows < MIN_ROWS)
 		rows = MIN_ROWS;
 	if (rows < HALO_BLOCKS * halo)
 		rows = HALO_BLOCKS * halo;
+	if (rows < least)
+		rows = least < height ? (uint32_t)least : height;
 	return rows < height ? rows : height;
 }
 
@@ -136,7 +142,7 @@ make_job(struct master *m)
 	op_args_copy(&job->args, o->args);
 	o->args->op->halo(o->args, &job->top, &job->bottom);
 	job->rows = o->rows > 0 ? o->rows : master_default_rows(job->height,
-	    job->top > job->bottom ? job->top : job->bottom);
+	    job->top > job->bottom ? job->top : job->bottom, job_row_bytes(job));
 	if (job->rows > job->height)
 		job->rows = job->height;
 	job->blocks = (job->height - 1) / job->rows + 1;

@@ -8,6 +8,7 @@
 #ifndef BLUR_MASTER_H
 #define BLUR_MASTER_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "op.h"
@@ -35,7 +36,10 @@ struct master_opts {
 int	 master_run(const struct master_opts *, char **cause);
 /* The default output name: dir/name.ext -> dir/name-blur.ext. */
 char	*master_output_name(const char *input);
-/* The default block height for an image of this height and an operation of this halo. */
-uint32_t master_default_rows(uint32_t height, uint32_t halo);
+/*
+ * The default block height for an image of this height and row size and an operation
+ * of this halo.
+ */
+uint32_t master_default_rows(uint32_t height, uint32_t halo, size_t row_bytes);
 
 #endif

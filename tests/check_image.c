@@ -523,12 +523,16 @@ END_TEST
 
 START_TEST(test_default_rows)
 {
-	ck_assert_uint_eq(master_default_rows(1, 4), 1);
-	ck_assert_uint_eq(master_default_rows(600, 1), 16);
-	ck_assert_uint_eq(master_default_rows(600, 4), 32);
-	ck_assert_uint_eq(master_default_rows(600, 10), 80);
-	ck_assert_uint_eq(master_default_rows(600, 100), 600);
-	ck_assert_uint_eq(master_default_rows(8000, 4), 125);
+	ck_assert_uint_eq(master_default_rows(1, 4, 3), 1);
+	/* Wide rows: 16 rows at least, 8 halos at least, never more than the image. */
+	ck_assert_uint_eq(master_default_rows(600, 1, 1u << 20), 16);
+	ck_assert_uint_eq(master_default_rows(600, 4, 1u << 20), 32);
+	ck_assert_uint_eq(master_default_rows(600, 10, 1u << 20), 80);
+	ck_assert_uint_eq(master_default_rows(600, 100, 1u << 20), 600);
+	/* RGB: 64 blocks of 64 MP; 2 MiB at least (175 and 350 rows) of 16 and 4 MP. */
+	ck_assert_uint_eq(master_default_rows(8000, 4, 24000), 125);
+	ck_assert_uint_eq(master_default_rows(4000, 4, 12000), 175);
+	ck_assert_uint_eq(master_default_rows(2000, 4, 6000), 350);
 }
 END_TEST
 

@@ -59,7 +59,8 @@ im_blur "$T/in.tif" "$T/ref.tif" gaussian 4 2
 slave gslave1 "$T/s1.log"
 slave gslave2 "$T/s2.log"
 start=$(date +%s)
-blur -master "$T/in.tif" -o "$T/out.tif" -dir "$G/a/job" -radius 4 -v 2> "$T/m.err"
+# 24 blocks of 50 rows, enough for both slaves (by default, 3 of 2 MiB).
+blur -master "$T/in.tif" -o "$T/out.tif" -dir "$G/a/job" -radius 4 -rows 50 -v 2> "$T/m.err"
 status=$?
 [ $status -eq 0 ] || sed 's/^/# master: /' "$T/m.err" | tail -n 5
 check "master on GlusterFS exits 0" '[ $status -eq 0 ]'
