@@ -88,8 +88,12 @@ fixed_mask(struct mask *m)
 	for (i = 0; i < taps; i++)
 		sum += q[i] = (int32_t)lrint(ldexp(m->w[i], FIX_W));
 	q[m->radius] += (1 << FIX_W) - sum;
-	for (i = 0; i < taps; i++)
+	for (i = 0; i < taps; i++) {
 		err += fabs(ldexp(q[i], -FIX_W) - m->w[i]);
+		/* The passes add each pair of mirrored samples before one product. */
+		if (q[i] != q[taps - 1 - i])
+			err = INFINITY;
+	}
 	if (q[m->radius] <= INT16_MAX && 2 * 255 * err + ldexp(1, -8) < FIX_SLACK) {
 		m->q = xcalloc(taps, sizeof *m->q);
 		for (i = 0; i < taps; i++)
@@ -365,25 +369,30 @@ pad_row8(const struct op_image *job, const uint8_t *row, uint32_t r, uint8_t *li
 	}
 }
 
-/* Horizontal pass in fixed point: h[k] = sum_i q[i] line[k + i spp] / 2^(FIX_W - FIX_H). */
+/*
+ * Horizontal pass in fixed point: h[k] = sum_i q[i] line[k + i spp] / 2^(FIX_W - FIX_H),
+ * the mirrored taps (q is symmetric) added before their one product.
+ */
 OP_PASS static void
 hpass_fixed(const struct mask *m, const uint8_t *line, size_t len, uint32_t spp,
     int16_t *h)
 {
 	int32_t		acc[FIX_CHUNK];
-	uint32_t	i, taps = 2 * m->radius + 1;
+	uint32_t	i, r = m->radius;
 	size_t		k0, k, n;
 
 	for (k0 = 0; k0 < len; k0 += n) {
 		n = len - k0 < FIX_CHUNK ? len - k0 : FIX_CHUNK;
 		for (k = 0; k < n; k++)
-			acc[k] = 1 << (FIX_W - FIX_H - 1);
-		for (i = 0; i < taps; i++) {
-			const uint8_t	*src = line + k0 + (size_t)i * spp;
+			acc[k] = (1 << (FIX_W - FIX_H - 1)) +
+			    m->q[r] * (int16_t)line[k0 + k + (size_t)r * spp];
+		for (i = 0; i < r; i++) {
+			const uint8_t	*a = line + k0 + (size_t)i * spp;
+			const uint8_t	*b = line + k0 + (size_t)(2 * r - i) * spp;
 			int16_t		 q = m->q[i];
 
 			for (k = 0; k < n; k++)
-				acc[k] += q * (int16_t)src[k];
+				acc[k] += q * (int16_t)(a[k] + b[k]);
 		}
 		for (k = 0; k < n; k++)
 			h[k0 + k] = (int16_t)(acc[k] >> (FIX_W - FIX_H));
@@ -440,7 +449,7 @@ vpass(struct ring *g, uint32_t y, float *acc)
 	}
 }
 
-/* Vertical pass in fixed point, rounded into output row y. */
+/* Vertical pass in fixed point, rounded into output row y; taps paired as across. */
 OP_PASS static void
 vpass_fixed(struct ring *g, uint32_t y, uint8_t *out)
 {
@@ -450,15 +459,19 @@ vpass_fixed(struct ring *g, uint32_t y, uint8_t *out)
 
 	for (k0 = 0; k0 < g->len; k0 += n) {
 		n = g->len - k0 < FIX_CHUNK ? g->len - k0 : FIX_CHUNK;
+		const int16_t	*mid = (const int16_t *)ring_row(g, y) + k0;
+
 		for (k = 0; k < n; k++)
-			acc[k] = 1 << (FIX_W + FIX_H - 1);
-		for (j = 0; j < 2 * r + 1; j++) {
-			const int16_t	*src = (const int16_t *)ring_row(g,
+			acc[k] = (1 << (FIX_W + FIX_H - 1)) + g->m->q[r] * mid[k];
+		for (j = 0; j < r; j++) {
+			const int16_t	*a = (const int16_t *)ring_row(g,
 					    (int64_t)y + j - r) + k0;
+			const int16_t	*b = (const int16_t *)ring_row(g,
+					    (int64_t)y + r - j) + k0;
 			int16_t		 q = g->m->q[j];
 
 			for (k = 0; k < n; k++)
-				acc[k] += q * src[k];
+				acc[k] += q * ((int32_t)a[k] + b[k]);
 		}
 		for (k = 0; k < n; k++)
 			out[k0 + k] = (uint8_t)(acc[k] >> (FIX_W + FIX_H));
