@@ -60,8 +60,9 @@
  *   good result wins. After z, or after -retries failures of one block, the job fails.
  *
  * At the end the master renames the output into place, removes `working` first (slaves
- * stop at once) and then every other name above (protocol_clean()); names it does not
- * know are left alone. A failed job is removed the same way, with no output.
+ * stop at once; its own it also signals, and waits until each has let go of DIR) and
+ * then every other name above (protocol_clean()); names it does not know are left
+ * alone. A failed job is removed the same way, with no output.
  *
  * Every file is reached through a descriptor of DIR, never by joining paths, so a name
  * always means the same object for the whole job. Files are replaced by renaming a
