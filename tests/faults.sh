@@ -265,13 +265,15 @@ for f in "$BLUR_DIR"/todo/block.*; do
 	1) head -c 36000 /dev/zero > "$BLUR_DIR/$b/img.bit" ;;
 	*) head -c $((n * 9999)) /dev/urandom > "$BLUR_DIR/$b/img.bit" ;;
 	esac
+	# A bad result's header is not believed: the claim's signature names the slave.
+	[ $n -eq 2 ] && echo "rogue:7" > "$BLUR_DIR/$b/slave"
 	: > "$BLUR_DIR/$b/done"
 	n=$((n + 1))
 	[ $n -eq 6 ] && break
 done
 "$BLUR" -slave > /dev/null &
 check "job survives a rogue's garbage" 'wait $master'
-check "each garbage result rejected with a log line" '[ "$(grep -c "^blur: block\.[0-9]*\.a from an unknown slave rejected: result " "$T/rogue.err")" -eq 6 ]'
+check "each garbage result rejected with a log line" '[ "$(grep -c "^blur: block\.[0-9]*\.a from an unknown slave rejected: result " "$T/rogue.err")" -eq 5 ] && [ "$(grep -c "^blur: block\.[0-9]*\.a from rogue:7 rejected: result " "$T/rogue.err")" -eq 1 ]'
 check "each rejected block done again" '[ "$(grep -c "had its result rejected; reissued as block\.[0-9]*\.b$" "$T/rogue.err")" -eq 6 ]'
 check "rogue run gives the clean pixels" 'same_pixels "$T/rogue.tif" "$T/s-clean.tif" 8 0'
 wait
