@@ -852,22 +852,21 @@ result_mac(const struct result *h, const void *rows, size_t len,
 
 /*
  * Write the pieces of iov into block directory bfd as `name`: under a temporary name,
- * then renamed, so that whoever opens `name` reads it whole.
+ * then renamed, so that whoever opens `name` reads it whole. iov is used up.
  */
 static int
-block_write(int bfd, const char *name, const struct iovec *iov, int count)
+block_write(int bfd, const char *name, struct iovec *iov, int count)
 {
 	char	tmp[HOST_NAME_MAX + 96];
-	int	fd, i, saved;
+	int	fd, wrote, saved;
 
 	tmp_name(tmp, sizeof tmp, name);
 	fd = openat(bfd, tmp, O_WRONLY|O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC, 0600);
 	if (fd == -1)
 		return -1;
-	for (i = 0; i < count; i++)
-		if (write_all(fd, iov[i].iov_base, iov[i].iov_len) == -1)
-			break;
-	if (close(fd) == 0 && i == count && renameat(bfd, tmp, bfd, name) == 0)
+	/* One call for all of it: on a network filesystem each is a round trip. */
+	wrote = writev_all(fd, iov, count);
+	if (close(fd) == 0 && wrote == 0 && renameat(bfd, tmp, bfd, name) == 0)
 		return 0;
 	saved = errno;
 	unlinkat(bfd, tmp, 0);

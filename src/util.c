@@ -128,23 +128,33 @@ say(const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Write all of len bytes at off, or where the file stands when off is -1. */
-static int
-put_all(int fd, const void *buf, size_t len, off_t off)
+/* Move iov past n bytes done: the buffers finished dropped, the next one shortened. */
+static void
+iov_advance(struct iovec **iov, int *count, size_t n)
 {
-	const char	*p = buf;
-	ssize_t		 n;
+	for (; *count > 0 && n >= (*iov)->iov_len; (*iov)++, (*count)--)
+		n -= (*iov)->iov_len;
+	if (*count > 0) {
+		(*iov)->iov_base = (char *)(*iov)->iov_base + n;
+		(*iov)->iov_len -= n;
+	}
+}
 
-	while (len > 0) {
-		n = off == -1 ? write(fd, p, len) : pwrite(fd, p, len, off);
+/* Write all of iov at off, or where the file stands when off is -1. */
+static int
+put_all(int fd, struct iovec *iov, int count, off_t off)
+{
+	ssize_t	n;
+
+	while (count > 0) {
+		n = off == -1 ? writev(fd, iov, count) : pwritev(fd, iov, count, off);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
 			return -1;
 		}
-		p += n;
 		off = off == -1 ? -1 : off + n;
-		len -= n;
+		iov_advance(&iov, &count, n);
 	}
 	return 0;
 }
@@ -152,13 +162,23 @@ put_all(int fd, const void *buf, size_t len, off_t off)
 int
 write_all(int fd, const void *buf, size_t len)
 {
-	return put_all(fd, buf, len, -1);
+	struct iovec	v = { (void *)buf, len };
+
+	return put_all(fd, &v, 1, -1);
+}
+
+int
+writev_all(int fd, struct iovec *iov, int count)
+{
+	return put_all(fd, iov, count, -1);
 }
 
 int
 pwrite_all(int fd, const void *buf, size_t len, off_t off)
 {
-	return put_all(fd, buf, len, off);
+	struct iovec	v = { (void *)buf, len };
+
+	return put_all(fd, &v, 1, off);
 }
 
 int
@@ -184,12 +204,8 @@ preadv_all(int fd, struct iovec *iov, int count, off_t off)
 			errno = EIO;	/* short file: the writer did not finish */
 			return -1;
 		}
-		for (off += n; count > 0 && (size_t)n >= iov->iov_len; iov++, count--)
-			n -= iov->iov_len;
-		if (count > 0) {
-			iov->iov_base = (char *)iov->iov_base + n;
-			iov->iov_len -= n;
-		}
+		off += n;
+		iov_advance(&iov, &count, n);
 	}
 	return 0;
 }

@@ -35,9 +35,11 @@ void	 vsay(const char *, va_list);
 
 /* Write or read all of len bytes (retrying short transfers and EINTR); 0 or -1. */
 int	 write_all(int, const void *, size_t);
+/* The same from several buffers at once, one call when it can (iov is used up). */
+int	 writev_all(int, struct iovec *, int);
 int	 pwrite_all(int, const void *, size_t, off_t);
 int	 pread_all(int, void *, size_t, off_t);
-/* The same into several buffers at once, one call when it can (iov is used up). */
+/* Read into several buffers at once, one call when it can (iov is used up). */
 int	 preadv_all(int, struct iovec *, int, off_t);
 
 /*
