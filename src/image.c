@@ -1030,9 +1030,8 @@ int
 image_create(struct image *im, const char *path, const struct image *like,
     uint32_t block, char **cause)
 {
-	uint64_t	 bytes = (uint64_t)image_row_bytes(like) * like->height;
-	TIFFOpenOptions	*opts;
-	int		 fd;
+	uint64_t	bytes = (uint64_t)image_row_bytes(like) * like->height;
+	int		fd;
 
 	*im = *like;
 	im->tags = NULL;	/* like's */
@@ -1049,11 +1048,8 @@ image_create(struct image *im, const char *path, const struct image *like,
 		return -1;
 	}
 	/* Leave room below 4 GiB for the directory and strip tables. */
-	opts = tiffopts_new(im->error);
-	im->tif = TIFFFdOpenExt(fd, path, bytes > 0xF0000000u ? "w8" : "w", opts);
-	TIFFOpenOptionsFree(opts);
+	im->tif = tiffopts_fdopen(fd, path, bytes > 0xF0000000u ? "w8" : "w", im->error);
 	if (im->tif == NULL) {
-		close(fd);
 		*cause = tiff_cause(im, "cannot create");
 		return -1;
 	}

@@ -97,9 +97,7 @@ struct tags {
 static TIFF *
 side_open(TIFF *tif, const char *mode, char *error)
 {
-	TIFFOpenOptions	*opts;
-	TIFF		*side;
-	int		 fd;
+	int	fd;
 
 	error[0] = '\0';
 	/* libtiff reads the header from where the file is: its start. */
@@ -110,12 +108,7 @@ side_open(TIFF *tif, const char *mode, char *error)
 			close(fd);
 		return NULL;
 	}
-	opts = tiffopts_new(error);
-	side = TIFFFdOpenExt(fd, TIFFFileName(tif), mode, opts);
-	TIFFOpenOptionsFree(opts);
-	if (side == NULL)
-		close(fd);
-	return side;
+	return tiffopts_fdopen(fd, TIFFFileName(tif), mode, error);
 }
 
 static enum how

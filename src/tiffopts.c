@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "tiffopts.h"
 
@@ -37,4 +38,16 @@ tiffopts_new(char *error)
 	TIFFOpenOptionsSetErrorHandlerExtR(opts, keep_error, error);
 	TIFFOpenOptionsSetWarningHandlerExtR(opts, drop_warning, NULL);
 	return opts;
+}
+
+TIFF *
+tiffopts_fdopen(int fd, const char *name, const char *mode, char *error)
+{
+	TIFFOpenOptions	*opts = tiffopts_new(error);
+	TIFF		*tif = TIFFFdOpenExt(fd, name, mode, opts);
+
+	TIFFOpenOptionsFree(opts);
+	if (tif == NULL)
+		close(fd);
+	return tif;
 }

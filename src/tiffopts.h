@@ -15,5 +15,10 @@
  * error[TIFFOPTS_ERROR_MAX], which they empty; free them with TIFFOpenOptionsFree().
  */
 TIFFOpenOptions	*tiffopts_new(char *error);
+/*
+ * TIFFFdOpenExt() with those options: the handle, which owns fd from then on (TIFFClose()
+ * closes it), or NULL with fd closed and the cause in error.
+ */
+TIFF		*tiffopts_fdopen(int fd, const char *name, const char *mode, char *error);
 
 #endif
