@@ -37,6 +37,18 @@ blocks_timeout(const struct blocks *bs)
 	return t > TIMEOUT_FLOOR ? t : TIMEOUT_FLOOR;
 }
 
+void
+blocks_pause(struct blocks *bs, double seconds)
+{
+	uint32_t	n;
+	int		i;
+
+	for (n = 0; n < bs->count; n++)
+		for (i = 0; i < BLOCK_VERSIONS; i++)
+			if (bs->b[n].seen[i] != 0)
+				bs->b[n].seen[i] += seconds;
+}
+
 /* Whether the newest version of b is claimed and nothing has come of it yet. */
 static int
 at_work(const struct block *b)

@@ -97,6 +97,11 @@ uint32_t blocks_working(const struct blocks *);
  */
 enum block_action blocks_next(struct blocks *, uint32_t n, const struct sighting *,
 	    double now, char *v);
+/*
+ * A pause of `seconds` in which no slave could deliver (DIR was full): every claim seen
+ * is taken as seen that much later, so that the pause makes no block late or slow.
+ */
+void	 blocks_pause(struct blocks *, double seconds);
 /* Version v of block n is now wanted (its todo file is made): the first, or a reissue. */
 void	 blocks_issued(struct blocks *, uint32_t n, char v);
 /* The version that would follow block n's newest, or 0 after BLOCK_LAST. */

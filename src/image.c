@@ -1034,7 +1034,8 @@ image_create(struct image *im, const char *path, const struct image *like,
 	int		fd;
 
 	*im = *like;
-	im->tags = NULL;	/* like's */
+	im->tif = NULL;		/* like's, which only like closes */
+	im->tags = NULL;
 	im->strip_rows = strip_rows(like, block);
 	im->compression = output_compression(like);
 	/*
@@ -1066,15 +1067,33 @@ image_create(struct image *im, const char *path, const struct image *like,
 	return 0;
 }
 
+/*
+ * Why a write to a created image failed: the system's reason first (a full disk, an I/O
+ * error), which libtiff's own words ("Write error at scanline 388") leave out.
+ */
+static char *
+write_cause(const struct image *im, int err)
+{
+	char	*text, *why;
+
+	if (err == 0)
+		return tiff_cause(im, "cannot write");
+	why = xasprintf("cannot write: %s", strerror(err));
+	text = tiff_cause(im, why);
+	free(why);
+	return text;
+}
+
 int
 image_write_strip(struct image *im, uint32_t y, void *rows, uint32_t n,
     char **cause)
 {
 	if (im->lab)
 		flip_lab(im, rows, n);
+	errno = 0;
 	if (TIFFWriteEncodedStrip(im->tif, y / im->strip_rows, rows,
 	    (tmsize_t)n * image_row_bytes(im)) == -1) {
-		*cause = tiff_cause(im, "cannot write");
+		*cause = write_cause(im, errno);
 		return -1;
 	}
 	return 0;
@@ -1089,9 +1108,10 @@ image_close(struct image *im, char **cause)
 	im->tags = NULL;
 	if (im->tif == NULL)
 		return 0;
+	errno = 0;
 	if (TIFFGetMode(im->tif) != O_RDONLY && !TIFFFlush(im->tif)) {
 		if (cause != NULL)
-			*cause = tiff_cause(im, "cannot write");
+			*cause = write_cause(im, errno);
 		r = -1;
 	}
 	TIFFClose(im->tif);

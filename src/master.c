@@ -74,6 +74,15 @@ struct master {
 	 */
 	char		(*signs)[SECRET_HEX];
 	int		 readfd;
+	/*
+	 * A DIR that cannot take results (full, read-only, failing) holds the job: it
+	 * waits for room while slaves do, for as long as a block may take.
+	 */
+	double		 full_since;	/* when DIR was found so, or 0 */
+	int		 fault;		/* errno of the master's last write in DIR that
+					   failed for DIR's sake, or 0 */
+	char		*owed;		/* per block, a reissue whose todo file waits for
+					   room, or 0 */
 };
 
 char *
@@ -171,7 +180,12 @@ output_dir(struct master *m, char **cause)
 	copy = xstrdup(m->output);
 	m->outdir = realpath(dirname(copy), NULL);
 	free(copy);
-	if (m->outdir == NULL) {
+	/*
+	 * Known now, before any block is computed: a folder we may not write (for root
+	 * too, when read-only or immutable: EROFS, EPERM).
+	 */
+	if (m->outdir == NULL || faccessat(AT_FDCWD, m->outdir, W_OK|X_OK,
+	    AT_EACCESS) == -1) {
 		*cause = xasprintf("%s: cannot write: %s", m->output, strerror(errno));
 		return -1;
 	}
@@ -383,22 +397,32 @@ take_dir(struct master *m, char **cause)
 }
 
 /*
+ * The room left in DIR, in bytes; UINT64_MAX from a filesystem that reports no size
+ * (some FUSE ones), which is trusted. root may use the blocks kept back for it, as
+ * root's slaves would.
+ */
+static uint64_t
+dir_left(const struct master *m)
+{
+	struct statvfs	sv;
+
+	if (fstatvfs(m->dirfd, &sv) == -1 || sv.f_blocks == 0)
+		return UINT64_MAX;
+	return (uint64_t)(geteuid() == 0 ? sv.f_bfree : sv.f_bavail) * sv.f_frsize;
+}
+
+/*
  * Refuse a job that DIR cannot hold: image.bit and every result stay until the job ends
- * (protocol.h), and a slave that cannot write its result gives the block back to be
- * tried again, which with no room coming would go on for ever. Each block also takes a
- * directory and its files. A filesystem that reports no size (some FUSE ones) is trusted.
+ * (protocol.h), and each block also takes a directory and its files. A DIR that fills
+ * up later holds the job until it has room again, for a while (watch_room()).
  */
 static int
 room(struct master *m, char **cause)
 {
-	struct statvfs	sv;
-	uint64_t	need, left;
+	uint64_t	need, left = dir_left(m);
 
 	need = (2 - m->job.render) * (uint64_t)job_row_bytes(&m->job) * m->job.height +
 	    (uint64_t)m->job.blocks * BLOCK_OVERHEAD;
-	if (fstatvfs(m->dirfd, &sv) == -1 || sv.f_blocks == 0)
-		return 0;
-	left = (uint64_t)sv.f_bavail * sv.f_frsize;
 	if (left >= need)
 		return 0;
 	*cause = xasprintf("%s: not enough room: this job writes %ju MiB there (image.bit "
@@ -746,8 +770,12 @@ reissue(struct master *m, uint32_t n, const char *why, char **cause)
 		return -1;
 	}
 	if (issue(m, n, v) == -1) {
-		*cause = xasprintf("%s/todo: %s", m->o->dir, strerror(errno));
-		return -1;
+		if (!protocol_dir_fault(errno)) {
+			*cause = xasprintf("%s/todo: %s", m->o->dir, strerror(errno));
+			return -1;
+		}
+		m->fault = errno;
+		m->owed[n] = v;
 	}
 	collect_retire(m->collect, n, old, RETIRE_TODO);
 	progress_reissue(&m->progress);
@@ -833,7 +861,13 @@ beat(struct master *m)
 	    now() - m->tallied >= BEAT_EVERY) {
 		p->tally.beat++;
 		p->tally.elapsed = now() - p->start;
-		protocol_write_tally(m->dirfd, &p->tally);
+		if (protocol_write_tally(m->dirfd, &p->tally) == 0)
+			m->fault = 0;
+		else if (protocol_dir_fault(errno)) {
+			/* Beat all the same: our own slaves must not think us dead. */
+			m->fault = errno;
+			protocol_touch_tally(m->dirfd);
+		}
 		p->changed = 0;
 		m->tallied = now();
 	}
@@ -969,6 +1003,9 @@ settle(struct master *m, uint32_t n, struct sighting *s, struct look *l, char **
 			r = failure(m, n, v, cause);
 			break;
 		case BLOCK_LATE:
+			/* Not late: waiting for room, as its slave is (see watch_room()). */
+			if (m->full_since != 0)
+				return 0;
 			protocol_claimant(m->dirfd, n, v, who);
 			snprintf(why, sizeof why, "claimed by %s and not done in %.3g s",
 			    who[0] != '\0' ? who : "a slave", blocks_timeout(&m->bs));
@@ -1182,6 +1219,93 @@ adopt(struct master *m, char **cause)
 	return 0;
 }
 
+/* Bytes of DIR one result takes, at most. */
+static uint64_t
+block_need(const struct master *m)
+{
+	return (uint64_t)m->job.rows * job_row_bytes(&m->job) + BLOCK_OVERHEAD;
+}
+
+/*
+ * Whether DIR can take a result: the master's own last write there did not fail for
+ * DIR's sake, and DIR has room for one block, which *left says.
+ */
+static int
+dir_takes(const struct master *m, uint64_t *left)
+{
+	*left = dir_left(m);
+	return m->fault == 0 && *left >= block_need(m);
+}
+
+/* What DIR lacks, for a message: "No space left on device: ... MiB are free". */
+static char *
+lack_text(const struct master *m, uint64_t left)
+{
+	uint64_t	need = (m->job.blocks - m->bs.in) * block_need(m);
+	char		*text;
+
+	text = xasprintf("%s: the blocks left need %ju MiB there",
+	    strerror(m->fault != 0 ? m->fault : ENOSPC), (uintmax_t)(need >> 20) + 1);
+	if (left != UINT64_MAX)
+		xappendf(&text, ", %ju MiB are free", (uintmax_t)(left >> 20));
+	return text;
+}
+
+/* Make the todo files that waited for room: 0, or -1 if DIR still has none. */
+static int
+pay_owed(struct master *m)
+{
+	uint32_t	n;
+
+	for (n = 0; n < m->job.blocks; n++) {
+		if (m->owed[n] == 0)
+			continue;
+		if (m->bs.b[n].in == 0 && m->owed[n] == m->bs.b[n].version) {
+			add_todo(m, n, m->owed[n]);
+			if (collect_wait(m->collect) == -1) {
+				m->fault = errno;
+				return -1;
+			}
+		}
+		m->owed[n] = 0;
+	}
+	return 0;
+}
+
+/*
+ * Keep an eye on DIR's room: say once when it cannot take results, and again when it
+ * can; fail the job when that lasts longer than a block may take. Slaves meanwhile keep
+ * what they computed and wait (slave.h), so their claims are not late.
+ */
+static int
+watch_room(struct master *m, char **cause)
+{
+	uint64_t	left;
+	int		takes = dir_takes(m, &left) && pay_owed(m) == 0;
+	char		*lack;
+
+	if (takes && m->full_since != 0) {
+		blocks_pause(&m->bs, now() - m->full_since);
+		m->full_since = 0;
+		progress_say(&m->progress, "%s: room again; going on", m->o->dir);
+	}
+	if (takes)
+		return 0;
+	lack = lack_text(m, left);
+	if (m->full_since == 0) {
+		m->full_since = now();
+		progress_say(&m->progress, "%s: %s; waiting up to %.0f s for room",
+		    m->o->dir, lack, blocks_timeout(&m->bs));
+	} else if (now() - m->full_since > blocks_timeout(&m->bs)) {
+		*cause = xasprintf("%s: %s, for %.0f s; job cancelled", m->o->dir, lack,
+		    now() - m->full_since);
+		free(lack);
+		return -1;
+	}
+	free(lack);
+	return 0;
+}
+
 /* Watch, collect and reissue until every block is in the output. */
 static int
 run(struct master *m, char **cause)
@@ -1211,7 +1335,7 @@ run(struct master *m, char **cause)
 		/* Other hosts' changes raise no inotify event: rescan regularly. */
 		if (now() - last >= m->watch.ms / 1000.0) {
 			last = now();
-			if (scan_all(m, cause) == -1)
+			if (scan_all(m, cause) == -1 || watch_room(m, cause) == -1)
 				return -1;
 			if (m->alive > 0 && reap_slaves(m) == 0)
 				progress_say(&m->progress, "the local slaves have all stopped "
@@ -1275,6 +1399,7 @@ master_run(const struct master_opts *o, char **cause)
 	make_job(&m);
 	blocks_init(&m.bs, m.job.blocks, o->timeout, o->retries);
 	m.announced = xcalloc(m.job.blocks, sizeof *m.announced);
+	m.owed = xcalloc(m.job.blocks, 1);
 	/* Nothing is made beside the output until DIR is ours: see name_partial(). */
 	if (output_dir(&m, cause) == -1 || take_dir(&m, cause) == -1)
 		goto out;
@@ -1323,6 +1448,7 @@ out:
 	free(m.output);
 	blocks_free(&m.bs);
 	free(m.announced);
+	free(m.owed);
 	job_free(&m.job);
 	free(m.rows);
 	free(m.slaves);

@@ -616,18 +616,45 @@ protocol_read_tally(int dirfd, struct tally *t)
 	return 0;
 }
 
+/*
+ * The beat is the count in progress and the file's modification time together: a master
+ * that cannot rewrite progress (DIR full) still touches it, which takes no room.
+ */
 uint64_t
 protocol_beat(int dirfd)
 {
 	char			text[64];
 	unsigned long long	beat;
-	int			version;
+	struct stat		st;
+	ssize_t			n;
+	int			version, fd;
 
-	if (read_small(dirfd, "progress", text, sizeof text) == -1 ||
-	    sscanf(text, "blur %d\nbeat %llu", &version, &beat) != 2 ||
+	if ((fd = openat(dirfd, "progress", O_RDONLY|O_NOFOLLOW|O_CLOEXEC)) == -1)
+		return 0;
+	n = read(fd, text, sizeof text - 1);
+	if (n == -1 || fstat(fd, &st) == -1) {
+		close(fd);
+		return 0;
+	}
+	close(fd);
+	text[n] = '\0';
+	if (sscanf(text, "blur %d\nbeat %llu", &version, &beat) != 2 ||
 	    version != PROTOCOL_VERSION)
 		return 0;
-	return beat;
+	return (beat * 1000003u) ^ ((uint64_t)st.st_mtim.tv_sec * 1000000000u +
+	    (uint64_t)st.st_mtim.tv_nsec);
+}
+
+int
+protocol_touch_tally(int dirfd)
+{
+	return utimensat(dirfd, "progress", NULL, AT_SYMLINK_NOFOLLOW);
+}
+
+int
+protocol_dir_fault(int err)
+{
+	return err == ENOSPC || err == EDQUOT || err == EROFS || err == EIO;
 }
 
 void

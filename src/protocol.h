@@ -214,8 +214,20 @@ void	 protocol_todo_remove(int dirfd, uint32_t n, char v);
 /* Write DIR/progress whole (a temporary name, renamed); read it (-1: none or malformed). */
 int	 protocol_write_tally(int dirfd, const struct tally *);
 int	 protocol_read_tally(int dirfd, struct tally *);
-/* The heartbeat in DIR/progress, 0 if there is none. */
+/*
+ * The heartbeat in DIR/progress, 0 if there is none: a value that changes whenever the
+ * master rewrites progress or, when it cannot (DIR full), touches it
+ * (protocol_touch_tally(): 0 or -1), so that a master blocked on a full DIR still beats.
+ * Only compared for change, never with a clock.
+ */
 uint64_t protocol_beat(int dirfd);
+int	 protocol_touch_tally(int dirfd);
+/*
+ * Whether an error writing in DIR is DIR's condition, not a block's: full (ENOSPC,
+ * EDQUOT), read-only or failing (EROFS, EIO). Slaves wait for room and master fails the
+ * job if it lasts (see the calling sequence); no block is counted failed for it.
+ */
+int	 protocol_dir_fault(int err);
 /* Count a block delivered by `who` in the tally. */
 void	 tally_add(struct tally *, const char *who);
 void	 tally_free(struct tally *);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -57,6 +58,7 @@ struct slave {
 	double		*shun;		/* per block: until when it is left to others */
 	long		 done;
 	char		*error;		/* the first worker's reason to leave, or NULL */
+	double		 room_wait;	/* DIR is full: the next wait for room; else 0 */
 };
 
 /* One worker: the block in hand and what it keeps from block to block. */
@@ -146,10 +148,11 @@ job_alive(struct slave *s)
 
 	if (!job_working(s))
 		return 0;
+	/* A local slave dies with its master (PR_SET_PDEATHSIG): its beat says nothing more. */
 	if (beat != s->beat || s->beat_seen == 0) {
 		s->beat = beat;
 		s->beat_seen = now();
-	} else if (now() - s->beat_seen > SLAVE_ORPHANED) {
+	} else if (s->o->job == NULL && now() - s->beat_seen > SLAVE_ORPHANED) {
 		say("%s: no heartbeat from the master for %d s; leaving job %s",
 		    s->path, SLAVE_ORPHANED, s->job.id);
 		memcpy(s->o->orphan, s->job.id, sizeof s->o->orphan);
@@ -518,6 +521,69 @@ compute(struct worker *w, uint32_t n, char **cause, char **detail)
 	return b.rows * row_bytes;
 }
 
+/*
+ * DIR could not take a write for DIR's sake (err): say so once, then wait for room, twice
+ * as long as the last time. 0 to try again, -1 if the slave leaves the job meanwhile.
+ */
+static int
+wait_for_room(struct slave *s, int err)
+{
+	struct timespec	until;
+	double		wait, t;
+
+	pthread_mutex_lock(&s->lock);
+	if (s->room_wait == 0)
+		say("%s: %s; waiting for room to deliver blocks", s->path,
+		    strerror(err));
+	wait = s->room_wait > 0 ? s->room_wait : SLAVE_ROOM_FIRST;
+	s->room_wait = wait * 2 < SLAVE_ROOM_MAX ? wait * 2 : SLAVE_ROOM_MAX;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	t = until.tv_sec + until.tv_nsec / 1e9 + wait;
+	until.tv_sec = (time_t)t;
+	until.tv_nsec = (long)((t - (double)until.tv_sec) * 1e9);
+	while (!atomic_load(&s->quit) && !atomic_load(&s->stop) &&
+	    pthread_cond_timedwait(&s->refilled, &s->lock, &until) == 0)
+		continue;
+	pthread_mutex_unlock(&s->lock);
+	return atomic_load(&s->quit) || stopped(s) ? -1 : 0;
+}
+
+/* DIR took a block: if it was full, say it has room again. */
+static void
+room_again(struct slave *s)
+{
+	pthread_mutex_lock(&s->lock);
+	if (s->room_wait != 0 && s->o->verbosity >= 0)
+		say("%s: room again; going on", s->path);
+	s->room_wait = 0;
+	pthread_mutex_unlock(&s->lock);
+}
+
+/*
+ * Publish block.N.v's result, len bytes at w->out, waiting for room while DIR is full
+ * and the block still ours: 0, or -1 with errno.
+ */
+static int
+publish_result(struct worker *w, uint32_t n, char v, size_t len)
+{
+	struct slave	*s = w->s;
+	int		 err;
+
+	for (;;) {
+		if (protocol_publish(s->dirfd, &s->job, s->keyed, s->who, n, v, w->out,
+		    len) == 0) {
+			room_again(s);
+			return 0;
+		}
+		err = errno;
+		if (!protocol_dir_fault(err) || !protocol_held(s->dirfd, n, v) ||
+		    wait_for_room(s, err) == -1) {
+			errno = err;
+			return -1;
+		}
+	}
+}
+
 /* Report block.N.v failed, and leave it to other slaves for a while. */
 static void
 fail(struct slave *s, uint32_t n, char v, const char *why, const char *detail)
@@ -566,12 +632,14 @@ finish_block(struct worker *w, uint32_t n, char v)
 	unmap_input(w);
 	if (drop)
 		return 0;
-	r = protocol_publish(s->dirfd, &s->job, s->keyed, s->who, n, v, w->out, len);
+	r = publish_result(w, n, v, len);
 	protocol_block_name(name, n, v);
 	if (r == -1) {
 		if (errno == ENOENT)
 			return 0;	/* the master took this block back */
-		say("%s/%s: %s; releasing it", s->path, name, strerror(errno));
+		/* A full DIR was said once; the block was taken back or the job ends. */
+		if (!protocol_dir_fault(errno))
+			say("%s/%s: %s; releasing it", s->path, name, strerror(errno));
 		protocol_release(s->dirfd, n, v);
 		return 0;
 	}
@@ -608,6 +676,10 @@ work_on(struct worker *w, uint32_t n, char v, char **cause)
 		/* ENOENT: DIR itself was removed; the job is over, as the lister will see. */
 		if (r == -1 && errno == ENOENT)
 			return 0;
+		if (r == -1 && protocol_dir_fault(errno)) {
+			wait_for_room(s, errno);
+			return 0;
+		}
 		if (r == -1)
 			*cause = xasprintf("%s: cannot claim a block: %s", s->path,
 			    strerror(errno));
@@ -825,13 +897,18 @@ long
 slave_run(struct slave_opts *o, char **cause)
 {
 	struct slave	s = { .o = o, .path = o->dir, .dirfd = -1, .bitfd = -1 };
+	pthread_condattr_t ca;
 	sigset_t	old;
 	int		r = -1;
 
 	*cause = NULL;
 	o->refusal = 0;
 	pthread_mutex_init(&s.lock, NULL);
-	pthread_cond_init(&s.refilled, NULL);
+	/* Waits for room are timed on the monotonic clock, as everything else here. */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s.refilled, &ca);
+	pthread_condattr_destroy(&ca);
 	if ((s.nudge = eventfd(0, EFD_NONBLOCK|EFD_CLOEXEC)) == -1)
 		fatal("eventfd: %s", strerror(errno));
 	/*

@@ -33,6 +33,14 @@
  * take it again, so that a job with one slave still ends (or fails, after -retries).
  */
 #define SLAVE_SHUN	5
+/*
+ * A slave that cannot write in DIR for DIR's sake (protocol_dir_fault(): full, read-only,
+ * failing) says so once and keeps what it computed: it tries again after SLAVE_ROOM_FIRST
+ * seconds, then twice as long each time up to SLAVE_ROOM_MAX, until DIR takes it, the
+ * master takes the block back or the job ends. A full DIR is no block's failure.
+ */
+#define SLAVE_ROOM_FIRST	0.1
+#define SLAVE_ROOM_MAX		4.0
 /* Seconds between looks at DIR while an operation runs, to end it if it is not wanted. */
 #define CANCEL_EVERY	0.1
 /*

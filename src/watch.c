@@ -122,7 +122,13 @@ watch_forget(const struct watch *w, const char *path)
 	 * finds nothing and removes nothing, and every watch left open costs the final
 	 * close of the inotify descriptor a wait of its own (20 ms for 65 of them).
 	 */
-	if (w->inotify && snprintf(dir, sizeof dir, "%s/", path) < (int)sizeof dir)
+	if (!w->inotify || snprintf(dir, sizeof dir, "%s/", path) >= (int)sizeof dir)
+		return;
+	/*
+	 * The kernel drops the watch of a directory removed (a slave gave its claim back),
+	 * and the library, asked to remove it after that, says so on stderr.
+	 */
+	if (access(path, F_OK) == 0)
 		inotifytools_remove_watch_by_filename(dir);
 }
 

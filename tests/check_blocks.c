@@ -81,6 +81,27 @@ START_TEST(test_timeouts)
 }
 END_TEST
 
+START_TEST(test_pause)
+{
+	struct blocks	bs;
+	struct sighting	s = seen("a", "a", "", "");
+	char		v;
+
+	blocks_init(&bs, 1, 10, 3);
+	blocks_issued(&bs, 0, 'a');
+	ck_assert_int_eq(blocks_next(&bs, 0, &s, 100, &v), BLOCK_CLAIM_SEEN);
+	/* 30 s in which DIR was full make no claim late, and count in no block's time. */
+	blocks_pause(&bs, 30);
+	ck_assert_int_eq(blocks_next(&bs, 0, &s, 139.9, &v), BLOCK_NOTHING);
+	ck_assert_int_eq(blocks_next(&bs, 0, &s, 140, &v), BLOCK_LATE);
+	s = seen("a", "a", "a", "");
+	ck_assert_int_eq(blocks_next(&bs, 0, &s, 141, &v), BLOCK_COLLECT);
+	blocks_collected(&bs, 0, v, 141);
+	ck_assert_double_eq(bs.slowest, 11);
+	blocks_free(&bs);
+}
+END_TEST
+
 START_TEST(test_old_version_wins)
 {
 	struct blocks	bs;
@@ -230,6 +251,7 @@ blocks_suite(void)
 
 	tcase_add_test(tc, test_claim_collect);
 	tcase_add_test(tc, test_timeouts);
+	tcase_add_test(tc, test_pause);
 	tcase_add_test(tc, test_old_version_wins);
 	tcase_add_test(tc, test_rejected);
 	tcase_add_test(tc, test_failures);
