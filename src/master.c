@@ -184,12 +184,13 @@ output_dir(struct master *m, char **cause)
 	 * Known now, before any block is computed: a folder we may not write (for root
 	 * too, when read-only or immutable: EROFS, EPERM).
 	 */
-	if (m->outdir == NULL || faccessat(AT_FDCWD, m->outdir, W_OK|X_OK,
-	    AT_EACCESS) == -1) {
-		*cause = xasprintf("%s: cannot write: %s", m->output, strerror(errno));
-		return -1;
-	}
-	return 0;
+	if (m->outdir != NULL && stat(m->outdir, &st) == 0 && !S_ISDIR(st.st_mode))
+		errno = ENOTDIR;
+	else if (m->outdir != NULL && faccessat(AT_FDCWD, m->outdir, W_OK|X_OK,
+	    AT_EACCESS) == 0)
+		return 0;
+	*cause = xasprintf("%s: cannot write: %s", m->output, strerror(errno));
+	return -1;
 }
 
 /*
@@ -1237,15 +1238,14 @@ dir_takes(const struct master *m, uint64_t *left)
 	return m->fault == 0 && *left >= block_need(m);
 }
 
-/* What DIR lacks, for a message: "No space left on device: ... MiB are free". */
+/* What DIR lacks, for a message: "the blocks left need N MiB there, M MiB are free". */
 static char *
 lack_text(const struct master *m, uint64_t left)
 {
 	uint64_t	need = (m->job.blocks - m->bs.in) * block_need(m);
 	char		*text;
 
-	text = xasprintf("%s: the blocks left need %ju MiB there",
-	    strerror(m->fault != 0 ? m->fault : ENOSPC), (uintmax_t)(need >> 20) + 1);
+	text = xasprintf("the blocks left need %ju MiB there", (uintmax_t)(need >> 20) + 1);
 	if (left != UINT64_MAX)
 		xappendf(&text, ", %ju MiB are free", (uintmax_t)(left >> 20));
 	return text;
@@ -1282,6 +1282,7 @@ watch_room(struct master *m, char **cause)
 {
 	uint64_t	left;
 	int		takes = dir_takes(m, &left) && pay_owed(m) == 0;
+	const char	*what;
 	char		*lack;
 
 	if (takes && m->full_since != 0) {
@@ -1292,13 +1293,14 @@ watch_room(struct master *m, char **cause)
 	if (takes)
 		return 0;
 	lack = lack_text(m, left);
+	what = strerror(m->fault != 0 ? m->fault : ENOSPC);
 	if (m->full_since == 0) {
 		m->full_since = now();
-		progress_say(&m->progress, "%s: %s; waiting up to %.0f s for room",
-		    m->o->dir, lack, blocks_timeout(&m->bs));
+		progress_say(&m->progress, "%s: %s: %s; waiting up to %.0f s for room",
+		    m->o->dir, what, lack, blocks_timeout(&m->bs));
 	} else if (now() - m->full_since > blocks_timeout(&m->bs)) {
-		*cause = xasprintf("%s: %s, for %.0f s; job cancelled", m->o->dir, lack,
-		    now() - m->full_since);
+		*cause = xasprintf("%s: %s for %.0f s: %s; job cancelled", m->o->dir,
+		    what, now() - m->full_since, lack);
 		free(lack);
 		return -1;
 	}

@@ -6,11 +6,11 @@
 
 # 1 clean run; 6 killed slaves, 6 a stopped one, 6 a dead master, 2 x 7 signalled slaves,
 # 8 orphans, 2 x 2 alien jobs, 9 secrets, 13 resumes, 6 two masters, 7 junk, 5 a rogue,
-# 8 x 4 + 4 bad input, 3 x 6 + 1 hostile DIRs, 8 + 6 full disks, 2 x 5 signalled masters,
+# 8 x 4 + 4 bad input, 3 x 6 + 1 hostile DIRs, 8 + 6 + 8 + 5 full disks, 2 x 5 signalled masters,
 # 5 a phantom claim, 4 an NFS stand-in, 6 polling, 2 + 5 opening, 4 a collector's error,
 # 5 a master killed while collecting, 11 x 2 usage errors.
 plan $((1 + 6 + 6 + 6 + 2 * 7 + 8 + 2 * 2 + 9 + 13 + 6 + 7 + 5 + 8 * 4 + 4 + 3 * 6 + 1 + \
-    8 + 6 + 2 * 5 + 5 + 4 + 6 + 2 + 5 + 4 + 5 + 11 * 2))
+    8 + 6 + 8 + 5 + 2 * 5 + 5 + 4 + 6 + 2 + 5 + 4 + 5 + 11 * 2))
 
 make_image "$T/s.tif" rgb8 400x300 11
 blur -master "$T/s.tif" -o "$T/s-clean.tif" -rows 10 -slaves 2 2> /dev/null
@@ -379,8 +379,8 @@ check "full output disk: names the output" 'grep -q "$T/full/out.tif" "$T/full.e
 check "full output disk: no output, no temporary" '[ -e "$T/full.left" ] && [ ! -s "$T/full.left" ]'
 check "full output disk: DIR empty" 'dir_empty'
 
-# --- a full disk under img.bit: the slave says so, removes what it wrote and gives the
-# block back; when there is room again the job ends with the clean pixels
+# --- a full disk under img.bit: the slave says so once, removes what it wrote and waits
+# with the block; when there is room again the job ends with the clean pixels
 cat > "$T/fullblock.sh" <<EOF
 mount -t tmpfs -o size=1M tmpfs '$T/full' || exit 9
 BLUR_DIR='$T/full/dir'; export BLUR_DIR
@@ -398,7 +398,7 @@ wait
 ls -A '$T/full/dir' > '$T/fullblock.left'
 EOF
 unshare --user --map-root-user --mount sh "$T/fullblock.sh"
-check "full disk under img.bit: the slave says so" 'grep -q "^blur: $T/full/dir/block\.[0-9]\.[a-z]: No space left on device; releasing it$" "$T/fullblock.slave"'
+check "full disk under img.bit: the slave says so, once" '[ "$(grep -c "^blur: $T/full/dir: No space left on device; waiting for room to deliver blocks$" "$T/fullblock.slave")" = 1 ] && [ "$(wc -l < "$T/fullblock.slave")" -le 2 ]'
 # The slave goes on trying, so the listing may catch the temporary file of its next try;
 # never one left from a failed one, and never a partial result under the name img.bit.
 check "full disk under img.bit: no partial result named img.bit" '[ -e "$T/fullblock.during" ] && ! grep -qx img.bit "$T/fullblock.during"'
@@ -406,6 +406,54 @@ check "full disk under img.bit: no partial result left behind" '[ "$(grep -c "^i
 check "full disk under img.bit: the job ends once there is room" '[ "$(cat "$T/fullblock.rc")" = 0 ]'
 check "full disk under img.bit: with the clean pixels" 'same_pixels "$T/fullblock.tif" "$T/s-clean.tif" 8 0'
 check "full disk under img.bit: DIR empty" '[ -e "$T/fullblock.left" ] && [ ! -s "$T/fullblock.left" ]'
+
+# --- DIR filling up mid-job, for longer than a slave waits for a silent master, then
+# freed: every process waits (the master still beats, touching progress), nobody
+# leaves, no block is reissued or failed, and the job ends with the clean pixels.
+# Filled for good: one line that says so, once the timeout has passed.
+# fill_dir HOLD TIMEOUT: a job of 20 slow blocks, a local slave and another, DIR
+# filled a second in and freed after HOLD s (never, if empty).
+fill_dir() {
+	rm -f "$T/fill.tif" "$T/fill".*
+	cat > "$T/fill.sh" <<EOF
+mount -t tmpfs -o size=16M tmpfs '$T/full' || exit 9
+BLUR_DIR='$T/full/dir'; export BLUR_DIR
+'$BLUR' -master '$T/big.tif' -o '$T/fill.tif' -exec 'sleep 0.4; cat' -rows 100 \\
+    -slaves 1 -timeout $2 2> '$T/fill.master' &
+m=\$!
+for i in \$(seq 1 500); do [ -e '$T/full/dir/working' ] && break; sleep 0.02; done
+'$BLUR' -slave -allow-exec > /dev/null 2> '$T/fill.slave' &
+sleep 1
+head -c \$(df -B1 --output=avail '$T/full' | tail -n 1) /dev/zero > '$T/full/filler' 2> /dev/null
+date +%s > '$T/fill.full'
+if [ -n "$1" ]; then sleep $1; rm '$T/full/filler'; fi
+wait \$m
+echo \$? > '$T/fill.rc'
+echo \$((\$(date +%s) - \$(cat '$T/fill.full'))) > '$T/fill.took'
+wait
+rm -f '$T/full/filler'
+ls -A '$T/full/dir' > '$T/fill.left'
+EOF
+	unshare --user --map-root-user --mount sh "$T/fill.sh"
+}
+fill_dir 12 30
+check "DIR full for 12 s, then freed: the job ends, exit 0" '[ "$(cat "$T/fill.rc")" = 0 ]'
+check "DIR full for 12 s, then freed: the clean pixels" 'same_pixels "$T/fill.tif" "$T/big.tif" 8 0'
+check "DIR full for 12 s, then freed: the master says it once, and what is left to do" \
+    '[ "$(grep -c "^blur: $T/full/dir: No space left on device: the blocks left need [0-9]* MiB there, 0 MiB are free; waiting up to 30 s for room$" "$T/fill.master")" = 1 ]'
+check "DIR full for 12 s, then freed: and that there is room again" 'grep -q "^blur: $T/full/dir: room again; going on$" "$T/fill.master"'
+check "DIR full for 12 s, then freed: no block reissued or failed" 'grep -q " 0 reissues, 0 failures$" "$T/fill.master"'
+check "DIR full for 12 s, then freed: the other slave says it once and stays" \
+    '[ "$(grep -c "No space left on device; waiting for room" "$T/fill.slave")" = 1 ] && ! grep -q "heartbeat" "$T/fill.slave"'
+check "DIR full for 12 s, then freed: nothing from a library" '! grep -hv "^blur: " "$T/fill.master" "$T/fill.slave"'
+check "DIR full for 12 s, then freed: DIR empty" '[ -e "$T/fill.left" ] && [ ! -s "$T/fill.left" ]'
+fill_dir "" 3
+check "DIR full for good: exit 1" '[ "$(cat "$T/fill.rc")" = 1 ]'
+check "DIR full for good: one line that says so, last" \
+    'tail -n 1 "$T/fill.master" | grep -q "^blur: $T/full/dir: No space left on device for [0-9]* s: the blocks left need [0-9]* MiB there, 0 MiB are free; job cancelled$"'
+check "DIR full for good: within the timeout ($(cat "$T/fill.took") s)" '[ "$(cat "$T/fill.took")" -le 8 ]'
+check "DIR full for good: no output, no partial output" '[ ! -e "$T/fill.tif" ] && ! ls -A "$T" | grep -q "^\.fill\.tif\..*\.partial$"'
+check "DIR full for good: DIR empty" '[ -e "$T/fill.left" ] && [ ! -s "$T/fill.left" ]'
 
 # --- ^C and kill: the master cancels the job and cleans up. A script's background job
 # ignores SIGINT, so env gives it back its default for the ^C case.
