@@ -59,6 +59,11 @@
  *   timeout; the slave still working on an old version may finish it, and the first
  *   good result wins. After z, or after -retries failures of one block, the job fails.
  *
+ * A write refused in DIR for DIR's sake (protocol_dir_fault(): full, read-only, failing)
+ * fails no block: the slave keeps its result and tries again, later each time; the master
+ * beats by touching progress, calls no claim late while DIR cannot take results, and
+ * fails the job if that lasts longer than the timeout.
+ *
  * At the end the master renames the output into place, removes `working` first (slaves
  * stop at once; its own it also signals, and waits until each has let go of DIR) and
  * then every other name above (protocol_clean()); names it does not know are left

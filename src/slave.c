@@ -532,7 +532,7 @@ wait_for_room(struct slave *s, int err)
 	double		wait, t;
 
 	pthread_mutex_lock(&s->lock);
-	if (s->room_wait == 0)
+	if (s->room_wait == 0 && s->o->verbosity >= 0)
 		say("%s: %s; waiting for room to deliver blocks", s->path,
 		    strerror(err));
 	wait = s->room_wait > 0 ? s->room_wait : SLAVE_ROOM_FIRST;
