@@ -6,11 +6,11 @@
 
 # 1 clean run; 6 killed slaves, 6 a stopped one, 6 a dead master, 2 x 7 signalled slaves,
 # 8 orphans, 2 x 2 alien jobs, 9 secrets, 13 resumes, 6 two masters, 7 junk, 5 a rogue,
-# 8 x 4 + 4 bad input, 3 x 6 + 1 hostile DIRs, 8 + 6 full disks, 2 x 5 signalled masters,
-# 5 a phantom claim, 4 an NFS stand-in, 6 polling, 2 + 5 opening, 4 a collector's error,
-# 5 a master killed while collecting, 11 x 2 usage errors.
-plan $((1 + 6 + 6 + 6 + 2 * 7 + 8 + 2 * 2 + 9 + 13 + 6 + 7 + 5 + 8 * 4 + 4 + 3 * 6 + 1 + \
-    8 + 6 + 2 * 5 + 5 + 4 + 6 + 2 + 5 + 4 + 5 + 11 * 2))
+# 8 x 4 + 4 bad input, 8 x 3 + 3 other formats, 3 x 6 + 1 hostile DIRs, 8 + 6 full
+# disks, 2 x 5 signalled masters, 5 a phantom claim, 4 an NFS stand-in, 6 polling, 2 + 5
+# opening, 4 a collector's error, 5 a master killed while collecting, 11 x 2 usage errors.
+plan $((1 + 6 + 6 + 6 + 2 * 7 + 8 + 2 * 2 + 9 + 13 + 6 + 7 + 5 + 8 * 4 + 4 + 8 * 3 + 3 + \
+    3 * 6 + 1 + 8 + 6 + 2 * 5 + 5 + 4 + 6 + 2 + 5 + 4 + 5 + 11 * 2))
 
 make_image "$T/s.tif" rgb8 400x300 11
 blur -master "$T/s.tif" -o "$T/s-clean.tif" -rows 10 -slaves 2 2> /dev/null
@@ -323,6 +323,39 @@ check "unwritable output: exit status 1" 'blur -master "$T/s.tif" -o "$T/no/such
 check "unwritable output: named in one line" '[ "$(wc -l < "$T/bad.err")" -eq 1 ] && grep -q "no/such/dir/out.tif" "$T/bad.err"'
 check "unwritable output: found before DIR was touched" '[ ! -e "$BLUR_DIR/image.bit" ]'
 check "unwritable output: DIR empty" 'dir_empty'
+
+# --- an image of another format: one line naming it and the way out, status 1, before
+# the output's name (by default the input's, so another format too) is judged; nothing
+# made. ImageMagick's policy may forbid writing PDF: a PDF's first bytes, all blur reads
+# of it, stand in then.
+mkdir "$T/other"
+# sniffed EXT WHAT: blur -master on an image made as EXT must say it is WHAT.
+sniffed() {
+	ext=$1 file=$T/other/in.$1 what=$2
+	convert -size 8x8 xc:red "$file" 2> /dev/null ||
+	    { [ "$ext" = pdf ] && printf '%%PDF-1.4\n' > "$file"; }
+	blur -master "$file" -dir "$T/other.dir" -slaves 1 > /dev/null 2> "$T/other.err"
+	st=$?
+	check "$ext: exit status 1" '[ $st -eq 1 ]'
+	check "$ext: one line: $what, and how to convert it" '[ "$(wc -l < "$T/other.err")" -eq 1 ] && grep -qxF "blur: $file: $what, not a TIFF; convert it first: convert $file $T/other/in.tif (or vips copy $file $T/other/in.tif)" "$T/other.err"'
+	check "$ext: nothing created" '[ "$(ls -A "$T/other")" = "in.$ext" ] && [ ! -e "$T/other.dir" ]'
+	rm -f "$file"
+}
+sniffed png "a PNG image"
+sniffed jpg "a JPEG image"
+sniffed gif "a GIF image"
+sniffed webp "a WebP image"
+sniffed jp2 "a JPEG 2000 image"
+sniffed pdf "a PDF document"
+sniffed bmp "a BMP image"
+sniffed ppm "a PNM image"
+convert -size 8x8 xc:red "$T/other/in.png"
+blur -master "$T/other/in.png" -o "$T/other/out.tif" -dir "$T/other.dir" 2> "$T/other.err"
+check "a PNG with -o OUT.tif: the same line" 'grep -qx "blur: $T/other/in.png: a PNG image, not a TIFF; .*" "$T/other.err"'
+blur -master "$T/other/missing.png" -dir "$T/other.dir" 2> "$T/other.err"
+st=$?
+check "a missing input named .png: exit status 1" '[ $st -eq 1 ]'
+check "... one line saying it is missing, not that the output is not TIFF" '[ "$(wc -l < "$T/other.err")" -eq 1 ] && grep -qx "blur: $T/other/missing.png: No such file or directory" "$T/other.err"'
 
 # --- a hostile DIR: a symbolic link, another user's, writable by others. Refused with a
 # hint, by master and slave, and nothing is written into it or where it points.
