@@ -449,7 +449,7 @@ slave_main(struct cmdline *cl)
 		if (done == -1)
 			fatal("%s", cause);
 		if (cl->o.verbosity >= 0)
-			printf("Finished: %ld blocks\n", done);
+			printf("Finished: %ld block%s\n", done, done == 1 ? "" : "s");
 		fflush(stdout);
 	} while (cl->persist);
 	return 0;

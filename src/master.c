@@ -342,9 +342,10 @@ discard(struct master *m)
 	for (n = 0; n < old.blocks; n++)
 		done += result_of(m->dirfd, &old, n, &list[n]) != 0;
 	free(list);
-	say("%s: removing job %s (%s, %u of %u blocks finished), whose "
+	say("%s: removing job %s (%s, %u of %u block%s finished), whose "
 	    "master is gone; -resume would have continued it", m->o->dir, old.id,
-	    old.render ? "a render" : old.input, done, old.blocks);
+	    old.render ? "a render" : old.input, done, old.blocks,
+	    old.blocks == 1 ? "" : "s");
 	remove_partial(&old);
 	job_free(&old);
 	clean(m);
