@@ -5,11 +5,11 @@
 . "$TESTLIB"
 
 # 1 clean run; 6 killed slaves, 6 a stopped one, 6 a dead master, 2 x 7 signalled slaves,
-# 8 orphans, 2 x 2 alien jobs, 9 secrets, 13 resumes, 6 two masters, 7 junk, 5 a rogue,
+# 8 orphans, 2 x 2 alien jobs, 9 secrets, 20 resumes, 6 two masters, 7 junk, 5 a rogue,
 # 8 x 4 + 4 bad input, 8 x 3 + 3 other formats, 3 x 6 + 1 hostile DIRs, 8 + 6 full
 # disks, 2 x 5 signalled masters, 5 a phantom claim, 4 an NFS stand-in, 6 polling, 2 + 5
 # opening, 4 a collector's error, 5 a master killed while collecting, 11 x 2 usage errors.
-plan $((1 + 6 + 6 + 6 + 2 * 7 + 8 + 2 * 2 + 9 + 13 + 6 + 7 + 5 + 8 * 4 + 4 + 8 * 3 + 3 + \
+plan $((1 + 6 + 6 + 6 + 2 * 7 + 8 + 2 * 2 + 9 + 20 + 6 + 7 + 5 + 8 * 4 + 4 + 8 * 3 + 3 + \
     3 * 6 + 1 + 8 + 6 + 2 * 5 + 5 + 4 + 6 + 2 + 5 + 4 + 5 + 11 * 2))
 
 make_image "$T/s.tif" rgb8 400x300 11
@@ -191,9 +191,12 @@ wait $master $slave 2>/dev/null
 finished=$(ls "$BLUR_DIR"/block.*/done 2>/dev/null | wc -l)
 check "the dead master left a partial output" 'ls -a "$T" | grep -q "^\.resumed\.tif\."'
 check "resumed master succeeds" 'blur -master "$T/big.tif" -o "$T/resumed.tif" $SLOW -slaves 2 -resume 2> "$T/resume.err"'
-reused=$(sed -n 's/.*resuming job [0-9a-f]*: \([0-9]*\) of 5 blocks reused, the rest to do$/\1/p' "$T/resume.err")
+reused=$(sed -n 's/.*resuming job [0-9a-f]*: \([0-9]*\) of 5 blocks reused, [0-9]* to do$/\1/p' "$T/resume.err")
+todo=$(sed -n 's/.*resuming job [0-9a-f]*: [0-9]* of 5 blocks reused, \([0-9]*\) to do$/\1/p' "$T/resume.err")
 check "resume reused every finished block (${reused:-none} of $finished)" '[ "${reused:-0}" -ge 3 -a "${reused:-0}" -eq "$finished" ]'
+check "... and says how many are left to do (${todo:-none})" '[ -n "$todo" ] && [ $((reused + todo)) -eq 5 ]'
 check "the dead claim on block 0 was reissued" 'grep -q "block\.0\.a was claimed when its master died; reissued as block\.0\.b$" "$T/resume.err"'
+check "... said after the resuming line" '[ "$(grep -n "resuming job" "$T/resume.err" | cut -d: -f1)" -lt "$(grep -n "reissued as" "$T/resume.err" | head -n 1 | cut -d: -f1)" ]'
 check "resumed output has the clean pixels" 'same_as_clean "$T/resumed.tif"'
 check "the dead master's partial output is gone" '! ls -a "$T" | grep -q "^\.resumed\.tif\."'
 check "DIR empty after the resume" 'dir_empty'
@@ -208,6 +211,24 @@ check "... and leaving the dead job alone" '[ -e "$BLUR_DIR/working" ]'
 check "-resume of another image is refused too" 'blur -master "$T/s.tif" -o "$T/fresh2.tif" -slaves 1 -resume 2> /dev/null; [ $? -eq 1 ]'
 check "without -resume the dead job is discarded and the new one done" 'blur -master "$T/s.tif" -o "$T/fresh2.tif" -slaves 1 2> /dev/null'
 check "DIR empty after the discarded job" 'dir_empty'
+# A master killed (stopped first) once every result was in: all reused, nothing redone.
+"$BLUR" -master "$T/s.tif" -o "$T/allin.tif" -rows 100 2> /dev/null &
+master=$!
+wait_for "$BLUR_DIR/todo/block.2.a"
+kill -STOP $master
+"$BLUR" -slave > /dev/null 2>&1 &
+slave=$!
+for i in $(seq 1 1000); do
+	[ "$(ls "$BLUR_DIR"/block.*/done 2>/dev/null | wc -l)" -ge 3 ] && break
+	sleep 0.01
+done
+kill -9 $master $slave
+wait $master $slave 2>/dev/null
+check "a master killed with every result in: resumed" 'blur -master "$T/s.tif" -o "$T/allin.tif" -rows 100 -resume 2> "$T/allin.err"'
+check "... saying all 3 blocks are reused" 'grep -q ": resuming job [0-9a-f]*: all 3 blocks reused$" "$T/allin.err"'
+check "... and reissuing none" '! grep -q "reissued" "$T/allin.err"'
+check "... with the clean pixels" 'same_pixels "$T/allin.tif" "$T/s-clean.tif" 8 0'
+check "DIR empty after resuming a finished job" 'dir_empty'
 
 # --- a second master while a job runs
 "$BLUR" -master "$T/big.tif" -o "$T/first.tif" $SLOW 2> /dev/null &
@@ -552,7 +573,7 @@ wait $master 2>/dev/null
 sleep 0.5
 check "master killed while collecting: its job is left" '[ -e "$BLUR_DIR/working" ] && [ ! -e "$T/collected.tif" ]'
 check "...the next master resumes it" 'blur -master "$T/s.tif" -o "$T/collected.tif" -exec "sleep 0.01; cat" -rows 1 -slaves 2 -poll 20 -resume 2> "$T/collected.err"'
-reused=$(sed -n 's/.*resuming job [0-9a-f]*: \([0-9]*\) of 300 blocks reused, the rest to do$/\1/p' "$T/collected.err")
+reused=$(sed -n 's/.*resuming job [0-9a-f]*: \([0-9]*\) of 300 blocks reused, [0-9]* to do$/\1/p' "$T/collected.err")
 check "...reusing the results taken, not all (${reused:-none} of 300)" '[ "${reused:-0}" -ge 50 ] && [ "$reused" -lt 300 ]'
 check "...with the input's pixels" 'same_pixels "$T/collected.tif" "$T/s.tif" 8 0'
 check "DIR empty after the resumed collection" 'dir_empty'
