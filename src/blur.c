@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "blocks.h"
+#include "image.h"
 #include "master.h"
 #include "op.h"
 #include "slave.h"
@@ -321,6 +322,16 @@ make_args(struct cmdline *cl, struct op_args *args)
 	cl->o.args = args;
 }
 
+/* The extension of a file's name, from its dot; NULL if it has none. */
+static const char *
+extension(const char *name)
+{
+	const char	*base = strrchr(name, '/') != NULL ? strrchr(name, '/') + 1 : name;
+	const char	*dot = strrchr(base, '.');
+
+	return dot == NULL || dot == base ? NULL : dot;
+}
+
 /*
  * Whether an output name says TIFF, which is all blur writes: it ends in .tif or .tiff,
  * whatever the case, or names no format at all (no extension).
@@ -328,11 +339,30 @@ make_args(struct cmdline *cl, struct op_args *args)
 static int
 tiff_name(const char *name)
 {
-	const char	*base = strrchr(name, '/') != NULL ? strrchr(name, '/') + 1 : name;
-	const char	*dot = strrchr(base, '.');
+	const char	*dot = extension(name);
 
-	return dot == NULL || dot == base || strcasecmp(dot, ".tif") == 0 ||
-	    strcasecmp(dot, ".tiff") == 0;
+	return dot == NULL || strcasecmp(dot, ".tif") == 0 || strcasecmp(dot, ".tiff") == 0;
+}
+
+/*
+ * An input blur cannot read is said at once, in one line with the way out when it is an
+ * image of another format, before its output's name (which would say that format too)
+ * is judged: a user then learns in one try what to do.
+ */
+static void
+check_input(const char *input)
+{
+	const char	*what, *dot = extension(input);
+	size_t		 stem = dot != NULL ? (size_t)(dot - input) : strlen(input);
+	char		*cause, *tif;
+
+	if (image_sniff(input, &what, &cause) == -1)
+		fatal("%s: %s", input, cause);
+	if (what == NULL)
+		return;
+	tif = xasprintf("%.*s.tif", (int)stem, input);
+	fatal("%s: %s, not a TIFF; convert it first: convert %s %s (or vips copy %s %s)",
+	    input, what, input, tif, input, tif);
 }
 
 /* The output's name must say TIFF, before any work is done. */
@@ -419,7 +449,7 @@ slave_main(struct cmdline *cl)
 		if (done == -1)
 			fatal("%s", cause);
 		if (cl->o.verbosity >= 0)
-			printf("Finished: %ld blocks\n", done);
+			printf("Finished: %ld block%s\n", done, done == 1 ? "" : "s");
 		fflush(stdout);
 	} while (cl->persist);
 	return 0;
@@ -458,6 +488,8 @@ main(int argc, char **argv)
 		    args.op->name);
 	if (cl.size != NULL)
 		render_size(&cl);
+	if (cl.o.input != NULL)
+		check_input(cl.o.input);
 	check_output(&cl.o);
 	if (master_run(&cl.o, &cause) == -1)
 		fatal("%s", cause);

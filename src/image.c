@@ -415,6 +415,76 @@ not_a_file(const char *path, uint64_t *size)
 	return NULL;
 }
 
+/*
+ * Formats a TIFF is mistaken for, by the bytes they begin with; '?' stands for any byte
+ * (no magic here has one of its own). A PNM begins "P1" to "P7" and a space: see pnm().
+ */
+static const struct magic {
+	const char	*bytes;
+	size_t		 len;
+	const char	*what;
+} magics[] = {
+	{ "\x89PNG\r\n\x1a\n",		8,	"a PNG image" },
+	{ "\xff\xd8\xff",			3,	"a JPEG image" },
+	{ "GIF8",				4,	"a GIF image" },
+	{ "RIFF????WEBP",			12,	"a WebP image" },
+	{ "\0\0\0\x0cjP  \r\n\x87\n",	12,	"a JPEG 2000 image" },
+	{ "\xff\x4f\xff\x51",		4,	"a JPEG 2000 codestream" },
+	{ "%PDF-",				5,	"a PDF document" },
+	{ "BM????\0\0\0\0",			10,	"a BMP image" },
+};
+#define SNIFF_BYTES	12	/* the longest magic */
+
+/* Whether head, of n bytes, begins with magic. */
+static int
+begins(const uint8_t *head, size_t n, const struct magic *magic)
+{
+	size_t	i;
+
+	if (n < magic->len)
+		return 0;
+	for (i = 0; i < magic->len; i++)
+		if (magic->bytes[i] != '?' && (uint8_t)magic->bytes[i] != head[i])
+			return 0;
+	return 1;
+}
+
+/* Whether head, of n bytes, begins like a PBM, PGM, PPM or PAM file. */
+static int
+pnm(const uint8_t *head, size_t n)
+{
+	return n >= 3 && head[0] == 'P' && head[1] >= '1' && head[1] <= '7' &&
+	    (head[2] == ' ' || head[2] == '\t' || head[2] == '\n' || head[2] == '\r');
+}
+
+int
+image_sniff(const char *path, const char **what, char **cause)
+{
+	uint8_t		head[SNIFF_BYTES];
+	uint64_t	size;
+	ssize_t		n;
+	size_t		i;
+	int		fd;
+
+	*what = NULL;
+	if ((*cause = not_a_file(path, &size)) != NULL)
+		return -1;
+	if ((fd = open(path, O_RDONLY|O_CLOEXEC)) == -1 ||
+	    (n = pread(fd, head, sizeof head, 0)) == -1) {
+		*cause = xasprintf("%s", strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	for (i = 0; *what == NULL && i < sizeof magics / sizeof magics[0]; i++)
+		if (begins(head, n, &magics[i]))
+			*what = magics[i].what;
+	if (pnm(head, n))
+		*what = "a PNM image";
+	return 0;
+}
+
 void
 image_blank(struct image *im, uint32_t width, uint32_t height, uint16_t samples,
     uint16_t bits)

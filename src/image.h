@@ -68,6 +68,12 @@ struct image {
  */
 void	image_blank(struct image *, uint32_t width, uint32_t height, uint16_t samples,
 	    uint16_t bits);
+/*
+ * What path holds when its first bytes say another format than TIFF: *what is then "a
+ * PNG image", "a JPEG image", ... (GIF, WebP, JPEG 2000, PDF, BMP, PNM), else NULL: a
+ * TIFF, or something image_open() will judge. -1 with *cause if path cannot be read.
+ */
+int	image_sniff(const char *path, const char **what, char **cause);
 /* Open path and describe its first image; -1 with *cause saying what is wrong. */
 int	image_open(struct image *, const char *path, char **cause);
 /*

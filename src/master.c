@@ -357,9 +357,10 @@ discard(struct master *m)
 	for (n = 0; n < old.blocks; n++)
 		done += result_of(m->dirfd, &old, n, &list[n]) != 0;
 	free(list);
-	say("%s: removing job %s (%s, %u of %u blocks finished), whose "
+	say("%s: removing job %s (%s, %u of %u block%s finished), whose "
 	    "master is gone; -resume would have continued it", m->o->dir, old.id,
-	    old.render ? "a render" : old.input, done, old.blocks);
+	    old.render ? "a render" : old.input, done, old.blocks,
+	    old.blocks == 1 ? "" : "s");
 	remove_partial(&old);
 	job_free(&old);
 	clean(m);
@@ -1098,28 +1099,48 @@ same_job(const struct job *a, const struct job *b)
 	    strcmp(a->source, b->source) == 0;
 }
 
-/*
- * What DIR holds of block n after its master died, by listing s: keep a valid result,
- * and make sure the block is wanted again otherwise, as a new version if a dead claim
- * holds the newest.
- */
-static int
-take_stock(struct master *m, uint32_t n, const struct sighting *s, char **cause)
+/* The newest version of a block that listing s shows asked for or claimed; 0 if none. */
+static char
+newest_version(const struct sighting *s)
 {
-	struct block	*b = &m->bs.b[n];
-	char		 v, in = result_of(m->dirfd, &m->job, n, s), newest = 0;
+	char	v, newest = 0;
 
 	for (v = PROTOCOL_FIRST; v <= PROTOCOL_LAST; v++)
 		if ((s->todo | s->claimed) & BLOCK_BIT(v))
 			newest = v;
+	return newest;
+}
+
+/*
+ * What DIR holds of block n after its master died, by listing s: its newest version,
+ * and a valid result, kept. Whether there is one: the count of them is said before any
+ * block is asked for again (redo()).
+ */
+static int
+take_stock(struct master *m, uint32_t n, const struct sighting *s)
+{
+	struct block	*b = &m->bs.b[n];
+	char		 v, in = result_of(m->dirfd, &m->job, n, s), newest = newest_version(s);
+
 	b->version = newest != 0 ? newest : PROTOCOL_FIRST;
-	if (in != 0) {
-		blocks_collected(&m->bs, n, in, 0);
-		for (v = PROTOCOL_FIRST; v <= b->version; v++)
-			collect_retire(m->collect, n, v,
-			    RETIRE_TODO | (v != in ? RETIRE_BLOCK : 0));
+	if (in == 0)
 		return 0;
-	}
+	blocks_collected(&m->bs, n, in, 0);
+	for (v = PROTOCOL_FIRST; v <= b->version; v++)
+		collect_retire(m->collect, n, v, RETIRE_TODO | (v != in ? RETIRE_BLOCK : 0));
+	return 1;
+}
+
+/*
+ * Make sure block n, of which take_stock() found no valid result in listing s, is
+ * wanted again: as a new version if a dead claim or an invalid result holds the newest.
+ */
+static int
+redo(struct master *m, uint32_t n, const struct sighting *s, char **cause)
+{
+	struct block	*b = &m->bs.b[n];
+	char		 newest = newest_version(s);
+
 	if (newest != 0 && (s->done & BLOCK_BIT(newest)))
 		return reissue(m, n, "has no valid result", cause);
 	if (newest != 0 && (s->claimed & BLOCK_BIT(newest)))
@@ -1156,7 +1177,7 @@ adopt(struct master *m, char **cause)
 	struct sighting	*list;
 	struct job	 old;
 	struct stat	 st;
-	uint32_t	 n, reused;
+	uint32_t	 n, reused, blocks = m->job.blocks;
 	char		*why;
 	int		 r = 0;
 
@@ -1196,25 +1217,31 @@ adopt(struct master *m, char **cause)
 		return -1;
 	protocol_read_tally(m->dirfd, &m->progress.tally);
 	tally_free(&m->progress.tally);	/* shares of rows we must redo */
-	m->progress.tally.done = 0;
-	list = protocol_list(m->dirfd, m->job.blocks, 1, NULL);
-	for (n = 0; n < m->job.blocks && r == 0; n++)
-		r = take_stock(m, n, &list[n], cause);
+	list = protocol_list(m->dirfd, blocks, 1, NULL);
+	for (n = 0, reused = 0; n < blocks; n++)
+		reused += take_stock(m, n, &list[n]);
+	m->progress.tally.done = reused;
+	if (reused == blocks)
+		progress_say(&m->progress, "%s: resuming job %s: all %u block%s reused",
+		    dir, m->job.id, blocks, blocks == 1 ? "" : "s");
+	else
+		progress_say(&m->progress, "%s: resuming job %s: %u of %u block%s reused, "
+		    "%u to do", dir, m->job.id, reused, blocks, blocks == 1 ? "" : "s",
+		    blocks - reused);
+	for (n = 0; n < blocks && r == 0; n++)
+		if (m->bs.b[n].in == 0)
+			r = redo(m, n, &list[n], cause);
 	free(list);
 	if (r == -1)
 		return -1;
-	reused = m->bs.in;
-	m->progress.tally.done = reused;
 	if (protocol_working(m->dirfd, old.id) == -1 &&
 	    protocol_start(m->dirfd, &m->job) == -1) {
 		*cause = xasprintf("%s/working: %s", dir, strerror(errno));
 		return -1;
 	}
-	progress_say(&m->progress, "%s: resuming job %s: %u of %u blocks reused, the "
-	    "rest to do", dir, m->job.id, reused, m->job.blocks);
 	/* The slaves redo the rest while the reused results go to the output. */
 	start_slaves(m);
-	for (n = 0; n < m->job.blocks; n++)
+	for (n = 0; n < blocks; n++)
 		if (m->bs.b[n].in != 0 && reuse(m, n, cause) == -1)
 			return -1;
 	return 0;

@@ -12,6 +12,21 @@
 #define BAR		24	/* characters of the bar */
 #define REDRAW		0.1	/* seconds between redraws of the live line */
 
+/* "s" for a count of other than one, "" for one: the plural of a noun. */
+static const char *
+plural(uint32_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
+uint32_t
+progress_percent(uint32_t part, uint32_t whole)
+{
+	uint32_t	pct = (uint32_t)(((uint64_t)part * 200 + whole) / (2 * (uint64_t)whole));
+
+	return pct == 100 && part < whole ? 99 : pct;
+}
+
 /* The estimated time left, from the rate so far. */
 static const char *
 eta_text(const struct progress *p, double elapsed, char *buf)
@@ -42,8 +57,8 @@ progress_open(struct progress *p, const struct job *job)
 	if (p->verbosity < 0 || p->tty)
 		return;
 	what = op_describe(&job->args);
-	say("%s: %u blocks of %u rows, %s", job->render ? job->output : job->input,
-	    job->blocks, job->rows, what);
+	say("%s: %u block%s of %u row%s, %s", job->render ? job->output : job->input,
+	    job->blocks, plural(job->blocks), job->rows, plural(job->rows), what);
 	free(what);
 }
 
@@ -115,7 +130,7 @@ void
 progress_draw(struct progress *p, uint32_t working, int force)
 {
 	double		t = now(), elapsed = t - p->start;
-	uint32_t	done = p->tally.done, pct = done * 100 / p->total;
+	uint32_t	done = p->tally.done, pct = progress_percent(done, p->total);
 	uint32_t	fill = done * BAR / p->total, decile = done * 10 / p->total;
 	char		bar[BAR + 1], e[CLOCK_TEXT], eta[CLOCK_TEXT];
 
@@ -124,8 +139,8 @@ progress_draw(struct progress *p, uint32_t working, int force)
 	if (!p->tty) {
 		if (decile > p->decile) {
 			p->decile = decile;
-			say("%u%% (%u/%u blocks), %s elapsed", pct, done, p->total,
-			    clock_text(elapsed, e));
+			say("%u%% (%u/%u block%s), %s elapsed", pct, done, p->total,
+			    plural(p->total), clock_text(elapsed, e));
 		}
 		return;
 	}
@@ -134,9 +149,9 @@ progress_draw(struct progress *p, uint32_t working, int force)
 	memset(bar, '#', fill);
 	memset(bar + fill, '.', BAR - fill);
 	bar[BAR] = '\0';
-	fprintf(stderr, "\r[%s] %u/%u blocks %3u%%  %u slave%s at work  %s elapsed"
-	    "  ETA %s\033[K", bar, done, p->total, pct, working,
-	    working == 1 ? "" : "s", clock_text(elapsed, e),
+	fprintf(stderr, "\r[%s] %u/%u block%s %3u%%  %u slave%s at work  %s elapsed"
+	    "  ETA %s\033[K", bar, done, p->total, plural(p->total), pct, working,
+	    plural(working), clock_text(elapsed, e),
 	    eta_text(p, elapsed, eta));
 	fflush(stderr);
 	p->drawn = t;
@@ -154,14 +169,13 @@ progress_end(struct progress *p, const char *output)
 		fputc('\n', stderr);
 		p->drawn = 0;
 	}
-	say("wrote %s: %u blocks in %.2f s, %u reissue%s, %u failure%s", output,
-	    p->total, now() - p->start, p->tally.reissues,
-	    p->tally.reissues == 1 ? "" : "s", p->tally.failures,
-	    p->tally.failures == 1 ? "" : "s");
+	say("wrote %s: %u block%s in %.2f s, %u reissue%s, %u failure%s", output,
+	    p->total, plural(p->total), now() - p->start, p->tally.reissues,
+	    plural(p->tally.reissues), p->tally.failures, plural(p->tally.failures));
 	for (i = 0; i < p->tally.nslaves; i++)
 		say("  %s: %u block%s (%u%%)", p->tally.slaves[i].who,
-		    p->tally.slaves[i].blocks, p->tally.slaves[i].blocks == 1 ? "" : "s",
-		    p->tally.slaves[i].blocks * 100 / p->total);
+		    p->tally.slaves[i].blocks, plural(p->tally.slaves[i].blocks),
+		    progress_percent(p->tally.slaves[i].blocks, p->total));
 }
 
 void

@@ -44,5 +44,10 @@ void	progress_clear(struct progress *);
 /* Finish the live line and print the summary. */
 void	progress_end(struct progress *, const char *output);
 void	progress_free(struct progress *);
+/*
+ * part of whole in percent, rounded to the nearest (2 of 3 is 67), but 100 only for the
+ * whole: 199 of 200 is 99, the job not yet done.
+ */
+uint32_t progress_percent(uint32_t part, uint32_t whole);
 
 #endif

@@ -851,7 +851,7 @@ run_job(struct slave *s, char **cause)
 		return -1;
 	}
 	if (started < s->nworkers && s->o->verbosity >= 0)
-		say("%s: %u workers of %u started: %s", s->path, started, s->nworkers,
+		say("%s: %u of %u workers started: %s", s->path, started, s->nworkers,
 		    strerror(error));
 	if (s->o->verbosity > 0 && s->nworkers < s->o->jobs)
 		say("%s: %u of %u workers: the blocks are too large for more "

@@ -2,6 +2,7 @@
 #include <config.h>
 
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -22,6 +23,52 @@ struct snapshot {
 	char		*map;		/* one character per block */
 	uint32_t	 claimed, waiting, done, failed;
 };
+
+/*
+ * What -watch has seen of a job's output, to say at its end whether the job wrote it:
+ * the master writes the partial output data.dat names and renames it into place on
+ * success, while its files in DIR are still there.
+ */
+struct outcome {
+	int		 seen;		/* the partial output was seen: dev and ino */
+	dev_t		 dev;
+	ino_t		 ino;
+	char		*output;	/* the output, beside the partial */
+	char		 shown[PROTOCOL_PATH_MAX];	/* the output as data.dat names it */
+};
+
+/* Note the job's partial output, if this host can see it, and where its output goes. */
+static void
+outcome_note(struct outcome *o, const struct job *job)
+{
+	const char	*slash = strrchr(job->partial, '/');
+	const char	*base = strrchr(job->output, '/');
+	struct stat	 st;
+
+	if (stat(job->partial, &st) == 0) {
+		o->seen = 1;
+		o->dev = st.st_dev;
+		o->ino = st.st_ino;
+	}
+	free(o->output);
+	o->output = xasprintf("%.*s/%s", slash != NULL ? (int)(slash - job->partial) : 0,
+	    job->partial, base != NULL ? base + 1 : job->output);
+	snprintf(o->shown, sizeof o->shown, "%s", job->output);
+}
+
+/* Say how the job in dir ended, by what became of the partial output it was seen with. */
+static void
+outcome_say(const struct outcome *o, const char *dir)
+{
+	struct stat	st;
+
+	if (!o->seen)
+		printf("the job in %s ended; its output is not visible from this host\n", dir);
+	else if (stat(o->output, &st) == 0 && st.st_dev == o->dev && st.st_ino == o->ino)
+		printf("the job in %s succeeded: wrote %s\n", dir, o->shown);
+	else
+		printf("the job in %s failed (no output)\n", dir);
+}
 
 /* Fill in the block map and its counts, from one listing of DIR (blocks.h). */
 static void
@@ -93,9 +140,9 @@ print(const char *dir, const struct snapshot *s)
 	    job->samples, sample_name(job->format), job->samples == 1 ? "" : "s",
 	    what);
 	free(what);
-	printf("blocks %u of %u rows: %u done, %u claimed, %u waiting; %u reissue%s\n",
-	    job->blocks, job->rows, s->done, s->claimed, s->waiting,
-	    s->tally.reissues, s->tally.reissues == 1 ? "" : "s");
+	printf("blocks %u of %u row%s: %u done, %u claimed, %u waiting; %u reissue%s\n",
+	    job->blocks, job->rows, job->rows == 1 ? "" : "s", s->done, s->claimed,
+	    s->waiting, s->tally.reissues, s->tally.reissues == 1 ? "" : "s");
 	if (s->tally.failures > 0 || s->failed > 0)
 		printf("failures %u, %u block%s failed and not yet reissued\n",
 		    s->tally.failures, s->failed, s->failed == 1 ? "" : "s");
@@ -128,6 +175,7 @@ int
 status_run(const char *dir, int watch, char **cause)
 {
 	struct snapshot	 s;
+	struct outcome	 outcome = { 0 };
 	char		 first[33] = "";
 	int		 fd, r, tty = isatty(STDOUT_FILENO);
 
@@ -143,8 +191,10 @@ status_run(const char *dir, int watch, char **cause)
 		r = snap(fd, dir, &s, cause);
 		if (r == STATUS_NO_JOB || (r == 0 && first[0] != '\0' &&
 		    strcmp(first, s.job.id) != 0)) {
-			printf(first[0] == '\0' ? "no job in %s\n" :
-			    "the job in %s has ended\n", dir);
+			if (first[0] == '\0')
+				printf("no job in %s\n", dir);
+			else
+				outcome_say(&outcome, dir);
 			r = first[0] == '\0' ? STATUS_NO_JOB : 0;
 			break;
 		}
@@ -153,6 +203,7 @@ status_run(const char *dir, int watch, char **cause)
 		if (watch && tty)
 			printf("\033[H\033[2J");
 		print(dir, &s);
+		outcome_note(&outcome, &s.job);
 		memcpy(first, s.job.id, sizeof first);
 		snapshot_free(&s);
 		if (!watch)
@@ -162,6 +213,7 @@ status_run(const char *dir, int watch, char **cause)
 			printf("\n");
 	}
 	snapshot_free(&s);
+	free(outcome.output);
 	close(fd);
 	return r;
 }

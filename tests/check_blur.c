@@ -76,6 +76,7 @@ main(void)
 	srunner_add_suite(sr, pnm_suite());
 	srunner_add_suite(sr, exec_suite());
 	srunner_add_suite(sr, watch_suite());
+	srunner_add_suite(sr, progress_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -103,9 +103,9 @@ check "master with outside slaves succeeds" '(cd "$T/cwd" && blur -master img.ti
 check "master told how to start slaves" 'grep -q "blur -slave -dir $BLUR_DIR" "$T/master.err"'
 check "first slave exits 0 when the job ends" 'wait $s1'
 check "second slave exits 0 when the job ends" 'wait $s2'
-n1=$(sed -n 's/^Finished: \([0-9]*\) blocks$/\1/p' "$T/slave1.out")
-n2=$(sed -n 's/^Finished: \([0-9]*\) blocks$/\1/p' "$T/slave2.out")
-blocks=$(sed -n 's/^blur: img\.tif: \([0-9]*\) blocks of .*/\1/p' "$T/master.err")
+n1=$(sed -n 's/^Finished: \([0-9]*\) blocks*$/\1/p' "$T/slave1.out")
+n2=$(sed -n 's/^Finished: \([0-9]*\) blocks*$/\1/p' "$T/slave2.out")
+blocks=$(sed -n 's/^blur: img\.tif: \([0-9]*\) blocks* of .*/\1/p' "$T/master.err")
 check "slaves say Finished: N blocks, together all the master's ($blocks)" '[ -n "$blocks" ] && [ $((n1 + n2)) -eq "$blocks" ]'
 convert "$T/cwd/img.tif" -blur 4x2 "$T/ref.tif"
 check "outside slaves' result matches" 'same_pixels "$T/cwd/img-blur.tif" "$T/ref.tif" 8 1'

@@ -1,6 +1,7 @@
 /*
  * tests.h — the Check suites: one for each module of src/ whose promises can be tested
- * without running a job (protocol, blocks, op and each operation, pnm, image, kernel, watch);
+ * without running a job (protocol, blocks, op and each operation, pnm, image, kernel, watch,
+ * progress);
  * master, slave, -status and the command line are tested by running them, in the shell
  * suites (the .sh files of tests/ and tests/ops/).
  */
@@ -21,6 +22,7 @@ Suite	*conv_suite(void);
 Suite	*pnm_suite(void);
 Suite	*exec_suite(void);
 Suite	*watch_suite(void);
+Suite	*progress_suite(void);
 
 /* A fresh empty directory under $TMPDIR (or /tmp) for one test; test_rmdir() removes
    it and frees its name. */

@@ -6,8 +6,8 @@
 : "${VERSION:?}" "${BUILDDIR:?}" "${SRCDIR:?}" "${BINDIR:?}" "${MAN1DIR:?}"
 
 # 2 x (2 + 21 words) for help, 1 version, 6 x 3 + 2 usage, 5 terminal, 5 pipe, 3 -q and -v,
-# 17 -status, 3 -watch, 5 -persist, 4 man page and install.
-plan $((2 * (2 + 21) + 1 + 6 * 3 + 2 + 5 + 5 + 3 + 17 + 3 + 5 + 4))
+# 17 -status, 3 + 2 -watch, 6 counts, 5 -persist, 4 man page and install.
+plan $((2 * (2 + 21) + 1 + 6 * 3 + 2 + 5 + 5 + 3 + 17 + 3 + 2 + 6 + 5 + 4))
 
 make_image "$T/in.tif" rgb8 600x400 5
 
@@ -112,10 +112,13 @@ check "-status says how the master notices changes" 'grep -q "^master inotify (.
 check "the job watched by -status succeeded" 'wait $master'
 wait
 
-# --- -watch: refreshes until the job ends
+# --- -watch: refreshes until the job ends, then says how it ended
+wait_for_working() {
+	for i in $(seq 1 300); do [ -e "$BLUR_DIR/working" ] && break; sleep 0.01; done
+}
 "$BLUR" -master "$T/slow.tif" -o "$T/w.tif" -rows 100 -radius 30 -q &
 master=$!
-for i in $(seq 1 300); do [ -e "$BLUR_DIR/working" ] && break; sleep 0.01; done
+wait_for_working
 blur -status -watch > "$T/watch.out" &
 watcher=$!
 sleep 1.5
@@ -123,8 +126,58 @@ sleep 1.5
 wait $master
 check "-watch exits 0 when the job ends" 'wait $watcher'
 check "-watch refreshed more than once" '[ "$(grep -c "^job " "$T/watch.out")" -ge 2 ]'
-check "-watch says the job ended" 'grep -q "^the job in $BLUR_DIR has ended$" "$T/watch.out"'
+check "-watch says the job succeeded and what it wrote" 'grep -qx "the job in $BLUR_DIR succeeded: wrote $T/w.tif" "$T/watch.out"'
 wait
+# watch_until FILE: -watch, into FILE, has shown the job.
+watch_until() {
+	for i in $(seq 1 300); do grep -q "^job " "$1" && break; sleep 0.01; done
+}
+# A job stopped before its end: the partial output -watch saw is gone, no output came.
+"$BLUR" -master "$T/in.tif" -o "$T/wf.tif" -q 2> /dev/null &
+master=$!
+wait_for_working
+blur -status -watch > "$T/watchf.out" &
+watcher=$!
+watch_until "$T/watchf.out"
+kill $master
+wait $master
+wait $watcher
+check "-watch says a job that ended without output failed" 'grep -qx "the job in $BLUR_DIR failed (no output)" "$T/watchf.out"'
+# Where the output's directory is another (a tmpfs mounted over it in a namespace of its
+# own), -watch cannot tell, and says so.
+if unshare -m true 2> /dev/null; then
+	mkdir "$T/hidden"
+	"$BLUR" -master "$T/in.tif" -o "$T/hidden/wh.tif" -q &
+	master=$!
+	wait_for_working
+	unshare -m sh -c "mount -t tmpfs none '$T/hidden' && exec '$BLUR' -status -watch" \
+	    > "$T/watchh.out" 2>&1 &
+	watcher=$!
+	watch_until "$T/watchh.out"
+	"$BLUR" -slave -q
+	wait $master
+	wait $watcher
+	check "-watch where the output is out of sight says it cannot tell" 'grep -qx "the job in $BLUR_DIR ended; its output is not visible from this host" "$T/watchh.out"'
+else
+	ok "-watch where the output is out of sight # SKIP no mount namespace here"
+fi
+
+# --- counts as a reader says them: one block, not 1 blocks; thirds rounded to the nearest
+"$BLUR" -master "$T/in.tif" -o "$T/one.tif" -rows 400 2> "$T/one.log" &
+master=$!
+wait_for_working
+blur -slave -j 1 > "$T/one.out" 2> /dev/null
+wait $master
+check "one block: the start line says 1 block of 400 rows" 'grep -q "^blur: $T/in.tif: 1 block of 400 rows, gaussian" "$T/one.log"'
+check "one block: the slave's share says 1 block" 'grep -q "^blur:   $host:[0-9]*: 1 block (100%)$" "$T/one.log"'
+check "one block: the end line says 1 block" 'grep -q "^blur: wrote $T/one.tif: 1 block in " "$T/one.log"'
+check "one block: the slave ends with Finished: 1 block" 'grep -qx "Finished: 1 block" "$T/one.out"'
+convert -size 40x3 xc:gray -depth 8 -compress none "$T/three.tif"
+check "rows of one: the start line says 3 blocks of 1 row" 'blur -master "$T/three.tif" -o "$T/three-out.tif" -rows 1 -radius 1 -slaves 1 2>&1 | grep -q "^blur: $T/three.tif: 3 blocks of 1 row, "'
+# One worker, blocks of 0.3 s: the master sees each third come in.
+blur -master "$T/in.tif" -o "$T/thirds.tif" -exec "sleep 0.3; cat" -rows 134 -slaves 1 2> "$T/thirds.log"
+thirds=$(sed -n 's/^blur: \([0-9]*\)% (\([0-9]\)\/3 blocks), .*/\1 \2/p' "$T/thirds.log" | tr '\n' ' ')
+check "thirds shown as 33 and 67 % ($thirds)" '[ "$thirds" = "33 1 67 2 " ]'
 
 # --- -persist: a slave that stays for the next job
 "$BLUR" -slave -persist > "$T/persist.out" &
@@ -133,12 +186,12 @@ check "first job with a persistent slave" 'blur -master "$T/in.tif" -o "$T/p1.ti
 check "second job with the same slave" 'blur -master "$T/in.tif" -o "$T/p2.tif" -q'
 # The slave reports a job when it sees `working` go: give it a moment after the master.
 for i in $(seq 1 100); do
-	[ "$(grep -c '^Finished: [0-9]* blocks$' "$T/persist.out")" -ge 2 ] && break
+	[ "$(grep -c '^Finished: [0-9]* blocks*$' "$T/persist.out")" -ge 2 ] && break
 	sleep 0.05
 done
 sleep 0.3	# time enough for a slave that wrongly leaves after its report to be gone
 check "persistent slave still waits" 'kill -0 $slave'
-check "persistent slave reported each job" '[ "$(grep -c "^Finished: [0-9]* blocks$" "$T/persist.out")" -eq 2 ]'
+check "persistent slave reported each job" '[ "$(grep -c "^Finished: [0-9]* blocks*$" "$T/persist.out")" -eq 2 ]'
 kill $slave
 wait $slave 2>/dev/null
 check "DIR empty after all of it" dir_empty
