@@ -133,7 +133,7 @@ blocks_next(struct blocks *bs, uint32_t n, const struct sighting *s, double now,
 			continue;
 		if (s->done & bit)
 			return BLOCK_COLLECT;
-		if (s->failed & bit)
+		if (s->failed & ~b->disbelieved & bit)
 			return BLOCK_FAILURE;
 	}
 	*v = b->version;
@@ -193,4 +193,10 @@ blocks_failed(struct blocks *bs, uint32_t n, char v, int *reissue)
 	b->reported |= BLOCK_BIT(v);
 	*reissue = v == b->version;
 	return ++b->failures >= bs->retries;
+}
+
+void
+blocks_disbelieved(struct blocks *bs, uint32_t n, char v)
+{
+	bs->b[n].disbelieved |= BLOCK_BIT(v);
 }

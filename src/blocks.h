@@ -62,6 +62,7 @@ struct block {
 	char		in;		/* version whose result is in, or 0 */
 	uint32_t	failures;
 	uint32_t	reported;	/* versions whose failure was taken, a bit each */
+	uint32_t	disbelieved;	/* versions whose failed report was not */
 	double		seen[BLOCK_VERSIONS];	/* when each claim was first seen, or 0 */
 };
 
@@ -118,5 +119,10 @@ int	 blocks_rejected(struct blocks *, uint32_t n, char v);
  * whether to issue the next version (v was the newest).
  */
 int	 blocks_failed(struct blocks *, uint32_t n, char v, int *reissue);
+/*
+ * Version v's failed report was not believed (not signed with the job's secret): the
+ * version is still at work, done when its result comes, late when the timeout says.
+ */
+void	 blocks_disbelieved(struct blocks *, uint32_t n, char v);
 
 #endif

@@ -821,14 +821,25 @@ last_line(char *text)
 /*
  * Block.N.v failed on its slave: say so, count it, and ask again at once, or fail the
  * job if the block failed -retries times. failed holds who, the reason, then the
- * command's last output.
+ * command's last output. In a job with a secret, a report not signed with it is
+ * ignored (with -v said once): the version stays watched, at work until done or late.
  */
 static int
 failure(struct master *m, uint32_t n, char v, char **cause)
 {
-	char	*text = protocol_failure(m->dirfd, n, v), *who, *why, *rest;
+	char	*refused = NULL, *who, *why, *rest;
+	char	*text = protocol_failure(m->dirfd, &m->job, m->keyed, n, v, &refused);
 	int	 again, r = 0;
 
+	if (text == NULL && m->keyed != NULL) {
+		blocks_disbelieved(&m->bs, n, v);
+		if (m->o->verbosity > 0)
+			progress_say(&m->progress, "block.%u.%c: ignoring its failed "
+			    "report, which %s", n, v, refused);
+		free(refused);
+		return 0;
+	}
+	free(refused);
 	watch_block(m, n, v, 0);
 	if (text == NULL)
 		text = xstrdup("an unknown slave\nno reason given\n");

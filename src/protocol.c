@@ -933,19 +933,27 @@ protocol_publish(int dirfd, const struct job *job, const unsigned char *key,
 }
 
 int
-protocol_fail(int dirfd, uint32_t n, char v, const char *who, const char *reason,
-    const char *detail)
+protocol_fail(int dirfd, const struct job *job, const unsigned char *key, uint32_t n,
+    char v, const char *who, const char *reason, const char *detail)
 {
-	char		*text;
-	struct iovec	 iov;
+	char		*text, hex[SECRET_HEX], auth[SECRET_AUTH_MAX + 1] = "";
+	struct iovec	 iov[2];
+	size_t		 len;
 	int		 bfd, r, saved;
 
 	if ((bfd = open_block(dirfd, n, v)) == -1)
 		return -1;
 	text = xasprintf("%s\n%s\n%s", who, reason, detail != NULL ? detail : "");
-	iov.iov_base = text;
-	iov.iov_len = strlen(text);
-	r = block_write(bfd, "failed", &iov, 1);
+	len = strlen(text);
+	if (key != NULL) {
+		/* The master reads FAILURE_MAX bytes after this line: sign just those. */
+		len = len < FAILURE_MAX ? len : FAILURE_MAX;
+		secret_failure(key, job->id, n, v, text, len, hex);
+		snprintf(auth, sizeof auth, "%s %s\n", SECRET_AUTH, hex);
+	}
+	iov[0] = (struct iovec){ auth, strlen(auth) };
+	iov[1] = (struct iovec){ text, len };
+	r = block_write(bfd, "failed", iov, 2);
 	saved = errno;
 	free(text);
 	close(bfd);
@@ -953,15 +961,48 @@ protocol_fail(int dirfd, uint32_t n, char v, const char *who, const char *reason
 	return r;
 }
 
-char *
-protocol_failure(int dirfd, uint32_t n, char v)
+/*
+ * The text after a signed failed report's first line, if that line is the HMAC of the
+ * text for block.N.v of this job; else NULL. text is len bytes, NUL-terminated.
+ */
+static char *
+signed_text(char *text, size_t len, const struct job *job, const unsigned char *key,
+    uint32_t n, char v)
 {
-	char	name[ENTRY_MAX], text[FAILURE_MAX + 1];
+	char	want[SECRET_AUTH_MAX], hex[SECRET_HEX], *body = strchr(text, '\n');
+
+	if (body == NULL)
+		return NULL;
+	*body++ = '\0';
+	secret_failure(key, job->id, n, v, body, len - (body - text), hex);
+	snprintf(want, sizeof want, "%s %s", SECRET_AUTH, hex);
+	if (strlen(text) != strlen(want) ||
+	    sodium_memcmp(text, want, strlen(want)) != 0)
+		return NULL;
+	return body;
+}
+
+char *
+protocol_failure(int dirfd, const struct job *job, const unsigned char *key, uint32_t n,
+    char v, char **why)
+{
+	char	name[ENTRY_MAX], *body;
+	char	text[SECRET_AUTH_MAX + FAILURE_MAX + 1];
+	ssize_t	len;
 
 	block_entry(name, "", n, v, "/failed");
-	if (read_small(dirfd, name, text, sizeof text) == -1)
+	len = read_small(dirfd, name, text, key != NULL ? sizeof text : FAILURE_MAX + 1);
+	if (len == -1) {
+		*why = xasprintf("cannot be read: %s", strerror(errno));
 		return NULL;
-	return xstrdup(text);
+	}
+	body = key != NULL ? signed_text(text, len, job, key, n, v) : text;
+	if (body == NULL) {
+		*why = xasprintf("fails its HMAC: not from a slave with this job's "
+		    "secret");
+		return NULL;
+	}
+	return xstrdup(body);
 }
 
 /* What is wrong with a result's header, or NULL. */

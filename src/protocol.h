@@ -15,7 +15,8 @@
  * DIR/block.N.v/img.bit	a header (struct result, which names the claimant too),
  *				then the block's rows
  * DIR/block.N.v/done	img.bit is complete
- * DIR/block.N.v/failed	the operation failed on this block: who, and why
+ * DIR/block.N.v/failed	the operation failed on this block: who, and why; with a
+ *				secret, after a first line that is their HMAC
  *
  * Calling sequence
  * ----------------
@@ -53,7 +54,9 @@
  *   are done at once: its rows go to the output, its todo files and other versions are
  *   removed, and its directory stays until the job ends, so that no slave with a stale
  *   listing can claim the name again, and so that a later master can -resume from the
- *   results. A bad result is removed and the block reissued.
+ *   results. A bad result is removed and the block reissued. In a job with a secret
+ *   a failed report whose HMAC does not verify (protocol_failure()) is ignored: the
+ *   version counts as still claimed, and is reissued once it is late.
  * * Reissues a block as its next version (todo/block.N.v+1, then removes todo/block.N.v)
  *   when its newest version failed, had a bad result, or stayed claimed longer than the
  *   timeout; the slave still working on an old version may finish it, and the first
@@ -280,12 +283,22 @@ int	 protocol_read_result(int fd, const unsigned char *key, void *buf, size_t le
 /*
  * Report that block.N.v failed: `failed` holds who, then the reason on one line, then
  * detail (a command's last output; may be NULL), written whole and renamed into place.
+ * With a key (a job with a secret) a first line comes before them: SECRET_AUTH, a
+ * space and the hex HMAC of the rest (at most FAILURE_MAX bytes of it, all that is
+ * written) bound to the job, the block and the version (secret_failure()), so that
+ * whoever can write DIR cannot fail a block. Without one the file is those lines alone.
  */
-int	 protocol_fail(int dirfd, uint32_t n, char v, const char *who,
-	    const char *reason, const char *detail);
-/* The text of block.N.v/failed (at most FAILURE_MAX bytes of it), or NULL. */
+int	 protocol_fail(int dirfd, const struct job *, const unsigned char *key,
+	    uint32_t n, char v, const char *who, const char *reason,
+	    const char *detail);
+/*
+ * The text of block.N.v/failed (at most FAILURE_MAX bytes of it) from who on, or NULL
+ * with *why: it cannot be read, or, with a key, its first line is not its HMAC. The
+ * master then takes the version for neither failed nor done.
+ */
 #define FAILURE_MAX	8192
-char	*protocol_failure(int dirfd, uint32_t n, char v);
+char	*protocol_failure(int dirfd, const struct job *, const unsigned char *key,
+	    uint32_t n, char v, char **why);
 /* Remove block.N.v and everything in it. */
 void	 protocol_release(int dirfd, uint32_t n, char v);
 /*

@@ -59,22 +59,41 @@ fail:
 	return -1;
 }
 
+/* The hex HMAC of the job id, then label (what is signed, of which block), then data. */
+static void
+bound_mac(const unsigned char key[SECRET_KEY], const char *id, const char *label,
+    const void *data, size_t len, char hex[SECRET_HEX])
+{
+	crypto_auth_hmacsha512256_state	 st;
+	unsigned char			 mac[crypto_auth_hmacsha512256_BYTES];
+
+	crypto_auth_hmacsha512256_init(&st, key, SECRET_KEY);
+	crypto_auth_hmacsha512256_update(&st, (const unsigned char *)id, strlen(id));
+	crypto_auth_hmacsha512256_update(&st, (const unsigned char *)label,
+	    strlen(label));
+	crypto_auth_hmacsha512256_update(&st, data, len);
+	crypto_auth_hmacsha512256_final(&st, mac);
+	sodium_bin2hex(hex, SECRET_HEX, mac, sizeof mac);
+}
+
 void
 secret_rows(const unsigned char key[SECRET_KEY], const char *id, uint32_t n,
     const void *rows, size_t len, char hex[SECRET_HEX])
 {
-	crypto_auth_hmacsha512256_state	 st;
-	unsigned char			 mac[crypto_auth_hmacsha512256_BYTES];
-	char				 block[16];
+	char	label[16];
 
-	snprintf(block, sizeof block, " %u\n", n);
-	crypto_auth_hmacsha512256_init(&st, key, SECRET_KEY);
-	crypto_auth_hmacsha512256_update(&st, (const unsigned char *)id, strlen(id));
-	crypto_auth_hmacsha512256_update(&st, (const unsigned char *)block,
-	    strlen(block));
-	crypto_auth_hmacsha512256_update(&st, rows, len);
-	crypto_auth_hmacsha512256_final(&st, mac);
-	sodium_bin2hex(hex, SECRET_HEX, mac, sizeof mac);
+	snprintf(label, sizeof label, " %u\n", n);
+	bound_mac(key, id, label, rows, len, hex);
+}
+
+void
+secret_failure(const unsigned char key[SECRET_KEY], const char *id, uint32_t n, char v,
+    const void *text, size_t len, char hex[SECRET_HEX])
+{
+	char	label[40];
+
+	snprintf(label, sizeof label, " block.%u.%c failed\n", n, v);
+	bound_mac(key, id, label, text, len, hex);
 }
 
 void

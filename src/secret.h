@@ -4,8 +4,9 @@
  * With BLUR_SECRET_FILE (or -secret FILE), the key is a BLAKE2b hash of that file's
  * bytes, which every host of the job reads from its own copy: the secret itself never
  * enters DIR. Results then carry an HMAC-SHA-512-256 (libsodium's crypto_auth) that the
- * master checks, and data.dat carries the HMAC of all its other lines, so that a slave
- * runs only what a holder of the secret asked for, and tells a wrong key at once.
+ * master checks, as it checks failed reports, and data.dat carries the HMAC of all its
+ * other lines, so that a slave runs only what a holder of the secret asked for, and
+ * tells a wrong key at once.
  */
 #ifndef BLUR_SECRET_H
 #define BLUR_SECRET_H
@@ -30,5 +31,13 @@ void	secret_auth(const unsigned char key[SECRET_KEY], const void *text, size_t l
 #define SECRET_HEX	65
 void	secret_rows(const unsigned char key[SECRET_KEY], const char *id, uint32_t n,
 	    const void *rows, size_t len, char hex[SECRET_HEX]);
+/*
+ * The hex HMAC of a failed report's text, bound to the job, the block and the version,
+ * so that only a holder of the secret can fail a block, and only that one: a report is
+ * no use in another job or block. Its label (" block.N.v failed") differs from the
+ * todo file's (" N"), so that neither can pass for the other.
+ */
+void	secret_failure(const unsigned char key[SECRET_KEY], const char *id,
+	    uint32_t n, char v, const void *text, size_t len, char hex[SECRET_HEX]);
 
 #endif

@@ -592,7 +592,8 @@ fail(struct slave *s, uint32_t n, char v, const char *why, const char *detail)
 
 	protocol_block_name(name, n, v);
 	say("%s/%s: %s", s->path, name, why);
-	if (protocol_fail(s->dirfd, n, v, s->who, why, detail) == -1)
+	if (protocol_fail(s->dirfd, &s->job, s->keyed, n, v, s->who, why,
+	    detail) == -1)
 		protocol_release(s->dirfd, n, v);
 	pthread_mutex_lock(&s->lock);
 	s->shun[n] = now() + SLAVE_SHUN;

@@ -193,6 +193,32 @@ START_TEST(test_failure_of_old_version)
 }
 END_TEST
 
+/*
+ * A failed report not believed leaves the version at work: it is late after the
+ * timeout, or collected if its result comes, and the block counts no failure.
+ */
+START_TEST(test_failure_disbelieved)
+{
+	struct blocks	bs;
+	struct sighting	s = seen("a", "a", "", "a");
+	char		v;
+
+	blocks_init(&bs, 1, 5, 3);
+	blocks_issued(&bs, 0, 'a');
+	ck_assert_int_eq(blocks_next(&bs, 0, &s, 1, &v), BLOCK_CLAIM_SEEN);
+	ck_assert_int_eq(blocks_next(&bs, 0, &s, 1, &v), BLOCK_FAILURE);
+	blocks_disbelieved(&bs, 0, 'a');
+	ck_assert_int_eq(blocks_next(&bs, 0, &s, 2, &v), BLOCK_NOTHING);
+	ck_assert_uint_eq(blocks_working(&bs), 1);
+	ck_assert_int_eq(blocks_next(&bs, 0, &s, 6, &v), BLOCK_LATE);
+	ck_assert_int_eq(v, 'a');
+	s = seen("a", "a", "a", "a");
+	ck_assert_int_eq(blocks_next(&bs, 0, &s, 6, &v), BLOCK_COLLECT);
+	ck_assert_uint_eq(bs.b[0].failures, 0);
+	blocks_free(&bs);
+}
+END_TEST
+
 START_TEST(test_last_version)
 {
 	struct blocks	bs;
@@ -256,6 +282,7 @@ blocks_suite(void)
 	tcase_add_test(tc, test_rejected);
 	tcase_add_test(tc, test_failures);
 	tcase_add_test(tc, test_failure_of_old_version);
+	tcase_add_test(tc, test_failure_disbelieved);
 	tcase_add_test(tc, test_last_version);
 	tcase_add_test(tc, test_shown_and_claimable);
 	suite_add_tcase(s, tc);

@@ -334,7 +334,8 @@ END_TEST
 
 START_TEST(test_failed_and_listing)
 {
-	char		*dir = test_dir(), *text, sign[SECRET_HEX];
+	struct job	 job = sample_job();
+	char		*dir = test_dir(), *text, *why = NULL, sign[SECRET_HEX];
 	int		 fd = open_dir(dir), junk;
 	struct sighting	*list;
 
@@ -355,13 +356,16 @@ START_TEST(test_failed_and_listing)
 	ck_assert_int_eq(protocol_claim(fd, 1, 'a', "h:1"), 1);
 	ck_assert_int_eq(protocol_claim(fd, 2, 'a', "h:2"), 1);
 	/* Failing a block not claimed fails: the master took it back. */
-	ck_assert_int_eq(protocol_fail(fd, 0, 'a', "h:1", "why", NULL), -1);
-	ck_assert_int_eq(protocol_fail(fd, 1, 'a', "h:1", "exited with status 3",
-	    "line one\nlast line\n"), 0);
-	ck_assert_ptr_nonnull(text = protocol_failure(fd, 1, 'a'));
+	ck_assert_int_eq(protocol_fail(fd, &job, NULL, 0, 'a', "h:1", "why", NULL), -1);
+	ck_assert_int_eq(protocol_fail(fd, &job, NULL, 1, 'a', "h:1",
+	    "exited with status 3", "line one\nlast line\n"), 0);
+	/* Without a secret the file is exactly these lines. */
+	ck_assert_ptr_nonnull(text = protocol_failure(fd, &job, NULL, 1, 'a', &why));
 	ck_assert_str_eq(text, "h:1\nexited with status 3\nline one\nlast line\n");
 	free(text);
-	ck_assert_ptr_null(protocol_failure(fd, 2, 'a'));
+	ck_assert_ptr_null(protocol_failure(fd, &job, NULL, 2, 'a', &why));
+	ck_assert_ptr_nonnull(strstr(why, "cannot be read"));
+	free(why);
 	list = protocol_list(fd, 3, 1, NULL);
 	ck_assert_uint_eq(list[0].todo | list[0].claimed, 0);
 	ck_assert_uint_eq(list[1].todo, BLOCK_BIT('a') | BLOCK_BIT('b'));
@@ -379,6 +383,89 @@ START_TEST(test_failed_and_listing)
 	ck_assert_uint_eq(protocol_sight(fd, 1, 'b').failed, BLOCK_BIT('a'));
 	close(fd);
 	test_rmdir(dir);
+	job_free(&job);
+}
+END_TEST
+
+/* Toggle one bit of the byte at off in the file at dir/name. */
+static void
+flip_at(const char *dir, const char *name, off_t off)
+{
+	char	*path, c;
+	int	 fd;
+
+	ck_assert_int_ne(asprintf(&path, "%s/%s", dir, name), -1);
+	ck_assert_int_ge(fd = open(path, O_RDWR), 0);
+	ck_assert_int_eq(pread(fd, &c, 1, off), 1);
+	c ^= 1;
+	ck_assert_int_eq(pwrite(fd, &c, 1, off), 1);
+	close(fd);
+	free(path);
+}
+
+/* Read block.N.v/failed with key as job expects: refused, saying `what`. */
+static void
+expect_unbelieved(int fd, const struct job *job, const unsigned char *key, uint32_t n,
+    char v, const char *what)
+{
+	char	*why = NULL, *text = protocol_failure(fd, job, key, n, v, &why);
+
+	ck_assert_msg(text == NULL, "a failed report was believed: %s", text);
+	ck_assert_ptr_nonnull(why);
+	ck_assert_msg(strstr(why, what) != NULL, "'%s' lacks '%s'", why, what);
+	free(why);
+}
+
+START_TEST(test_failed_signed)
+{
+	static const unsigned char	k1[32] = "one key, thirty-two bytes long.";
+	static const unsigned char	k2[32] = "another key, also 32 bytes long";
+	static const char		want[] = "h:1\nexited with status 3\nlast line\n";
+	struct job			job = sample_job(), other = sample_job();
+	char				*dir = test_dir(), *text, *why = NULL;
+	int				fd = open_dir(dir), v;
+	size_t				head = strlen(SECRET_AUTH " ") + 64 + 1;
+
+	for (v = 'a'; v <= 'c'; v++)
+		ck_assert_int_eq(protocol_claim(fd, 1, v, "h:1"), 1);
+	ck_assert_int_eq(protocol_claim(fd, 2, 'a', "h:1"), 1);
+	ck_assert_int_eq(protocol_fail(fd, &job, k1, 1, 'a', "h:1",
+	    "exited with status 3", "last line\n"), 0);
+	/* Written with a key, it reads back verified, without its HMAC line. */
+	ck_assert_ptr_nonnull(text = protocol_failure(fd, &job, k1, 1, 'a', &why));
+	ck_assert_str_eq(text, want);
+	free(text);
+	/* That line comes first: SECRET_AUTH, a space, 64 hex digits. */
+	ck_assert_ptr_nonnull(text = protocol_failure(fd, &job, NULL, 1, 'a', &why));
+	ck_assert_uint_eq(strlen(text), head + strlen(want));
+	ck_assert_int_eq(strncmp(text, SECRET_AUTH " ", strlen(SECRET_AUTH " ")), 0);
+	ck_assert_uint_eq(strspn(text + head - 65, "0123456789abcdef"), 64);
+	ck_assert_str_eq(text + head, want);
+	free(text);
+	/* Another key, another job, another block or version: refused. */
+	expect_unbelieved(fd, &job, k2, 1, 'a', "HMAC");
+	expect_unbelieved(fd, &other, k1, 1, 'a', "HMAC");
+	ck_assert_int_eq(renameat(fd, "block.1.a/failed", fd, "block.2.a/failed"), 0);
+	expect_unbelieved(fd, &job, k1, 2, 'a', "HMAC");
+	ck_assert_int_eq(renameat(fd, "block.2.a/failed", fd, "block.1.b/failed"), 0);
+	expect_unbelieved(fd, &job, k1, 1, 'b', "HMAC");
+	/* A byte flipped, in the text or in the HMAC: refused. */
+	ck_assert_int_eq(protocol_fail(fd, &job, k1, 1, 'a', "h:1",
+	    "exited with status 3", "last line\n"), 0);
+	flip_at(dir, "block.1.a/failed", head + 5);
+	expect_unbelieved(fd, &job, k1, 1, 'a', "HMAC");
+	ck_assert_int_eq(protocol_fail(fd, &job, k1, 1, 'a', "h:1",
+	    "exited with status 3", "last line\n"), 0);
+	flip_at(dir, "block.1.a/failed", head - 2);
+	expect_unbelieved(fd, &job, k1, 1, 'a', "HMAC");
+	/* Unsigned, or missing, in a job with a secret: refused. */
+	ck_assert_int_eq(protocol_fail(fd, &job, NULL, 1, 'c', "h:1", "forged", NULL), 0);
+	expect_unbelieved(fd, &job, k1, 1, 'c', "HMAC");
+	expect_unbelieved(fd, &job, k1, 2, 'a', "cannot be read");
+	close(fd);
+	test_rmdir(dir);
+	job_free(&job);
+	job_free(&other);
 }
 END_TEST
 
@@ -745,6 +832,7 @@ protocol_suite(void)
 	tcase_add_test(tc, test_job_signed);
 	tcase_add_test(tc, test_block_input);
 	tcase_add_test(tc, test_failed_and_listing);
+	tcase_add_test(tc, test_failed_signed);
 	tcase_add_test(tc, test_names_rejected);
 	tcase_add_test(tc, test_block_geometry);
 	tcase_add_test(tc, test_job_round_trip);

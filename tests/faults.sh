@@ -5,13 +5,13 @@
 . "$TESTLIB"
 
 # 1 clean run; 6 killed slaves, 6 a stopped one, 6 a dead master, 2 x 7 signalled slaves,
-# 8 orphans, 2 x 2 alien jobs, 9 secrets, 20 resumes, 6 two masters, 7 junk, 5 a rogue,
-# 8 x 4 + 4 bad input, 8 x 3 + 3 other formats, 3 x 6 + 1 hostile DIRs, 8 + 6 + 8 + 5
-# full disks, 2 x 5 signalled masters, 5 a phantom claim, 4 an NFS stand-in, 6 polling,
-# 2 + 5 opening, 4 a collector's error, 5 a master killed while collecting, 11 x 2 usage
-# errors.
-plan $((1 + 6 + 6 + 6 + 2 * 7 + 8 + 2 * 2 + 9 + 20 + 6 + 7 + 5 + 8 * 4 + 4 + 8 * 3 + 3 + \
-    3 * 6 + 1 + 8 + 6 + 8 + 5 + 2 * 5 + 5 + 4 + 6 + 2 + 5 + 4 + 5 + 11 * 2))
+# 8 orphans, 2 x 2 alien jobs, 9 + 9 secrets, 20 resumes, 6 two masters, 7 junk, 5 a
+# rogue, 8 x 4 + 4 bad input, 8 x 3 + 3 other formats, 3 x 6 + 1 hostile DIRs, 8 + 6 + 8
+# + 5 full disks, 2 x 5 signalled masters, 5 a phantom claim, 4 an NFS stand-in, 6
+# polling, 2 + 5 opening, 4 a collector's error, 5 a master killed while collecting,
+# 11 x 2 usage errors.
+plan $((1 + 6 + 6 + 6 + 2 * 7 + 8 + 2 * 2 + 9 + 9 + 20 + 6 + 7 + 5 + 8 * 4 + 4 + 8 * 3 + \
+    3 + 3 * 6 + 1 + 8 + 6 + 8 + 5 + 2 * 5 + 5 + 4 + 6 + 2 + 5 + 4 + 5 + 11 * 2))
 
 make_image "$T/s.tif" rgb8 400x300 11
 blur -master "$T/s.tif" -o "$T/s-clean.tif" -rows 10 -slaves 2 2> /dev/null
@@ -174,6 +174,53 @@ chmod 644 "$T/secret"
 blur -master "$T/s.tif" -o "$T/keyed.tif" -secret "$T/secret" -slaves 1 2> "$T/open.err"
 check "a secret others can read is refused" 'grep -q "others can read this secret (mode 0644); chmod 600 it" "$T/open.err"'
 check "DIR empty after the secrets" 'dir_empty'
+chmod 600 "$T/secret"
+
+# With a secret a failed report counts only if signed: forged ones for versions a, b
+# and c of block 0, written before any slave starts, cost the block a timeout each and
+# the job nothing; -v names each once, and without -v nothing is said of them.
+# forge_failed VERSIONS...: a claim of block 0 at each version, with a forged report.
+forge_failed() {
+	for v in "$@"; do
+		mkdir "$BLUR_DIR/block.0.$v"
+		printf 'evil:1\nforged failure\n' > "$BLUR_DIR/block.0.$v/failed"
+	done
+}
+"$BLUR" -master "$T/s.tif" -o "$T/forged.tif" -rows 10 -secret "$T/secret" -timeout 1 \
+    -v 2> "$T/forged.err" &
+master=$!
+wait_for "$BLUR_DIR/todo/block.0.a"
+forge_failed a b c
+BLUR_SECRET_FILE="$T/secret" "$BLUR" -slave > /dev/null 2>&1 &
+slave=$!
+check "forged failed reports do not fail a signed job" 'wait $master'
+# Had they failed it, the slave would still wait for a job.
+kill $slave 2>/dev/null
+check "... which gives the clean pixels" 'same_pixels "$T/forged.tif" "$T/s-clean.tif" 8 0'
+check "... counts no failure, and reissues block 0 past them" \
+    '! grep -q " failed on \| failed [0-9]* time" "$T/forged.err" && grep -q "reissued as block\.0\.d$" "$T/forged.err"'
+check "-v names each forged report once" \
+    '[ "$(grep -c "^blur: block\.0\.[abc]: ignoring its failed report, which fails its HMAC: not from a slave with this job.s secret$" "$T/forged.err")" -eq 3 ] && [ "$(grep "ignoring its failed report" "$T/forged.err" | sort -u | wc -l)" -eq 3 ]'
+wait
+check "DIR empty after the forged reports" 'dir_empty'
+"$BLUR" -master "$T/s.tif" -o "$T/forged.tif" -rows 10 -secret "$T/secret" -timeout 1 \
+    2> "$T/forged.err" &
+master=$!
+wait_for "$BLUR_DIR/todo/block.0.a"
+forge_failed a
+BLUR_SECRET_FILE="$T/secret" "$BLUR" -slave > /dev/null 2>&1 &
+slave=$!
+check "without -v, a forged report is not mentioned" 'wait $master && ! grep -q "evil:1\|forged failure\|ignoring" "$T/forged.err"'
+kill $slave 2>/dev/null
+wait
+# A genuine failure under a secret, signed by the slave, fails the job as ever.
+blur -master "$T/s.tif" -o "$T/keyfail.tif" -rows 10 -secret "$T/secret" -slaves 1 \
+    -retries 2 -exec 'exit 3' 2> "$T/keyfail.err"
+st=$?
+check "a signed failure still fails the job: status 1" '[ $st -eq 1 ] && [ ! -e "$T/keyfail.tif" ]'
+check "... with its usual one line, once" \
+    'tail -n 1 "$T/keyfail.err" | grep -qx "blur: block [0-9]* failed 2 times, last on $(hostname):[0-9]*: the command exited with status 3" && [ "$(grep -c "failed [0-9]* times\{0,1\}, last on" "$T/keyfail.err")" -eq 1 ]'
+check "DIR empty after the signed failure" 'dir_empty'
 
 # --- a master killed and resumed: finished results are reused, the rest done again.
 # Results stay in DIR until the job ends; a hung claim on block 0 keeps it from ending.
