@@ -47,7 +47,7 @@ open_tiff(struct image *im, const char *path, const char *mode)
 static size_t
 image_row_bytes(const struct image *im)
 {
-	return (size_t)im->width * im->samples * im->bits / 8;
+	return sample_row_bytes(im->width, im->samples, im->bits);
 }
 
 /* A cause built from our words and libtiff's, if it said anything. */

@@ -124,7 +124,7 @@ shown_name(char *dst, const char *name)
 {
 	char	*p;
 
-	snprintf(dst, PROTOCOL_PATH_MAX, "%s", name);
+	snprintf(dst, JOB_PATH_MAX, "%s", name);
 	for (p = dst; *p != '\0'; p++)
 		if (*p == '\n')
 			*p = '?';

@@ -185,7 +185,7 @@ op_args_copy(struct op_args *dst, const struct op_args *src)
 size_t
 op_row_bytes(const struct op_image *im)
 {
-	return (size_t)im->width * im->samples * (im->bits / 8);
+	return sample_row_bytes(im->width, im->samples, im->bits);
 }
 
 void

@@ -35,26 +35,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pass.h"
 #include "sample.h"
 
 #define OP_PARAMS	6	/* parameters of one operation, at most */
 #define OP_TEXT_MAX	4096	/* bytes of one value (a kernel, a command) */
-
-
-/*
- * An operation's hot loops are built three times, for the x86-64 baseline, AVX2
- * (x86-64-v3) and AVX-512 (v4), and the loader picks one for the processor
- * (configure.ac): the loops are plain C, vectorized by the compiler. 8000² RGB, two
- * slaves, the Gaussian: 0.60 s of user time with the baseline, 0.38 with AVX2, 0.27 with
- * AVX-512.
- */
-/* configure asks the build's compiler; clang (the fuzzer's) has no exported clones. */
-#if defined(HAVE_TARGET_CLONES) && !defined(__clang__)
-#define OP_PASS	__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", \
-		    "default")))
-#else
-#define OP_PASS
-#endif
 
 enum op_type { OP_INT, OP_REAL, OP_TEXT };
 

@@ -89,6 +89,7 @@
 #include <stdint.h>
 
 #include "blocks.h"
+#include "job.h"
 #include "op.h"
 
 #define PROTOCOL_VERSION	3
@@ -96,31 +97,8 @@
 #define PROTOCOL_FIRST		BLOCK_FIRST
 #define PROTOCOL_LAST		BLOCK_LAST
 #define BEAT_EVERY		1.0	/* seconds between rewrites of progress, at most */
-#define PROTOCOL_PATH_MAX	512	/* of the names shown by -status */
 #define PROTOCOL_WHO_MAX	300	/* "host:pid" */
 
-struct job {
-	char		id[33];		/* 32 hex digits, fresh for every job */
-	uint32_t	width;
-	uint32_t	height;
-	uint32_t	samples;	/* 1 to SAMPLES_MAX, interleaved */
-	enum sample_format format;
-	uint32_t	bits;		/* the format's, not in data.dat */
-	uint32_t	alpha;		/* 1: the last sample is unassociated alpha */
-	uint32_t	nodata;		/* 1: samples equal to nodata_value are holes */
-	double		nodata_value;
-	uint32_t	render;		/* 1: no input, no image.bit: the operation draws */
-	struct op_args	args;		/* the operation and its values */
-	uint32_t	top, bottom;	/* its halo: input rows above and below a block */
-	uint32_t	rows;		/* rows per block; the last block may have fewer */
-	uint32_t	blocks;
-	char		input[PROTOCOL_PATH_MAX];	/* shown by -status */
-	char		output[PROTOCOL_PATH_MAX];
-	char		source[96];	/* the input's identity: device, inode, size, mtime */
-	char		partial[PROTOCOL_PATH_MAX];	/* the output while it is written */
-	char		auth[128];	/* as read: "none", or secret_auth() of the lines
-					   before it */
-};
 
 /* What the master publishes of its progress, in DIR/progress. */
 struct tally {
@@ -159,21 +137,6 @@ struct result {
 	char		pad2[4];	/* to 8 bytes, so that no byte goes unwritten */
 };
 
-/* Bytes in one row of image.bit or img.bit. */
-size_t	 job_row_bytes(const struct job *);
-/* First row of block n and how many rows it has. */
-uint32_t job_block_y(const struct job *, uint32_t n);
-uint32_t job_block_rows(const struct job *, uint32_t n);
-/*
- * The input rows [*a, *b) block n is computed from: its own and its halo's (in a render,
- * which has no input, its own).
- */
-void	 job_block_input(const struct job *, uint32_t n, uint32_t *a, uint32_t *b);
-/* The image's shape, as an operation sees it. */
-struct op_image job_image(const struct job *);
-/* A fresh random job id. */
-void	 job_new_id(struct job *);
-void	 job_free(struct job *);
 
 /* Format "block.N.v" into buf (PROTOCOL_NAME_MAX bytes). */
 void	 protocol_block_name(char *buf, uint32_t n, char v);

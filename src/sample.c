@@ -6,7 +6,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "op.h"
+#include "pass.h"
 #include "sample.h"
 
 static const struct {
@@ -69,6 +69,12 @@ unsigned
 sample_bits(enum sample_format f)
 {
 	return formats[find(f)].bits;
+}
+
+size_t
+sample_row_bytes(uint32_t width, uint32_t samples, unsigned bits)
+{
+	return (size_t)width * samples * (bits / 8);
 }
 
 int

@@ -41,6 +41,11 @@ enum sample_format sample_parse(const char *name);
 /* The format of `bits`-bit samples of a kind: 'u', 'i' or 'f'; 0 if there is none. */
 enum sample_format sample_of(int kind, unsigned bits);
 unsigned	 sample_bits(enum sample_format);
+/*
+ * Bytes in a row of `width` pixels of `samples` interleaved samples of `bits` bits: the
+ * one row size of image.bit, of results and of the output.
+ */
+size_t		 sample_row_bytes(uint32_t width, uint32_t samples, unsigned bits);
 int		 sample_is_float(enum sample_format);
 /*
  * The nominal range: the integers' own, [0, 1] for floats. Its top is what an opaque

@@ -34,7 +34,7 @@ struct outcome {
 	dev_t		 dev;
 	ino_t		 ino;
 	char		*output;	/* the output, beside the partial */
-	char		 shown[PROTOCOL_PATH_MAX];	/* the output as data.dat names it */
+	char		 shown[JOB_PATH_MAX];	/* the output as data.dat names it */
 };
 
 /* Note the job's partial output, if this host can see it, and where its output goes. */
