@@ -1,0 +1,107 @@
+/* master-output.c — see master-int.h. */
+#include <config.h>
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "master-int.h"
+#include "util.h"
+
+int
+output_check(struct master *m, char **cause)
+{
+	struct stat	 st;
+	char		*copy;
+
+	if (stat(m->output, &st) == 0 && S_ISDIR(st.st_mode)) {
+		*cause = xasprintf("%s: is a directory", m->output);
+		return -1;
+	}
+	copy = xstrdup(m->output);
+	m->outdir = realpath(dirname(copy), NULL);
+	free(copy);
+	/*
+	 * Known now, before any block is computed: a folder we may not write (for root
+	 * too, when read-only or immutable: EROFS, EPERM).
+	 */
+	if (m->outdir != NULL && stat(m->outdir, &st) == 0 && !S_ISDIR(st.st_mode))
+		errno = ENOTDIR;
+	else if (m->outdir != NULL && faccessat(AT_FDCWD, m->outdir, W_OK|X_OK,
+	    AT_EACCESS) == 0)
+		return 0;
+	*cause = xasprintf("%s: cannot write: %s", m->output, strerror(errno));
+	return -1;
+}
+
+void
+output_name(struct master *m)
+{
+	const char	*slash = strrchr(m->output, '/');
+
+	free(m->tmp);
+	m->tmp = xasprintf("%s/.%s.%s.partial", m->outdir,
+	    slash != NULL ? slash + 1 : m->output, m->job.id);
+	master_shown_name(m->job.partial, m->tmp);
+}
+
+void
+output_remove_partial(const struct job *old)
+{
+	const char	*base = strrchr(old->partial, '/');
+	char		*tail = xasprintf(".%s.partial", old->id);
+	size_t		 n, t = strlen(tail);
+
+	if (base != NULL && base[1] == '.' && (n = strlen(base + 1)) > t + 1 &&
+	    strcmp(base + 1 + n - t, tail) == 0)
+		unlink(old->partial);
+	free(tail);
+}
+
+int
+output_open(struct master *m, char **cause)
+{
+	char	*why;
+
+	if (image_create(&m->out, m->tmp, &m->in, m->job.rows, &why) == -1) {
+		*cause = xasprintf("%s: %s", m->output, why);
+		free(why);
+		return -1;
+	}
+	return 0;
+}
+
+void
+output_drop(struct master *m)
+{
+	image_close(&m->out, NULL);
+	if (m->tmp != NULL)
+		unlink(m->tmp);
+	free(m->tmp);
+	m->tmp = NULL;
+}
+
+int
+output_finish(struct master *m, char **cause)
+{
+	char	*why;
+
+	if (image_close(&m->out, &why) == -1) {
+		*cause = xasprintf("%s: %s", m->output, why);
+		free(why);
+		return -1;
+	}
+	if (rename(m->tmp, m->output) == -1) {
+		*cause = xasprintf("%s: %s", m->output, strerror(errno));
+		return -1;
+	}
+	free(m->tmp);
+	m->tmp = NULL;
+	progress_end(&m->progress, m->output);
+	return 0;
+}

@@ -1,0 +1,180 @@
+/* master-publish.c — see master-int.h. */
+#include <config.h>
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "master-int.h"
+#include "util.h"
+
+int
+publish_signing(struct master *m, char **cause)
+{
+	if (m->keyed == NULL || m->job.render)
+		return 0;
+	m->readfd = openat(m->dirfd, "image.bit", O_RDONLY|O_NOFOLLOW|O_CLOEXEC);
+	if (m->readfd == -1) {
+		*cause = xasprintf("%s/image.bit: %s", m->o->dir, strerror(errno));
+		return -1;
+	}
+	m->signs = xcalloc(m->job.blocks, sizeof *m->signs);
+	return 0;
+}
+
+int
+publish_collector(struct master *m, char **cause)
+{
+	m->collect = collect_start(m->dirfd, &m->job, m->keyed, m->readfd,
+	    m->watch.inotify ? 0 : COLLECT_THREADS);
+	if (m->collect == NULL) {
+		*cause = xasprintf("cannot start the master's threads: %s",
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Create image.bit (empty yet, unless a render), data.dat, todo/ and DIR/progress. */
+static int
+prepare(struct master *m, char **cause)
+{
+	char	*why;
+
+	if (dir_room(m, cause) == -1)
+		return -1;
+	if (!m->job.render && (m->bitfd = openat(m->dirfd, "image.bit",
+	    O_WRONLY|O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC, 0600)) == -1) {
+		*cause = xasprintf("%s/image.bit: %s", m->o->dir, strerror(errno));
+		return -1;
+	}
+	if (publish_signing(m, cause) == -1 || publish_collector(m, cause) == -1)
+		return -1;
+	if (protocol_write_job(m->dirfd, &m->job, m->keyed, &why) == -1) {
+		*cause = xasprintf("%s/%s", m->o->dir, why);
+		free(why);
+		return -1;
+	}
+	if (mkdirat(m->dirfd, "todo", 0700) == -1 ||
+	    protocol_write_tally(m->dirfd, &m->progress.tally) == -1) {
+		*cause = xasprintf("%s: cannot publish the job: %s", m->o->dir,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+void
+publish_todo(struct master *m, uint32_t n, char v)
+{
+	collect_todo(m->collect, n, v, m->signs != NULL ? m->signs[n] : NULL);
+}
+
+int
+publish_issue(struct master *m, uint32_t n, char v)
+{
+	publish_todo(m, n, v);
+	blocks_issued(&m->bs, n, v);
+	return collect_wait(m->collect);
+}
+
+/*
+ * Ask for every block whose rows and halo are among the first `rows` of image.bit, all
+ * at once. A failure is kept for decode() to report.
+ */
+static void
+want_ready(struct master *m, uint32_t rows)
+{
+	const struct job	*job = &m->job;
+	uint32_t		 a, b;
+
+	for (; m->wanted < job->blocks && m->todo_errno == 0; m->wanted++) {
+		job_block_input(job, m->wanted, &a, &b);
+		if (b > rows)
+			break;
+		publish_todo(m, m->wanted, PROTOCOL_FIRST);
+		blocks_issued(&m->bs, m->wanted, PROTOCOL_FIRST);
+	}
+	if (m->todo_errno == 0 && collect_wait(m->collect) == -1)
+		m->todo_errno = errno;
+}
+
+/*
+ * After each decoded band: on a local filesystem ask for the blocks it completes, so that
+ * slaves start while the master still decodes; elsewhere wait for the whole, because
+ * another host may not see what is written to a file still open here. Keep beating.
+ */
+static void
+decoded(void *arg, uint32_t rows)
+{
+	struct master	*m = arg;
+
+	if (m->watch.inotify)
+		want_ready(m, rows);
+	master_report(m);
+}
+
+/* Decode the input into image.bit (a render has none), and close it. */
+static int
+decode(struct master *m, char **cause)
+{
+	char	*why;
+	int	 r = 0;
+
+	if (!m->job.render) {
+		r = image_decode(&m->in, m->bitfd, decoded, m, &why);
+		if (close(m->bitfd) == -1 && r == 0) {
+			why = xasprintf("image.bit: %s", strerror(errno));
+			r = -1;
+		}
+		m->bitfd = -1;
+		image_close(&m->in, NULL);
+	}
+	if (r == -1) {
+		*cause = xasprintf("%s: %s", m->o->input, why);
+		free(why);
+		return -1;
+	}
+	return 0;
+}
+
+/* Ask for every block not asked for yet: the input is whole. */
+static int
+want_all(struct master *m, char **cause)
+{
+	want_ready(m, m->job.height);
+	if (m->todo_errno != 0) {
+		*cause = xasprintf("%s/todo: %s", m->o->dir, strerror(m->todo_errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Create `working`, which opens the job to slaves, and start the local ones. */
+static int
+open_job(struct master *m, char **cause)
+{
+	if (protocol_start(m->dirfd, &m->job) == -1) {
+		*cause = xasprintf("%s/working: %s", m->o->dir, strerror(errno));
+		return -1;
+	}
+	locals_start(m);
+	return 0;
+}
+
+int
+publish_job(struct master *m, char **cause)
+{
+	int	early = m->watch.inotify || m->job.render;
+
+	output_name(m);
+	if (prepare(m, cause) == -1 || output_open(m, cause) == -1 ||
+	    (early && open_job(m, cause) == -1) || decode(m, cause) == -1 ||
+	    (!early && open_job(m, cause) == -1))
+		return -1;
+	return want_all(m, cause);
+}

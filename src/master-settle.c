@@ -1,0 +1,467 @@
+/* master-settle.c — see master-int.h. */
+#include <config.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "master-int.h"
+#include "util.h"
+
+/* The path of block.N.v, for inotify, which knows no directory descriptors. */
+static char *
+block_path(const struct master *m, uint32_t n, char v)
+{
+	char	name[PROTOCOL_NAME_MAX];
+
+	protocol_block_name(name, n, v);
+	return xasprintf("%s/%s", m->o->dir, name);
+}
+
+/* Start or stop watching block.N.v, when it is claimed and when it is settled. */
+static void
+watch_block(struct master *m, uint32_t n, char v, int on)
+{
+	char	*path;
+
+	if (!m->watch.inotify)
+		return;
+	path = block_path(m, n, v);
+	if (on)
+		watch_dir(&m->watch, path);
+	else
+		watch_forget(&m->watch, path);
+	free(path);
+}
+
+/* Remove block.N.v. */
+static void
+release(struct master *m, uint32_t n, char v)
+{
+	if (m->bs.b[n].seen[v - PROTOCOL_FIRST] != 0)
+		watch_block(m, n, v, 0);
+	protocol_release(m->dirfd, n, v);
+}
+
+int
+settle_reissue(struct master *m, uint32_t n, const char *why, char **cause)
+{
+	char	old = m->bs.b[n].version, v = blocks_next_version(&m->bs, n);
+
+	if (v == 0) {
+		*cause = xasprintf("block %u: no result after %d versions (a to z); "
+		    "giving up", n, BLOCK_VERSIONS);
+		return -1;
+	}
+	if (publish_issue(m, n, v) == -1) {
+		if (!protocol_dir_fault(errno)) {
+			*cause = xasprintf("%s/todo: %s", m->o->dir, strerror(errno));
+			return -1;
+		}
+		m->fault = errno;
+		m->owed[n] = v;
+	}
+	collect_retire(m->collect, n, old, RETIRE_TODO);
+	progress_reissue(&m->progress);
+	progress_say(&m->progress, "block.%u.%c %s; reissued as block.%u.%c", n,
+	    old, why, n, v);
+	return 0;
+}
+
+/*
+ * Throw block.N.v's result away, saying why (why is freed) and who sent it; ask again if
+ * need be.
+ */
+static int
+reject(struct master *m, uint32_t n, char v, const char *who, char *why, char **cause)
+{
+	int	was_in = m->bs.b[n].in == v;
+
+	progress_say(&m->progress, "block.%u.%c from %s rejected: result %s", n, v,
+	    who[0] != '\0' ? who : "an unknown slave", why);
+	free(why);
+	if (was_in)
+		progress_undo(&m->progress, who);
+	release(m, n, v);
+	if (blocks_rejected(&m->bs, n, v))
+		return settle_reissue(m, n, "had its result rejected", cause);
+	return 0;
+}
+
+/* The last line of text that is not empty, for a one-line message. */
+static const char *
+last_line(char *text)
+{
+	char	*p = text + strlen(text);
+
+	while (p > text && p[-1] == '\n')
+		*--p = '\0';
+	p = strrchr(text, '\n');
+	return p != NULL ? p + 1 : text;
+}
+
+/*
+ * Block.N.v failed on its slave: say so, count it, and ask again at once, or fail the
+ * job if the block failed -retries times. failed holds who, the reason, then the
+ * command's last output. In a job with a secret, a report not signed with it is
+ * ignored (with -v said once): the version stays watched, at work until done or late.
+ */
+static int
+failure(struct master *m, uint32_t n, char v, char **cause)
+{
+	char	*refused = NULL, *who, *why, *rest;
+	char	*text = protocol_failure(m->dirfd, &m->job, m->keyed, n, v, &refused);
+	int	 again, r = 0;
+
+	if (text == NULL && m->keyed != NULL) {
+		blocks_disbelieved(&m->bs, n, v);
+		if (m->o->verbosity > 0)
+			progress_say(&m->progress, "block.%u.%c: ignoring its failed "
+			    "report, which %s", n, v, refused);
+		free(refused);
+		return 0;
+	}
+	free(refused);
+	watch_block(m, n, v, 0);
+	if (text == NULL)
+		text = xstrdup("an unknown slave\nno reason given\n");
+	who = text;
+	why = (rest = strchr(who, '\n')) != NULL ? rest + 1 : "no reason given";
+	if (rest != NULL)
+		*rest = '\0';
+	rest = strchr(why, '\n');
+	if (rest != NULL)
+		*rest++ = '\0';
+	progress_failure(&m->progress);
+	progress_say(&m->progress, "block.%u.%c failed on %s: %s", n, v, who, why);
+	if (blocks_failed(&m->bs, n, v, &again)) {
+		*cause = xasprintf("block %u failed %u time%s, last on %s: %s%s%s", n,
+		    m->bs.b[n].failures, m->bs.b[n].failures == 1 ? "" : "s", who, why,
+		    rest != NULL && *last_line(rest) != '\0' ? ": " : "",
+		    rest != NULL ? last_line(rest) : "");
+		r = -1;
+	} else if (again)
+		r = settle_reissue(m, n, "failed", cause);
+	free(text);
+	return r;
+}
+
+int
+settle_deliver(struct master *m, uint32_t n, struct look *l, char **cause)
+{
+	uint32_t	 rows = job_block_rows(&m->job, n), y, k;
+	size_t		 row_bytes = job_row_bytes(&m->job), len = rows * row_bytes;
+	char		 v = l->v, *why = l->why;
+	char		*from = l->rows;
+
+	l->why = NULL;
+	if (why == NULL && from == NULL) {
+		reserve(&m->rows, &m->rows_size, len);
+		if (protocol_read_result(l->fd, m->keyed, m->rows, len, &why) == 0)
+			from = m->rows;
+	}
+	if (from == NULL)
+		return reject(m, n, v, l->who, why, cause);
+	/* Strip by strip, keeping the beat: compressing a block can take seconds. */
+	for (y = 0; y < rows; y += k) {
+		k = rows - y < m->out.strip_rows ? rows - y : m->out.strip_rows;
+		if (image_write_strip(&m->out, job_block_y(&m->job, n) + y,
+		    from + y * row_bytes, k, &why) == -1) {
+			*cause = xasprintf("%s: %s", m->output, why);
+			free(why);
+			return -1;
+		}
+		master_beat(m);
+	}
+	watch_block(m, n, v, 0);
+	m->written++;
+	return 0;
+}
+
+/*
+ * -v: name who claimed block.N.v, once, as soon as its signature can be read: known as
+ * `who`, or read now if that is NULL.
+ */
+static void
+announce_claim(struct master *m, uint32_t n, char v, const char *known)
+{
+	uint32_t	bit = BLOCK_BIT(v);
+	char		who[PROTOCOL_WHO_MAX];
+
+	if (m->o->verbosity <= 0 || (m->announced[n] & bit))
+		return;
+	if (known != NULL)
+		snprintf(who, sizeof who, "%s", known);
+	else
+		protocol_claimant(m->dirfd, n, v, who);
+	if (who[0] == '\0')
+		return;
+	m->announced[n] |= bit;
+	progress_say(&m->progress, "block.%u.%c claimed by %s", n, v, who);
+}
+
+/*
+ * Take block.N.v's result if it is good, and remove what the block no longer needs (in
+ * the background); reject it otherwise. l is what a collector thread took of the block,
+ * or NULL: what it did not take is taken here.
+ */
+static int
+collect(struct master *m, uint32_t n, char v, struct look *l, char **cause)
+{
+	struct look	own = { .n = n, .fd = -1 };
+	char		u;
+	int		r;
+
+	if (l == NULL || l->v != v) {
+		collect_take(m->collect, n, v, &own);
+		l = &own;
+	}
+	if (l->why == NULL) {
+		blocks_collected(&m->bs, n, v, now());
+		announce_claim(m, n, v, l->who);
+		progress_done(&m->progress, l->who);
+		if (m->o->verbosity > 0)
+			progress_say(&m->progress, "block.%u.%c done by %s", n, v, l->who);
+		for (u = PROTOCOL_FIRST; u <= m->bs.b[n].version; u++) {
+			if (u != v && m->bs.b[n].seen[u - PROTOCOL_FIRST] != 0)
+				watch_block(m, n, u, 0);
+			collect_retire(m->collect, n, u,
+			    RETIRE_TODO | (u != v ? RETIRE_BLOCK : 0));
+		}
+	}
+	r = settle_deliver(m, n, l, cause);
+	collect_drop(&own);
+	return r;
+}
+
+/*
+ * Do what block n's state calls for, given what a listing just showed of it, and what a
+ * collector thread took of it (l, or NULL).
+ */
+static int
+settle(struct master *m, uint32_t n, struct sighting *s, struct look *l, char **cause)
+{
+	char	 who[PROTOCOL_WHO_MAX], why[PROTOCOL_WHO_MAX + 64], v;
+	int	 r = 0;
+
+	while (r == 0) {
+		switch (blocks_next(&m->bs, n, s, now(), &v)) {
+		case BLOCK_NOTHING:
+			return 0;
+		case BLOCK_CLAIM_SEEN:
+			announce_claim(m, n, v, l != NULL && l->v == v ? l->who : NULL);
+			if (!m->watch.inotify)
+				break;
+			/* Looked at again after the watch is set: no result goes unseen. */
+			watch_block(m, n, v, 1);
+			*s = protocol_sight(m->dirfd, n,
+			    m->bs.b[n].version);
+			break;
+		case BLOCK_COLLECT:
+			return collect(m, n, v, l, cause);
+		case BLOCK_FAILURE:
+			r = failure(m, n, v, cause);
+			break;
+		case BLOCK_LATE:
+			/* Not late: waiting for room, as its slave is (see watch_room()). */
+			if (m->full_since != 0)
+				return 0;
+			protocol_claimant(m->dirfd, n, v, who);
+			snprintf(why, sizeof why, "claimed by %s and not done in %.3g s",
+			    who[0] != '\0' ? who : "a slave", blocks_timeout(&m->bs));
+			return settle_reissue(m, n, why, cause);
+		}
+	}
+	return r;
+}
+
+/* Settle block l->n by what a listing showed of it and what the look found. */
+static int
+settle_look(struct master *m, struct sighting *list, struct look *l, char **cause)
+{
+	struct sighting	*s = &list[l->n];
+	int		 r;
+
+	s->done = l->s.done;
+	s->failed = l->s.failed;
+	r = settle(m, l->n, s, l, cause);
+	collect_drop(l);
+	return r;
+}
+
+/*
+ * Settle every block not yet in, from one listing of DIR: the collector looks into the
+ * claimed ones, several at once, and they are settled as their looks come back.
+ */
+static int
+scan_all(struct master *m, char **cause)
+{
+	struct sighting	*list = protocol_list(m->dirfd, m->job.blocks, 0, NULL);
+	struct look	 l;
+	uint32_t	 n, claimed;
+	int		 r = 0;
+
+	for (n = 0; n < m->job.blocks && r == 0; n++) {
+		if (m->bs.b[n].in != 0)
+			continue;
+		/* A rejected version is not looked into again, as blocks_next() would not. */
+		if ((claimed = list[n].claimed & ~m->bs.b[n].reported) != 0)
+			collect_look(m->collect, n, claimed);
+		else
+			r = settle(m, n, &list[n], NULL, cause);
+		while (r == 0 && collect_next(m->collect, 0, &l))
+			r = settle_look(m, list, &l, cause);
+	}
+	while (collect_next(m->collect, 1, &l))
+		if (r == 0)
+			r = settle_look(m, list, &l, cause);
+		else
+			collect_drop(&l);
+	free(list);
+	return r;
+}
+
+/* An inotify change names the block it concerns, as the directory or the entry. */
+static int
+on_change(struct master *m, const struct change *c, char **cause)
+{
+	struct sighting	s;
+	uint32_t	n;
+	char		v;
+
+	if (protocol_parse_block(c->dir, m->job.blocks, &n, &v) == 0 ||
+	    protocol_parse_block(c->name, m->job.blocks, &n, &v) == 0) {
+		if (m->bs.b[n].in != 0 || m->bs.b[n].version == 0)
+			return 0;
+		s = protocol_sight(m->dirfd, n, m->bs.b[n].version);
+		return settle(m, n, &s, NULL, cause);
+	}
+	return 0;
+}
+
+/* Bytes of DIR one result takes, at most. */
+static uint64_t
+block_need(const struct master *m)
+{
+	return (uint64_t)m->job.rows * job_row_bytes(&m->job) + BLOCK_OVERHEAD;
+}
+
+/*
+ * Whether DIR can take a result: the master's own last write there did not fail for
+ * DIR's sake, and DIR has room for one block, which *left says.
+ */
+static int
+dir_takes(const struct master *m, uint64_t *left)
+{
+	*left = dir_left(m);
+	return m->fault == 0 && *left >= block_need(m);
+}
+
+/* What DIR lacks, for a message: "the blocks left need N MiB there, M MiB are free". */
+static char *
+lack_text(const struct master *m, uint64_t left)
+{
+	uint64_t	need = (m->job.blocks - m->bs.in) * block_need(m);
+	char		*text;
+
+	text = xasprintf("the blocks left need %ju MiB there", (uintmax_t)(need >> 20) + 1);
+	if (left != UINT64_MAX)
+		xappendf(&text, ", %ju MiB are free", (uintmax_t)(left >> 20));
+	return text;
+}
+
+/* Make the todo files that waited for room: 0, or -1 if DIR still has none. */
+static int
+pay_owed(struct master *m)
+{
+	uint32_t	n;
+
+	for (n = 0; n < m->job.blocks; n++) {
+		if (m->owed[n] == 0)
+			continue;
+		if (m->bs.b[n].in == 0 && m->owed[n] == m->bs.b[n].version) {
+			publish_todo(m, n, m->owed[n]);
+			if (collect_wait(m->collect) == -1) {
+				m->fault = errno;
+				return -1;
+			}
+		}
+		m->owed[n] = 0;
+	}
+	return 0;
+}
+
+/*
+ * Keep an eye on DIR's room: say once when it cannot take results, and again when it
+ * can; fail the job when that lasts longer than a block may take. Slaves meanwhile keep
+ * what they computed and wait (slave.h), so their claims are not late.
+ */
+static int
+watch_room(struct master *m, char **cause)
+{
+	uint64_t	left;
+	int		takes = dir_takes(m, &left) && pay_owed(m) == 0;
+	const char	*what;
+	char		*lack;
+
+	if (takes && m->full_since != 0) {
+		blocks_pause(&m->bs, now() - m->full_since);
+		m->full_since = 0;
+		progress_say(&m->progress, "%s: room again; going on", m->o->dir);
+	}
+	if (takes)
+		return 0;
+	lack = lack_text(m, left);
+	what = strerror(m->fault != 0 ? m->fault : ENOSPC);
+	if (m->full_since == 0) {
+		m->full_since = now();
+		progress_say(&m->progress, "%s: %s: %s; waiting up to %.0f s for room",
+		    m->o->dir, what, lack, blocks_timeout(&m->bs));
+	} else if (now() - m->full_since > blocks_timeout(&m->bs)) {
+		*cause = xasprintf("%s: %s for %.0f s: %s; job cancelled", m->o->dir,
+		    what, now() - m->full_since, lack);
+		free(lack);
+		return -1;
+	}
+	free(lack);
+	return 0;
+}
+
+int
+settle_run(struct master *m, char **cause)
+{
+	struct change	c;
+	double		last = now(), left;
+
+	progress_open(&m->progress, &m->job);
+	if (m->o->slaves == 0)
+		progress_say(&m->progress, "waiting for slaves: run 'blur -slave "
+		    "-dir %s%s%s%s' on any host that shares %s", m->o->dir,
+		    m->keyed != NULL ? " -secret " : "",
+		    m->keyed != NULL ? m->o->secret : "",
+		    m->keyed == NULL && m->job.args.op->runs_commands ?
+		    " -allow-exec" : "", m->o->dir);
+	while (m->written < m->job.blocks) {
+		master_report(m);
+		if (signals_caught(m->sigfd)) {
+			*cause = xasprintf("interrupted; job cancelled");
+			return -1;
+		}
+		/* Every watch.ms from the start of a scan, however long it took. */
+		left = m->watch.ms - (now() - last) * 1000;
+		if (watch_next(&m->watch, left > 0 ? (int)left : 0, &c) &&
+		    on_change(m, &c, cause) == -1)
+			return -1;
+		/* Other hosts' changes raise no inotify event: rescan regularly. */
+		if (now() - last >= m->watch.ms / 1000.0) {
+			last = now();
+			if (scan_all(m, cause) == -1 || watch_room(m, cause) == -1)
+				return -1;
+			if (m->alive > 0 && locals_reap(m) == 0)
+				progress_say(&m->progress, "the local slaves have all stopped "
+				    "(see above); waiting for others");
+		}
+	}
+	return 0;
+}
