@@ -30,8 +30,11 @@ locals_start(struct master *m)
 
 	if (m->o->slaves == 0)
 		return;
-	if (pipe2(letgo, O_CLOEXEC) == -1)
-		fatal("pipe: %s", strerror(errno));
+	/* As when a fork fails: the job goes on, done by other slaves. */
+	if (pipe2(letgo, O_CLOEXEC) == -1) {
+		say("cannot start the local slaves: %s", strerror(errno));
+		return;
+	}
 	m->slaves = xcalloc(m->o->slaves, sizeof *m->slaves);
 	fflush(NULL);
 	for (i = 0; i < m->o->slaves; i++) {

@@ -1,0 +1,310 @@
+/*
+ * slave-block.c — one block in a worker's hands: claimed, its input mapped or read and
+ * checked, computed, then published or reported failed (see slave-int.h).
+ */
+#include <config.h>
+
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "slave-int.h"
+#include "util.h"
+
+/*
+ * Whether the block in hand is no longer worth computing: we were told to stop, the
+ * slave leaves the job, or the master took the block back (looked up at most every
+ * CANCEL_EVERY; the job's end removes it too).
+ */
+static int
+cancelled(void *arg)
+{
+	struct worker	*w = arg;
+	struct slave	*s = w->s;
+
+	if (slave_stopped(s) || atomic_load(&s->quit))
+		return w->cancel = 1;
+	if (now() - w->looked < CANCEL_EVERY)
+		return 0;
+	w->looked = now();
+	return w->cancel = !protocol_held(s->dirfd, w->n, w->v);
+}
+
+/* Give back the mapping of a block's input rows, if they were mapped. */
+static void
+unmap_input(struct worker *w)
+{
+	if (w->map != NULL)
+		munmap(w->map, w->map_len);
+	w->map = NULL;
+	w->in = NULL;
+}
+
+/*
+ * Map len bytes of image.bit from off (w->in): the page cache's own pages, no copy. 0,
+ * or 1 if image.bit does not hold them (the job ended).
+ */
+static int
+map_input(struct worker *w, off_t off, size_t len)
+{
+	off_t		base = off - off % sysconf(_SC_PAGESIZE);
+	struct stat	st;
+
+	/* Pages past the end of the file would be SIGBUS, not a short read. */
+	if (fstat(w->s->bitfd, &st) == -1 || st.st_size < off + (off_t)len)
+		return 1;
+	w->map_len = len + (size_t)(off - base);
+	if ((w->map = mmap(NULL, w->map_len, PROT_READ, MAP_SHARED|MAP_POPULATE,
+	    w->s->bitfd, base)) == MAP_FAILED) {
+		w->map = NULL;
+		return 1;
+	}
+	w->in = (const char *)w->map + (off - base);
+	return 0;
+}
+
+/*
+ * Block n's input rows, with its halo, at w->in: mapped from image.bit in a job without
+ * a secret; in one with a secret, read into the worker's buffer and checked there
+ * against the signature the master put in todo/ (sign), since rows checked in a shared
+ * mapping could still change under the operation. 0; 1 if image.bit does not hold them
+ * (the job ended); -1 with *cause if they are not the rows the master signed: someone
+ * changed image.bit under the job.
+ */
+static int
+get_input(struct worker *w, uint32_t n, const char *sign, char **cause)
+{
+	struct slave		*s = w->s;
+	const struct job	*job = &s->job;
+	uint32_t		 a, e;
+	size_t			 len;
+	off_t			 off;
+	char			 want[SECRET_HEX];
+
+	if (job->render)
+		return 0;
+	job_block_input(job, n, &a, &e);
+	len = (size_t)(e - a) * job_row_bytes(job);
+	off = (off_t)a * job_row_bytes(job);
+	/* Without a key, trust() let only unsigned jobs in. */
+	if (s->keyed == NULL)
+		return map_input(w, off, len);
+	reserve(&w->copy, &w->copy_size, len);
+	if (pread_all(s->bitfd, w->copy, len, off) == -1)
+		return 1;
+	w->in = w->copy;
+	secret_rows(s->key, job->id, n, w->in, len, want);
+	if (sodium_memcmp(want, sign, SECRET_HEX) == 0)
+		return 0;
+	*cause = xasprintf("%s/image.bit: the input rows of block %u are not the ones "
+	    "the master signed; leaving job %s", s->path, n, job->id);
+	return -1;
+}
+
+/*
+ * Run the operation on block n, whose input is at w->in, into w->out: its length, or 0
+ * with *cause (and *detail, what the operation had to add) if the block failed.
+ */
+static size_t
+compute(struct worker *w, uint32_t n, char **cause, char **detail)
+{
+	const struct job	*job = &w->s->job;
+	struct op_block		 b = { .n = n, .y = job_block_y(job, n),
+				    .rows = job_block_rows(job, n),
+				    .cancelled = cancelled, .arg = w };
+	uint32_t		 a, e;
+	size_t			 row_bytes = job_row_bytes(job);
+
+	job_block_input(job, n, &a, &e);
+	b.top = b.y - a;
+	b.bottom = e - (b.y + b.rows);
+	reserve(&w->out, &w->out_size, (size_t)b.rows * row_bytes);
+	w->looked = now();
+	if (job->args.op->run(w->op, &b, w->in, w->out, cause) == -1) {
+		*detail = b.detail;
+		return 0;
+	}
+	return b.rows * row_bytes;
+}
+
+/*
+ * DIR could not take a write for DIR's sake (err): say so once, then wait for room, twice
+ * as long as the last time. 0 to try again, -1 if the slave leaves the job meanwhile.
+ */
+static int
+wait_for_room(struct slave *s, int err)
+{
+	struct timespec	until;
+	double		wait, t;
+
+	pthread_mutex_lock(&s->lock);
+	if (s->room_wait == 0 && s->o->verbosity >= 0)
+		say("%s: %s; waiting for room to deliver blocks", s->path,
+		    strerror(err));
+	wait = s->room_wait > 0 ? s->room_wait : SLAVE_ROOM_FIRST;
+	s->room_wait = wait * 2 < SLAVE_ROOM_MAX ? wait * 2 : SLAVE_ROOM_MAX;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	t = until.tv_sec + until.tv_nsec / 1e9 + wait;
+	until.tv_sec = (time_t)t;
+	until.tv_nsec = (long)((t - (double)until.tv_sec) * 1e9);
+	while (!atomic_load(&s->quit) && !atomic_load(&s->stop) &&
+	    pthread_cond_timedwait(&s->refilled, &s->lock, &until) == 0)
+		continue;
+	pthread_mutex_unlock(&s->lock);
+	return atomic_load(&s->quit) || slave_stopped(s) ? -1 : 0;
+}
+
+/* DIR took a block: if it was full, say it has room again. */
+static void
+room_again(struct slave *s)
+{
+	pthread_mutex_lock(&s->lock);
+	if (s->room_wait != 0 && s->o->verbosity >= 0)
+		say("%s: room again; going on", s->path);
+	s->room_wait = 0;
+	pthread_mutex_unlock(&s->lock);
+}
+
+/*
+ * Publish block.N.v's result, len bytes at w->out, waiting for room while DIR is full
+ * and the block still ours: 0, or -1 with errno.
+ */
+static int
+publish_result(struct worker *w, uint32_t n, char v, size_t len)
+{
+	struct slave	*s = w->s;
+	int		 err;
+
+	for (;;) {
+		if (protocol_publish(s->dirfd, &s->job, s->keyed, s->who, n, v, w->out,
+		    len) == 0) {
+			room_again(s);
+			return 0;
+		}
+		err = errno;
+		if (!protocol_dir_fault(err) || !protocol_held(s->dirfd, n, v) ||
+		    wait_for_room(s, err) == -1) {
+			errno = err;
+			return -1;
+		}
+	}
+}
+
+/* Report block.N.v failed, and leave it to other slaves for a while. */
+static void
+fail(struct slave *s, uint32_t n, char v, const char *why, const char *detail)
+{
+	char	name[PROTOCOL_NAME_MAX];
+
+	protocol_block_name(name, n, v);
+	say("%s/%s: %s", s->path, name, why);
+	if (protocol_fail(s->dirfd, &s->job, s->keyed, n, v, s->who, why,
+	    detail) == -1)
+		protocol_release(s->dirfd, n, v);
+	pthread_mutex_lock(&s->lock);
+	s->shun[n] = now() + SLAVE_SHUN;
+	pthread_mutex_unlock(&s->lock);
+}
+
+/*
+ * Compute the claimed block.N.v and publish it, or report it failed. A block taken
+ * back by the master or no longer wanted is given back quietly. 1 when a result is
+ * published, else 0.
+ */
+static int
+finish_block(struct worker *w, uint32_t n, char v)
+{
+	struct slave	*s = w->s;
+	char		 name[PROTOCOL_NAME_MAX], *why = NULL, *detail = NULL;
+	size_t		 len;
+	int		 r, drop;
+
+	w->n = n;
+	w->v = v;
+	w->cancel = 0;
+	len = compute(w, n, &why, &detail);
+	/*
+	 * Looked at once: a block neither given back nor published would wait for the
+	 * timeout. A block computed is published unless a signal came, as the job may
+	 * yet take it (a master fallen silent, then resumed).
+	 */
+	drop = len == 0 || atomic_load(&s->stop);
+	if (len == 0 && why != NULL && !w->cancel)
+		fail(s, n, v, why, detail);
+	else if (drop)
+		/* Give the block back at once: another slave can claim it now. */
+		protocol_release(s->dirfd, n, v);
+	free(why);
+	free(detail);
+	unmap_input(w);
+	if (drop)
+		return 0;
+	r = publish_result(w, n, v, len);
+	protocol_block_name(name, n, v);
+	if (r == -1) {
+		if (errno == ENOENT)
+			return 0;	/* the master took this block back */
+		/* A full DIR was said once; the block was taken back or the job ends. */
+		if (!protocol_dir_fault(errno))
+			say("%s/%s: %s; releasing it", s->path, name, strerror(errno));
+		protocol_release(s->dirfd, n, v);
+		return 0;
+	}
+	if (s->o->verbosity > 0)
+		say("%s: %s done", s->who, name);
+	return 1;
+}
+
+/* A job this slave must not go on with: a persistent one waits for the next job. */
+static void
+worker_refuse(struct slave *s)
+{
+	pthread_mutex_lock(&s->lock);
+	memcpy(s->o->refused, s->job.id, sizeof s->o->refused);
+	s->o->refusal = 1;
+	pthread_mutex_unlock(&s->lock);
+}
+
+int
+worker_work_on(struct worker *w, uint32_t n, char v, char **cause)
+{
+	struct slave	*s = w->s;
+	char		 sign[SECRET_HEX];
+	int		 r;
+
+	r = protocol_claim(s->dirfd, n, v, s->who);
+	w->lost = r == 0 ? w->lost + 1 : 0;
+	if (r <= 0) {
+		/* ENOENT: DIR itself was removed; the job is over, as the lister will see. */
+		if (r == -1 && errno == ENOENT)
+			return 0;
+		if (r == -1 && protocol_dir_fault(errno)) {
+			wait_for_room(s, errno);
+			return 0;
+		}
+		if (r == -1)
+			*cause = xasprintf("%s: cannot claim a block: %s", s->path,
+			    strerror(errno));
+		return r;
+	}
+	if (atomic_load(&s->quit) || !join_working(s) ||
+	    protocol_todo_read(s->dirfd, n, v, sign) == -1) {
+		protocol_release(s->dirfd, n, v);
+		return 0;
+	}
+	if ((r = get_input(w, n, sign, cause)) != 0) {
+		unmap_input(w);
+		protocol_release(s->dirfd, n, v);
+		if (r == 1)
+			return 0;	/* image.bit is gone: the job ended */
+		worker_refuse(s);
+		return -1;
+	}
+	return finish_block(w, n, v);
+}

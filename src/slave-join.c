@@ -1,0 +1,249 @@
+/* slave-join.c — waiting for a job, trusting it and joining it (see slave-int.h). */
+#include <config.h>
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "slave-int.h"
+#include "util.h"
+
+int
+join_working(const struct slave *s)
+{
+	char	id[33];
+
+	return protocol_working(s->dirfd, id) == 0 && strcmp(id, s->job.id) == 0;
+}
+
+int
+join_alive(struct slave *s)
+{
+	uint64_t	beat = protocol_beat(s->dirfd);
+
+	if (!join_working(s))
+		return 0;
+	/* A local slave dies with its master (PR_SET_PDEATHSIG): its beat says nothing more. */
+	if (beat != s->beat || s->beat_seen == 0) {
+		s->beat = beat;
+		s->beat_seen = now();
+	} else if (s->o->job == NULL && now() - s->beat_seen > SLAVE_ORPHANED) {
+		say("%s: no heartbeat from the master for %d s; leaving job %s",
+		    s->path, SLAVE_ORPHANED, s->job.id);
+		memcpy(s->o->orphan, s->job.id, sizeof s->o->orphan);
+		s->o->orphan_beat = beat;
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * Whether this slave may run the job: one with a secret is read only with the key
+ * (protocol_read_job() checked its signature); one that runs commands, without a
+ * secret, only by the master's own slaves or with -allow-exec, since whoever can write
+ * DIR could have written it.
+ */
+static int
+trust(struct slave *s, char **cause)
+{
+	if (strcmp(s->job.auth, "none") != 0 && s->keyed == NULL) {
+		*cause = xasprintf("%s: job %s needs the shared secret: set "
+		    "BLUR_SECRET_FILE or use -secret FILE", s->path, s->job.id);
+		return -1;
+	}
+	if (strcmp(s->job.auth, "none") == 0 && s->job.args.op->runs_commands &&
+	    s->o->job == NULL && !s->o->allow_exec) {
+		*cause = xasprintf("%s: job %s runs a command on each block, and has no "
+		    "secret: taking no block of it (anyone who can write DIR could have "
+		    "asked); use -allow-exec to run it, or a -secret", s->path, s->job.id);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * How many workers the job gets: as many as asked, but no more than SLAVE_BUFFERS holds
+ * of their blocks (each its input rows mapped and its result), and at least one.
+ */
+static unsigned
+workers_for(const struct slave *s)
+{
+	const struct job	*job = &s->job;
+	uint64_t		 block = ((uint64_t)job->top + 2 * job->rows +
+				    job->bottom) * job_row_bytes(job);
+	uint64_t		 fit = SLAVE_BUFFERS / (block > 0 ? block : 1);
+	unsigned		 want = s->o->jobs > 0 ? s->o->jobs : 1;
+
+	return fit < 1 ? 1 : fit < want ? (unsigned)fit : want;
+}
+
+/*
+ * Start the operation once for each worker: a state may be written while a block runs
+ * (median's histograms, convolve's and unsharp's rows, exec's buffers), so no two
+ * workers share one.
+ */
+static int
+start_workers(struct slave *s, char **cause)
+{
+	struct op_image	 im = job_image(&s->job);
+	const struct op	*op = s->job.args.op;
+	char		*why;
+	unsigned	 i;
+
+	s->nworkers = workers_for(s);
+	s->workers = xcalloc(s->nworkers, sizeof *s->workers);
+	for (i = 0; i < s->nworkers; i++) {
+		s->workers[i].s = s;
+		if ((s->workers[i].op = op->start(&s->job.args, &im, &why)) == NULL) {
+			*cause = xasprintf("%s: %s: %s", s->path, op->name, why);
+			free(why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Read the job in DIR, check that we may run it, and start its operation. */
+static int
+read_job(struct slave *s, const char *id, char **cause)
+{
+	char	*why;
+
+	if (protocol_read_job(s->dirfd, &s->job, s->keyed, &why) == -1) {
+		*cause = xasprintf("%s/%s", s->path, why);
+		free(why);
+		return -1;
+	}
+	if (strcmp(id, s->job.id) != 0) {
+		*cause = xasprintf("%s: data.dat belongs to another job", s->path);
+		return -1;
+	}
+	if (trust(s, cause) == -1)
+		return -1;
+	if (!s->job.render && (s->bitfd = openat(s->dirfd, "image.bit",
+	    O_RDONLY|O_NOFOLLOW|O_CLOEXEC)) == -1) {
+		*cause = xasprintf("%s/image.bit: %s", s->path, strerror(errno));
+		return -1;
+	}
+	if (start_workers(s, cause) == -1)
+		return -1;
+	s->shun = xcalloc(s->job.blocks, sizeof *s->shun);
+	/* Before any worker runs a command: setenv() is not safe beside getenv(). */
+	setenv("BLUR_JOB", s->job.id, 1);
+	return 0;
+}
+
+/*
+ * What a slave waiting for a job has seen of DIR. A job can come and go between two looks
+ * (a job of one block takes milliseconds, and a poll is 250), leaving nothing behind but
+ * DIR's modification time: that is watched as well as the names.
+ */
+struct lookout {
+	int		seen;	/* DIR was created, or changed, since we began to wait */
+	int		busy;	/* DIR held a job's files at the last look */
+	struct timespec	first;	/* DIR's mtime at the first look */
+	struct timespec	last;	/* and at the last */
+	double		quiet;	/* since when DIR has held no job's files, unchanged; 0
+				   before the first look */
+};
+
+static int
+same_time(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
+/*
+ * Whether a job appeared in DIR while we waited and has gone again, unjoined: DIR has held
+ * no job's files, unchanged, for SLAVE_GONE s since. A live job changes DIR every second
+ * (its heartbeat), so DIR is listed only when it changed.
+ */
+static int
+came_and_went(const struct slave *s, struct lookout *l)
+{
+	struct stat	st;
+	int		moved;
+
+	if (fstat(s->dirfd, &st) == -1)
+		return 0;
+	if (l->quiet == 0)
+		l->first = st.st_mtim;
+	moved = l->quiet == 0 || !same_time(&st.st_mtim, &l->last);
+	if (moved)
+		l->busy = protocol_leftovers(s->dirfd);
+	if (moved || l->busy)
+		l->quiet = now();
+	l->seen |= !same_time(&st.st_mtim, &l->first);
+	l->last = st.st_mtim;
+	return l->seen && now() - l->quiet >= SLAVE_GONE;
+}
+
+/* Whether job `id` has stopped working in DIR: then its files may go at any moment. */
+static int
+ended(const struct slave *s, const char *id)
+{
+	char	now_id[33];
+
+	return protocol_working(s->dirfd, now_id) == -1 || strcmp(now_id, id) != 0;
+}
+
+int
+join_job(struct slave *s, const char *only, char **cause)
+{
+	struct lookout	l = { 0 };
+	struct change	c;
+	char		id[33], *todo;
+
+	while ((s->dirfd = protocol_open_dir(s->path, 0, cause)) == -1) {
+		if (errno != ENOENT)
+			return -1;
+		free(*cause);
+		*cause = NULL;
+		/* Only a master creates DIR: its job may be over before we look. */
+		l.seen = 1;
+		if (slave_interrupted(s, cause))
+			return -1;
+		watch_next(&s->watch, s->o->poll > 0 ? s->o->poll : WATCH_POLL, &c);
+	}
+	watch_start(&s->watch, s->dirfd, s->o->poll, s->sigfd);
+	if (s->o->verbosity > 0)
+		say("%s: %s: %s", s->who, s->path, s->watch.how);
+	watch_dir(&s->watch, s->path);
+	while (protocol_working(s->dirfd, id) == -1 || strcmp(id, s->o->refused) == 0 ||
+	    (strcmp(id, s->o->orphan) == 0 &&
+	    protocol_beat(s->dirfd) == s->o->orphan_beat)) {
+		if (only != NULL)
+			return 1;
+		if (!s->o->persist && came_and_went(s, &l)) {
+			if (s->o->verbosity > 0)
+				say("%s: a job came and went in %s before this slave "
+				    "could join it", s->who, s->path);
+			return 1;
+		}
+		if (slave_interrupted(s, cause))
+			return -1;
+		watch_next(&s->watch, s->watch.ms, &c);
+	}
+	if (only != NULL && strcmp(id, only) != 0)
+		return 1;
+	if (read_job(s, id, cause) == -1) {
+		/* Said once: a persistent slave does not try this job again. */
+		memcpy(s->o->refused, id, sizeof s->o->refused);
+		s->o->refusal = 1;
+		if (!ended(s, id))
+			return -1;
+		/* It ended while we read it, taking its files. */
+		free(*cause);
+		*cause = NULL;
+		return 1;
+	}
+	todo = xasprintf("%s/todo", s->path);
+	watch_dir(&s->watch, todo);
+	free(todo);
+	return 0;
+}
