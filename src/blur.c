@@ -156,7 +156,10 @@ help(void)
 	exit(0);
 }
 
-/* A one-line complaint and a hint, then exit 2. */
+/*
+ * A one-line complaint and where to look, then exit 2: the mistake stays in sight, not
+ * scrolled away by the synopsis (as GNU tools do).
+ */
 static void __attribute__((noreturn)) printflike(1, 2)
 usage(const char *fmt, ...)
 {
@@ -166,8 +169,7 @@ usage(const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fputs("\n", stderr);
-	fputs(synopsis, stderr);
+	fputs("\nTry 'blur -help'.\n", stderr);
 	exit(2);
 }
 

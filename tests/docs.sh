@@ -10,9 +10,10 @@
 # 3 protocol version, 1 magic, 3 header, 3 beat, 2 orphaned, 1 gone, 2 idle, 2 shun,
 # 3 x 3 timeout, 3 halo, 3 block bytes, 4 target, 3 rows, 2 clean, 2 beat check, 3 poll,
 # 2 rescan, 2 room, 4 retries, 1 threads, 2 slave buffers, 2 + 2 exec, 1 failure, 1 stop
-# grace, 3 samples, 1 strips, 2 auth, 2 dir; 3 data.dat keys, 1 progress keys; 4 names.
+# grace, 3 samples, 1 strips, 2 auth, 2 dir, 2 usage hint; 3 data.dat keys, 1 progress
+# keys; 4 names.
 plan $((3 + 1 + 3 + 3 + 2 + 1 + 2 + 2 + 3 * 3 + 3 + 3 + 4 + 3 + 2 + 2 + 3 + 2 + 2 + 4 + 1 + \
-    2 + 2 + 2 + 1 + 1 + 3 + 1 + 2 + 2 + 3 + 1 + 4))
+    2 + 2 + 2 + 1 + 1 + 3 + 1 + 2 + 2 + 2 + 3 + 1 + 4))
 
 CODE=$(ls "$SRCDIR"/src/*.h "$SRCDIR"/src/*.c "$SRCDIR"/src/ops/*.[ch])
 MAN=$SRCDIR/man/blur.1
@@ -187,6 +188,11 @@ check "SECRET_AUTH $X: README" 'in_readme "\`auth\` (\`none\`, or \`$X\` and the
 X=$(str DEFAULT_DIR)
 check "DEFAULT_DIR $X: man" 'in_man "Default: BLUR_DIR, else $X."'
 check "DEFAULT_DIR $X: README" 'in_readme "\`-dir\` defaults to \`\$BLUR_DIR\`, else \`$X\`."'
+
+# --- what follows a usage error's line, as blur prints it
+X=$(blur -bogus 2>&1 | sed -n 2p)
+check "the usage hint '$X': man" 'in_man "then a second line: $X"'
+check "the usage hint '$X': README" 'in_readme "2 bad command line (one line says what, then \`$X\`)"'
 
 # --- data.dat's and progress's keys, in the order the code writes them
 # keys FUNCTION...: the first word of each line the functions' string literals end with
