@@ -129,7 +129,8 @@ help(void)
 	    "  -halo N         with -exec: rows above and below a block CMD is given\n"
 	    "  -size WxH       no input: CMD renders each block (-depth 8|16, -samples N)\n"
 	    "  -slaves N       also start N slaves on this host (default 0)\n"
-	    "  -rows N         block height (default: height/64, at least 16 and 2 halos)\n"
+	    "  -rows N         block height (default: height/64, but at least 16, 8 halos\n"
+	    "                  and 2 MiB of pixels)\n"
 	    "  -timeout SEC    reissue a block claimed this long ago (default: %d until a\n"
 	    "                  block is in, then %d times the slowest, at least %d)\n"
 	    "  -retries K      fail the job when one block failed K times (default %d)\n"
@@ -155,7 +156,10 @@ help(void)
 	exit(0);
 }
 
-/* A one-line complaint and a hint, then exit 2. */
+/*
+ * A one-line complaint and where to look, then exit 2: the mistake stays in sight, not
+ * scrolled away by the synopsis (as GNU tools do).
+ */
 static void __attribute__((noreturn)) printflike(1, 2)
 usage(const char *fmt, ...)
 {
@@ -165,8 +169,7 @@ usage(const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fputs("\n", stderr);
-	fputs(synopsis, stderr);
+	fputs("\nTry 'blur -help'.\n", stderr);
 	exit(2);
 }
 

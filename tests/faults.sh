@@ -674,12 +674,13 @@ check "...reusing the results taken, not all (${reused:-none} of 300)" '[ "${reu
 check "...with the input's pixels" 'same_pixels "$T/collected.tif" "$T/s.tif" 8 0'
 check "DIR empty after the resumed collection" 'dir_empty'
 
-# --- usage errors: status 2 and a hint
+# --- usage errors: status 2, one line naming the mistake and a hint, nothing more
 for args in "-bogus" "-master" "-master x.tif -radius -3" "-master x.tif -rows 0" \
     "-master x.tif -sigma abc" "-master x.tif -filter sharpen" "-slave -master x.tif" "" \
     "-master x.tif extra" "-master x.tif -timeout 0" "-slave -poll 0"; do
 	check "'blur $args' exits 2" 'blur $args 2> "$T/usage.err"; [ $? -eq 2 ]'
-	check "'blur $args' shows usage" 'grep -q "^usage: blur -master" "$T/usage.err"'
+	check "'blur $args': one line, then Try 'blur -help'." \
+	    '[ "$(wc -l < "$T/usage.err")" -eq 2 ] && grep -q "^blur: " "$T/usage.err" && sed -n 2p "$T/usage.err" | grep -qx "Try '"'blur -help'"'\."'
 done
 
 finish

@@ -5,9 +5,9 @@
 . "$TESTLIB"
 : "${VERSION:?}" "${BUILDDIR:?}" "${SRCDIR:?}" "${BINDIR:?}" "${MAN1DIR:?}"
 
-# 2 x (2 + 21 words) for help, 1 version, 6 x 3 + 2 usage, 5 terminal, 5 pipe, 3 -q and -v,
-# 17 -status, 3 + 2 -watch, 6 counts, 5 -persist, 4 man page and install.
-plan $((2 * (2 + 21) + 1 + 6 * 3 + 2 + 5 + 5 + 3 + 17 + 3 + 2 + 6 + 5 + 4))
+# 2 x (3 + 21 words) for help, 1 version, 6 x 3 + 2 + 24 usage, 5 terminal, 5 pipe, 3 -q
+# and -v, 17 -status, 3 + 2 -watch, 6 counts, 5 -persist, 4 man page and install.
+plan $((2 * (3 + 21) + 1 + 6 * 3 + 2 + 24 + 5 + 5 + 3 + 17 + 3 + 2 + 6 + 5 + 4))
 
 make_image "$T/in.tif" rgb8 600x400 5
 
@@ -15,6 +15,7 @@ make_image "$T/in.tif" rgb8 600x400 5
 for h in --help -help; do
 	check "$h exits 0" 'blur $h > "$T/help.out" 2> "$T/help.err"'
 	check "$h writes to stdout only" '[ ! -s "$T/help.err" ]'
+	check "$h starts with the whole synopsis" 'head -n 1 "$T/help.out" | grep -q "^usage: blur -master IN" && grep -q "^       blur -ops | -help | --version$" "$T/help.out"'
 	for word in "-master IN" "-slave" "-status" "-o OUT" "-dir DIR" "-radius R" \
 	    "-sigma S" "-filter" "-slaves N" "-rows N" "-timeout SEC" "-persist" "-watch" \
 	    "-q" "-v" "--version" "BLUR_DIR" "-secret FILE" "-resume" "BLUR_SECRET_FILE" \
@@ -24,16 +25,39 @@ for h in --help -help; do
 done
 check "--version prints configure.ac's version" '[ "$(blur --version)" = "blur $VERSION" ]'
 
-# --- usage errors: one line saying what is wrong, the synopsis as hint, status 2
+# --- usage errors: one line saying what is wrong, then where to look, status 2
+# hint FILE: FILE is one line from blur, then "Try 'blur -help'.", and nothing else.
+hint() {
+	[ "$(wc -l < "$1")" -eq 2 ] && sed -n 1p "$1" | grep -q "^blur: " &&
+	    sed -n 2p "$1" | grep -qx "Try 'blur -help'\\."
+}
 for args in "-radius -3" "-rows 0" "-sigma abc" "-radius" "-bogus" "-filter sharpen"; do
 	check "'$args' exits 2" 'blur -master "$T/in.tif" $args > /dev/null 2> "$T/usage.err"; [ $? -eq 2 ]'
 	check "'$args': one line of complaint" '[ "$(grep -c "^blur: " "$T/usage.err")" -eq 1 ]'
-	check "'$args': then the usage" 'sed -n 2p "$T/usage.err" | grep -q "^usage: blur -master"'
+	check "'$args': then Try 'blur -help'., no synopsis" 'hint "$T/usage.err"'
 done
 blur -master "$T/in.tif" -radius > /dev/null 2> "$T/usage.err"
 check "a missing value is named" 'grep -q "^blur: -radius needs a value" "$T/usage.err"'
 blur -master "$T/in.tif" -radius -3 > /dev/null 2> "$T/usage.err"
 check "a bad value is named" 'grep -q "^blur: -radius '\''-3'\'': must be a whole number" "$T/usage.err"'
+# Every kind of usage error src/blur.c knows, one each: status 2 and two lines, no more.
+# (-radius 1 given 65 times is more values than the command line keeps.)
+many=$(for i in $(seq 1 65); do printf ' -radius 1'; done)
+for args in "-master $T/in.tif -radius abc" "-master $T/in.tif -timeout 0" \
+    "-master $T/in.tif -radius" "-bogus" "-master $T/in.tif$many" "-master $T/in.tif extra" \
+    "-master $T/in.tif -op nosuch" "-master $T/in.tif -op median -sigma 2" \
+    "-master $T/in.tif -op convolve" "-master $T/in.tif -o $T/out.png" \
+    "-master -size 0x0 -exec cat -o $T/r.tif" "-master -size 10x10 -exec cat" \
+    "-master -size 10x10 -exec cat -o $T/r.tif -depth 12" "" "-slave -dir ''" \
+    "-master $T/in.tif -persist" "-master $T/in.tif -allow-exec" "-master $T/in.tif -j 2" \
+    "-slave -watch" "-slave -radius 2" "-master -o $T/r.tif" "-master $T/in.tif -size 10x10" \
+    "-master $T/in.tif -depth 8" "-master -size 10x10 -o $T/r.tif"; do
+	eval "set -- $args"
+	timeout 5 "$BLUR" "$@" > "$T/usage.out" 2> "$T/usage.err"
+	st=$?
+	check "'blur $(echo "$args" | cut -c 1-60)': exit 2, two lines: $(head -n 1 "$T/usage.err")" \
+	    '[ $st -eq 2 ] && [ ! -s "$T/usage.out" ] && hint "$T/usage.err"'
+done
 
 # --- progress on a terminal: one live line redrawn with \r, completed at the end
 script -qefc "'$BLUR' -master '$T/in.tif' -o '$T/tty.tif' -rows 10 -slaves 2" "$T/tty.log" > /dev/null

@@ -66,7 +66,7 @@ convolve_matches "7x7 on a 5x3 image" "$T/small.tif" \
     "7: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49" \
     ! -rows 2
 
-# Kernels and scales refused: exit status 2, one line on what is wrong (then the usage).
+# Kernels and scales refused: exit status 2, one line on what is wrong (then the hint).
 refused() {
 	desc=$1 says=$2
 	shift 2

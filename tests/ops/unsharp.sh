@@ -56,7 +56,7 @@ unsharp_matches "amount -0.5" "$T/gray8.tif" 3 2 -0.5 0 -rows 9
 make_image "$T/small.tif" rgba8 5x3 3
 unsharp_matches "5x3 image, radius 6" "$T/small.tif" 6 3 2 0 -rows 2
 
-# Values the mask refuses: exit status 2, one line on what is wrong (then the usage).
+# Values the mask refuses: exit status 2, one line on what is wrong (then the hint).
 blur -master "$T/rgb8.tif" -o "$T/bad.tif" -op unsharp -threshold 1.5 2> "$T/err"
 st=$?
 check "threshold 1.5 refused" '[ $st -eq 2 ] && head -n 1 "$T/err" | grep -q -- "-threshold" && [ "$(grep -c "^blur: " "$T/err")" -eq 1 ] && [ ! -e "$T/bad.tif" ]'
