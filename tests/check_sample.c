@@ -123,23 +123,25 @@ START_TEST(test_store_rounds_and_clamps)
 }
 END_TEST
 
-/* The 32-bit integers' ends, which a float cannot hold exactly, are reached and kept. */
+/* The 32-bit integers' ends, which a float cannot hold exactly, are reached and kept; NaN is 0. */
 START_TEST(test_store_wide_ends)
 {
 	const float	in[] = { -3e9f, 4294967295.0f, 5e9f, -2147483648.0f,
-			    2147483647.0f, 3e9f };
-	uint32_t	u32[6];
-	int32_t		i32[6];
+			    2147483647.0f, 3e9f, NAN };
+	uint32_t	u32[7];
+	int32_t		i32[7];
 
-	sample_store(SAMPLE_UINT32, in, 6, u32);
+	sample_store(SAMPLE_UINT32, in, 7, u32);
 	ck_assert_uint_eq(u32[0], 0);
 	ck_assert_uint_eq(u32[1], UINT32_MAX);
 	ck_assert_uint_eq(u32[2], UINT32_MAX);
-	sample_store(SAMPLE_INT32, in, 6, i32);
+	ck_assert_uint_eq(u32[6], 0);
+	sample_store(SAMPLE_INT32, in, 7, i32);
 	ck_assert_int_eq(i32[0], INT32_MIN);
 	ck_assert_int_eq(i32[3], INT32_MIN);
 	ck_assert_int_eq(i32[4], INT32_MAX);
 	ck_assert_int_eq(i32[5], INT32_MAX);
+	ck_assert_int_eq(i32[6], 0);	/* NaN: no number, 0 like the narrower ones */
 }
 END_TEST
 

@@ -218,7 +218,8 @@ END_TEST
 
 /*
  * -watch until the job ends (a child ends it after 1.5 s), and what it says of its end
- * by the partial output it saw: renamed into place, removed, or never seen.
+ * by the partial output it saw: renamed into place, removed (an older output standing
+ * there or not), or never seen.
  */
 START_TEST(test_watch_ending)
 {
@@ -226,6 +227,7 @@ START_TEST(test_watch_ending)
 		"the job in %s succeeded: wrote /elsewhere/out.tif\n",
 		"the job in %s failed (no output)\n",
 		"the job in %s ended; its output is not visible from this host\n",
+		"the job in %s failed (no output)\n",
 	};
 	struct job	 job;
 	char		*out, *cause = NULL, *final, *want, *last;
@@ -238,12 +240,16 @@ START_TEST(test_watch_ending)
 		ck_assert_int_ge(part = open(job.partial, O_CREAT|O_WRONLY, 0600), 0);
 		close(part);
 	}
+	if (_i == 3) {
+		ck_assert_int_ge(part = open(final, O_CREAT|O_WRONLY, 0600), 0);
+		close(part);
+	}
 	ck_assert_int_ge(pid = fork(), 0);
 	if (pid == 0) {
 		usleep(1500000);
 		if (_i == 0 && rename(job.partial, final) == -1)
 			_exit(1);
-		if (_i == 1 && unlink(job.partial) == -1)
+		if ((_i == 1 || _i == 3) && unlink(job.partial) == -1)
 			_exit(1);
 		protocol_stop(fd);
 		_exit(0);
@@ -277,7 +283,7 @@ status_suite(void)
 	tcase_add_test(tc, test_fresh_job);
 	tcase_add_test(tc, test_no_job);
 	tcase_add_test(tc, test_errors);
-	tcase_add_loop_test(tc, test_watch_ending, 0, 3);
+	tcase_add_loop_test(tc, test_watch_ending, 0, 4);
 	suite_add_tcase(s, tc);
 	return s;
 }
