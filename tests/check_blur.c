@@ -1,21 +1,70 @@
 /* check_blur.c — runs every suite; each test in its own process (Check's fork mode). */
 #include <config.h>
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tests.h"
 
 char *
-test_dir(void)
+test_dir_in(const char *base)
 {
-	const char	*tmp = getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp";
-	char		*dir;
+	char	*dir;
 
-	if (asprintf(&dir, "%s/check_blur.XXXXXX", tmp) == -1 || mkdtemp(dir) == NULL)
+	if (asprintf(&dir, "%s/check_blur.XXXXXX", base) == -1 || mkdtemp(dir) == NULL)
 		abort();
 	return dir;
+}
+
+char *
+test_dir(void)
+{
+	return test_dir_in(getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
+}
+
+char *
+test_inotify_dir(struct watch *w)
+{
+	static const char *const bases[] = { NULL, "/dev/shm" };
+	char		*dir;
+	size_t		 i;
+	int		 fd;
+
+	for (i = 0; i < sizeof bases / sizeof bases[0]; i++) {
+		dir = bases[i] != NULL ? test_dir_in(bases[i]) : test_dir();
+		ck_assert_int_ne(fd = open(dir, O_RDONLY|O_DIRECTORY), -1);
+		watch_start(w, fd, 0, -1);
+		close(fd);
+		if (w->inotify)
+			return dir;
+		test_rmdir(dir);
+	}
+	ck_abort_msg("inotify sees neither $TMPDIR nor /dev/shm (%s)", w->how);
+	return NULL;
+}
+
+struct job
+test_job(const char *op, const char *values, uint32_t rows)
+{
+	struct job	 job = { .width = 640, .height = 480, .samples = 3,
+			    .format = SAMPLE_UINT8, .bits = 8, .rows = rows,
+			    .blocks = (480 + rows - 1) / rows };
+	char		*copy = strdup(values), *p, *eq, *cause;
+
+	job_new_id(&job);
+	ck_assert_ptr_nonnull(job.args.op = op_find(op));
+	for (p = strtok(copy, " "); p != NULL; p = strtok(NULL, " ")) {
+		ck_assert_ptr_nonnull(eq = strchr(p, '='));
+		*eq = '\0';
+		ck_assert_int_eq(op_set(&job.args, p, eq + 1, &cause), 0);
+	}
+	ck_assert_int_eq(op_ready(&job.args, &cause), 0);
+	job.args.op->halo(&job.args, &job.top, &job.bottom);
+	free(copy);
+	return job;
 }
 
 void
@@ -77,6 +126,12 @@ main(void)
 	srunner_add_suite(sr, exec_suite());
 	srunner_add_suite(sr, watch_suite());
 	srunner_add_suite(sr, progress_suite());
+	srunner_add_suite(sr, collect_suite());
+	srunner_add_suite(sr, sample_suite());
+	srunner_add_suite(sr, secret_suite());
+	srunner_add_suite(sr, util_suite());
+	srunner_add_suite(sr, tags_suite());
+	srunner_add_suite(sr, status_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

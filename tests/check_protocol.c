@@ -16,31 +16,10 @@
 #include "secret.h"
 #include "tests.h"
 
-/* A job of 640x480 RGB in blocks of 100 rows, running op with values "name=value ...". */
-static struct job
-job_of(const char *op, const char *values)
-{
-	struct job	 job = { .width = 640, .height = 480, .samples = 3,
-			    .format = SAMPLE_UINT8, .bits = 8, .rows = 100, .blocks = 5 };
-	char		*copy = strdup(values), *p, *eq, *cause;
-
-	job_new_id(&job);
-	ck_assert_ptr_nonnull(job.args.op = op_find(op));
-	for (p = strtok(copy, " "); p != NULL; p = strtok(NULL, " ")) {
-		ck_assert_ptr_nonnull(eq = strchr(p, '='));
-		*eq = '\0';
-		ck_assert_int_eq(op_set(&job.args, p, eq + 1, &cause), 0);
-	}
-	ck_assert_int_eq(op_ready(&job.args, &cause), 0);
-	job.args.op->halo(&job.args, &job.top, &job.bottom);
-	free(copy);
-	return job;
-}
-
 static struct job
 sample_job(void)
 {
-	return job_of("gaussian", "radius=4 sigma=2");
+	return test_job("gaussian", "radius=4 sigma=2", 100);
 }
 
 static int
@@ -125,7 +104,7 @@ START_TEST(test_job_round_trip)
 	int		 fd = open_dir(dir);
 
 	job_free(&job);
-	job = job_of("box", "radius=7");
+	job = test_job("box", "radius=7", 100);
 	strcpy(job.input, "photos/a b.tif");
 	strcpy(job.output, "out.tif");
 	strcpy(job.source, "2049 77 1000 1764000000.5");
@@ -312,7 +291,7 @@ END_TEST
 
 START_TEST(test_block_input)
 {
-	struct job	job = job_of("gaussian", "radius=30");
+	struct job	job = test_job("gaussian", "radius=30", 100);
 	uint32_t	a, b;
 
 	job_block_input(&job, 0, &a, &b);

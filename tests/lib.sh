@@ -93,5 +93,25 @@ im_blur() {
 	fi
 }
 
-# tag FILE NAME: a field of tiffinfo's report, e.g. tag f.tif "Samples/Pixel".
-tag() { tiffinfo "$1" 2>/dev/null | sed -n "s|^ *$2: *||p" | head -n 1; }
+# only_lines FILE GREP-PATTERNS...: FILE exists and each of its lines matches one of the
+# patterns (given as to grep: -e P ...); the others are shown as comments. A missing
+# file fails, where `! grep -v` would pass.
+only_lines() {
+	f=$1; shift
+	[ -r "$f" ] || { echo "# $f: missing"; return 1; }
+	grep -v "$@" "$f" > "$T/only_lines"
+	case $? in
+	1) return 0 ;;
+	0) sed 's/^/# unexpected: /' "$T/only_lines"; return 1 ;;
+	*) return 1 ;;
+	esac
+}
+
+# tag FILE NAME: a field of tiffinfo's report, e.g. tag f.tif "Samples/Pixel"; the status
+# is tiffinfo's, so that `v=$(tag ...) &&` sees a file it cannot read.
+tag() {
+	_tag=$(tiffinfo "$1" 2>/dev/null)
+	_tag_st=$?
+	printf '%s\n' "$_tag" | sed -n "s|^ *$2: *||p" | head -n 1
+	return $_tag_st
+}

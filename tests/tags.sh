@@ -167,7 +167,7 @@ exiftool -q -overwrite_original '-ICC_Profile<='"$T/rgb.icc" -Artist=palette "$T
 check "palette input has a colour map" 'tiffdump "$T/palette.tif" | grep -q "^Colormap (320)"'
 run "$T/palette.tif" "$T/out.tif"
 check "palette: blurred into RGB, without the colour map" \
-    '[ $rc -eq 0 ] && ! tiffdump "$T/out.tif" | grep -q "(320)"'
+    '[ $rc -eq 0 ] && tiffdump "$T/out.tif" > "$T/dump" && ! grep -q "(320)" "$T/dump"'
 check "palette: its RGB profile and Artist kept" \
     'exiftool -q -q -b -ICC_Profile "$T/out.tif" | cmp -s - "$T/rgb.icc" &&
     [ "$(exiftool -s3 -Artist "$T/out.tif")" = palette ]'

@@ -1,7 +1,7 @@
 /*
  * tests.h — the Check suites: one for each module of src/ whose promises can be tested
  * without running a job (protocol, blocks, op and each operation, pnm, image, kernel, watch,
- * progress);
+ * progress, collect, sample, secret, util, tags, status);
  * master, slave, -status and the command line are tested by running them, in the shell
  * suites (the .sh files of tests/ and tests/ops/).
  */
@@ -11,6 +11,8 @@
 #include <check.h>
 
 #include "op.h"
+#include "protocol.h"
+#include "watch.h"
 
 Suite	*protocol_suite(void);
 Suite	*kernel_suite(void);
@@ -23,11 +25,28 @@ Suite	*pnm_suite(void);
 Suite	*exec_suite(void);
 Suite	*watch_suite(void);
 Suite	*progress_suite(void);
+Suite	*collect_suite(void);
+Suite	*sample_suite(void);
+Suite	*secret_suite(void);
+Suite	*util_suite(void);
+Suite	*tags_suite(void);
+Suite	*status_suite(void);
 
 /* A fresh empty directory under $TMPDIR (or /tmp) for one test; test_rmdir() removes
    it and frees its name. */
 char	*test_dir(void);
+char	*test_dir_in(const char *base);
 void	 test_rmdir(char *);
+
+/*
+ * A fresh directory that inotify sees, watched by w (watch_start()): under $TMPDIR, or
+ * under /dev/shm (tmpfs) when $TMPDIR is on a filesystem blur polls, so that the
+ * inotify tests run everywhere instead of passing without testing anything.
+ */
+char	*test_inotify_dir(struct watch *w);
+
+/* A 640x480 RGB uint8 job in blocks of `rows`, running op with values "name=value ...". */
+struct job test_job(const char *op, const char *values, uint32_t rows);
 
 /*
  * Run a started operation over the image `im` held in px, in blocks of `rows`, each block
