@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "kernel.h"
+#include "ops/ops.h"
 #include "util.h"
 
 /* ImageMagick's KernelRank: samples per tap when integrating the Gaussian. */
@@ -586,17 +587,21 @@ kernel_rows(const struct op_image *job, const struct mask *m, const void *in,
 void
 kernel_radius_halo(const struct op_args *a, uint32_t *top, uint32_t *bottom)
 {
-	*top = *bottom = (uint32_t)op_number(a, "radius");
+	*top = *bottom = (uint32_t)op_number(a, GAUSSIAN_RADIUS);
 }
+
+/* kernel_ready() and kernel_halo() serve unsharp as they serve the Gaussian. */
+_Static_assert((int)UNSHARP_RADIUS == (int)GAUSSIAN_RADIUS &&
+    (int)UNSHARP_SIGMA == (int)GAUSSIAN_SIGMA,
+    "unsharp begins with the Gaussian's parameters");
 
 int
 kernel_ready(struct op_args *a, char **cause)
 {
-	int	i = op_param_index(a->op, "sigma");
-
 	(void)cause;
-	if (a->value[i] == NULL)
-		a->value[i] = xasprintf("%.17g", op_number(a, "radius") / 2);
+	if (a->value[GAUSSIAN_SIGMA] == NULL)
+		a->value[GAUSSIAN_SIGMA] = xasprintf("%.17g",
+		    op_number(a, GAUSSIAN_RADIUS) / 2);
 	return 0;
 }
 

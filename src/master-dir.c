@@ -54,7 +54,7 @@ dir_clean(struct master *m)
 		 * DIR, is removed first: a close that finds watches still there waits for
 		 * the kernel to free them (10 to 20 ms), one removed before mostly not.
 		 */
-		unlinkat(m->dirfd, "image.bit", 0);
+		protocol_input_remove(m->dirfd);
 		watch_forget(&m->watch, m->o->dir);
 		watch_close(&m->watch);
 		collect_wait(c);

@@ -17,7 +17,7 @@ publish_signing(struct master *m, char **cause)
 {
 	if (m->keyed == NULL || m->job.render)
 		return 0;
-	m->readfd = openat(m->dirfd, "image.bit", O_RDONLY|O_NOFOLLOW|O_CLOEXEC);
+	m->readfd = protocol_input_open(m->dirfd);
 	if (m->readfd == -1) {
 		*cause = xasprintf("%s/image.bit: %s", m->o->dir, strerror(errno));
 		return -1;
@@ -47,8 +47,7 @@ prepare(struct master *m, char **cause)
 
 	if (dir_room(m, cause) == -1)
 		return -1;
-	if (!m->job.render && (m->bitfd = openat(m->dirfd, "image.bit",
-	    O_WRONLY|O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC, 0600)) == -1) {
+	if (!m->job.render && (m->bitfd = protocol_input_create(m->dirfd)) == -1) {
 		*cause = xasprintf("%s/image.bit: %s", m->o->dir, strerror(errno));
 		return -1;
 	}
@@ -59,7 +58,7 @@ prepare(struct master *m, char **cause)
 		free(why);
 		return -1;
 	}
-	if (mkdirat(m->dirfd, "todo", 0700) == -1 ||
+	if (protocol_todo_start(m->dirfd) == -1 ||
 	    protocol_write_tally(m->dirfd, &m->progress.tally) == -1) {
 		*cause = xasprintf("%s: cannot publish the job: %s", m->o->dir,
 		    strerror(errno));

@@ -104,7 +104,6 @@ resume_adopt(struct master *m, char **cause)
 	const char	*dir = m->o->dir;
 	struct sighting	*list;
 	struct job	 old;
-	struct stat	 st;
 	uint32_t	 n, reused, blocks = m->job.blocks;
 	char		*why;
 	int		 r = 0;
@@ -124,8 +123,7 @@ resume_adopt(struct master *m, char **cause)
 		job_free(&old);
 		return -1;
 	}
-	if (!old.render && (fstatat(m->dirfd, "image.bit", &st, AT_SYMLINK_NOFOLLOW) == -1 ||
-	    (uint64_t)st.st_size != (uint64_t)job_row_bytes(&m->job) * m->job.height)) {
+	if (!old.render && !protocol_input_whole(m->dirfd, &m->job)) {
 		*cause = xasprintf("%s: cannot resume job %s: its image.bit is "
 		    "incomplete; run without -resume to discard it", dir, old.id);
 		job_free(&old);

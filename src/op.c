@@ -1,4 +1,4 @@
-/* op.c — the table of operations and their parameters (see op.h). */
+/* op.c — an operation's parameters and the helpers operations share (see op.h). */
 #include <config.h>
 
 #include <errno.h>
@@ -8,30 +8,7 @@
 #include <string.h>
 
 #include "op.h"
-#include "ops/ops.h"
 #include "util.h"
-
-const struct op *const op_table[] = {
-	&op_gaussian,
-	&op_box,
-	&op_unsharp,
-	&op_convolve,
-	&op_median,
-	&op_exec,
-	&op_negate,
-	NULL
-};
-
-const struct op *
-op_find(const char *name)
-{
-	size_t	i;
-
-	for (i = 0; op_table[i] != NULL; i++)
-		if (strcmp(op_table[i]->name, name) == 0)
-			return op_table[i];
-	return NULL;
-}
 
 int
 op_param_index(const struct op *op, const char *name)
@@ -75,6 +52,14 @@ check_number(const struct op_param *p, const char *value, char **cause)
 	return 0;
 }
 
+/* Resolve parameter i's value, checked already, as a number once for every use. */
+static void
+resolve(struct op_args *a, int i)
+{
+	a->number[i] = a->value[i] != NULL && a->op->params[i].type != OP_TEXT ?
+	    strtod(a->value[i], NULL) : 0;
+}
+
 int
 op_set(struct op_args *a, const char *name, const char *value, char **cause)
 {
@@ -99,6 +84,7 @@ op_set(struct op_args *a, const char *name, const char *value, char **cause)
 		return -1;
 	free(a->value[i]);
 	a->value[i] = xstrdup(value);
+	resolve(a, i);
 	return 0;
 }
 
@@ -109,34 +95,32 @@ op_ready(struct op_args *a, char **cause)
 	int		 i;
 
 	for (i = 0; i < OP_PARAMS && op->params[i].name != NULL; i++)
-		if (a->value[i] == NULL && op->params[i].fallback != NULL)
+		if (a->value[i] == NULL && op->params[i].fallback != NULL) {
 			a->value[i] = xstrdup(op->params[i].fallback);
+			resolve(a, i);
+		}
 	if (op->ready != NULL && op->ready(a, cause) == -1)
 		return -1;
-	for (i = 0; i < OP_PARAMS && op->params[i].name != NULL; i++)
+	for (i = 0; i < OP_PARAMS && op->params[i].name != NULL; i++) {
 		if (a->value[i] == NULL) {
 			*cause = xasprintf("%s needs -%s", op->name, op->params[i].name);
 			return -1;
 		}
+		resolve(a, i);	/* what ready() filled in */
+	}
 	return 0;
 }
 
 double
-op_number(const struct op_args *a, const char *name)
+op_number(const struct op_args *a, int i)
 {
-	int	i = op_param_index(a->op, name);
-
-	if (i == -1 || a->value[i] == NULL)
-		fatal("%s: no value for %s", a->op->name, name);
-	return strtod(a->value[i], NULL);
+	return a->number[i];
 }
 
 const char *
-op_text(const struct op_args *a, const char *name)
+op_text(const struct op_args *a, int i)
 {
-	int	i = op_param_index(a->op, name);
-
-	return i == -1 ? NULL : a->value[i];
+	return a->value[i];
 }
 
 int
@@ -178,38 +162,16 @@ op_args_copy(struct op_args *dst, const struct op_args *src)
 	int	i;
 
 	dst->op = src->op;
-	for (i = 0; i < OP_PARAMS; i++)
+	for (i = 0; i < OP_PARAMS; i++) {
 		dst->value[i] = src->value[i] != NULL ? xstrdup(src->value[i]) : NULL;
+		dst->number[i] = src->number[i];
+	}
 }
 
 size_t
 op_row_bytes(const struct op_image *im)
 {
 	return sample_row_bytes(im->width, im->samples, im->bits);
-}
-
-void
-op_list(void)
-{
-	const struct op_param	*p;
-	size_t			 i;
-	int			 j;
-
-	for (i = 0; op_table[i] != NULL; i++) {
-		const struct op	*op = op_table[i];
-
-		printf("%s\t%s\n\thalo: %s\n", op->name, op->summary, op->halo_text);
-		for (j = 0; j < OP_PARAMS && op->params[j].name != NULL; j++) {
-			p = &op->params[j];
-			printf("\t-%s", p->name);
-			if (p->type != OP_TEXT)
-				printf(" %s from %g to %g", p->type == OP_INT ?
-				    "whole number" : "number", p->min, p->max);
-			if (p->fallback != NULL)
-				printf(", default %s", p->fallback);
-			printf(": %s\n", p->help);
-		}
-	}
 }
 
 void

@@ -55,6 +55,7 @@ struct op_param {
 struct op_args {
 	const struct op	*op;
 	char		*value[OP_PARAMS];	/* NULL until given or filled in */
+	double		 number[OP_PARAMS];	/* a number's value, from value */
 };
 
 /* The pixels an operation works on: the whole image's shape. */
@@ -111,7 +112,7 @@ struct op {
 	void		(*stop)(void *state);
 };
 
-/* Every operation, ended by NULL. */
+/* The registry (ops/ops.c): every operation, ended by NULL. */
 extern const struct op *const op_table[];
 
 /* The operation called name, or NULL. */
@@ -125,9 +126,12 @@ int	 op_param_index(const struct op *, const char *name);
 int	 op_set(struct op_args *, const char *name, const char *value, char **cause);
 /* Fill in the defaults and let the operation check and derive the rest. */
 int	 op_ready(struct op_args *, char **cause);
-/* A parameter's value as a number (it must be set) or as text (NULL if unset). */
-double	 op_number(const struct op_args *, const char *name);
-const char *op_text(const struct op_args *, const char *name);
+/*
+ * Parameter i (its place in op->params: see ops/ops.h) as a number, resolved when it was
+ * set, or as text (NULL if unset).
+ */
+double	 op_number(const struct op_args *, int i);
+const char *op_text(const struct op_args *, int i);
 /* Whether the operation takes samples of format f. */
 int	 op_takes(const struct op *, enum sample_format f);
 /* The sample formats it takes, in words: "uint8, uint16"; the caller frees it. */

@@ -65,6 +65,40 @@ protocol_open_dir(const char *path, int create, char **cause)
 	return -1;
 }
 
+int
+protocol_input_create(int dirfd)
+{
+	return openat(dirfd, "image.bit", O_WRONLY|O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC,
+	    0600);
+}
+
+int
+protocol_input_open(int dirfd)
+{
+	return openat(dirfd, "image.bit", O_RDONLY|O_NOFOLLOW|O_CLOEXEC);
+}
+
+int
+protocol_input_whole(int dirfd, const struct job *job)
+{
+	struct stat	st;
+
+	return fstatat(dirfd, "image.bit", &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    (uint64_t)st.st_size == (uint64_t)job_row_bytes(job) * job->height;
+}
+
+void
+protocol_input_remove(int dirfd)
+{
+	unlinkat(dirfd, "image.bit", 0);
+}
+
+int
+protocol_todo_start(int dirfd)
+{
+	return mkdirat(dirfd, "todo", 0700);
+}
+
 void
 protocol_block_name(char *buf, uint32_t n, char v)
 {

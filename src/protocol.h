@@ -166,6 +166,18 @@ int	 protocol_read_job(int dirfd, struct job *, const unsigned char *key,
 	    char **cause);
 
 /*
+ * image.bit: create it empty, for writing (O_EXCL: the master's alone); open it for
+ * reading; whether it holds every row of the job (a dead master's, for -resume);
+ * remove it. Descriptors, or -1 with errno.
+ */
+int	 protocol_input_create(int dirfd);
+int	 protocol_input_open(int dirfd);
+int	 protocol_input_whole(int dirfd, const struct job *);
+void	 protocol_input_remove(int dirfd);
+/* Make todo/, empty: 0 or -1 with errno. */
+int	 protocol_todo_start(int dirfd);
+
+/*
  * Create `working` holding the job id; remove it, which ends the job for the slaves
  * (they stop claiming and leave); read the id of the job now working (-1: none).
  */

@@ -125,8 +125,7 @@ read_job(struct slave *s, const char *id, char **cause)
 	}
 	if (trust(s, cause) == -1)
 		return -1;
-	if (!s->job.render && (s->bitfd = openat(s->dirfd, "image.bit",
-	    O_RDONLY|O_NOFOLLOW|O_CLOEXEC)) == -1) {
+	if (!s->job.render && (s->bitfd = protocol_input_open(s->dirfd)) == -1) {
 		*cause = xasprintf("%s/image.bit: %s", s->path, strerror(errno));
 		return -1;
 	}

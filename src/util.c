@@ -194,6 +194,8 @@ preadv_all(int fd, struct iovec *iov, int count, off_t off)
 {
 	ssize_t	n;
 
+	/* Empty buffers first: a read of nothing is no short file. */
+	iov_advance(&iov, &count, 0);
 	while (count > 0) {
 		if ((n = preadv(fd, iov, count, off)) == -1) {
 			if (errno == EINTR)

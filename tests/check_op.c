@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ops/ops.h"
 #include "tests.h"
 
 START_TEST(test_table)
@@ -80,9 +81,10 @@ START_TEST(test_ready)
 	ck_assert_int_eq(op_set(&a, "radius", "6", &cause), 0);
 	ck_assert_int_eq(op_set(&a, "radius", "8", &cause), 0);	/* the last one given */
 	ck_assert_int_eq(op_ready(&a, &cause), 0);
-	ck_assert_str_eq(op_text(&a, "sigma"), "4");
-	ck_assert_double_eq(op_number(&a, "radius"), 8);
-	ck_assert_ptr_null(op_text(&a, "amount"));
+	ck_assert_str_eq(op_text(&a, GAUSSIAN_SIGMA), "4");
+	ck_assert_double_eq(op_number(&a, GAUSSIAN_RADIUS), 8);
+	ck_assert_double_eq(op_number(&a, GAUSSIAN_SIGMA), 4);	/* filled in, resolved */
+	ck_assert_ptr_null(op_text(&a, 2));
 	op_args_copy(&b, &a);
 	op_args_free(&a);
 	text = op_describe(&b);

@@ -546,10 +546,10 @@ START_TEST(test_unsharp_defaults)
 
 	ck_assert_ptr_nonnull(a.op);
 	ck_assert_int_eq(op_ready(&a, &cause), 0);
-	ck_assert_double_eq(op_number(&a, "radius"), 4);
-	ck_assert_double_eq(op_number(&a, "sigma"), 2);
-	ck_assert_double_eq(op_number(&a, "amount"), 1);
-	ck_assert_double_eq(op_number(&a, "threshold"), 0.05);
+	ck_assert_double_eq(op_number(&a, UNSHARP_RADIUS), 4);
+	ck_assert_double_eq(op_number(&a, UNSHARP_SIGMA), 2);
+	ck_assert_double_eq(op_number(&a, UNSHARP_AMOUNT), 1);
+	ck_assert_double_eq(op_number(&a, UNSHARP_THRESHOLD), 0.05);
 	a.op->halo(&a, &top, &bottom);
 	ck_assert_uint_eq(top, 4);
 	ck_assert_uint_eq(bottom, 4);

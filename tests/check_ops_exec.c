@@ -34,8 +34,8 @@ fixture_make(const char *command, uint32_t halo, uint32_t w, uint32_t h,
     uint32_t samples, uint32_t bits)
 {
 	struct fixture	 f = { { w, h, samples, bits, samples % 2 == 0,
-			    sample_of('u', bits), 0, 0 }, { &op_exec,
-			    { NULL } }, NULL, NULL, test_dir() };
+			    sample_of('u', bits), 0, 0 }, { .op = &op_exec },
+			    NULL, NULL, test_dir() };
 	size_t		 n = (size_t)w * h * samples, i;
 	char		*cause = NULL, text[16];
 
@@ -80,7 +80,7 @@ row_bytes(const struct fixture *f)
 static struct op_block
 block_at(const struct fixture *f, uint32_t n, uint32_t y, uint32_t rows)
 {
-	uint32_t	 halo = (uint32_t)op_number(&f->args, "halo");
+	uint32_t	 halo = (uint32_t)op_number(&f->args, EXEC_HALO);
 	struct op_block	 b = { n, y, rows, y < halo ? y : halo, 0, NULL, NULL, NULL };
 
 	b.bottom = f->im.height - y - rows < halo ? f->im.height - y - rows : halo;
@@ -645,7 +645,7 @@ END_TEST
 
 START_TEST(test_parameters)
 {
-	struct op_args	 a = { &op_exec, { NULL } };
+	struct op_args	 a = { .op = &op_exec };
 	uint32_t	 top, bottom;
 	char		*cause = NULL;
 

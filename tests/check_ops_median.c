@@ -217,12 +217,12 @@ END_TEST
 
 START_TEST(test_params)
 {
-	struct op_args	 a = { op_find("median"), { NULL } };
+	struct op_args	 a = { .op = op_find("median") };
 	char		*cause = NULL;
 	uint32_t	 top, bottom;
 
 	ck_assert_int_eq(op_ready(&a, &cause), 0);
-	ck_assert_str_eq(op_text(&a, "radius"), "2");
+	ck_assert_str_eq(op_text(&a, MEDIAN_RADIUS), "2");
 	a.op->halo(&a, &top, &bottom);
 	ck_assert_uint_eq(top, 2);
 	ck_assert_uint_eq(bottom, 2);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "../fuzz/target.h"
+#include "ops/ops.h"
 #include "protocol.h"
 #include "secret.h"
 #include "tests.h"
@@ -126,7 +127,7 @@ START_TEST(test_job_round_trip)
 	ck_assert_double_eq(back.nodata_value, job.nodata_value);
 	ck_assert_uint_eq(back.alpha, job.alpha);
 	ck_assert_ptr_eq(back.args.op, job.args.op);
-	ck_assert_str_eq(op_text(&back.args, "radius"), "7");
+	ck_assert_str_eq(op_text(&back.args, GAUSSIAN_RADIUS), "7");
 	ck_assert_uint_eq(back.top, 7);
 	ck_assert_uint_eq(back.bottom, 7);
 	ck_assert_str_eq(back.auth, "none");
@@ -271,7 +272,7 @@ START_TEST(test_job_signed)
 	fputs(text, f);
 	fclose(f);
 	ck_assert_int_eq(protocol_read_job(fd, &back, NULL, &cause), 0);
-	ck_assert_str_eq(op_text(&back.args, "radius"), "3");
+	ck_assert_str_eq(op_text(&back.args, GAUSSIAN_RADIUS), "3");
 	job_free(&back);
 	ck_assert_int_eq(protocol_read_job(fd, &back, k1, &cause), -1);
 	free(cause);

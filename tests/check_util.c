@@ -247,6 +247,9 @@ START_TEST(test_file_short)
 	ck_assert_int_eq(errno, EIO);
 	ck_assert_int_eq(pread_all(fd, got, 5, LEN - 5), 0);
 	ck_assert_int_eq(memcmp(got, want + LEN - 5, 5), 0);
+	/* Nothing to read is read, even at the end or past it. */
+	ck_assert_int_eq(pread_all(fd, got, 0, LEN), 0);
+	ck_assert_int_eq(pread_all(fd, got, 0, LEN + 100), 0);
 	/* A pipe has no offsets: the error, not a loop. */
 	ck_assert_int_eq(pipe(p), 0);
 	ck_assert_int_eq(pread_all(p[0], got, 1, 0), -1);

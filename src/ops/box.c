@@ -18,7 +18,7 @@ box_start(const struct op_args *a, const struct op_image *im, char **cause)
 
 	(void)cause;
 	k->im = *im;
-	kernel_box(&k->mask, (uint32_t)op_number(a, "radius"));
+	kernel_box(&k->mask, (uint32_t)op_number(a, BOX_RADIUS));
 	return k;
 }
 

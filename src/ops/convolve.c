@@ -20,7 +20,7 @@
 static int
 convolve_kernel(const struct op_args *a, struct kspec *k, char **cause)
 {
-	const char	*text = op_text(a, "kernel"), *scale = op_text(a, "scale");
+	const char	*text = op_text(a, CONVOLVE_KERNEL), *scale = op_text(a, CONVOLVE_SCALE);
 	char		*why;
 
 	if (kspec_parse(k, text, &why) == -1) {
@@ -42,7 +42,7 @@ convolve_ready(struct op_args *a, char **cause)
 {
 	struct kspec	k;
 
-	if (op_text(a, "kernel") == NULL)
+	if (op_text(a, CONVOLVE_KERNEL) == NULL)
 		return 0;	/* op_ready() says what is missing */
 	if (convolve_kernel(a, &k, cause) == -1)
 		return -1;

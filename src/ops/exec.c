@@ -92,7 +92,7 @@ struct child {
 static int
 exec_ready(struct op_args *a, char **cause)
 {
-	const char	*command = op_text(a, "command");
+	const char	*command = op_text(a, EXEC_COMMAND);
 
 	if (command != NULL && command[strspn(command, " \t")] == '\0') {
 		*cause = xstrdup("exec: -command is empty");
@@ -104,7 +104,7 @@ exec_ready(struct op_args *a, char **cause)
 static void
 exec_halo(const struct op_args *a, uint32_t *top, uint32_t *bottom)
 {
-	*top = *bottom = (uint32_t)op_number(a, "halo");
+	*top = *bottom = (uint32_t)op_number(a, EXEC_HALO);
 }
 
 static void *
@@ -114,7 +114,7 @@ exec_start(const struct op_args *a, const struct op_image *im, char **cause)
 
 	(void)cause;
 	st->im = *im;
-	st->command = xstrdup(op_text(a, "command"));
+	st->command = xstrdup(op_text(a, EXEC_COMMAND));
 	st->chunk = xmalloc(EXEC_CHUNK);
 	st->header = xmalloc(EXEC_HEADER_MAX);
 	return st;

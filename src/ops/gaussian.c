@@ -20,7 +20,7 @@ gaussian_start(const struct op_args *a, const struct op_image *im, char **cause)
 
 	(void)cause;
 	k->im = *im;
-	kernel_gauss(&k->mask, (uint32_t)op_number(a, "radius"), op_number(a, "sigma"));
+	kernel_gauss(&k->mask, (uint32_t)op_number(a, GAUSSIAN_RADIUS), op_number(a, GAUSSIAN_SIGMA));
 	kernel_fix(&k->mask, im);
 	return k;
 }

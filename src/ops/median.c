@@ -83,7 +83,7 @@ struct view {
 static void
 median_halo(const struct op_args *a, uint32_t *top, uint32_t *bottom)
 {
-	*top = *bottom = (uint32_t)op_number(a, "radius");
+	*top = *bottom = (uint32_t)op_number(a, MEDIAN_RADIUS);
 }
 
 /* Whether the image takes the selection rather than the histograms. */
@@ -103,7 +103,7 @@ median_start(const struct op_args *a, const struct op_image *im, char **cause)
 
 	(void)cause;
 	m->im = *im;
-	m->r = (int64_t)op_number(a, "radius");
+	m->r = (int64_t)op_number(a, MEDIAN_RADIUS);
 	if (median_selects(im)) {
 		m->vals = xreallocarray(NULL, (size_t)(2 * m->r + 1) * im->width,
 		    sizeof *m->vals);

@@ -46,24 +46,24 @@ static void *
 unsharp_start(const struct op_args *a, const struct op_image *im, char **cause)
 {
 	struct unsharp	*u = xcalloc(1, sizeof *u);
-	uint32_t	 r = (uint32_t)op_number(a, "radius");
+	uint32_t	 r = (uint32_t)op_number(a, UNSHARP_RADIUS);
 	struct kspec	 k = { .width = 2 * r + 1, .height = 1, .x = r, .y = 0 };
 
 	(void)cause;
 	u->im = *im;
 	u->q16 = (im->format == SAMPLE_UINT8 || im->format == SAMPLE_UINT16) &&
 	    !im->nodata;
-	u->amount = op_number(a, "amount");
-	u->threshold = 65535.0 * op_number(a, "threshold");
+	u->amount = op_number(a, UNSHARP_AMOUNT);
+	u->threshold = 65535.0 * op_number(a, UNSHARP_THRESHOLD);
 	if (!u->q16) {
 		u->bands = *im;
 		u->bands.alpha = 0;
-		kernel_gauss(&u->mask, r, op_number(a, "sigma"));
-		u->threshold = op_number(a, "threshold") * (sample_max(im->format) -
+		kernel_gauss(&u->mask, r, op_number(a, UNSHARP_SIGMA));
+		u->threshold = op_number(a, UNSHARP_THRESHOLD) * (sample_max(im->format) -
 		    sample_min(im->format));
 		return u;
 	}
-	k.v = kernel_gauss_taps(r, op_number(a, "sigma"));
+	k.v = kernel_gauss_taps(r, op_number(a, UNSHARP_SIGMA));
 	conv_init(&u->across, &k, CONV_COLOUR);
 	k.height = k.width;
 	k.width = 1;
