@@ -532,9 +532,20 @@ gone(const struct fixture *f, int sig)
 	ck_assert_int_eq(WTERMSIG(status), sig);
 }
 
+/* How many descriptors we have open. */
+static int
+fds_open(void)
+{
+	int	fd, n = 0;
+
+	for (fd = 0; fd < 1024; fd++)
+		n += fcntl(fd, F_GETFD) != -1;
+	return n;
+}
+
 /*
  * A hung command is ended when the block is cancelled, its children too, though we
- * block SIGTERM as the slave does (for signalfd).
+ * block SIGTERM as the slave does (for signalfd); no descriptor of it is left open.
  */
 static void
 cancel_check(const char *command, double grace)
@@ -546,6 +557,7 @@ cancel_check(const char *command, double grace)
 	double		 t0 = now(), took;
 	sigset_t	 set;
 	char		*cause;
+	int		 fds = fds_open();
 
 	ck_assert_int_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
 	sigemptyset(&set);
@@ -560,6 +572,7 @@ cancel_check(const char *command, double grace)
 	ck_assert_msg(took >= 0.3 && took < 0.6 + grace, "took %.3f s", took);
 	ck_assert_msg(c.calls >= 3, "cancelled() asked %d times in 0.3 s", c.calls);
 	gone(&f, grace > 0 ? SIGKILL : SIGTERM);
+	ck_assert_int_eq(fds_open(), fds);
 	free(cause);
 	free(out);
 	fixture_free(&f);
@@ -601,17 +614,6 @@ START_TEST(test_leftovers)
 	fixture_free(&f);
 }
 END_TEST
-
-/* How many descriptors we have open. */
-static int
-fds_open(void)
-{
-	int	fd, n = 0;
-
-	for (fd = 0; fd < 1024; fd++)
-		n += fcntl(fd, F_GETFD) != -1;
-	return n;
-}
 
 /*
  * Quick commands are not held up by the look at cancelled() every 50 ms, nor one that

@@ -50,6 +50,7 @@
 #define EXEC_TICK	50	/* milliseconds between looks at b->cancelled */
 #define EXEC_GRACE	1.5	/* seconds from SIGTERM to SIGKILL */
 #define GUARD_WAKE	SIGHUP	/* the guardian's when its parent thread ends */
+#define GUARD_LOOK	1	/* seconds between its looks at its parent regardless */
 
 struct exec_state {
 	struct op_image	 im;
@@ -457,15 +458,18 @@ guard_exec(const struct guard *g, int report)
 }
 
 /*
- * The guardian, in the child of a multi-threaded process: async-signal-safe calls only.
- * It blocks every signal, so that the group's SIGTERM leaves it, and waits for two: the
- * command's SIGCHLD, and GUARD_WAKE, which the kernel sends when the thread that forked
- * it ends. That thread waits for it, so ends only with the slave; the guardian then
- * kills the group, if its parent is indeed gone (anyone may send a signal).
+ * The guardian, in the child of a multi-threaded process: async-signal-safe calls only
+ * (sigtimedwait() is a bare system call). It blocks every signal, so that the group's
+ * SIGTERM leaves it, and waits for two: the command's SIGCHLD, and GUARD_WAKE, which the
+ * kernel sends when the thread that forked it ends. That thread waits for it, so ends
+ * only with the slave; the guardian then kills the group, if its parent is indeed gone
+ * (anyone may send a signal). It also looks every GUARD_LOOK seconds, lest a wake-up be
+ * lost: once, a guardian was seen to outlive its slave.
  */
 static void __attribute__((noreturn))
 guard_run(const struct guard *g)
 {
+	struct timespec	look = { GUARD_LOOK, 0 };
 	sigset_t	all, wake;
 	pid_t		pid = -1;
 	int		report, status;
@@ -488,8 +492,7 @@ guard_run(const struct guard *g)
 	sigaddset(&wake, SIGCHLD);
 	sigaddset(&wake, GUARD_WAKE);
 	for (;;) {
-		if (sigwaitinfo(&wake, NULL) == -1)
-			continue;
+		sigtimedwait(&wake, NULL, &look);
 		if (getppid() != g->parent)
 			kill(0, SIGKILL);
 		if (pid > 0 && waitpid(pid, &status, WNOHANG) == pid) {
@@ -578,6 +581,7 @@ child_end(struct child *c)
 		if (poll(&pfd, 1, (int)((deadline - now()) * 1000) + 1) > 0)
 			child_report(c);
 	kill(-c->pid, SIGKILL);
+	fd_close(&c->fd[3]);
 }
 
 /* Write what the command's stdin can take; close it when all is written. */
