@@ -16,9 +16,16 @@
  * SIGTERM and, EXEC_GRACE seconds later, SIGKILL. Its standard error reaches ours a line
  * at a time, after "block N: ", and its last EXEC_DETAIL bytes become the block's detail
  * when the block fails.
+ *
+ * The group is led by a guardian, a fork of ours that never executes anything: it starts
+ * the command, reports how it ended on a pipe, and waits to be killed with the group.
+ * Should we die first, even of SIGKILL, the kernel tells it (PR_SET_PDEATHSIG) and it
+ * kills the group, itself included: no command outlives its slave. As the leader, alive
+ * until we kill it, it also keeps the group's id from being reused while we signal it.
  */
 #include <config.h>
 
+#include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -27,7 +34,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +49,8 @@
 #define EXEC_DETAIL	4096	/* bytes of its stderr kept for the failed report */
 #define EXEC_TICK	50	/* milliseconds between looks at b->cancelled */
 #define EXEC_GRACE	1.5	/* seconds from SIGTERM to SIGKILL */
+#define GUARD_WAKE	SIGHUP	/* the guardian's when its parent thread ends */
+#define GUARD_LOOK	1	/* seconds between its looks at its parent regardless */
 
 struct exec_state {
 	struct op_image	 im;
@@ -77,13 +85,29 @@ struct errors {
 	uint64_t	 seen;		/* bytes, tail's and those before */
 };
 
+/* What the guardian reports, once: how the command ended, or why it never ran. */
+struct report {
+	int	status;		/* as waitpid() gives it */
+	int	error;		/* an errno: no command ran */
+};
+
+/* What the guardian needs, made before the fork: it may not allocate. */
+struct guard {
+	int	 fd[4];		/* the command's stdin, stdout, stderr; the report's pipe */
+	char	**argv;
+	char	**env;
+	pid_t	 parent;
+};
+
 /* One block's command while it runs. */
 struct child {
 	struct exec_state	*st;
 	struct op_block		*b;
-	pid_t			 pid;
-	int			 exited;	/* seen by waitid(), not yet reaped */
-	int			 fd[3];		/* our ends of its stdin, stdout, stderr, or -1 */
+	pid_t			 pid;		/* its guardian's, the group's */
+	int			 fd[4];		/* our ends of its stdin, stdout, stderr and
+						   of the report, or -1 */
+	int			 reported;	/* report holds the guardian's */
+	struct report		 report;
 	struct iovec		 put[2];	/* the input's header and rows not written yet */
 	struct output		 out;
 	struct errors		 err;
@@ -385,63 +409,129 @@ env_free(char **env, size_t mine)
 	free(env);
 }
 
-/*
- * How the command starts: in its own process group, all signals unblocked (ours are
- * blocked for signalfd) and SIGPIPE and SIGTERM at their defaults, its stdin pipe p[0]
- * (or /dev/null), its stdout and stderr pipes p[1] and p[2], and no other descriptor.
- */
+/* Tell our parent how the command ended; a write this small to a pipe is whole. */
 static void
-child_prepare(posix_spawn_file_actions_t *fa, posix_spawnattr_t *attr, int p[3][2],
-    int input)
+guard_report(int fd, int status, int error)
 {
-	sigset_t	none, dfl;
+	struct report	r = { status, error };
 
-	posix_spawn_file_actions_init(fa);
-	if (input)
-		posix_spawn_file_actions_adddup2(fa, p[0][0], STDIN_FILENO);
-	else
-		posix_spawn_file_actions_addopen(fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(fa, p[1][1], STDOUT_FILENO);
-	posix_spawn_file_actions_adddup2(fa, p[2][1], STDERR_FILENO);
-	/* Nothing else of ours: libinotifytools opens its descriptor without O_CLOEXEC. */
-	posix_spawn_file_actions_addclosefrom_np(fa, STDERR_FILENO + 1);
-	posix_spawnattr_init(attr);
-	posix_spawnattr_setflags(attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-	    POSIX_SPAWN_SETSIGDEF);
-	posix_spawnattr_setpgroup(attr, 0);
-	sigemptyset(&none);
-	posix_spawnattr_setsigmask(attr, &none);
-	sigemptyset(&dfl);
-	sigaddset(&dfl, SIGPIPE);
-	sigaddset(&dfl, SIGTERM);
-	posix_spawnattr_setsigdefault(attr, &dfl);
+	if (write(fd, &r, sizeof r) == -1)
+		return;	/* our parent is gone: nobody to tell */
 }
 
-/* Start the command, with our ends of its pipes in c->fd, not blocking. */
+/*
+ * The descriptors the command is to have: g->fd[0] to [2] as 0 to 2, and the report's
+ * pipe (returned, close-on-exec), nothing else: libinotifytools opens its descriptor
+ * without O_CLOEXEC, and other blocks' pipes may be open.
+ */
+static int
+guard_fds(const struct guard *g)
+{
+	int	high[4], i;
+
+	/* All above 2 first, so that no dup2() below replaces one not yet moved. */
+	for (i = 0; i < 4; i++)
+		if ((high[i] = fcntl(g->fd[i], F_DUPFD_CLOEXEC, STDERR_FILENO + 1)) == -1)
+			return -1;
+	for (i = 0; i < 3; i++)
+		dup2(high[i], i);
+	if (high[3] > STDERR_FILENO + 1)
+		close_range(STDERR_FILENO + 1, (unsigned)high[3] - 1, 0);
+	close_range((unsigned)high[3] + 1, ~0U, 0);
+	return high[3];
+}
+
+/* The command itself: SIGPIPE and SIGTERM at their defaults, no signal blocked. */
+static void __attribute__((noreturn))
+guard_exec(const struct guard *g, int report)
+{
+	struct sigaction	dfl = { .sa_handler = SIG_DFL };
+	sigset_t		none;
+
+	sigaction(SIGPIPE, &dfl, NULL);
+	sigaction(SIGTERM, &dfl, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	execve("/bin/sh", g->argv, g->env);
+	guard_report(report, 0, errno);
+	_exit(127);
+}
+
+/*
+ * The guardian, in the child of a multi-threaded process: async-signal-safe calls only
+ * (sigtimedwait() is a bare system call). It blocks every signal, so that the group's
+ * SIGTERM leaves it, and waits for two: the command's SIGCHLD, and GUARD_WAKE, which the
+ * kernel sends when the thread that forked it ends. That thread waits for it, so ends
+ * only with the slave; the guardian then kills the group, if its parent is indeed gone
+ * (anyone may send a signal). It also looks every GUARD_LOOK seconds, lest a wake-up be
+ * lost: once, a guardian was seen to outlive its slave.
+ */
+static void __attribute__((noreturn))
+guard_run(const struct guard *g)
+{
+	struct timespec	look = { GUARD_LOOK, 0 };
+	sigset_t	all, wake;
+	pid_t		pid = -1;
+	int		report, status;
+
+	setpgid(0, 0);
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	prctl(PR_SET_PDEATHSIG, GUARD_WAKE);
+	if (getppid() != g->parent)
+		_exit(127);
+	/* vfork(): the command's exec needs no copy of an address space the size of ours. */
+	if ((report = guard_fds(g)) == -1 || (pid = vfork()) == -1) {
+		guard_report(report == -1 ? g->fd[3] : report, 0, errno);
+		_exit(127);
+	}
+	if (pid == 0)
+		guard_exec(g, report);
+	close_range(STDIN_FILENO, STDERR_FILENO, 0);
+	sigemptyset(&wake);
+	sigaddset(&wake, SIGCHLD);
+	sigaddset(&wake, GUARD_WAKE);
+	for (;;) {
+		sigtimedwait(&wake, NULL, &look);
+		if (getppid() != g->parent)
+			kill(0, SIGKILL);
+		if (pid > 0 && waitpid(pid, &status, WNOHANG) == pid) {
+			guard_report(report, status, 0);
+			pid = 0;
+		}
+	}
+}
+
+/* Start the command under its guardian, with our ends of its pipes in c->fd, not blocking. */
 static int
 child_spawn(struct child *c, int input, char **cause)
 {
-	posix_spawn_file_actions_t	 fa;
-	posix_spawnattr_t		 attr;
-	char				*argv[] = { "sh", "-c", c->st->command, NULL }, **env;
-	const char			*what = "pipe";
-	int				 p[3][2] = { { -1, -1 }, { -1, -1 }, { -1, -1 } };
-	int				 i, error = 0;
-	size_t				 mine;
+	char		*argv[] = { "sh", "-c", c->st->command, NULL };
+	struct guard	 g = { .argv = argv, .parent = getpid() };
+	const char	*what = "/dev/null";
+	int		 p[4][2] = { { -1, -1 }, { -1, -1 }, { -1, -1 }, { -1, -1 } };
+	int		 i, error = 0;
+	size_t		 mine;
 
-	for (i = input ? 0 : 1; i < 3 && error == 0; i++)
+	if (!input && (p[0][0] = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1)
+		error = errno;
+	for (i = input ? 0 : 1; i < 4 && error == 0; i++)
 		if (pipe2(p[i], O_CLOEXEC) == -1)
-			error = errno;
+			error = errno, what = "pipe";
 	if (error == 0) {
-		child_prepare(&fa, &attr, p, input);
-		env = env_make(c, &mine);
-		error = posix_spawn(&c->pid, "/bin/sh", &fa, &attr, argv, env);
-		what = "/bin/sh";
-		env_free(env, mine);
-		posix_spawn_file_actions_destroy(&fa);
-		posix_spawnattr_destroy(&attr);
+		for (i = 0; i < 4; i++)
+			g.fd[i] = p[i][i == 0 ? 0 : 1];
+		g.env = env_make(c, &mine);
+		/* _Fork(), without fork()'s handlers: the guardian needs no more than it. */
+		if ((c->pid = _Fork()) == 0)
+			guard_run(&g);
+		if (c->pid == -1)
+			error = errno, what = "fork";
+		else	/* as it does: our first kill(-pid) may come before its setpgid() */
+			setpgid(c->pid, c->pid);
+		env_free(g.env, mine);
 	}
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 4; i++) {
 		fd_close(&p[i][i == 0 ? 0 : 1]);
 		c->fd[i] = p[i][i == 0 ? 1 : 0];
 		if (error != 0)
@@ -457,41 +547,41 @@ child_spawn(struct child *c, int input, char **cause)
 }
 
 /*
- * Whether the command has exited (not reaped yet). When it has, anything it left running
- * in its group would be orphaned: kill it while the unreaped leader keeps the group's id
- * from being reused.
+ * The guardian's report, or its end without one. Either way the command has exited, and
+ * anything it left running in its group would be orphaned: kill it, and the guardian.
  */
-static int
-child_exited(struct child *c)
+static void
+child_report(struct child *c)
 {
-	siginfo_t	si;
+	ssize_t	n;
 
-	if (c->exited)
-		return 1;
-	si.si_pid = 0;
-	if (waitid(P_PID, (id_t)c->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
-	    si.si_pid == c->pid) {
-		c->exited = 1;
-		kill(-c->pid, SIGKILL);
-		fd_close(&c->fd[0]);
-	}
-	return c->exited;
+	while ((n = read(c->fd[3], &c->report, sizeof c->report)) == -1 && errno == EINTR)
+		continue;
+	if (n == -1 && errno == EAGAIN)
+		return;
+	c->reported = n == sizeof c->report;
+	kill(-c->pid, SIGKILL);
+	fd_close(&c->fd[0]);
+	fd_close(&c->fd[3]);
 }
 
 /* End a command no longer wanted, and its group: SIGTERM, then SIGKILL. */
 static void
 child_end(struct child *c)
 {
-	double	deadline = now() + EXEC_GRACE;
-	int	i;
+	struct pollfd	pfd = { .fd = c->fd[3], .events = POLLIN };
+	double		deadline = now() + EXEC_GRACE;
+	int		i;
 
 	kill(-c->pid, SIGTERM);
 	/* A command writing to us then dies of SIGPIPE, one reading from us of EOF. */
 	for (i = 0; i < 3; i++)
 		fd_close(&c->fd[i]);
-	while (!child_exited(c) && now() < deadline)
-		poll(NULL, 0, 10);
+	while (c->fd[3] != -1 && now() < deadline)
+		if (poll(&pfd, 1, (int)((deadline - now()) * 1000) + 1) > 0)
+			child_report(c);
 	kill(-c->pid, SIGKILL);
+	fd_close(&c->fd[3]);
 }
 
 /* Write what the command's stdin can take; close it when all is written. */
@@ -548,10 +638,10 @@ child_read(struct child *c, int i)
 static void
 child_pump(struct child *c, int ms)
 {
-	struct pollfd	pfd[3];
-	int		i, n = 0, which[3];
+	struct pollfd	pfd[4];
+	int		i, n = 0, which[4];
 
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 4; i++)
 		if (c->fd[i] != -1) {
 			pfd[n].fd = c->fd[i];
 			pfd[n].events = i == 0 ? POLLOUT : POLLIN;
@@ -563,6 +653,8 @@ child_pump(struct child *c, int ms)
 		if (pfd[i].revents != 0) {
 			if (which[i] == 0)
 				child_write(c);
+			else if (which[i] == 3)
+				child_report(c);
 			else
 				child_read(c, which[i]);
 		}
@@ -582,15 +674,15 @@ child_status(int status, char **cause)
 	return -1;
 }
 
-/* Serve the command until it has exited and closed its output; reap it. */
+/* Serve the command until it has exited and closed its output; reap its guardian. */
 static int
 child_wait(struct child *c, char **cause)
 {
 	struct op_block	*b = c->b;
 	double		 looked = now();
-	int		 status, waited, ms, idle = 1, rc = 0;
+	int		 status, waited, rc = 0;
 
-	while (!child_exited(c) || c->fd[1] != -1 || c->fd[2] != -1) {
+	while (c->fd[1] != -1 || c->fd[2] != -1 || c->fd[3] != -1) {
 		if ((waited = (int)((now() - looked) * 1000)) >= EXEC_TICK) {
 			looked = now();
 			waited = 0;
@@ -601,17 +693,16 @@ child_wait(struct child *c, char **cause)
 				break;
 			}
 		}
-		ms = EXEC_TICK - waited;
-		/* It closed its output but has not exited yet: look again soon. */
-		if (c->fd[1] == -1 && c->fd[2] == -1) {
-			ms = idle < ms ? idle : ms;
-			idle = idle < EXEC_TICK ? idle * 2 : idle;
-		}
-		child_pump(c, ms);
+		child_pump(c, EXEC_TICK - waited);
 	}
 	while (waitpid(c->pid, &status, 0) == -1 && errno == EINTR)
 		continue;
-	return rc == 0 ? child_status(status, cause) : rc;
+	if (rc == 0 && c->reported && c->report.error != 0) {
+		*cause = xasprintf("cannot start /bin/sh: %s", strerror(c->report.error));
+		return -1;
+	}
+	/* No report: the guardian died with the group, as a command's `kill -9 0` does. */
+	return rc == 0 ? child_status(c->reported ? c->report.status : status, cause) : rc;
 }
 
 /* The block's image for the command's stdin: its header, then its rows. */
@@ -645,7 +736,7 @@ exec_run(void *state, struct op_block *b, const void *in, void *out, char **caus
 
 	c->st = state;
 	c->b = b;
-	c->fd[0] = c->fd[1] = c->fd[2] = -1;
+	c->fd[0] = c->fd[1] = c->fd[2] = c->fd[3] = -1;
 	if (in != NULL)
 		child_input(c, in, header);
 	/*
