@@ -16,6 +16,8 @@
 int
 output_check(struct master *m, char **cause)
 {
+	const char	*slash = strrchr(m->output, '/');
+	const char	*base = slash != NULL ? slash + 1 : m->output;
 	struct stat	 st;
 	char		*copy;
 
@@ -33,8 +35,13 @@ output_check(struct master *m, char **cause)
 	if (m->outdir != NULL && stat(m->outdir, &st) == 0 && !S_ISDIR(st.st_mode))
 		errno = ENOTDIR;
 	else if (m->outdir != NULL && faccessat(AT_FDCWD, m->outdir, W_OK|X_OK,
-	    AT_EACCESS) == 0)
-		return 0;
+	    AT_EACCESS) == 0) {
+		/* data.dat records the partial name whole, or no one could remove it. */
+		if (strlen(m->outdir) + strlen(base) + sizeof m->job.id +
+		    sizeof "/..partial" <= JOB_PATH_MAX)
+			return 0;
+		errno = ENAMETOOLONG;
+	}
 	*cause = xasprintf("%s: cannot write: %s", m->output, strerror(errno));
 	return -1;
 }

@@ -7,8 +7,8 @@
 # root, with root's cases in a user namespace).
 . "$TESTLIB"
 
-# 5 cases as root and 5 unprivileged, 3 checks each; 3 for a full output disk.
-plan $((2 * 5 * 3 + 3))
+# 6 cases as root and 6 unprivileged, 3 checks each; 3 for a full output disk.
+plan $((2 * 6 * 3 + 3))
 
 # A folder that an unprivileged user can reach, with its own copy of blur, which the
 # build tree may hide from it.
@@ -66,6 +66,9 @@ unwritable() {
 # The input, where the cases' outputs are not: on the folder a read-only mount hides.
 cp "$U/in.tif" "$U/ro/in.tif"
 long=$(printf 'x%.0s' $(seq 1 240)).tif
+deep=$U/dirs/$(printf 'd%.0s' $(seq 1 200))/$(printf 'e%.0s' $(seq 1 250))
+mkdir -p "$deep"
+chmod -R 777 "$U/dirs"
 for who in root user; do
 	unwritable $who "a read-only mount" "$U/rom/out.tif" "Read-only file system" \
 	    "mount -t tmpfs -o ro tmpfs '$U/rom'"
@@ -74,6 +77,8 @@ for who in root user; do
 	    "mount -t tmpfs -o mode=777 tmpfs '$U/ro' && cp '$U/in.tif' '$U/ro/' &&
 	    mount -o remount,ro '$U/ro'"
 	unwritable $who "a partial name too long" "$U/dirs/$long" "File name too long" :
+	# A path data.dat could not record whole, so that no one could remove it.
+	unwritable $who "a partial path too long" "$deep/out.tif" "File name too long" :
 	if [ "$who" = user ]; then
 		unwritable $who "root's folder" "$U/roots/out.tif" "Permission denied" :
 	else
