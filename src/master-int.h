@@ -122,7 +122,8 @@ int	output_finish(struct master *m, char **cause);
 void	dir_clean(struct master *m);
 
 /* The lowest version of block n, in listing s, with a whole result; or 0. */
-char	dir_result_of(int dirfd, const struct job *job, uint32_t n, const struct sighting *s);
+char	dir_result_of(int dirfd, const struct job *job, uint32_t n,
+	    const struct sighting *s);
 
 /* Make DIR ours: create it, lock it, and clear what a dead master left there. */
 int	dir_take(struct master *m, char **cause);
