@@ -33,6 +33,7 @@
 #include "../util.h"
 #include "ops.h"
 
+#define EXEC_SHELL	"/bin/sh"	/* runs the command, as sh -c */
 #define EXEC_HEADER_MAX	65536	/* a longer PNM header is refused */
 #define EXEC_LINE	1024	/* a longer line of its stderr is passed on in pieces */
 #define EXEC_DETAIL	4096	/* bytes of its stderr kept for the failed report */
@@ -377,7 +378,7 @@ exec_status(const struct child_exit *how, char **cause)
 	if (how->cancelled)
 		*cause = xstrdup("cancelled");
 	else if (how->error != 0)
-		*cause = xasprintf("cannot start /bin/sh: %s", strerror(how->error));
+		*cause = xasprintf("cannot start %s: %s", EXEC_SHELL, strerror(how->error));
 	else if (WIFEXITED(s) && WEXITSTATUS(s) != 0)
 		*cause = xasprintf("the command exited with status %d", WEXITSTATUS(s));
 	else if (!WIFEXITED(s))
@@ -430,7 +431,7 @@ exec_run(void *state, struct op_block *b, const void *in, void *out, char **caus
 		io.in_count = 2;
 	}
 	env = env_make(r, &mine);
-	c = child_start("/bin/sh", argv, env, &io, cause);
+	c = child_start(EXEC_SHELL, argv, env, &io, cause);
 	env_free(env, mine);
 	if (c != NULL) {
 		child_wait(c, &how);
