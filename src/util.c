@@ -128,8 +128,7 @@ say(const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Move iov past n bytes done: the buffers finished dropped, the next one shortened. */
-static void
+void
 iov_advance(struct iovec **iov, int *count, size_t n)
 {
 	for (; *count > 0 && n >= (*iov)->iov_len; (*iov)++, (*count)--)

@@ -41,6 +41,8 @@ int	 pwrite_all(int, const void *, size_t, off_t);
 int	 pread_all(int, void *, size_t, off_t);
 /* Read into several buffers at once, one call when it can (iov is used up). */
 int	 preadv_all(int, struct iovec *, int, off_t);
+/* Move iov past n bytes done: the buffers finished dropped, the next one shortened. */
+void	 iov_advance(struct iovec **iov, int *count, size_t n);
 
 /*
  * Catch SIGINT, SIGTERM and SIGHUP on a descriptor instead of dying of them, so that the

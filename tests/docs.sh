@@ -164,9 +164,9 @@ check "COLLECT_THREADS $X: man" 'in_man "a master that polls makes them on $X th
 X=$(mib "$(num SLAVE_BUFFERS)")
 check "SLAVE_BUFFERS $X: man" 'in_man "each one'"'"'s input rows and result, stay within $X"'
 check "SLAVE_BUFFERS $X: README" 'in_readme "would take more than $X together"'
-X=$(num EXEC_GRACE)
-check "EXEC_GRACE $X: man" 'in_man "the group gets SIGTERM and, $X seconds later, SIGKILL"'
-check "EXEC_GRACE $X: README" 'in_readme "the group gets SIGTERM, then SIGKILL $X s later"'
+X=$(num CHILD_GRACE)
+check "CHILD_GRACE $X: man" 'in_man "the group gets SIGTERM and, $X seconds later, SIGKILL"'
+check "CHILD_GRACE $X: README" 'in_readme "the group gets SIGTERM, then SIGKILL $X s later"'
 X=$(kib "$(num EXEC_DETAIL)")
 check "EXEC_DETAIL $X: man" 'in_man "and the last $X of the command'"'"'s standard error"'
 check "EXEC_DETAIL $X: README" 'in_readme "the last $X of the command'"'"'s stderr"'

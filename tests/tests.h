@@ -1,7 +1,7 @@
 /*
  * tests.h — the Check suites: one for each module of src/ whose promises can be tested
  * without running a job (protocol, blocks, op and each operation, pnm, image, kernel, watch,
- * progress, collect, sample, secret, util, tags, status);
+ * progress, collect, sample, secret, util, tags, status, child);
  * master, slave, -status and the command line are tested by running them, in the shell
  * suites (the .sh files of tests/ and tests/ops/).
  */
@@ -31,6 +31,7 @@ Suite	*secret_suite(void);
 Suite	*util_suite(void);
 Suite	*tags_suite(void);
 Suite	*status_suite(void);
+Suite	*child_suite(void);
 
 /* A fresh empty directory under $TMPDIR (or /tmp) for one test; test_rmdir() removes
    it and frees its name. */
