@@ -38,10 +38,20 @@ alive() {
 }
 
 # 100 blocks of some 20 ms of CPU each (2 s in all): a slave is nearly always inside one.
+# A slower build (the sanitized distcheck's, three times slower) gets a smaller radius,
+# until the clean run takes under 4 s: the storm's bounds are for the job, not the build.
 convert -size 1000x1000 xc:gray +noise Random -depth 8 -compress none "$T/in.tif"
-JOB="-radius 300 -rows 10"
 BITS=$((1000 * 1000 * $(tag "$T/in.tif" Samples/Pixel)))
-blur -master "$T/in.tif" -o "$T/ref.tif" $JOB -slaves 2 -dir "$T/refdir" -q
+for radius in 300 100 30; do
+	JOB="-radius $radius -rows 10"
+	rm -f "$T/ref.tif"
+	ms
+	t0=$MS
+	blur -master "$T/in.tif" -o "$T/ref.tif" $JOB -slaves 2 -dir "$T/refdir" -q
+	ms
+	[ $((MS - t0)) -lt 4000 ] && break
+done
+echo "# the storm's job: $JOB, a clean run in $((MS - t0)) ms"
 check "clean run of the storm's job" '[ -f "$T/ref.tif" ]'
 
 # The state of one storm: its DIR, output and options; the master's pid and incarnation;
