@@ -36,6 +36,15 @@ wait_for_claim() {
 	return 1
 }
 
+# wait_done N: until N blocks are done (or 10 s have passed).
+wait_done() {
+	for i in $(seq 1 1000); do
+		[ "$(ls "$BLUR_DIR"/block.*/done 2>/dev/null | wc -l)" -ge "$1" ] && return 0
+		sleep 0.01
+	done
+	return 1
+}
+
 # wait_for FILE: until FILE exists.
 wait_for() {
 	for i in $(seq 1 500); do [ -e "$1" ] && return 0; sleep 0.01; done
@@ -231,10 +240,7 @@ wait_for "$BLUR_DIR/working"
 mkdir "$BLUR_DIR/block.0.a"
 "$BLUR" -slave > /dev/null 2>&1 &
 slave=$!
-for i in $(seq 1 1000); do
-	[ "$(ls "$BLUR_DIR"/block.*/done 2>/dev/null | wc -l)" -ge 3 ] && break
-	sleep 0.01
-done
+wait_done 3
 kill -9 $master $slave
 wait $master $slave 2>/dev/null
 finished=$(ls "$BLUR_DIR"/block.*/done 2>/dev/null | wc -l)
@@ -267,10 +273,7 @@ wait_for "$BLUR_DIR/todo/block.2.a"
 kill -STOP $master
 "$BLUR" -slave > /dev/null 2>&1 &
 slave=$!
-for i in $(seq 1 1000); do
-	[ "$(ls "$BLUR_DIR"/block.*/done 2>/dev/null | wc -l)" -ge 3 ] && break
-	sleep 0.01
-done
+wait_done 3
 kill -9 $master $slave
 wait $master $slave 2>/dev/null
 check "a master killed with every result in: resumed" 'blur -master "$T/s.tif" -o "$T/allin.tif" -rows 100 -resume 2> "$T/allin.err"'
