@@ -6,12 +6,12 @@
 
 # 1 clean run; 6 killed slaves, 6 a stopped one, 6 a dead master, 2 x 7 signalled slaves,
 # 8 orphans, 2 x 2 alien jobs, 9 + 9 secrets, 20 resumes, 6 two masters, 7 junk, 5 a
-# rogue, 8 x 4 + 4 bad input, 8 x 3 + 3 other formats, 3 x 6 + 1 hostile DIRs, 8 + 6 + 8
+# rogue, 8 x 4 + 4 bad input, 8 x 3 + 3 other formats, 3 x 6 + 1 hostile DIRs, 8 + 6 + 9
 # + 5 full disks, 2 x 5 signalled masters, 5 a phantom claim, 4 an NFS stand-in, 6
 # polling, 2 + 5 opening, 4 a collector's error, 5 a master killed while collecting,
 # 11 x 2 usage errors.
 plan $((1 + 6 + 6 + 6 + 2 * 7 + 8 + 2 * 2 + 9 + 9 + 20 + 6 + 7 + 5 + 8 * 4 + 4 + 8 * 3 + \
-    3 + 3 * 6 + 1 + 8 + 6 + 8 + 5 + 2 * 5 + 5 + 4 + 6 + 2 + 5 + 4 + 5 + 11 * 2))
+    3 + 3 * 6 + 1 + 8 + 6 + 9 + 5 + 2 * 5 + 5 + 4 + 6 + 2 + 5 + 4 + 5 + 11 * 2))
 
 make_image "$T/s.tif" rgb8 400x300 11
 blur -master "$T/s.tif" -o "$T/s-clean.tif" -rows 10 -slaves 2 2> /dev/null
@@ -524,11 +524,11 @@ fill_dir() {
 	cat > "$T/fill.sh" <<EOF
 mount -t tmpfs -o size=16M tmpfs '$T/full' || exit 9
 BLUR_DIR='$T/full/dir'; export BLUR_DIR
-'$BLUR' -master '$T/big.tif' -o '$T/fill.tif' -exec 'sleep 0.4; cat' -rows 100 \\
-    -slaves 1 -timeout $2 2> '$T/fill.master' &
+timeout 90 '$BLUR' -master '$T/big.tif' -o '$T/fill.tif' -exec 'sleep 0.4; cat' \\
+    -rows 100 -slaves 1 -timeout $2 2> '$T/fill.master' &
 m=\$!
 for i in \$(seq 1 500); do [ -e '$T/full/dir/working' ] && break; sleep 0.02; done
-'$BLUR' -slave -allow-exec > /dev/null 2> '$T/fill.slave' &
+timeout 90 '$BLUR' -slave -allow-exec > /dev/null 2> '$T/fill.slave' &
 sleep 1
 head -c \$(df -B1 --output=avail '$T/full' | tail -n 1) /dev/zero > '$T/full/filler' 2> /dev/null
 date +%s > '$T/fill.full'
@@ -549,6 +549,7 @@ check "DIR full for 12 s, then freed: the master says it once, and what is left 
     '[ "$(grep -c "^blur: $T/full/dir: No space left on device: the blocks left need [0-9]* MiB there, 0 MiB are free; waiting up to 30 s for room$" "$T/fill.master")" = 1 ]'
 check "DIR full for 12 s, then freed: and that there is room again" 'grep -q "^blur: $T/full/dir: room again; going on$" "$T/fill.master"'
 check "DIR full for 12 s, then freed: no block reissued or failed" 'grep -q " 0 reissues, 0 failures$" "$T/fill.master"'
+check "DIR full for 12 s, then freed: the local slave stays with its master" '! grep -q heartbeat "$T/fill.master"'
 check "DIR full for 12 s, then freed: the other slave says it once and stays" \
     '[ "$(grep -c "No space left on device; waiting for room" "$T/fill.slave")" = 1 ] && ! grep -q "heartbeat" "$T/fill.slave"'
 check "DIR full for 12 s, then freed: nothing from a library" 'only_lines "$T/fill.master" -e "^blur: " && only_lines "$T/fill.slave" -e "^blur: "'
