@@ -62,6 +62,7 @@ struct master {
 	 * waits for room while slaves do, for as long as a block may take.
 	 */
 	double		 full_since;	/* when DIR was found so, or 0 */
+	double		 room_looked;	/* when its room was last looked at */
 	int		 fault;		/* errno of the master's last write in DIR that
 					   failed for DIR's sake, or 0 */
 	char		*owed;		/* per block, a reissue whose todo file waits for

@@ -13,13 +13,22 @@
 #include "master-int.h"
 #include "util.h"
 
+/* The partial output's path: .NAME.ID.partial in the output's directory. */
+static char *
+partial_path(const struct master *m)
+{
+	const char	*slash = strrchr(m->output, '/');
+
+	return xasprintf("%s/.%s.%s.partial", m->outdir,
+	    slash != NULL ? slash + 1 : m->output, m->job.id);
+}
+
 int
 output_check(struct master *m, char **cause)
 {
-	const char	*slash = strrchr(m->output, '/');
-	const char	*base = slash != NULL ? slash + 1 : m->output;
 	struct stat	 st;
-	char		*copy;
+	char		*copy, *partial;
+	size_t		 len;
 
 	if (stat(m->output, &st) == 0 && S_ISDIR(st.st_mode)) {
 		*cause = xasprintf("%s: is a directory", m->output);
@@ -37,8 +46,9 @@ output_check(struct master *m, char **cause)
 	else if (m->outdir != NULL && faccessat(AT_FDCWD, m->outdir, W_OK|X_OK,
 	    AT_EACCESS) == 0) {
 		/* data.dat records the partial name whole, or no one could remove it. */
-		if (strlen(m->outdir) + strlen(base) + sizeof m->job.id +
-		    sizeof "/..partial" <= JOB_PATH_MAX)
+		len = strlen(partial = partial_path(m));
+		free(partial);
+		if (len < JOB_PATH_MAX)
 			return 0;
 		errno = ENAMETOOLONG;
 	}
@@ -49,11 +59,8 @@ output_check(struct master *m, char **cause)
 void
 output_name(struct master *m)
 {
-	const char	*slash = strrchr(m->output, '/');
-
 	free(m->tmp);
-	m->tmp = xasprintf("%s/.%s.%s.partial", m->outdir,
-	    slash != NULL ? slash + 1 : m->output, m->job.id);
+	m->tmp = partial_path(m);
 	master_shown_name(m->job.partial, m->tmp);
 }
 

@@ -401,10 +401,18 @@ static int
 watch_room(struct master *m, char **cause)
 {
 	uint64_t	left;
-	int		takes = dir_takes(m, &left) && pay_owed(m) == 0;
+	int		takes;
 	const char	*what;
 	char		*lack;
 
+	/*
+	 * Once a second at most: on a network filesystem statvfs is a round trip, and the
+	 * master may rescan every 20 ms (-poll).
+	 */
+	if (now() - m->room_looked < BEAT_EVERY)
+		return 0;
+	m->room_looked = now();
+	takes = dir_takes(m, &left) && pay_owed(m) == 0;
 	if (takes && m->full_since != 0) {
 		blocks_pause(&m->bs, now() - m->full_since);
 		m->full_since = 0;

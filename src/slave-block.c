@@ -141,7 +141,7 @@ static int
 wait_for_room(struct slave *s, int err)
 {
 	struct timespec	until;
-	double		wait, t;
+	double		wait, t = now();
 
 	pthread_mutex_lock(&s->lock);
 	if (s->room_wait == 0 && s->o->verbosity >= 0)
@@ -149,8 +149,8 @@ wait_for_room(struct slave *s, int err)
 		    strerror(err));
 	wait = s->room_wait > 0 ? s->room_wait : SLAVE_ROOM_FIRST;
 	s->room_wait = wait * 2 < SLAVE_ROOM_MAX ? wait * 2 : SLAVE_ROOM_MAX;
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	t = until.tv_sec + until.tv_nsec / 1e9 + wait;
+	/* now() is the monotonic clock, as the condition's (slave_run()). */
+	t += wait;
 	until.tv_sec = (time_t)t;
 	until.tv_nsec = (long)((t - (double)until.tv_sec) * 1e9);
 	while (!atomic_load(&s->quit) && !atomic_load(&s->stop) &&
