@@ -17,7 +17,8 @@
 const struct job target_job = { .id = "0123456789abcdef0123456789abcdef",
     .width = 64, .height = 40, .samples = 3, .format = SAMPLE_UINT8, .bits = 8,
     .args = { .op = &op_gaussian, .value = { "1", "1" } }, .top = 1, .bottom = 1,
-    .rows = 8, .blocks = 5, .input = "in.tif", .output = "out.tif",
+    .rows = 8, .blocks = 5, .layout = { .compression = 1, .photometric = 2, .rows = 8 },
+    .input = "in.tif", .output = "out.tif",
     .source = "2049 1234 5678 1764000000.000000000", .partial = "/tmp/.out.tif.AbCdEf" };
 
 const unsigned char target_key[32] = "a key for the fuzzer, 32 bytes.";
@@ -51,17 +52,16 @@ put(int dirfd, const char *name, const uint8_t *data, size_t size, char **why)
 static int
 read_result(int dirfd, const unsigned char *key, char **why)
 {
-	size_t	 len = job_block_rows(&target_job, TARGET_BLOCK) *
-		    job_row_bytes(&target_job);
-	uint8_t	*rows;
-	int	 fd, r;
+	struct result	 h;
+	uint8_t		*payload;
+	int		 fd, r;
 
 	if ((fd = protocol_open_result(dirfd, &target_job, TARGET_BLOCK,
-	    TARGET_VERSION, NULL, why)) == -1)
+	    TARGET_VERSION, &h, why)) == -1)
 		return -1;
-	rows = xmalloc(len);
-	r = protocol_read_result(fd, key, rows, len, why);
-	free(rows);
+	payload = xmalloc(h.bytes);
+	r = protocol_read_result(fd, key, payload, h.bytes, why);
+	free(payload);
 	close(fd);
 	return r;
 }

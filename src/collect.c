@@ -76,26 +76,31 @@ pop(struct task **head, struct task ***end)
 void
 collect_take(struct collect *c, uint32_t n, char v, struct look *l)
 {
+	struct result	h;
+
 	l->v = v;
 	l->why = NULL;
 	l->rows = NULL;
-	l->fd = protocol_open_result(c->dirfd, c->job, n, v, l->who, &l->why);
+	l->bytes = 0;
+	l->fd = protocol_open_result(c->dirfd, c->job, n, v, &h, &l->why);
 	/* A bad result's header is not to be trusted: the claim's signature says who. */
 	if (l->fd == -1)
 		protocol_claimant(c->dirfd, n, v, l->who);
+	else {
+		memcpy(l->who, h.who, sizeof l->who);
+		l->bytes = h.bytes;
+	}
 }
 
-/* Take the result as collect_take() does, and read its rows if they are small. */
+/* Take the result as collect_take() does, and read its payload if it is small. */
 static void
 take_rows(struct collect *c, uint32_t n, char v, struct look *l)
 {
-	size_t	len = job_block_rows(c->job, n) * job_row_bytes(c->job);
-
 	collect_take(c, n, v, l);
-	if (l->fd == -1 || len > COLLECT_ROWS_MAX)
+	if (l->fd == -1 || l->bytes > COLLECT_ROWS_MAX)
 		return;
-	l->rows = xmalloc(len);
-	if (protocol_read_result(l->fd, c->key, l->rows, len, &l->why) == -1) {
+	l->rows = xmalloc(l->bytes);
+	if (protocol_read_result(l->fd, c->key, l->rows, l->bytes, &l->why) == -1) {
 		free(l->rows);
 		l->rows = NULL;
 	}

@@ -49,8 +49,9 @@ struct look {
 	char		 who[PROTOCOL_WHO_MAX];	/* its claimant, "" if unknown */
 	char		*why;		/* the result is bad: why (the caller may take it
 					   and set it NULL); else NULL */
-	void		*rows;		/* its rows, read and checked, or NULL: then they
-					   are for the caller to read from fd */
+	void		*rows;		/* its payload, read and checked, or NULL: then
+					   it is for the caller to read from fd */
+	size_t		 bytes;		/* of payload (protocol.h's struct result) */
 	int		 fd;		/* the result, its header checked, or -1 */
 };
 

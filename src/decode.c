@@ -37,7 +37,7 @@ put_band(const struct image *im, int fd, uint8_t *band, uint32_t y,
 	if (im->premultiplied)
 		pixel_unassociate(im, band, rows);
 	if (im->lab)
-		pixel_flip_lab(im, band, rows);
+		pixel_flip_lab(im->width, im->samples, im->bits, band, rows);
 	if (pwrite_all(fd, band, rows * row_bytes, y * row_bytes) == 0) {
 		im->decoded(im->decoded_arg, y + rows);
 		return 0;
@@ -167,21 +167,6 @@ copyable(const struct image *im)
 	    im->compression == COMPRESSION_NONE && fill == FILLORDER_MSB2LSB &&
 	    !im->widen && !im->lab && !im->premultiplied &&
 	    (im->bits == 8 || !TIFFIsByteSwapped(im->tif));
-}
-
-/* Copy len bytes at off of the file to image.bit at to, in the kernel; -1 and errno. */
-static int
-copy_range(int from, off_t off, int fd, off_t to, size_t len)
-{
-	ssize_t	n;
-
-	for (; len > 0; len -= n)
-		if ((n = copy_file_range(from, &off, fd, &to, len, 0)) <= 0) {
-			if (n == 0)
-				errno = EIO;	/* the strip ends before the file does */
-			return -1;
-		}
-	return 0;
 }
 
 /*

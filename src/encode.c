@@ -1,6 +1,6 @@
 /*
- * encode.c — the output: its tags, compression and predictor chosen from the input,
- * its strips written in any order (see image_create()).
+ * encode.c — the output: its layout chosen from the input, its tags, and its chunks,
+ * compressed elsewhere (chunk.h), placed in any order (see image_create()).
  */
 #include <config.h>
 
@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chunk.h"
 #include "image-int.h"
 #include "tags.h"
 #include "util.h"
@@ -45,10 +46,10 @@ output_compression(const struct image *like)
  * (horizontal differencing for integers, floating-point for floats), else none.
  */
 static uint16_t
-output_predictor(const struct image *im, const struct image *like)
+output_predictor(uint16_t compression, const struct image *like)
 {
-	if (im->compression == COMPRESSION_NONE || im->compression == COMPRESSION_PACKBITS ||
-	    im->compression == COMPRESSION_WEBP)
+	if (compression == COMPRESSION_NONE || compression == COMPRESSION_PACKBITS ||
+	    compression == COMPRESSION_WEBP || compression == COMPRESSION_JPEG)
 		return PREDICTOR_NONE;
 	if (like->predictor == PREDICTOR_FLOATINGPOINT && sample_is_float(like->format))
 		return PREDICTOR_FLOATINGPOINT;
@@ -57,74 +58,93 @@ output_predictor(const struct image *im, const struct image *like)
 	return PREDICTOR_NONE;
 }
 
-/* SampleFormat of a format of sample.h. */
-static uint16_t
-tiff_sample_format(enum sample_format f)
+/* Round up to a multiple of 16, as TIFF wants tiles. */
+static uint32_t
+tile_round(uint32_t n)
 {
-	if (sample_is_float(f))
-		return SAMPLEFORMAT_IEEEFP;
-	return sample_min(f) < 0 ? SAMPLEFORMAT_INT : SAMPLEFORMAT_UINT;
+	return n == 0 ? 16 : (n + 15) / 16 * 16;
 }
 
-/* Set the tags of a new image shaped like `like`. */
+/*
+ * Whether the output could pass 4 GiB, as far as anything before its first byte tells:
+ * its pixels, times what its compression may add at worst (LZW's codes grow to 12 bits
+ * for 8, PackBits adds a byte in 128, JPEG and WebP of noise at their highest quality
+ * stay under half again; Deflate, ZSTD and LZMA store what they cannot shrink), plus 64
+ * bytes of tables per chunk and a MiB of tags.
+ */
+static int
+needs_bigtiff(const struct image *like, const struct layout *l)
+{
+	uint64_t	bytes = (uint64_t)image_row_bytes(like) * like->height, worst;
+	uint64_t	chunks = (uint64_t)layout_count(l, like->width, like->height);
+
+	switch (l->compression) {
+	case COMPRESSION_NONE:
+		worst = bytes;
+		break;
+	case COMPRESSION_PACKBITS:
+		worst = bytes + bytes / 128 + chunks;
+		break;
+	case COMPRESSION_LZW:
+	case COMPRESSION_JPEG:
+	case COMPRESSION_WEBP:
+		worst = bytes + bytes / 2;
+		break;
+	default:
+		worst = bytes + bytes / 256 + chunks * 64;
+	}
+	return worst + chunks * 64 + (1u << 20) > UINT32_MAX;
+}
+
+void
+image_layout(const struct image *like, struct layout *l)
+{
+	uint32_t	rows = STRIP_BYTES / image_row_bytes(like), w = 0, h = 0;
+
+	memset(l, 0, sizeof *l);
+	l->compression = output_compression(like);
+	l->predictor = output_predictor(l->compression, like);
+	l->photometric = like->photometric;
+	l->lab = like->lab;
+	if (like->tif != NULL && TIFFIsTiled(like->tif) &&
+	    TIFFGetField(like->tif, TIFFTAG_TILEWIDTH, &w) &&
+	    TIFFGetField(like->tif, TIFFTAG_TILELENGTH, &h)) {
+		l->tile_width = tile_round(w);
+		l->rows = tile_round(h);
+	} else
+		l->rows = rows < 1 ? 1 : rows < like->height ? rows : like->height;
+	l->bigtiff = needs_bigtiff(like, l);
+}
+
+/* Set the tags of a new image shaped like `like`: its layout's, then the rest. */
 static int
 set_tags(struct image *im, const struct image *like)
 {
-	TIFF		*tif = im->tif;
-	uint16_t	 predictor = output_predictor(im, like);
-	int		 ok;
+	TIFF	*tif = im->tif;
+	int	 ok;
 
-	ok = TIFFSetField(tif, TIFFTAG_IMAGEWIDTH, like->width) &&
-	    TIFFSetField(tif, TIFFTAG_IMAGELENGTH, like->height) &&
-	    TIFFSetField(tif, TIFFTAG_BITSPERSAMPLE, like->bits) &&
-	    TIFFSetField(tif, TIFFTAG_SAMPLESPERPIXEL, like->samples) &&
-	    TIFFSetField(tif, TIFFTAG_SAMPLEFORMAT, tiff_sample_format(like->format)) &&
-	    TIFFSetField(tif, TIFFTAG_PHOTOMETRIC, like->photometric) &&
-	    TIFFSetField(tif, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG) &&
-	    TIFFSetField(tif, TIFFTAG_ORIENTATION, like->orientation) &&
-	    TIFFSetField(tif, TIFFTAG_COMPRESSION, im->compression);
+	ok = layout_tags(tif, &im->layout, like->width, like->height, like->samples,
+	    like->format) == 0 &&
+	    TIFFSetField(tif, TIFFTAG_ORIENTATION, like->orientation);
 	if (ok && like->nextra != 0)
 		ok = TIFFSetField(tif, TIFFTAG_EXTRASAMPLES, like->nextra, like->extra);
-	if (ok && predictor != PREDICTOR_NONE)
-		ok = TIFFSetField(tif, TIFFTAG_PREDICTOR, predictor);
-	if (ok && im->compression == COMPRESSION_WEBP)
-		ok = TIFFSetField(tif, TIFFTAG_WEBP_LOSSLESS, 1);
 	if (ok && like->xres > 0 && like->yres > 0)
 		ok = TIFFSetField(tif, TIFFTAG_XRESOLUTION, like->xres) &&
 		    TIFFSetField(tif, TIFFTAG_YRESOLUTION, like->yres) &&
 		    TIFFSetField(tif, TIFFTAG_RESOLUTIONUNIT, like->resunit);
-	if (ok)
-		ok = TIFFSetField(tif, TIFFTAG_ROWSPERSTRIP, im->strip_rows);
 	return ok ? 0 : -1;
-}
-
-/*
- * The height of the output's strips: the tallest that divides a block and holds at
- * most STRIP_BYTES, so a block is whole strips.
- */
-static uint32_t
-strip_rows(const struct image *like, uint32_t block)
-{
-	uint32_t	rows = STRIP_BYTES / image_row_bytes(like), d;
-
-	for (d = rows < block ? rows : block; d > 1; d--)
-		if (block % d == 0)
-			return d;
-	return 1;
 }
 
 int
 image_create(struct image *im, const char *path, const struct image *like,
-    uint32_t block, char **cause)
+    const struct layout *layout, char **cause)
 {
-	uint64_t	bytes = (uint64_t)image_row_bytes(like) * like->height;
-	int		fd;
+	int	fd;
 
 	*im = *like;
 	im->tif = NULL;		/* like's, which only like closes */
 	im->tags = NULL;
-	im->strip_rows = strip_rows(like, block);
-	im->compression = output_compression(like);
+	im->layout = *layout;
 	/*
 	 * Made here, not by libtiff: its "w" opens with O_TRUNC, and ext4 takes a file
 	 * truncated to nothing for one being replaced, so its close writes back every
@@ -135,8 +155,7 @@ image_create(struct image *im, const char *path, const struct image *like,
 		*cause = xasprintf("cannot write: %s", strerror(errno));
 		return -1;
 	}
-	/* Leave room below 4 GiB for the directory and strip tables. */
-	im->tif = tiffopts_fdopen(fd, path, bytes > 0xF0000000u ? "w8" : "w", im->error);
+	im->tif = place_open(im, fd, path, layout->bigtiff ? "w8m" : "wm");
 	if (im->tif == NULL) {
 		*cause = image_cause(im, "cannot create");
 		return -1;
@@ -152,6 +171,15 @@ image_create(struct image *im, const char *path, const struct image *like,
 	}
 	im->error[0] = '\0';	/* a tag libtiff would not take is not an error */
 	return 0;
+}
+
+int
+image_set_tables(struct image *im, const void *tables, size_t len, char **cause)
+{
+	if (TIFFSetField(im->tif, TIFFTAG_JPEGTABLES, (uint32_t)len, tables))
+		return 0;
+	*cause = image_cause(im, "cannot set the JPEG tables");
+	return -1;
 }
 
 /*
@@ -172,14 +200,14 @@ write_cause(const struct image *im, int err)
 }
 
 int
-image_write_strip(struct image *im, uint32_t y, void *rows, uint32_t n,
-    char **cause)
+image_place(struct image *im, uint32_t i, const void *mem, int fd, off_t off,
+    size_t len, char **cause)
 {
-	if (im->lab)
-		pixel_flip_lab(im, rows, n);
+	void	*data = (void *)(mem != NULL ? mem : place_from(im, fd, off));
+
 	errno = 0;
-	if (TIFFWriteEncodedStrip(im->tif, y / im->strip_rows, rows,
-	    (tmsize_t)n * image_row_bytes(im)) == -1) {
+	if ((TIFFIsTiled(im->tif) ? TIFFWriteRawTile(im->tif, i, data, len) :
+	    TIFFWriteRawStrip(im->tif, i, data, len)) == -1) {
 		*cause = write_cause(im, errno);
 		return -1;
 	}

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "image.h"
 
@@ -19,6 +20,19 @@ size_t	image_row_bytes(const struct image *im);
 
 /* A cause built from our words and libtiff's, if it said anything. */
 char *	image_cause(const struct image *im, const char *what);
+
+/* place.c: the created image's file */
+
+/*
+ * libtiff's handle on fd, which it then owns, for an image being created (im->place):
+ * NULL with fd closed and the cause in im->error.
+ */
+TIFF *	place_open(struct image *im, int fd, const char *path, const char *mode);
+/*
+ * The pointer to hand libtiff's raw writes for bytes of the file `from` at off: its
+ * write procedure copies them from there.
+ */
+const void *place_from(struct image *im, int from, off_t off);
 
 /* pixel.c: stored samples into the formats image.bit holds */
 
@@ -49,6 +63,7 @@ void	pixel_unassociate(const struct image *im, uint8_t *band, uint32_t rows);
  * CIE Lab's a* and b* are signed in the file: flipping their sign bits offsets them by
  * half the range, into the unsigned samples every operation expects, and back again.
  */
-void	pixel_flip_lab(const struct image *im, void *rows, uint32_t n);
+void	pixel_flip_lab(uint32_t width, uint16_t samples, uint16_t bits, void *rows,
+	    uint32_t n);
 
 #endif

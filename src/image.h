@@ -20,10 +20,13 @@
 #ifndef BLUR_IMAGE_H
 #define BLUR_IMAGE_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <tiffio.h>
 
+#include "layout.h"
 #include "sample.h"
 #include "tiffopts.h"
 
@@ -50,14 +53,15 @@ struct image {
 	double		 nodata_value;
 	int		 premultiplied;	/* the file's alpha is associated: divided out on decode */
 	uint16_t	 photometric;	/* of the pixels in image.bit */
-	uint16_t	 compression;	/* of the input, then chosen for the output */
+	uint16_t	 compression;	/* of the input */
 	uint16_t	 predictor;
 	uint16_t	 orientation;
 	uint16_t	 resunit;
 	float		 xres, yres;	/* 0 when the input has none */
 	int		 convert;	/* decoded through libtiff's RGBA interface */
 	struct tags	*tags;		/* an opened image's others (tags.h) */
-	uint32_t	 strip_rows;	/* of an image being created: divides its block */
+	struct layout	 layout;	/* of an image being created */
+	struct place	*place;		/* its file (place.c) */
 	void		(*decoded)(void *, uint32_t);	/* see image_decode() */
 	void		*decoded_arg;
 };
@@ -83,19 +87,24 @@ int	image_open(struct image *, const char *path, char **cause);
 int	image_decode(struct image *, int fd, void (*decoded)(void *, uint32_t),
 	    void *arg, char **cause);
 /*
- * Create path, which must not exist, to hold a result shaped like `like` (BigTIFF when over 4 GiB), to be
- * written `block` rows at a time: its strips' height divides `block`.
+ * The output's layout for an input like this (layout.h): the input's compression where
+ * it is lossless and libtiff can write it for these samples, else Deflate; its predictor
+ * where it suits; its tiles' size, rounded up to a multiple of 16, or strips of about
+ * 256 KiB; BigTIFF when the output could pass 4 GiB (see needs_bigtiff()).
  */
+void	image_layout(const struct image *like, struct layout *);
+/* Create path, which must not exist, to hold a result shaped like `like`, in layout. */
 int	image_create(struct image *, const char *path, const struct image *like,
-	    uint32_t block, char **cause);
+	    const struct layout *, char **cause);
+/* Give a created JPEG image the tables its chunks were compressed against. */
+int	image_set_tables(struct image *, const void *tables, size_t len, char **cause);
 /*
- * Write the strip of rows [y, y + n) of an image being created from `rows` (interleaved
- * samples), which libtiff may change: y is a multiple of strip_rows, n is strip_rows or
- * what is left of the image. Strips may come in any order: the file's strip table, not
- * their order in the file, says where they go.
+ * Place chunk i of an image being created: len bytes compressed as its layout says, at
+ * mem, or when mem is NULL at off in the file fd, copied there by the kernel. Chunks
+ * may come in any order: the file's tables, not their order, say where they go.
  */
-int	image_write_strip(struct image *, uint32_t y, void *rows, uint32_t n,
-	    char **cause);
+int	image_place(struct image *, uint32_t i, const void *mem, int fd, off_t off,
+	    size_t len, char **cause);
 /* Flush and close; for a created image, -1 if the last bytes could not be written. */
 int	image_close(struct image *, char **cause);
 

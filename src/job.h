@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "layout.h"
 #include "op.h"
 #include "sample.h"
 
@@ -31,7 +32,9 @@ struct job {
 	uint32_t	render;		/* 1: no input, no image.bit: the operation draws */
 	struct op_args	args;		/* the operation and its values */
 	uint32_t	top, bottom;	/* its halo: input rows above and below a block */
-	uint32_t	rows;		/* rows per block; the last block may have fewer */
+	uint32_t	rows;		/* rows per block, a multiple of layout.rows; the
+					   last block may have fewer */
+	struct layout	layout;		/* of the output, in which slaves compress */
 	uint32_t	blocks;
 	char		input[JOB_PATH_MAX];	/* shown by -status */
 	char		output[JOB_PATH_MAX];

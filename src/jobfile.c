@@ -22,8 +22,9 @@
 static char *
 job_text(const struct job *job)
 {
-	const struct op	*op = job->args.op;
-	char		*text = xstrdup("");
+	const struct op		*op = job->args.op;
+	const struct layout	*l = &job->layout;
+	char			*text = xstrdup("");
 	int		 i;
 
 	xappendf(&text, "blur %d\nid %s\norder %s\nwidth %u\nheight %u\nsamples %u\n"
@@ -37,9 +38,13 @@ job_text(const struct job *job)
 	xappendf(&text, "render %u\nop %s\n", job->render, op->name);
 	for (i = 0; i < OP_PARAMS && op->params[i].name != NULL; i++)
 		xappendf(&text, "param %s %s\n", op->params[i].name, job->args.value[i]);
-	xappendf(&text, "halo %u %u\nrows %u\nblocks %u\ninput %s\noutput %s\n"
-	    "source %s\npartial %s\n", job->top, job->bottom, job->rows,
-	    job->blocks, job->input, job->output, job->source, job->partial);
+	xappendf(&text, "halo %u %u\nrows %u\nblocks %u\n", job->top, job->bottom,
+	    job->rows, job->blocks);
+	xappendf(&text, "layout %u %u %u %u %u %u %u %u %u\n", l->compression,
+	    l->predictor, l->photometric, l->quality, l->level, l->bigtiff, l->lab,
+	    l->tile_width, l->rows);
+	xappendf(&text, "input %s\noutput %s\nsource %s\npartial %s\n", job->input,
+	    job->output, job->source, job->partial);
 	return text;
 }
 
@@ -63,10 +68,10 @@ protocol_write_job(int dirfd, const struct job *job, const unsigned char *key,
 /* data.dat's keys, each once but `param`, which names a value of the operation. */
 static const char *const job_keys[] = { "blur", "id", "order", "width", "height",
     "samples", "format", "alpha", "nodata", "render", "op", "halo", "rows", "blocks",
-    "input", "output", "source", "partial", "auth", "param" };
+    "layout", "input", "output", "source", "partial", "auth", "param" };
 enum { KEY_BLUR, KEY_ID, KEY_ORDER, KEY_WIDTH, KEY_HEIGHT, KEY_SAMPLES, KEY_FORMAT,
-    KEY_ALPHA, KEY_NODATA, KEY_RENDER, KEY_OP, KEY_HALO, KEY_ROWS, KEY_BLOCKS, KEY_INPUT,
-    KEY_OUTPUT, KEY_SOURCE, KEY_PARTIAL, KEY_AUTH, KEY_PARAM, KEYS };
+    KEY_ALPHA, KEY_NODATA, KEY_RENDER, KEY_OP, KEY_HALO, KEY_ROWS, KEY_BLOCKS, KEY_LAYOUT,
+    KEY_INPUT, KEY_OUTPUT, KEY_SOURCE, KEY_PARTIAL, KEY_AUTH, KEY_PARAM, KEYS };
 
 /* A decimal uint32_t, or -1. */
 static int
@@ -118,6 +123,29 @@ set_nodata(struct job *job, const char *value)
 	return errno != 0 || *end != '\0' || end == value ? -1 : 0;
 }
 
+/* The output's layout: nine numbers, in layout.h's order. */
+static int
+set_layout(struct layout *l, const char *value)
+{
+	unsigned	v[7];
+	int		end = 0;
+
+	if (sscanf(value, "%u %u %u %u %u %u %u %" SCNu32 " %" SCNu32 "%n", &v[0],
+	    &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &l->tile_width, &l->rows,
+	    &end) != 9 || value[end] != '\0' || v[0] > UINT16_MAX ||
+	    v[1] > UINT16_MAX || v[2] > UINT16_MAX || v[3] > 100 || v[4] > 100 ||
+	    v[5] > 1 || v[6] > 1)
+		return -1;
+	l->compression = v[0];
+	l->predictor = v[1];
+	l->photometric = v[2];
+	l->quality = v[3];
+	l->level = v[4];
+	l->bigtiff = v[5];
+	l->lab = v[6];
+	return 0;
+}
+
 /* Store the value of one key of data.dat into job; -1 if it is malformed. */
 static int
 job_set(struct job *job, int key, char *value, char **cause)
@@ -157,6 +185,8 @@ job_set(struct job *job, int key, char *value, char **cause)
 		    &job->bottom) == 2 ? 0 : -1;
 	case KEY_PARAM:
 		return set_param(job, value, cause);
+	case KEY_LAYOUT:
+		return set_layout(&job->layout, value);
 	case KEY_INPUT:
 		return set_text(job->input, sizeof job->input, value);
 	case KEY_OUTPUT:
@@ -187,6 +217,12 @@ job_valid(struct job *job, char **cause)
 	if (job->alpha && job->samples < 2)
 		return 0;
 	if (job->width > INT32_MAX || job->args.op == NULL)
+		return 0;
+	/* Blocks of whole chunk rows, tiles as TIFF has them: see layout.h. */
+	if (job->layout.rows == 0 ||
+	    (job->rows % job->layout.rows != 0 && job->rows < job->height) ||
+	    job->layout.tile_width % 16 != 0 || job->layout.tile_width > job->width + 15 ||
+	    (job->layout.tile_width != 0 && job->layout.rows % 16 != 0))
 		return 0;
 	if (!op_takes(job->args.op, job->format)) {
 		*cause = xasprintf("data.dat: a job of %s samples, which %s does not take",

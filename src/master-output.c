@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "chunk.h"
 #include "master-int.h"
 #include "util.h"
 
@@ -80,14 +81,21 @@ output_remove_partial(const struct job *old)
 int
 output_open(struct master *m, char **cause)
 {
-	char	*why;
+	struct chunks	 tables = { 0 };
+	char		*why = NULL;
+	int		 r;
 
-	if (image_create(&m->out, m->tmp, &m->in, m->job.rows, &why) == -1) {
+	r = image_create(&m->out, m->tmp, &m->in, &m->job.layout, &why);
+	/* The tables the slaves' JPEG chunks were made with: the same for every block. */
+	if (r == 0 && m->job.layout.compression == COMPRESSION_JPEG)
+		r = chunk_tables(&tables, &m->job, &why) == 0 &&
+		    image_set_tables(&m->out, tables.data, tables.len, &why) == 0 ? 0 : -1;
+	chunk_free(&tables);
+	if (r == -1) {
 		*cause = xasprintf("%s: %s", m->output, why);
 		free(why);
-		return -1;
 	}
-	return 0;
+	return r;
 }
 
 void

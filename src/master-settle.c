@@ -147,33 +147,46 @@ failure(struct master *m, uint32_t n, char v, char **cause)
 	return r;
 }
 
-int
-settle_deliver(struct master *m, uint32_t n, struct look *l, char **cause)
+/* Place block n's chunks from its payload (protocol.h) in the output, keeping the beat. */
+static int
+place_chunks(struct master *m, uint32_t n, const uint8_t *payload, char **cause)
 {
-	uint32_t	 rows = job_block_rows(&m->job, n), y, k;
-	size_t		 row_bytes = job_row_bytes(&m->job), len = rows * row_bytes;
-	char		 v = l->v, *why = l->why;
-	char		*from = l->rows;
+	const struct job	*job = &m->job;
+	const struct layout	*l = &job->layout;
+	const uint32_t		*sizes = (const uint32_t *)payload;
+	uint32_t		 count = layout_count(l, job->width, job_block_rows(job, n));
+	uint32_t		 first = layout_first(l, job->width, job_block_y(job, n)), i;
+	size_t			 off = count * sizeof *sizes;
+	char			*why;
 
-	l->why = NULL;
-	if (why == NULL && from == NULL) {
-		reserve(&m->rows, &m->rows_size, len);
-		if (protocol_read_result(l->fd, m->keyed, m->rows, len, &why) == 0)
-			from = m->rows;
-	}
-	if (from == NULL)
-		return reject(m, n, v, l->who, why, cause);
-	/* Strip by strip, keeping the beat: compressing a block can take seconds. */
-	for (y = 0; y < rows; y += k) {
-		k = rows - y < m->out.strip_rows ? rows - y : m->out.strip_rows;
-		if (image_write_strip(&m->out, job_block_y(&m->job, n) + y,
-		    from + y * row_bytes, k, &why) == -1) {
+	for (i = 0; i < count; off += sizes[i++]) {
+		if (image_place(&m->out, first + i, payload + off, -1, 0, sizes[i],
+		    &why) == -1) {
 			*cause = xasprintf("%s: %s", m->output, why);
 			free(why);
 			return -1;
 		}
 		master_beat(m);
 	}
+	return 0;
+}
+
+int
+settle_deliver(struct master *m, uint32_t n, struct look *l, char **cause)
+{
+	char	 v = l->v, *why = l->why;
+	uint8_t	*payload = l->rows;
+
+	l->why = NULL;
+	if (why == NULL && payload == NULL) {
+		reserve(&m->rows, &m->rows_size, l->bytes);
+		if (protocol_read_result(l->fd, m->keyed, m->rows, l->bytes, &why) == 0)
+			payload = m->rows;
+	}
+	if (payload == NULL)
+		return reject(m, n, v, l->who, why, cause);
+	if (place_chunks(m, n, payload, cause) == -1)
+		return -1;
 	watch_block(m, n, v, 0);
 	m->written++;
 	return 0;

@@ -82,8 +82,12 @@ make_job(struct master *m)
 	job->render = o->input == NULL;
 	op_args_copy(&job->args, o->args);
 	o->args->op->halo(o->args, &job->top, &job->bottom);
+	image_layout(&m->in, &job->layout);
 	job->rows = o->rows > 0 ? o->rows : master_default_rows(job->height,
 	    job->top > job->bottom ? job->top : job->bottom, job_row_bytes(job));
+	/* Whole rows of the output's chunks, which the slaves compress (layout.h). */
+	job->rows = (job->rows - 1) / job->layout.rows * job->layout.rows +
+	    job->layout.rows;
 	if (job->rows > job->height)
 		job->rows = job->height;
 	job->blocks = (job->height - 1) / job->rows + 1;

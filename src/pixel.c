@@ -167,14 +167,15 @@ pixel_unassociate(const struct image *im, uint8_t *band, uint32_t rows)
 }
 
 void
-pixel_flip_lab(const struct image *im, void *rows, uint32_t n)
+pixel_flip_lab(uint32_t width, uint16_t samples, uint16_t bits, void *rows,
+    uint32_t n)
 {
 	uint8_t		*p8 = rows;
 	uint16_t	*p16 = rows;
-	size_t		 i, count = (size_t)im->width * n, spp = im->samples;
+	size_t		 i, count = (size_t)width * n, spp = samples;
 
 	for (i = 0; i < count; i++)
-		if (im->bits == 8) {
+		if (bits == 8) {
 			p8[i * spp + 1] ^= 0x80;
 			p8[i * spp + 2] ^= 0x80;
 		} else {

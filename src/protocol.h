@@ -13,7 +13,8 @@
  * DIR/block.N.v/		claimed by the one slave whose mkdir made it
  * DIR/block.N.v/slave	"host:pid" of that slave
  * DIR/block.N.v/img.bit	a header (struct result, which names the claimant too),
- *				then the block's rows
+ *				then the block's rows compressed into the output's chunks
+ *				(the layout data.dat names), and their sizes
  * DIR/block.N.v/done	img.bit is complete
  * DIR/block.N.v/failed	the operation failed on this block: who, and why; with a
  *				secret, after a first line that is their HMAC
@@ -92,7 +93,7 @@
 #include "job.h"
 #include "op.h"
 
-#define PROTOCOL_VERSION	3
+#define PROTOCOL_VERSION	4
 #define PROTOCOL_NAME_MAX	32	/* "block.4294967295.z" and the fixed names fit */
 #define PROTOCOL_FIRST		BLOCK_FIRST
 #define PROTOCOL_LAST		BLOCK_LAST
@@ -120,16 +121,18 @@ struct tally {
  * The header of img.bit, in the job's byte order: what the rows claim to be, so that a
  * truncated, foreign or garbage result is told from a good one.
  */
-#define RESULT_MAGIC	"BLURBLK3"	/* the last character is the format version */
+#define RESULT_MAGIC	"BLURBLK4"	/* the last character is the format version */
 struct result {
 	char		magic[8];
 	char		job[32];	/* the job id, without its NUL */
 	uint32_t	block;
 	uint32_t	rows;
-	uint64_t	bytes;		/* of rows after the header */
-	uint64_t	sum;		/* XXH3-64 (libxxhash) of those bytes */
+	uint64_t	bytes;		/* of payload after the header: a uint32_t size
+					   per chunk, then the chunks' bytes in order */
+	uint64_t	sum;		/* XXH3-64 (libxxhash) of the payload */
 	char		version;
-	char		pad[7];
+	char		pad[3];
+	uint32_t	chunks;		/* the block's (layout.h), as the job has them */
 	unsigned char	mac[32];	/* HMAC of all this (mac zeroed) and the rows, when
 					   the job has a secret (see secret.h); else zeros */
 	char		who[PROTOCOL_WHO_MAX];	/* the claimant, as in `slave`, NUL-padded:
@@ -238,20 +241,25 @@ int	 protocol_held(int dirfd, uint32_t n, char v);
 /* What one lookup shows of block n's versions up to v, done and failed included. */
 struct sighting protocol_sight(int dirfd, uint32_t n, char v);
 /*
- * Publish block.N.v's rows, computed by `who`: img.bit (header and rows) under a
- * temporary name, renamed into place, then done.
+ * Publish block.N.v's chunks (layout.h), computed by `who`: their sizes, one for each
+ * chunk of the block, and their bytes, len in all, one after another: img.bit (header
+ * and payload) under a temporary name, renamed into place, then done.
  */
 int	 protocol_publish(int dirfd, const struct job *, const unsigned char *key,
-	    const char *who, uint32_t n, char v, const void *rows, size_t len);
+	    const char *who, uint32_t n, char v, const uint32_t *sizes,
+	    const void *data, size_t len);
 /*
  * Open block.N.v/img.bit and check its header and size against the job: a descriptor,
- * and in who (unless NULL) the claimant its header names; or -1 with *why for the log.
+ * and the header in *h (unless NULL: h->bytes is the payload's size, h->who the
+ * claimant); or -1 with *why for the log. Compressed chunks may take more room than the
+ * pixels they hold, within RESULT_BOUND.
  */
+#define RESULT_BOUND(raw)	((raw) + (raw) / 2 + (1u << 20))
 int	 protocol_open_result(int dirfd, const struct job *, uint32_t n, char v,
-	    char who[PROTOCOL_WHO_MAX], char **why);
+	    struct result *h, char **why);
 /*
- * Read the rows of an opened result into buf (len bytes) and check them, and their HMAC
- * when there is a key: 0 or -1.
+ * Read the payload of an opened result into buf (len bytes, its header's) and check it:
+ * its checksum, its chunk table, and its HMAC when there is a key: 0 or -1.
  */
 int	 protocol_read_result(int fd, const unsigned char *key, void *buf, size_t len,
 	    char **why);

@@ -22,44 +22,74 @@
 #include "secret.h"
 #include "util.h"
 
-/* The HMAC of a result: its header with the mac zeroed, then its rows. */
+/* The chunks of block n's result. */
+static uint32_t
+result_chunks(const struct job *job, uint32_t n)
+{
+	return layout_count(&job->layout, job->width, job_block_rows(job, n));
+}
+
+/* The HMAC of a result: its header with the mac zeroed, then its payload's parts. */
 static void
-result_mac(const struct result *h, const void *rows, size_t len,
+result_mac(const struct result *h, const struct iovec *parts, int n,
     const unsigned char *key, unsigned char mac[32])
 {
 	crypto_auth_hmacsha512256_state	st;
 	struct result			bare = *h;
+	int				i;
 
 	memset(bare.mac, 0, sizeof bare.mac);
 	crypto_auth_hmacsha512256_init(&st, key, SECRET_KEY);
 	crypto_auth_hmacsha512256_update(&st, (const unsigned char *)&bare,
 	    sizeof bare);
-	crypto_auth_hmacsha512256_update(&st, rows, len);
+	for (i = 0; i < n; i++)
+		crypto_auth_hmacsha512256_update(&st, parts[i].iov_base,
+		    parts[i].iov_len);
 	crypto_auth_hmacsha512256_final(&st, mac);
+}
+
+/* XXH3-64 of a payload's parts, one after another. */
+static uint64_t
+result_sum(const struct iovec *parts, int n)
+{
+	XXH3_state_t	*st = XXH3_createState();
+	uint64_t	 sum;
+	int		 i;
+
+	XXH3_64bits_reset(st);
+	for (i = 0; i < n; i++)
+		XXH3_64bits_update(st, parts[i].iov_base, parts[i].iov_len);
+	sum = XXH3_64bits_digest(st);
+	XXH3_freeState(st);
+	return sum;
 }
 
 int
 protocol_publish(int dirfd, const struct job *job, const unsigned char *key,
-    const char *who, uint32_t n, char v, const void *rows, size_t len)
+    const char *who, uint32_t n, char v, const uint32_t *sizes, const void *data,
+    size_t len)
 {
 	struct result	h;
-	struct iovec	iov[2] = { { &h, sizeof h }, { (void *)rows, len } };
+	struct iovec	iov[3] = { { &h, sizeof h } };
 	int		bfd, fd = -1, saved;
 
 	memset(&h, 0, sizeof h);	/* the checksum and the HMAC cover every byte */
 	h.block = n;
 	h.version = v;
-	h.bytes = len;
+	h.chunks = result_chunks(job, n);
+	h.bytes = h.chunks * sizeof *sizes + len;
+	iov[1] = (struct iovec){ (void *)sizes, h.chunks * sizeof *sizes };
+	iov[2] = (struct iovec){ (void *)data, len };
 	memcpy(h.magic, RESULT_MAGIC, sizeof h.magic);
 	memcpy(h.job, job->id, sizeof h.job);
 	snprintf(h.who, sizeof h.who, "%s", who);
 	h.rows = job_block_rows(job, n);
-	h.sum = XXH3_64bits(rows, len);
+	h.sum = result_sum(iov + 1, 2);
 	if (key != NULL)
-		result_mac(&h, rows, len, key, h.mac);
+		result_mac(&h, iov + 1, 2, key, h.mac);
 	if ((bfd = dirfile_open_block(dirfd, n, v)) == -1)
 		return -1;
-	if (dirfile_write(bfd, "img.bit", iov, 2) == 0)
+	if (dirfile_write(bfd, "img.bit", iov, 3) == 0)
 		fd = openat(bfd, "done", O_WRONLY|O_CREAT|O_EXCL|O_CLOEXEC, 0600);
 	saved = errno;
 	if (fd != -1)
@@ -147,7 +177,8 @@ static const char *
 bad_header(const struct result *h, const struct job *job, uint32_t n, char v,
     off_t size)
 {
-	uint64_t	want = (uint64_t)job_block_rows(job, n) * job_row_bytes(job);
+	uint64_t	raw = (uint64_t)job_block_rows(job, n) * job_row_bytes(job);
+	uint64_t	table = (uint64_t)h->chunks * sizeof(uint32_t);
 
 	if (memcmp(h->magic, RESULT_MAGIC, sizeof h->magic) != 0)
 		return "not a blur result of this version";
@@ -155,9 +186,10 @@ bad_header(const struct result *h, const struct job *job, uint32_t n, char v,
 		return "from another job";
 	if (h->block != n || h->version != v)
 		return "for another block";
-	if (h->rows != job_block_rows(job, n) || h->bytes != want)
+	if (h->rows != job_block_rows(job, n) || h->chunks != result_chunks(job, n) ||
+	    h->bytes < table || h->bytes - table > RESULT_BOUND(raw))
 		return "of the wrong size";
-	if ((uint64_t)size != sizeof *h + want)
+	if ((uint64_t)size != sizeof *h + h->bytes)
 		return "truncated or padded";
 	if (memchr(h->who, '\0', sizeof h->who) == NULL)
 		return "with a claimant's name too long";
@@ -166,7 +198,7 @@ bad_header(const struct result *h, const struct job *job, uint32_t n, char v,
 
 int
 protocol_open_result(int dirfd, const struct job *job, uint32_t n, char v,
-    char who[PROTOCOL_WHO_MAX], char **why)
+    struct result *header, char **why)
 {
 	char		 name[DIRFILE_ENTRY_MAX];
 	struct result	 h;
@@ -184,14 +216,27 @@ protocol_open_result(int dirfd, const struct job *job, uint32_t n, char v,
 	else
 		bad = bad_header(&h, job, n, v, st.st_size);
 	if (bad == NULL) {
-		if (who != NULL)
-			memcpy(who, h.who, sizeof h.who);
+		if (header != NULL)
+			*header = h;
 		return fd;
 	}
 	*why = xasprintf("%s", bad);
 	if (fd != -1)
 		close(fd);
 	return -1;
+}
+
+/* Whether the chunk table at the start of a payload of len bytes adds up to it. */
+static int
+table_adds_up(const struct result *h, const void *buf, size_t len)
+{
+	const uint32_t	*sizes = buf;
+	uint64_t	 sum = (uint64_t)h->chunks * sizeof *sizes;
+	uint32_t	 i;
+
+	for (i = 0; i < h->chunks && sum <= len; i++)
+		sum += sizes[i];
+	return sum == len;
 }
 
 int
@@ -202,17 +247,21 @@ protocol_read_result(int fd, const unsigned char *key, void *buf, size_t len,
 	struct iovec	iov[2] = { { &h, sizeof h }, { buf, len } };
 	unsigned char	mac[32];
 
-	/* The header again, with the rows: one round trip, not two. */
+	/* The header again, with the payload: one round trip, not two. */
 	if (preadv_all(fd, iov, 2, 0) == -1) {
 		*why = xasprintf("cannot be read: %s", strerror(errno));
 		return -1;
 	}
-	if (XXH3_64bits(buf, len) != h.sum) {
+	if (h.bytes != len || result_sum(iov + 1, 1) != h.sum) {
 		*why = xasprintf("fails its checksum");
 		return -1;
 	}
+	if (!table_adds_up(&h, buf, len)) {
+		*why = xasprintf("has a chunk table that does not add up");
+		return -1;
+	}
 	if (key != NULL) {
-		result_mac(&h, buf, len, key, mac);
+		result_mac(&h, iov + 1, 1, key, mac);
 		if (sodium_memcmp(mac, h.mac, sizeof mac) != 0) {
 			*why = xasprintf("fails its HMAC: not from a slave with this "
 			    "job's secret");

@@ -108,8 +108,9 @@ get_input(struct worker *w, uint32_t n, const char *sign, char **cause)
 }
 
 /*
- * Run the operation on block n, whose input is at w->in, into w->out: its length, or 0
- * with *cause (and *detail, what the operation had to add) if the block failed.
+ * Run the operation on block n, whose input is at w->in, into w->out, and compress the
+ * result into w->chunks: its length, or 0 with *cause (and *detail, what the operation
+ * had to add) if the block failed.
  */
 static size_t
 compute(struct worker *w, uint32_t n, char **cause, char **detail)
@@ -130,6 +131,8 @@ compute(struct worker *w, uint32_t n, char **cause, char **detail)
 		*detail = b.detail;
 		return 0;
 	}
+	if (chunk_encode(&w->chunks, job, n, w->out, cause) == -1)
+		return 0;
 	return b.rows * row_bytes;
 }
 
@@ -172,18 +175,19 @@ room_again(struct slave *s)
 }
 
 /*
- * Publish block.N.v's result, len bytes at w->out, waiting for room while DIR is full
+ * Publish block.N.v's result, the chunks in w->chunks, waiting for room while DIR is full
  * and the block still ours: 0, or -1 with errno.
  */
 static int
-publish_result(struct worker *w, uint32_t n, char v, size_t len)
+publish_result(struct worker *w, uint32_t n, char v)
 {
 	struct slave	*s = w->s;
+	struct chunks	*c = &w->chunks;
 	int		 err;
 
 	for (;;) {
-		if (protocol_publish(s->dirfd, &s->job, s->keyed, s->who, n, v, w->out,
-		    len) == 0) {
+		if (protocol_publish(s->dirfd, &s->job, s->keyed, s->who, n, v, c->sizes,
+		    c->data, c->len) == 0) {
 			room_again(s);
 			return 0;
 		}
@@ -245,7 +249,7 @@ finish_block(struct worker *w, uint32_t n, char v)
 	unmap_input(w);
 	if (drop)
 		return 0;
-	r = publish_result(w, n, v, len);
+	r = publish_result(w, n, v);
 	protocol_block_name(name, n, v);
 	if (r == -1) {
 		if (errno == ENOENT)

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "chunk.h"
 #include "protocol.h"
 #include "secret.h"
 #include "slave.h"
@@ -64,6 +65,7 @@ struct worker {
 	 */
 	void		*out;
 	size_t		 out_size;
+	struct chunks	 chunks;	/* out, compressed into the output's chunks */
 	void		*map;		/* the block's input rows, mapped from image.bit */
 	size_t		 map_len;
 	void		*copy;		/* or read, in a job with a secret */

@@ -259,6 +259,7 @@ slave_free(struct slave *s)
 		if (s->workers[i].op != NULL)
 			s->job.args.op->stop(s->workers[i].op);
 		free(s->workers[i].out);
+		chunk_free(&s->workers[i].chunks);
 		free(s->workers[i].copy);
 	}
 	free(s->workers);

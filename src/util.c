@@ -267,3 +267,17 @@ random_bytes(void *buf, size_t len)
 	if (getrandom(buf, len, 0) != (ssize_t)len)
 		fatal("getrandom: %s", strerror(errno));
 }
+
+int
+copy_range(int from, off_t off, int to, off_t at, size_t len)
+{
+	ssize_t	n;
+
+	for (; len > 0; len -= n)
+		if ((n = copy_file_range(from, &off, to, &at, len, 0)) <= 0) {
+			if (n == 0)
+				errno = EIO;	/* the source ends before len bytes */
+			return -1;
+		}
+	return 0;
+}

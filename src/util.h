@@ -22,6 +22,12 @@ void	*xreallocarray(void *, size_t, size_t);
 char	*xstrdup(const char *);
 /* Make *buf, of *size bytes, hold at least n: buffers kept from block to block. */
 void	 reserve(void **buf, size_t *size, size_t n);
+/*
+ * Copy len bytes of `from` at off to `to` at at in the kernel (copy_file_range(2), which
+ * a filesystem may do by sharing blocks, or on its server): 0, or -1 and errno (EXDEV,
+ * EINVAL, ENOSYS, EOPNOTSUPP where the kernel cannot; EIO if `from` is short).
+ */
+int	 copy_range(int from, off_t off, int to, off_t at, size_t len);
 char	*xasprintf(const char *, ...) printflike(1, 2);
 /* Add formatted text to the end of *text, a string of xasprintf()'s (or xstrdup()'s). */
 void	 xappendf(char **text, const char *, ...) printflike(2, 3);

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <tiffio.h>
+
 #include "tests.h"
 
 char *
@@ -46,12 +48,35 @@ test_inotify_dir(struct watch *w)
 	return NULL;
 }
 
+int
+test_publish(int dirfd, const struct job *job, const unsigned char *key,
+    const char *who, uint32_t n, char v, const void *rows, size_t len)
+{
+	uint32_t	size = len;
+
+	return protocol_publish(dirfd, job, key, who, n, v, &size, rows, len);
+}
+
+int
+test_read_rows(int fd, const unsigned char *key, void *rows, size_t len, char **why)
+{
+	uint8_t	*payload = malloc(len + sizeof(uint32_t));
+	int	 r = protocol_read_result(fd, key, payload, len + sizeof(uint32_t), why);
+
+	if (r == 0)
+		memcpy(rows, payload + sizeof(uint32_t), len);
+	free(payload);
+	return r;
+}
+
 struct job
 test_job(const char *op, const char *values, uint32_t rows)
 {
 	struct job	 job = { .width = 640, .height = 480, .samples = 3,
 			    .format = SAMPLE_UINT8, .bits = 8, .rows = rows,
-			    .blocks = (480 + rows - 1) / rows };
+			    .blocks = (480 + rows - 1) / rows,
+			    .layout = { .compression = COMPRESSION_NONE,
+			    .photometric = PHOTOMETRIC_RGB, .rows = rows } };
 	char		*copy = strdup(values), *p, *eq, *cause;
 
 	job_new_id(&job);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "chunk.h"
 #include "image.h"
 #include "master.h"
 #include "tests.h"
@@ -118,14 +119,53 @@ decode(const char *dir, const char *path, struct image *im)
 	return buf;
 }
 
+/*
+ * Write px, the rows of an image like im, to out in layout l, in blocks of `block` rows,
+ * the last block first: each compressed by chunk_encode(), as a slave does, and its
+ * chunks placed by image_place(), as the master does.
+ */
+static void
+write_blocks(const char *out, const struct image *im, const struct layout *l,
+    uint32_t block, const uint8_t *px)
+{
+	struct job	 job = { .width = im->width, .height = im->height,
+			    .samples = im->samples, .format = im->format, .bits = im->bits,
+			    .rows = block, .blocks = (im->height - 1) / block + 1,
+			    .layout = *l };
+	size_t		 row_bytes = job_row_bytes(&job), off;
+	struct chunks	 c = { 0 };
+	struct image	 o;
+	char		*cause = NULL;
+	uint8_t		*rows = malloc(block * row_bytes);
+	uint32_t	 n, i, first;
+
+	ck_assert_msg(image_create(&o, out, im, l, &cause) == 0, "%s", cause);
+	if (l->compression == COMPRESSION_JPEG) {
+		ck_assert_msg(chunk_tables(&c, &job, &cause) == 0, "%s", cause);
+		ck_assert_int_eq(image_set_tables(&o, c.data, c.len, &cause), 0);
+	}
+	for (n = job.blocks; n-- > 0;) {
+		memcpy(rows, px + job_block_y(&job, n) * row_bytes,
+		    job_block_rows(&job, n) * row_bytes);
+		ck_assert_msg(chunk_encode(&c, &job, n, rows, &cause) == 0, "%s", cause);
+		first = layout_first(l, job.width, job_block_y(&job, n));
+		for (i = 0, off = 0; i < c.count; off += c.sizes[i++])
+			ck_assert_msg(image_place(&o, first + i, c.data + off, -1, 0,
+			    c.sizes[i], &cause) == 0, "%s", cause);
+	}
+	ck_assert_int_eq(image_close(&o, &cause), 0);
+	chunk_free(&c);
+	free(rows);
+}
+
 static void
 round_trip(const struct kind *k)
 {
-	char		*dir = test_dir(), *in, *out, *cause = NULL;
+	char		*dir = test_dir(), *in, *out;
 	uint8_t		*px = pixels(k), *got;
 	size_t		 n = (size_t)k->w * k->h * k->spp * k->bits / 8;
-	struct image	 im, o, back;
-	uint32_t	 y;
+	struct image	 im, back;
+	struct layout	 l;
 
 	ck_assert_int_ne(asprintf(&in, "%s/in.tif", dir), -1);
 	ck_assert_int_ne(asprintf(&out, "%s/out.tif", dir), -1);
@@ -136,17 +176,10 @@ round_trip(const struct kind *k)
 	ck_assert_uint_eq(im.bits, k->bits);
 	ck_assert_int_eq(memcmp(got, px, n), 0);
 
-	/* For blocks of 3 rows, its strips last first: they go where the strip table says. */
-	ck_assert_msg(image_create(&o, out, &im, 3, &cause) == 0, "%s", cause);
-	ck_assert_uint_eq(3 % o.strip_rows, 0);
-	for (y = (k->h - 1) / o.strip_rows * o.strip_rows;; y -= o.strip_rows) {
-		ck_assert_msg(image_write_strip(&o, y, got + y * (n / k->h),
-		    k->h - y < o.strip_rows ? k->h - y : o.strip_rows, &cause) == 0,
-		    "%s", cause);
-		if (y == 0)
-			break;
-	}
-	ck_assert_int_eq(image_close(&o, &cause), 0);
+	/* In strips of 3 rows, the last first: they go where the strip table says. */
+	image_layout(&im, &l);
+	l.rows = 3;
+	write_blocks(out, &im, &l, 3, got);
 	free(got);
 	got = decode(dir, out, &back);
 	ck_assert_int_eq(memcmp(got, px, n), 0);
@@ -401,15 +434,15 @@ START_TEST(test_lab_round_trip)
 				    SAMPLEFORMAT_UINT, PHOTOMETRIC_CIELAB, lab, 3, NULL),
 				*out, *cause = NULL;
 	uint8_t			*got = decode(dir, in, &(struct image){ 0 }), back[3];
-	struct image		 im, o;
+	struct image		 im;
+	struct layout		 l;
 	TIFF			*t;
 
 	ck_assert_int_eq(memcmp(got, held, 3), 0);
 	ck_assert_int_eq(image_open(&im, in, &cause), 0);
 	ck_assert_int_ne(asprintf(&out, "%s/out.tif", dir), -1);
-	ck_assert_int_eq(image_create(&o, out, &im, 1, &cause), 0);
-	ck_assert_int_eq(image_write_strip(&o, 0, got, 1, &cause), 0);
-	ck_assert_int_eq(image_close(&o, &cause), 0);
+	image_layout(&im, &l);
+	write_blocks(out, &im, &l, 1, got);
 	image_close(&im, NULL);
 	ck_assert_ptr_nonnull(t = TIFFOpen(out, "r"));
 	ck_assert_int_eq(TIFFReadEncodedStrip(t, 0, back, 3), 3);
@@ -454,10 +487,12 @@ output_version(uint32_t w, uint32_t h)
 			    .compression = COMPRESSION_NONE, .orientation = 1 }, o;
 	char		*dir = test_dir(), *out, *cause = NULL;
 	unsigned char	 head[4];
+	struct layout	 l;
 	int		 fd;
 
 	ck_assert_int_ne(asprintf(&out, "%s/out.tif", dir), -1);
-	ck_assert_msg(image_create(&o, out, &like, h, &cause) == 0, "%s", cause);
+	image_layout(&like, &l);
+	ck_assert_msg(image_create(&o, out, &like, &l, &cause) == 0, "%s", cause);
 	fd = open(out, O_RDONLY);
 	ck_assert_int_eq(read(fd, head, sizeof head), 4);
 	close(fd);
@@ -483,6 +518,7 @@ START_TEST(test_create_exclusive)
 			    .format = SAMPLE_UINT8, .photometric = PHOTOMETRIC_MINISBLACK,
 			    .compression = COMPRESSION_NONE, .orientation = 1 }, o;
 	char		*dir = test_dir(), *out, *cause = NULL;
+	struct layout	 l;
 	struct stat	 st;
 	int		 fd;
 
@@ -490,7 +526,8 @@ START_TEST(test_create_exclusive)
 	ck_assert_int_ne(fd = open(out, O_WRONLY|O_CREAT, 0600), -1);
 	ck_assert_int_eq(write(fd, "kept", 4), 4);
 	close(fd);
-	ck_assert_int_eq(image_create(&o, out, &like, 1, &cause), -1);
+	image_layout(&like, &l);
+	ck_assert_int_eq(image_create(&o, out, &like, &l, &cause), -1);
 	ck_assert_str_eq(cause, "cannot write: File exists");
 	ck_assert_int_eq(stat(out, &st), 0);
 	ck_assert_int_eq(st.st_size, 4);

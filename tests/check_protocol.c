@@ -115,8 +115,11 @@ START_TEST(test_job_round_trip)
 	job.bits = 16;
 	job.nodata = 1;
 	job.nodata_value = -9999;
+	job.layout = (struct layout){ .compression = 5, .predictor = 2,
+	    .photometric = 1, .quality = 0, .level = 9, .bigtiff = 1, .rows = 25 };
 	ck_assert_int_eq(protocol_write_job(fd, &job, NULL, &cause), 0);
 	ck_assert_int_eq(protocol_read_job(fd, &back, NULL, &cause), 0);
+	ck_assert_int_eq(memcmp(&back.layout, &job.layout, sizeof job.layout), 0);
 	ck_assert_str_eq(back.id, job.id);
 	ck_assert_uint_eq(back.width, job.width);
 	ck_assert_uint_eq(back.height, job.height);
@@ -175,11 +178,11 @@ expect_refused(const char *text)
 }
 
 #define GOOD_ID	"0123456789abcdef0123456789abcdef"
-#define HEAD_AS(pixels) "blur 3\nid " GOOD_ID "\norder little\nwidth 4\nheight 4\n" \
+#define HEAD_AS(pixels) "blur 4\nid " GOOD_ID "\norder little\nwidth 4\nheight 4\n" \
 		pixels "render 0\n"
 #define HEAD	HEAD_AS("samples 1\nformat uint8\nalpha 0\nnodata none\n")
 #define OP	"op gaussian\nparam radius 1\nparam sigma 0.5\nhalo 1 1\n"
-#define TAIL	"rows 2\ninput in put.tif\noutput o.tif\nauth none\n" \
+#define TAIL	"rows 2\nlayout 1 1 1 0 0 0 0 0 2\ninput in put.tif\noutput o.tif\nauth none\n" \
 		"source 2049 1234 5678 1764000000.000000000\npartial /tmp/.o.tif.AbCdEf\n"
 #define GOOD	HEAD OP TAIL
 
@@ -235,6 +238,15 @@ START_TEST(test_job_refused)
 	    "blocks 2\n");
 	expect_refused(GOOD "blocks 2\nwidth 99999999999\n");
 	expect_refused(GOOD "blocks 2\nnoise\n");
+	expect_refused(GOOD "blocks 2\nlayout 1 1 1 0 0 0 0 0 3\n");	/* a key twice */
+	expect_refused(HEAD OP "rows 2\nlayout 1 1 1 0 0 0 0 0 3\ninput i\noutput o\n"
+	    "auth none\nsource x\npartial y\nblocks 2\n");	/* chunks across blocks */
+	expect_refused(HEAD OP "rows 2\nlayout 1 1 1 0 0 0 0 8 2\ninput i\noutput o\n"
+	    "auth none\nsource x\npartial y\nblocks 2\n");	/* tiles TIFF cannot have */
+	expect_refused(HEAD OP "rows 2\nlayout 1 1 1 0 0 0 2 0 2\ninput i\noutput o\n"
+	    "auth none\nsource x\npartial y\nblocks 2\n");	/* malformed */
+	expect_refused(HEAD OP "rows 2\nlayout 1 1 1\ninput i\noutput o\n"
+	    "auth none\nsource x\npartial y\nblocks 2\n");
 	expect_refused(HEAD OP "rows 2\nblocks 2\nauth none\nsource x\npartial y\n");
 							/* no input, output */
 }
@@ -514,31 +526,31 @@ START_TEST(test_publish_and_release)
 	struct job	 job = sample_job();
 	size_t		 len = job_block_rows(&job, 3) * job_row_bytes(&job);
 	char		*dir = test_dir(), *buf = malloc(len), *back = malloc(len), *why;
-	char		 who[PROTOCOL_WHO_MAX];
+	struct result	 h;
 	int		 fd = open_dir(dir), r;
 
 	memset(buf, 'x', len);
 	ck_assert_int_eq(protocol_held(fd, 3, 'b'), 0);
 	/* Publishing into a block not claimed fails: the master may have taken it back. */
-	ck_assert_int_eq(protocol_publish(fd, &job, NULL, "test:1", 3, 'b', buf, len), -1);
+	ck_assert_int_eq(test_publish(fd, &job, NULL, "test:1", 3, 'b', buf, len), -1);
 	ck_assert_int_eq(protocol_claim(fd, 3, 'b', "test:1"), 1);
 	ck_assert_int_eq(protocol_claim(fd, 3, 'b', "test:1"), 0);
 	ck_assert_int_eq(protocol_held(fd, 3, 'b'), 1);
 	ck_assert_uint_eq(protocol_sight(fd, 3, 'b').done, 0);
-	ck_assert_int_eq(protocol_publish(fd, &job, NULL, "test:1", 3, 'b', buf, len), 0);
+	ck_assert_int_eq(test_publish(fd, &job, NULL, "test:1", 3, 'b', buf, len), 0);
 	ck_assert_uint_eq(protocol_sight(fd, 3, 'b').done, BLOCK_BIT('b'));
 	/* The header names the claimant, as the claim's signature does. */
-	ck_assert_int_ge(r = protocol_open_result(fd, &job, 3, 'b', who, &why), 0);
-	ck_assert_str_eq(who, "test:1");
-	ck_assert_int_eq(protocol_read_result(r, NULL, back, len, &why), 0);
+	ck_assert_int_ge(r = protocol_open_result(fd, &job, 3, 'b', &h, &why), 0);
+	ck_assert_str_eq(h.who, "test:1");
+	ck_assert_int_eq(test_read_rows(r, NULL, back, len, &why), 0);
 	ck_assert_int_eq(memcmp(buf, back, len), 0);
 	close(r);
 	/* Signed with a key, it reads with that key. */
 	protocol_release(fd, 3, 'b');
 	ck_assert_int_eq(protocol_claim(fd, 3, 'b', "test:1"), 1);
-	ck_assert_int_eq(protocol_publish(fd, &job, key, "test:1", 3, 'b', buf, len), 0);
+	ck_assert_int_eq(test_publish(fd, &job, key, "test:1", 3, 'b', buf, len), 0);
 	ck_assert_int_ge(r = protocol_open_result(fd, &job, 3, 'b', NULL, &why), 0);
-	ck_assert_int_eq(protocol_read_result(r, key, back, len, &why), 0);
+	ck_assert_int_eq(test_read_rows(r, key, back, len, &why), 0);
 	close(r);
 	protocol_release(fd, 3, 'b');
 	ck_assert_int_eq(protocol_held(fd, 3, 'b'), 0);
@@ -566,11 +578,11 @@ expect_rejected(void (*damage)(const char *), struct job *reader,
 
 	memcpy(job.id, GOOD_ID, sizeof job.id);
 	ck_assert_int_eq(protocol_claim(fd, 1, 'a', "test:1"), 1);
-	ck_assert_int_eq(protocol_publish(fd, &job, wkey, "test:1", 1, 'a', buf, len), 0);
+	ck_assert_int_eq(test_publish(fd, &job, wkey, "test:1", 1, 'a', buf, len), 0);
 	ck_assert_int_ne(asprintf(&path, "%s/block.1.a/img.bit", dir), -1);
 	damage(path);
 	r = protocol_open_result(fd, reader != NULL ? reader : &job, 1, 'a', NULL, &why);
-	if (r != -1 && protocol_read_result(r, rkey, buf, len, &why) == 0)
+	if (r != -1 && test_read_rows(r, rkey, buf, len, &why) == 0)
 		ck_abort_msg("a damaged result was accepted (%s)", what);
 	ck_assert_ptr_nonnull(why);
 	ck_assert_msg(strstr(why, what) != NULL, "'%s' lacks '%s'", why, what);
@@ -651,7 +663,7 @@ START_TEST(test_clean_leaves_foreign_files)
 	ck_assert_int_ge(other = openat(fd, "todo/junk", O_CREAT|O_WRONLY, 0600), 0);
 	close(other);
 	ck_assert_int_eq(protocol_claim(fd, 1, 'a', "test:1"), 1);
-	ck_assert_int_eq(protocol_publish(fd, &job, NULL, "test:1", 1, 'a', "x", 1), 0);
+	ck_assert_int_eq(test_publish(fd, &job, NULL, "test:1", 1, 'a', "x", 1), 0);
 	ck_assert_int_eq(protocol_start(fd, &job), 0);
 	ck_assert_int_eq(protocol_leftovers(fd), 1);
 	protocol_clean(fd);
@@ -779,7 +791,7 @@ START_TEST(test_fuzz_seeds)
 	same = seed_is(seeds, "data.dat", 1, fd, "data.dat");
 	for (i = 0; i < len; i++)
 		rows[i] = i * 7;	/* every byte value */
-	ck_assert_int_eq(protocol_publish(fd, &target_job, target_key, "fuzz:1",
+	ck_assert_int_eq(test_publish(fd, &target_job, target_key, "fuzz:1",
 	    TARGET_BLOCK, TARGET_VERSION, rows, len), 0);
 	same &= seed_is(seeds, "img.bit", 2, fd, TARGET_RESULT);
 

@@ -65,7 +65,7 @@ deliver(int fd, const struct job *job, uint32_t n, char v, const char *who)
 	void	*rows = xcalloc(1, len);
 
 	ck_assert_int_eq(protocol_claim(fd, n, v, who), 1);
-	ck_assert_int_eq(protocol_publish(fd, job, NULL, who, n, v, rows, len), 0);
+	ck_assert_int_eq(test_publish(fd, job, NULL, who, n, v, rows, len), 0);
 	free(rows);
 }
 

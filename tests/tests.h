@@ -46,7 +46,10 @@ void	 test_rmdir(char *);
  */
 char	*test_inotify_dir(struct watch *w);
 
-/* A 640x480 RGB uint8 job in blocks of `rows`, running op with values "name=value ...". */
+/*
+ * A 640x480 RGB uint8 job in blocks of `rows`, running op with values "name=value ...";
+ * its output uncompressed, in strips a block high: a result is one chunk of its rows.
+ */
 struct job test_job(const char *op, const char *values, uint32_t rows);
 
 /*
@@ -55,6 +58,15 @@ struct job test_job(const char *op, const char *values, uint32_t rows);
  * results into out (the whole image); `cancelled` as op_block's, or NULL. The number of
  * blocks whose run() failed, each with a cause.
  */
+/*
+ * Publish or read back the result of a job made by test_job(): the rows as its one
+ * chunk (protocol_publish(), protocol_read_result()).
+ */
+int	 test_publish(int dirfd, const struct job *, const unsigned char *key,
+	    const char *who, uint32_t n, char v, const void *rows, size_t len);
+int	 test_read_rows(int fd, const unsigned char *key, void *rows, size_t len,
+	    char **why);
+
 uint32_t test_run_blocks(const struct op_args *, void *state, const struct op_image *im,
 	    const void *px, uint32_t rows, void *out, int (*cancelled)(void *));
 

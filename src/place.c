@@ -1,0 +1,150 @@
+/*
+ * place.c — the output's file under libtiff, whose chunks may come from another file:
+ * libtiff decides where each chunk goes and keeps the tables, and the bytes move from a
+ * slave's result to the output in the kernel (copy_file_range(2)), never through the
+ * master's memory. libtiff hands its write procedure the pointer it was given; the one
+ * place_from() names stands for the source's bytes.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "image-int.h"
+#include "util.h"
+
+#define COPY_BUFFER	(1u << 20)
+
+struct place {
+	int		 fd;
+	uint64_t	 pos, end;
+	const void	*marker;	/* the pointer that stands for from's bytes */
+	int		 from;
+	off_t		 from_off;
+};
+
+/* Copy len bytes through memory, where the kernel cannot copy between the two files. */
+static int
+copy_through(int from, off_t off, int to, off_t at, size_t len)
+{
+	char	*buf = xmalloc(len < COPY_BUFFER ? len : COPY_BUFFER);
+	size_t	 k;
+	int	 r = 0;
+
+	for (; r == 0 && len > 0; len -= k, off += k, at += k) {
+		k = len < COPY_BUFFER ? len : COPY_BUFFER;
+		if ((r = pread_all(from, buf, k, off)) == 0)
+			r = pwrite_all(to, buf, k, at);
+	}
+	free(buf);
+	return r;
+}
+
+static tmsize_t
+place_write(thandle_t h, void *buf, tmsize_t n)
+{
+	struct place	*p = h;
+	int		 r;
+
+	if (buf == p->marker && p->marker != NULL) {
+		r = copy_range(p->from, p->from_off, p->fd, p->pos, n);
+		if (r == -1 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS ||
+		    errno == EOPNOTSUPP))
+			r = copy_through(p->from, p->from_off, p->fd, p->pos, n);
+	} else
+		r = pwrite_all(p->fd, buf, n, p->pos);
+	if (r == -1)
+		return -1;
+	p->pos += n;
+	p->end = p->pos > p->end ? p->pos : p->end;
+	return n;
+}
+
+static tmsize_t
+place_read(thandle_t h, void *buf, tmsize_t n)
+{
+	struct place	*p = h;
+	ssize_t		 k = pread(p->fd, buf, n, p->pos);
+
+	if (k > 0)
+		p->pos += k;
+	return k;
+}
+
+static toff_t
+place_seek(thandle_t h, toff_t off, int whence)
+{
+	struct place	*p = h;
+
+	if (whence == SEEK_CUR)
+		off += p->pos;
+	else if (whence == SEEK_END)
+		off += p->end;
+	return p->pos = off;
+}
+
+static toff_t
+place_size(thandle_t h)
+{
+	return ((struct place *)h)->end;
+}
+
+static int
+place_close(thandle_t h)
+{
+	struct place	*p = h;
+	int		 r = close(p->fd);
+
+	free(p);
+	return r;
+}
+
+static int
+place_map(thandle_t h, void **base, toff_t *size)
+{
+	(void)h;
+	(void)base;
+	(void)size;
+	return 0;
+}
+
+static void
+place_unmap(thandle_t h, void *base, toff_t size)
+{
+	(void)h;
+	(void)base;
+	(void)size;
+}
+
+TIFF *
+place_open(struct image *im, int fd, const char *path, const char *mode)
+{
+	TIFFOpenOptions	*opts = tiffopts_new(im->error);
+	struct place	*p = xcalloc(1, sizeof *p);
+	TIFF		*tif;
+
+	p->fd = fd;
+	p->from = -1;
+	im->place = p;
+	tif = TIFFClientOpenExt(path, mode, p, place_read, place_write, place_seek,
+	    place_close, place_size, place_map, place_unmap, opts);
+	TIFFOpenOptionsFree(opts);
+	if (tif == NULL) {
+		close(fd);
+		free(p);
+		im->place = NULL;
+	}
+	return tif;
+}
+
+const void *
+place_from(struct image *im, int from, off_t off)
+{
+	struct place	*p = im->place;
+
+	p->from = from;
+	p->from_off = off;
+	/* Any address libtiff will not be given otherwise: the record itself. */
+	return p->marker = p;
+}
