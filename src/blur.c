@@ -32,7 +32,8 @@
 enum { OPT_MASTER = 256, OPT_SLAVE, OPT_STATUS, OPT_DIR, OPT_OP, OPT_EXEC,
     OPT_SLAVES, OPT_ROWS, OPT_TIMEOUT, OPT_RETRIES, OPT_PERSIST, OPT_WATCH, OPT_HELP,
     OPT_VERSION, OPT_SECRET, OPT_RESUME, OPT_POLL, OPT_OPS, OPT_SIZE, OPT_DEPTH,
-    OPT_SAMPLES, OPT_ALLOW_EXEC, OPT_JOBS, OPT_PARAM };
+    OPT_SAMPLES, OPT_ALLOW_EXEC, OPT_JOBS, OPT_COMPRESS, OPT_QUALITY, OPT_LEVEL,
+    OPT_TILE, OPT_STRIP, OPT_BIGTIFF, OPT_PARAM };
 
 static const struct option fixed[] = {
 	{ "master",	required_argument,	NULL, OPT_MASTER },
@@ -58,6 +59,12 @@ static const struct option fixed[] = {
 	{ "secret",	required_argument,	NULL, OPT_SECRET },
 	{ "resume",	no_argument,		NULL, OPT_RESUME },
 	{ "poll",	required_argument,	NULL, OPT_POLL },
+	{ "compress",	required_argument,	NULL, OPT_COMPRESS },
+	{ "quality",	required_argument,	NULL, OPT_QUALITY },
+	{ "level",	required_argument,	NULL, OPT_LEVEL },
+	{ "tile",	required_argument,	NULL, OPT_TILE },
+	{ "strip",	required_argument,	NULL, OPT_STRIP },
+	{ "bigtiff",	required_argument,	NULL, OPT_BIGTIFF },
 	{ "q",		no_argument,		NULL, 'q' },
 	{ "v",		no_argument,		NULL, 'v' },
 	{ "help",	no_argument,		NULL, OPT_HELP },
@@ -99,6 +106,8 @@ static const char synopsis[] =
     "usage: blur -master IN [-o OUT] [-op NAME [-PARAM VALUE ...]] [-exec CMD [-halo N]]\n"
     "                   [-dir DIR] [-slaves N] [-rows N] [-timeout SEC] [-retries K]\n"
     "                   [-secret FILE] [-resume] [-poll MS] [-q|-v]\n"
+    "                   [-compress C [-quality Q] [-level N]] [-tile WxH|-strip ROWS]\n"
+    "                   [-bigtiff yes|no|auto]\n"
     "       blur -master -size WxH [-depth 8|16] [-samples N] -exec CMD -o OUT ...\n"
     "       blur -slave [-dir DIR] [-j N] [-persist] [-allow-exec] [-secret FILE]\n"
     "                   [-poll MS] [-q|-v]\n"
@@ -135,6 +144,13 @@ help(void)
 	    "                  block is in, then %d times the slowest, at least %d)\n"
 	    "  -retries K      fail the job when one block failed K times (default %d)\n"
 	    "  -resume         continue the job a dead master left in DIR\n"
+	    "  -compress C     the output's compression: %s\n"
+	    "                  (default: the input's if lossless, else deflate)\n"
+	    "  -quality Q      of jpeg (default 75) and webp (default: lossless), 1-100\n"
+	    "  -level N        of deflate (1-12), zstd (1-22) and lzma (1-9)\n"
+	    "  -tile WxH       a tiled output, in multiples of 16 (default: the input's\n"
+	    "                  tiles; -strip ROWS: strips of ROWS rows, about 256 KiB)\n"
+	    "  -bigtiff B      yes, no, or auto (default): when the output could pass 4 GiB\n"
 	    "  -slave          work on the job in DIR until it ends\n"
 	    "  -j N            with -slave: N blocks at once (default: the cores, %ld)\n"
 	    "  -persist        with -slave: then wait for the next job\n"
@@ -152,7 +168,7 @@ help(void)
 	    "  -help, --help   this text;  --version  the version\n\n"
 	    "Exit status: 0 done, 1 failed, 2 bad usage, 3 no job (-status).\n",
 	    synopsis, BLOCKS_TIMEOUT, TIMEOUT_FACTOR, TIMEOUT_FLOOR, DEFAULT_RETRIES,
-	    cores(), DEFAULT_DIR, WATCH_POLL);
+	    image_compressions(), cores(), DEFAULT_DIR, WATCH_POLL);
 	exit(0);
 }
 
@@ -224,6 +240,7 @@ struct cmdline {
 	struct master_opts	 o;
 	int			 master, slave, status, ops, persist, watch;
 	int			 allow_exec;
+	int			 layout;	/* an option of the output's layout given */
 	uint32_t		 jobs;		/* -j, 0 when not given */
 	const char		*op;		/* -op, -filter, or exec for -exec */
 	const char		*size;
@@ -240,6 +257,52 @@ keep_param(struct cmdline *cl, const char *name, const char *value)
 		usage("too many operation parameters");
 	cl->param[cl->nparams] = name;
 	cl->value[cl->nparams++] = value;
+}
+
+/* -tile WxH, or -tile N for square tiles: multiples of 16, as TIFF has them. */
+static void
+tile_size(struct layout_ask *ask, const char *s)
+{
+	unsigned	w, h;
+	char		end;
+	int		n = sscanf(s, "%ux%u%c", &w, &h, &end);
+
+	if (n == 1)
+		h = w;
+	if ((n != 1 && n != 2) || w == 0 || h == 0 || w % 16 != 0 || h % 16 != 0 ||
+	    w > 65536 || h > 65536)
+		usage("-tile '%s': must be WxH (or N), multiples of 16 up to 65536", s);
+	ask->tile_width = w;
+	ask->tile_height = h;
+}
+
+/* One option of the output's layout (layout.h). */
+static void
+layout_option(struct cmdline *cl, int c, const char *arg)
+{
+	struct layout_ask	*ask = &cl->o.layout;
+	char			*list;
+
+	cl->layout = 1;
+	switch (c) {
+	case OPT_COMPRESS:
+		if ((ask->compression = image_compression(arg)) == 0) {
+			list = image_compressions();
+			usage("-compress '%s': must be one of %s", arg, list);
+		}
+		break;
+	case OPT_QUALITY:	ask->quality = number("quality", arg, 1, 100); break;
+	case OPT_LEVEL:		ask->level = number("level", arg, 1, 22); break;
+	case OPT_TILE:		tile_size(ask, arg); break;
+	case OPT_STRIP:		ask->strip_rows = number("strip", arg, 1, UINT32_MAX); break;
+	case OPT_BIGTIFF:
+		if (strcmp(arg, "yes") != 0 && strcmp(arg, "no") != 0 &&
+		    strcmp(arg, "auto") != 0)
+			usage("-bigtiff '%s': must be yes, no or auto", arg);
+		ask->bigtiff = arg[0] == 'y' ? LAYOUT_YES : arg[0] == 'n' ? LAYOUT_NO :
+		    LAYOUT_AUTO;
+		break;
+	}
 }
 
 /* One option of the master's job, the slave's or -status'; 0, or -1 if not one. */
@@ -263,6 +326,12 @@ job_option(struct cmdline *cl, int c, const struct option *options)
 	case OPT_SECRET:	o->secret = optarg; break;
 	case OPT_RESUME:	o->resume = 1; break;
 	case OPT_POLL:		o->poll = number("poll", optarg, 1, 60000); break;
+	case OPT_COMPRESS:
+	case OPT_QUALITY:
+	case OPT_LEVEL:
+	case OPT_TILE:
+	case OPT_STRIP:
+	case OPT_BIGTIFF:	layout_option(cl, c, optarg); break;
 	case 'q':		o->verbosity = -1; break;
 	case 'v':		o->verbosity = 1; break;
 	default:
@@ -428,6 +497,11 @@ check_modes(struct cmdline *cl)
 		    "-size goes with -master and no IN: a render");
 	if (cl->size == NULL && (o->depth != 0 || o->samples != 0))
 		usage("-depth and -samples go with -size");
+	if (cl->layout && !master)
+		usage("-compress, -quality, -level, -tile, -strip and -bigtiff go with "
+		    "-master");
+	if (o->layout.tile_width != 0 && o->layout.strip_rows != 0)
+		usage("-tile and -strip: give one");
 }
 
 /* -slave: work until the job ends, or for ever with -persist. */

@@ -1,6 +1,6 @@
 /*
- * encode.c — the output: its layout chosen from the input, its tags, and its chunks,
- * compressed elsewhere (chunk.h), placed in any order (see image_create()).
+ * encode.c — the output: its tags, and its chunks, compressed elsewhere (chunk.h),
+ * placed in any order (see image_create()).
  */
 #include <config.h>
 
@@ -13,108 +13,6 @@
 #include "image-int.h"
 #include "tags.h"
 #include "util.h"
-
-#define STRIP_BYTES	(256u << 10)
-
-/*
- * The output's compression: the input's when it is lossless and libtiff can write it for
- * these pixels; otherwise (JPEG, fax, LogLuv, ...) Deflate, so that a blur never adds
- * compression loss of its own.
- */
-static uint16_t
-output_compression(const struct image *like)
-{
-	switch (like->compression) {
-	case COMPRESSION_NONE:
-	case COMPRESSION_LZW:
-	case COMPRESSION_PACKBITS:
-	case COMPRESSION_ADOBE_DEFLATE:
-	case COMPRESSION_DEFLATE:
-	case COMPRESSION_ZSTD:
-	case COMPRESSION_LZMA:
-		return like->compression;
-	case COMPRESSION_WEBP:
-		if (like->bits == 8 && like->samples >= 3)
-			return COMPRESSION_WEBP;	/* written lossless */
-		break;
-	}
-	return COMPRESSION_ADOBE_DEFLATE;
-}
-
-/*
- * The output's predictor: the input's where it suits the samples and the compression
- * (horizontal differencing for integers, floating-point for floats), else none.
- */
-static uint16_t
-output_predictor(uint16_t compression, const struct image *like)
-{
-	if (compression == COMPRESSION_NONE || compression == COMPRESSION_PACKBITS ||
-	    compression == COMPRESSION_WEBP || compression == COMPRESSION_JPEG)
-		return PREDICTOR_NONE;
-	if (like->predictor == PREDICTOR_FLOATINGPOINT && sample_is_float(like->format))
-		return PREDICTOR_FLOATINGPOINT;
-	if (like->predictor == PREDICTOR_HORIZONTAL && !sample_is_float(like->format))
-		return PREDICTOR_HORIZONTAL;
-	return PREDICTOR_NONE;
-}
-
-/* Round up to a multiple of 16, as TIFF wants tiles. */
-static uint32_t
-tile_round(uint32_t n)
-{
-	return n == 0 ? 16 : (n + 15) / 16 * 16;
-}
-
-/*
- * Whether the output could pass 4 GiB, as far as anything before its first byte tells:
- * its pixels, times what its compression may add at worst (LZW's codes grow to 12 bits
- * for 8, PackBits adds a byte in 128, JPEG and WebP of noise at their highest quality
- * stay under half again; Deflate, ZSTD and LZMA store what they cannot shrink), plus 64
- * bytes of tables per chunk and a MiB of tags.
- */
-static int
-needs_bigtiff(const struct image *like, const struct layout *l)
-{
-	uint64_t	bytes = (uint64_t)image_row_bytes(like) * like->height, worst;
-	uint64_t	chunks = (uint64_t)layout_count(l, like->width, like->height);
-
-	switch (l->compression) {
-	case COMPRESSION_NONE:
-		worst = bytes;
-		break;
-	case COMPRESSION_PACKBITS:
-		worst = bytes + bytes / 128 + chunks;
-		break;
-	case COMPRESSION_LZW:
-	case COMPRESSION_JPEG:
-	case COMPRESSION_WEBP:
-		worst = bytes + bytes / 2;
-		break;
-	default:
-		worst = bytes + bytes / 256 + chunks * 64;
-	}
-	return worst + chunks * 64 + (1u << 20) > UINT32_MAX;
-}
-
-void
-image_layout(const struct image *like, struct layout *l)
-{
-	uint32_t	rows = STRIP_BYTES / image_row_bytes(like), w = 0, h = 0;
-
-	memset(l, 0, sizeof *l);
-	l->compression = output_compression(like);
-	l->predictor = output_predictor(l->compression, like);
-	l->photometric = like->photometric;
-	l->lab = like->lab;
-	if (like->tif != NULL && TIFFIsTiled(like->tif) &&
-	    TIFFGetField(like->tif, TIFFTAG_TILEWIDTH, &w) &&
-	    TIFFGetField(like->tif, TIFFTAG_TILELENGTH, &h)) {
-		l->tile_width = tile_round(w);
-		l->rows = tile_round(h);
-	} else
-		l->rows = rows < 1 ? 1 : rows < like->height ? rows : like->height;
-	l->bigtiff = needs_bigtiff(like, l);
-}
 
 /* Set the tags of a new image shaped like `like`: its layout's, then the rest. */
 static int

@@ -87,12 +87,21 @@ int	image_open(struct image *, const char *path, char **cause);
 int	image_decode(struct image *, int fd, void (*decoded)(void *, uint32_t),
 	    void *arg, char **cause);
 /*
- * The output's layout for an input like this (layout.h): the input's compression where
- * it is lossless and libtiff can write it for these samples, else Deflate; its predictor
- * where it suits; its tiles' size, rounded up to a multiple of 16, or strips of about
- * 256 KiB; BigTIFF when the output could pass 4 GiB (see needs_bigtiff()).
+ * The output's layout for an input like this (layout.h), as `ask` changes it: by
+ * default the input's compression where it is lossless and libtiff can write it for
+ * these samples, else Deflate; its predictor where it suits; its tiles, rounded up to a
+ * multiple of 16, or strips of about 256 KiB; BigTIFF when the output could pass 4 GiB
+ * (needs_bigtiff() says how that is judged). -1 with *cause if libtiff cannot write
+ * these samples so.
  */
-void	image_layout(const struct image *like, struct layout *);
+int	image_layout(const struct image *like, const struct layout_ask *,
+	    struct layout *, char **cause);
+/*
+ * The compression -compress names (none, lzw, deflate, zstd, lzma, packbits, jpeg,
+ * webp), if this libtiff writes it; else 0. The list of those it does, to be freed.
+ */
+uint16_t image_compression(const char *name);
+char	*image_compressions(void);
 /* Create path, which must not exist, to hold a result shaped like `like`, in layout. */
 int	image_create(struct image *, const char *path, const struct image *like,
 	    const struct layout *, char **cause);

@@ -20,3 +20,12 @@ layout_count(const struct layout *l, uint32_t width, uint32_t rows)
 {
 	return ((rows - 1) / l->rows + 1) * layout_across(l, width);
 }
+
+int
+layout_equal(const struct layout *a, const struct layout *b)
+{
+	return a->compression == b->compression && a->predictor == b->predictor &&
+	    a->photometric == b->photometric && a->quality == b->quality &&
+	    a->level == b->level && a->bigtiff == b->bigtiff && a->lab == b->lab &&
+	    a->tile_width == b->tile_width && a->rows == b->rows;
+}

@@ -27,11 +27,25 @@ struct layout {
 	uint32_t	rows;		/* of a strip, or of a tile */
 };
 
+/* What the command line asks of the output's layout; zeros take the input's. */
+enum { LAYOUT_AUTO, LAYOUT_NO, LAYOUT_YES };
+struct layout_ask {
+	uint16_t	compression;	/* -compress; 0: the input's (image_layout()) */
+	uint16_t	quality;	/* -quality; 0: JPEG 75, WebP lossless */
+	uint16_t	level;		/* -level; 0: the codec's default */
+	uint32_t	tile_width;	/* -tile WxH; 0: the input's tiles, or strips */
+	uint32_t	tile_height;
+	uint32_t	strip_rows;	/* -strip ROWS; 0: about 256 KiB each */
+	int		bigtiff;	/* -bigtiff: LAYOUT_AUTO, LAYOUT_NO, LAYOUT_YES */
+};
+
 /* Chunks in one row of chunks of an image this wide. */
 uint32_t	layout_across(const struct layout *, uint32_t width);
 /* The number of the first chunk holding row y (a multiple of rows). */
 uint32_t	layout_first(const struct layout *, uint32_t width, uint32_t y);
 /* Chunks holding `rows` rows from a row that begins a chunk row. */
 uint32_t	layout_count(const struct layout *, uint32_t width, uint32_t rows);
+/* Whether two layouts store pixels alike, byte for byte. */
+int		layout_equal(const struct layout *, const struct layout *);
 
 #endif

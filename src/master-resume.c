@@ -11,7 +11,7 @@
 #include "master-int.h"
 #include "util.h"
 
-/* Whether two descriptions ask for the same operation on the same input. */
+/* Whether two descriptions ask for the same operation on the same input, stored alike. */
 static int
 same_job(const struct job *a, const struct job *b)
 {
@@ -26,7 +26,7 @@ same_job(const struct job *a, const struct job *b)
 	    a->samples == b->samples && a->format == b->format && a->alpha == b->alpha &&
 	    a->render == b->render && a->top == b->top && a->bottom == b->bottom &&
 	    a->rows == b->rows && a->blocks == b->blocks &&
-	    strcmp(a->source, b->source) == 0;
+	    layout_equal(&a->layout, &b->layout) && strcmp(a->source, b->source) == 0;
 }
 
 /* The newest version of a block that listing s shows asked for or claimed; 0 if none. */

@@ -82,7 +82,6 @@ make_job(struct master *m)
 	job->render = o->input == NULL;
 	op_args_copy(&job->args, o->args);
 	o->args->op->halo(o->args, &job->top, &job->bottom);
-	image_layout(&m->in, &job->layout);
 	job->rows = o->rows > 0 ? o->rows : master_default_rows(job->height,
 	    job->top > job->bottom ? job->top : job->bottom, job_row_bytes(job));
 	/* Whole rows of the output's chunks, which the slaves compress (layout.h). */
@@ -150,6 +149,11 @@ describe(struct master *m, char **cause)
 		why = op_formats(o->args->op);
 		*cause = xasprintf("%s: %s samples; %s takes %s", o->input,
 		    sample_name(m->in.format), o->args->op->name, why);
+		free(why);
+		return -1;
+	}
+	if (image_layout(&m->in, &o->layout, &m->job.layout, &why) == -1) {
+		*cause = xasprintf("%s: %s", o->input != NULL ? o->input : o->output, why);
 		free(why);
 		return -1;
 	}

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "layout.h"
 #include "op.h"
 
 struct master_opts {
@@ -21,6 +22,7 @@ struct master_opts {
 	uint32_t	 width, height;	/* of a render */
 	uint32_t	 samples, depth;
 	uint32_t	 rows;		/* 0: see master_default_rows() */
+	struct layout_ask layout;	/* of the output: -compress, -tile, ... */
 	uint32_t	 retries;	/* failures of one block that fail the job */
 	uint32_t	 slaves;	/* local slave processes to start */
 	double		 timeout;	/* seconds a claimed block may take; 0: adapt
