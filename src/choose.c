@@ -212,3 +212,17 @@ image_layout(const struct image *like, const struct layout_ask *ask,
 	    sample_name(like->format), like->samples);
 	return -1;
 }
+
+uint32_t
+image_layout_block(struct layout *l, const struct layout_ask *ask, uint32_t rows)
+{
+	uint32_t	d;
+
+	if (l->tile_width == 0 && ask->strip_rows == 0 &&
+	    l->compression != COMPRESSION_JPEG && rows % l->rows != 0) {
+		for (d = l->rows < rows ? l->rows : rows; rows % d != 0; d--)
+			;
+		l->rows = d;
+	}
+	return (rows - 1) / l->rows * l->rows + l->rows;
+}

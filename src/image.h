@@ -97,6 +97,12 @@ int	image_decode(struct image *, int fd, void (*decoded)(void *, uint32_t),
 int	image_layout(const struct image *like, const struct layout_ask *,
 	    struct layout *, char **cause);
 /*
+ * The height of blocks of about `rows` rows in layout l: whole rows of its chunks. Strips
+ * of the default height are made shorter, to divide `rows` (a block height asked for
+ * with -rows); tiles, strips asked for, and JPEG's (whole MCUs) make it taller.
+ */
+uint32_t image_layout_block(struct layout *l, const struct layout_ask *, uint32_t rows);
+/*
  * The compression -compress names (none, lzw, deflate, zstd, lzma, packbits, jpeg,
  * webp), if this libtiff writes it; else 0. The list of those it does, to be freed.
  */

@@ -85,8 +85,7 @@ make_job(struct master *m)
 	job->rows = o->rows > 0 ? o->rows : master_default_rows(job->height,
 	    job->top > job->bottom ? job->top : job->bottom, job_row_bytes(job));
 	/* Whole rows of the output's chunks, which the slaves compress (layout.h). */
-	job->rows = (job->rows - 1) / job->layout.rows * job->layout.rows +
-	    job->layout.rows;
+	job->rows = image_layout_block(&job->layout, &o->layout, job->rows);
 	if (job->rows > job->height)
 		job->rows = job->height;
 	job->blocks = (job->height - 1) / job->rows + 1;

@@ -177,7 +177,7 @@ round_trip(const struct kind *k)
 	ck_assert_int_eq(memcmp(got, px, n), 0);
 
 	/* In strips of 3 rows, the last first: they go where the strip table says. */
-	image_layout(&im, &l);
+	ck_assert_int_eq(image_layout(&im, &(struct layout_ask){ 0 }, &l, NULL), 0);
 	l.rows = 3;
 	write_blocks(out, &im, &l, 3, got);
 	free(got);
@@ -441,7 +441,7 @@ START_TEST(test_lab_round_trip)
 	ck_assert_int_eq(memcmp(got, held, 3), 0);
 	ck_assert_int_eq(image_open(&im, in, &cause), 0);
 	ck_assert_int_ne(asprintf(&out, "%s/out.tif", dir), -1);
-	image_layout(&im, &l);
+	ck_assert_int_eq(image_layout(&im, &(struct layout_ask){ 0 }, &l, NULL), 0);
 	write_blocks(out, &im, &l, 1, got);
 	image_close(&im, NULL);
 	ck_assert_ptr_nonnull(t = TIFFOpen(out, "r"));
@@ -491,7 +491,7 @@ output_version(uint32_t w, uint32_t h)
 	int		 fd;
 
 	ck_assert_int_ne(asprintf(&out, "%s/out.tif", dir), -1);
-	image_layout(&like, &l);
+	ck_assert_int_eq(image_layout(&like, &(struct layout_ask){ 0 }, &l, NULL), 0);
 	ck_assert_msg(image_create(&o, out, &like, &l, &cause) == 0, "%s", cause);
 	fd = open(out, O_RDONLY);
 	ck_assert_int_eq(read(fd, head, sizeof head), 4);
@@ -526,7 +526,7 @@ START_TEST(test_create_exclusive)
 	ck_assert_int_ne(fd = open(out, O_WRONLY|O_CREAT, 0600), -1);
 	ck_assert_int_eq(write(fd, "kept", 4), 4);
 	close(fd);
-	image_layout(&like, &l);
+	ck_assert_int_eq(image_layout(&like, &(struct layout_ask){ 0 }, &l, NULL), 0);
 	ck_assert_int_eq(image_create(&o, out, &like, &l, &cause), -1);
 	ck_assert_str_eq(cause, "cannot write: File exists");
 	ck_assert_int_eq(stat(out, &st), 0);

@@ -10,10 +10,10 @@
 # 3 protocol version, 1 magic, 3 header, 3 beat, 2 orphaned, 1 gone, 2 idle, 2 shun,
 # 3 x 3 timeout, 3 halo, 3 block bytes, 4 target, 3 rows, 2 clean, 2 beat check, 3 poll,
 # 2 rescan, 2 room, 4 retries, 1 threads, 2 slave buffers, 2 + 2 exec, 1 failure, 1 stop
-# grace, 3 samples, 1 strips, 2 auth, 2 dir, 2 usage hint; 3 data.dat keys, 1 progress
+# grace, 3 samples, 2 strips, 2 auth, 2 dir, 2 usage hint; 3 data.dat keys, 1 progress
 # keys; 4 names.
 plan $((3 + 1 + 3 + 3 + 2 + 1 + 2 + 2 + 3 * 3 + 3 + 3 + 4 + 3 + 2 + 2 + 3 + 2 + 2 + 4 + 1 + \
-    2 + 2 + 2 + 1 + 1 + 3 + 1 + 2 + 2 + 2 + 3 + 1 + 4))
+    2 + 2 + 2 + 1 + 1 + 3 + 2 + 2 + 2 + 2 + 3 + 1 + 4))
 
 CODE=$(ls "$SRCDIR"/src/*.h "$SRCDIR"/src/*.c "$SRCDIR"/src/ops/*.[ch])
 MAN=$SRCDIR/man/blur.1
@@ -181,7 +181,8 @@ check "SAMPLES_MAX $X: man's images" 'in_man "(up to $X samples in all)"'
 check "SAMPLES_MAX $X: man's data.dat" 'in_man "samples (1 to $X)"'
 check "SAMPLES_MAX $X: README" 'in_readme "(up to $X samples)" && in_readme "\`samples\` (1 to $X)"'
 X=$(kib "$(num STRIP_BYTES)")
-check "STRIP_BYTES $X: man" 'in_man "in contiguous strips of at most $X"'
+check "STRIP_BYTES $X: man" 'in_man "a stripped one strips of at most $X"'
+check "STRIP_BYTES $X: README" 'in_readme "(or strips of about $X)"'
 X=$(str SECRET_AUTH)
 check "SECRET_AUTH $X: man" 'in_man "and last auth: none, or $X and the hex HMAC"'
 check "SECRET_AUTH $X: README" 'in_readme "\`auth\` (\`none\`, or \`$X\` and the HMAC"'
