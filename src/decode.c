@@ -1,7 +1,8 @@
 /*
- * decode.c — an input's pixels into image.bit, a band at a time (see image_decode()):
- * copied as they are when the strips already are its rows, read strip by strip or tile
- * by tile, or through libtiff's RGBA interface.
+ * decode.c — an input's pixels, a band of whole strips or tile rows at a time, into
+ * image.bit (image_decode()) or, for a slave, a block's rows in memory
+ * (image_decode_rows()): copied as they are when the strips already are image.bit's
+ * rows, read strip by strip or tile by tile, or through libtiff's RGBA interface.
  */
 #include <config.h>
 
@@ -29,17 +30,56 @@ try_alloc(size_t n, size_t size, char **cause)
 	return p;
 }
 
-/* Finish decoded rows [y, y + rows), store them in image.bit, and say so. */
-static int
-put_band(const struct image *im, int fd, uint8_t *band, uint32_t y,
-    uint32_t rows, size_t row_bytes, char **cause)
+/*
+ * Where decoded rows go: image.bit (fd), or rows [first, last) of the image into mem,
+ * which is where a band wholly among them is decoded.
+ */
+struct sink {
+	int		 fd;		/* -1: mem */
+	uint8_t		*mem;
+	uint32_t	 first, last;
+	size_t		 row_bytes;
+};
+
+/* The first row of the chunk row, `ch` rows high, that holds the sink's first row. */
+static uint32_t
+sink_start(const struct sink *k, uint32_t ch)
 {
+	return k->first / ch * ch;
+}
+
+/* Where to decode rows [y, y + rows): into the sink's memory if they all go there. */
+static uint8_t *
+sink_band(const struct sink *k, uint8_t *scratch, uint32_t y, uint32_t rows)
+{
+	if (k->fd == -1 && y >= k->first && y + rows <= k->last)
+		return k->mem + (y - k->first) * k->row_bytes;
+	return scratch;
+}
+
+/* Finish decoded rows [y, y + rows) and store those the sink wants, saying so. */
+static int
+put_band(const struct image *im, const struct sink *k, uint8_t *band, uint32_t y,
+    uint32_t rows, char **cause)
+{
+	uint32_t	a = y > k->first ? y : k->first;
+	uint32_t	b = y + rows < k->last ? y + rows : k->last;
+
+	if (b <= a)
+		return 0;
+	band += (a - y) * k->row_bytes;
 	if (im->premultiplied)
-		pixel_unassociate(im, band, rows);
+		pixel_unassociate(im, band, b - a);
 	if (im->lab)
-		pixel_flip_lab(im->width, im->samples, im->bits, band, rows);
-	if (pwrite_all(fd, band, rows * row_bytes, y * row_bytes) == 0) {
-		im->decoded(im->decoded_arg, y + rows);
+		pixel_flip_lab(im->width, im->samples, im->bits, band, b - a);
+	if (k->fd == -1) {
+		if (band != k->mem + (a - k->first) * k->row_bytes)
+			memcpy(k->mem + (a - k->first) * k->row_bytes, band,
+			    (b - a) * k->row_bytes);
+		return 0;
+	}
+	if (pwrite_all(k->fd, band, (b - a) * k->row_bytes, a * k->row_bytes) == 0) {
+		im->decoded(im->decoded_arg, b);
 		return 0;
 	}
 	*cause = xasprintf("image.bit: %s", strerror(errno));
@@ -52,28 +92,29 @@ put_band(const struct image *im, int fd, uint8_t *band, uint32_t y,
  * still reads a compressed strip's raw bytes whole.
  */
 static int
-decode_scanlines(struct image *im, int fd, char **cause)
+decode_scanlines(struct image *im, const struct sink *k, char **cause)
 {
-	size_t		 row_bytes = image_row_bytes(im);
+	size_t		 row_bytes = k->row_bytes;
 	uint32_t	 band_rows = SCANLINE_BAND / row_bytes + 1, y, i, rows;
-	uint8_t		*band = try_alloc(band_rows, row_bytes, cause);
+	uint8_t		*band = try_alloc(band_rows, row_bytes, cause), *to;
 	uint8_t		*line = band == NULL || !im->widen ? NULL :
 			    try_alloc(TIFFScanlineSize(im->tif), 1, cause);
 	int		 r = band != NULL && (line != NULL || !im->widen) ? 0 : -1;
 
-	for (y = 0; r == 0 && y < im->height; y += rows) {
-		rows = im->height - y < band_rows ? im->height - y : band_rows;
+	for (y = k->first; r == 0 && y < k->last; y += rows) {
+		rows = k->last - y < band_rows ? k->last - y : band_rows;
+		to = sink_band(k, band, y, rows);
 		for (i = 0; r == 0 && i < rows; i++) {
-			if (TIFFReadScanline(im->tif, im->widen ? line : band + i *
+			if (TIFFReadScanline(im->tif, im->widen ? line : to + i *
 			    row_bytes, y + i, 0) == -1) {
 				*cause = image_cause(im, "cannot decode pixels");
 				r = -1;
 			} else if (im->widen)
 				pixel_widen(im, line, (size_t)im->width * im->stored_samples,
-				    band + i * row_bytes);
+				    to + i * row_bytes);
 		}
 		if (r == 0)
-			r = put_band(im, fd, band, y, rows, row_bytes, cause);
+			r = put_band(im, k, to, y, rows, cause);
 	}
 	free(line);
 	free(band);
@@ -97,12 +138,12 @@ read_chunk(struct image *im, uint32_t x, uint32_t y, uint16_t p, uint8_t *into,
 
 /* Decode strips or tiles, any planar configuration, a band of whole rows at a time. */
 static int
-decode_direct(struct image *im, int fd, char **cause)
+decode_direct(struct image *im, const struct sink *k, char **cause)
 {
 	TIFF		*tif = im->tif;
 	uint32_t	 cw = im->width, ch, y, x, rows;
 	uint16_t	 planar, planes, cspp, p;
-	size_t		 row_bytes = image_row_bytes(im);
+	size_t		 row_bytes = k->row_bytes;
 	uint8_t		*chunk, *band, *into, *wide = NULL;
 	tmsize_t	 size;
 	int		 tiled = TIFFIsTiled(tif), whole, r = -1;
@@ -110,15 +151,11 @@ decode_direct(struct image *im, int fd, char **cause)
 	TIFFGetFieldDefaulted(tif, TIFFTAG_PLANARCONFIG, &planar);
 	planes = planar == PLANARCONFIG_SEPARATE ? im->stored_samples : 1;
 	cspp = planar == PLANARCONFIG_SEPARATE ? 1 : im->stored_samples;
-	if (tiled) {
+	ch = image_chunk_rows(im);
+	if (tiled)
 		TIFFGetField(tif, TIFFTAG_TILEWIDTH, &cw);
-		TIFFGetField(tif, TIFFTAG_TILELENGTH, &ch);
-	} else
-		TIFFGetFieldDefaulted(tif, TIFFTAG_ROWSPERSTRIP, &ch);
-	if (ch > im->height)
-		ch = im->height;
 	if (!tiled && planes == 1 && (uint64_t)TIFFStripSize(tif) > SCANLINE_BAND)
-		return decode_scanlines(im, fd, cause);
+		return decode_scanlines(im, k, cause);
 	/* A strip of interleaved samples as held is already a band of rows: in place. */
 	whole = !tiled && planes == 1 && !im->widen;
 	size = whole ? (tmsize_t)(ch * row_bytes) : tiled ? TIFFTileSize(tif) :
@@ -130,18 +167,19 @@ decode_direct(struct image *im, int fd, char **cause)
 		return -1;
 	}
 	band = chunk == NULL && !whole ? NULL : try_alloc(ch, row_bytes, cause);
-	into = whole ? band : chunk;
-	for (y = 0; band != NULL && y < im->height; y += ch) {
+	for (y = sink_start(k, ch); band != NULL && y < k->last; y += ch) {
 		rows = im->height - y < ch ? im->height - y : ch;
+		into = sink_band(k, band, y, rows);
 		for (p = 0; p < planes; p++)
 			for (x = 0; x < im->width; x += cw) {
-				if (read_chunk(im, x, y, p, into, size, cause) == -1)
+				if (read_chunk(im, x, y, p, whole ? into : chunk, size,
+				    cause) == -1)
 					goto out;
 				if (!whole)
 					pixel_place_chunk(im, chunk, cw, x, rows, cspp, p,
-					    band, wide);
+					    into, wide);
 			}
-		if (put_band(im, fd, band, y, rows, row_bytes, cause) == -1)
+		if (put_band(im, k, into, y, rows, cause) == -1)
 			goto out;
 	}
 	r = band != NULL ? 0 : -1;
@@ -152,12 +190,30 @@ out:
 	return r;
 }
 
-/*
- * Whether the file's strips are already image.bit's rows, byte for byte: uncompressed
- * interleaved samples as held, in the host's order, whole bytes in the usual bit order.
- */
-static int
-copyable(const struct image *im)
+uint32_t
+image_chunk_rows(const struct image *im)
+{
+	uint32_t	ch = im->height;
+
+	if (TIFFIsTiled(im->tif))
+		TIFFGetField(im->tif, TIFFTAG_TILELENGTH, &ch);
+	else
+		TIFFGetFieldDefaulted(im->tif, TIFFTAG_ROWSPERSTRIP, &ch);
+	return ch < im->height && ch > 0 ? ch : im->height;
+}
+
+const char *
+image_master_decodes(const struct image *im)
+{
+	if (!im->convert && image_copyable(im))
+		return "its strips are image.bit's rows as they are, copied in the kernel";
+	if (image_chunk_rows(im) >= im->height)
+		return "one strip or row of tiles holds the whole image";
+	return NULL;
+}
+
+int
+image_copyable(const struct image *im)
 {
 	uint16_t	planar, fill;
 
@@ -171,9 +227,8 @@ copyable(const struct image *im)
 
 /*
  * Move uncompressed strips into image.bit without a copy through this process (see
- * copyable()): copy_file_range(2), which a filesystem may even do by sharing blocks.
- * 1 if the kernel cannot (another filesystem, an old kernel) or a strip is short:
- * decode them instead.
+ * image_copyable()): copy_range(), which a filesystem may even do by sharing blocks.
+ * 1 if a strip is short: decode them instead, for libtiff to say so.
  */
 static int
 decode_copy(struct image *im, int fd, char **cause)
@@ -196,9 +251,6 @@ decode_copy(struct image *im, int fd, char **cause)
 		off = TIFFGetStrileOffsetWithErr(im->tif, s, &err);
 		if (copy_range(TIFFFileno(im->tif), (off_t)off, fd, (off_t)y * row_bytes,
 		    rows * row_bytes) == -1) {
-			if (y == 0 && (errno == EXDEV || errno == EINVAL ||
-			    errno == ENOSYS || errno == EOPNOTSUPP))
-				return 1;
 			*cause = xasprintf("image.bit: %s", strerror(errno));
 			return -1;
 		}
@@ -209,12 +261,11 @@ decode_copy(struct image *im, int fd, char **cause)
 
 /* Decode through libtiff's RGBA interface into 8-bit gray or RGB. */
 static int
-decode_convert(struct image *im, int fd, char **cause)
+decode_convert(struct image *im, const struct sink *k, char **cause)
 {
 	TIFFRGBAImage	 img;
-	uint32_t	*raster, y, rows, i, px, chunk, band_rows;
-	uint8_t		*band, *q;
-	size_t		 row_bytes = (size_t)im->width * im->samples;
+	uint32_t	*raster, y, rows, i, px, chunk = image_chunk_rows(im), band_rows;
+	uint8_t		*band, *q, *to;
 	char		 emsg[1024];
 	int		 r = -1;
 
@@ -228,15 +279,10 @@ decode_convert(struct image *im, int fd, char **cause)
 	 * Whole strips or tile rows only: some decoders (old JPEG) cannot start inside a
 	 * strip, and libtiff writes whole tile rows whatever band it is asked for.
 	 */
-	if (TIFFIsTiled(im->tif))
-		TIFFGetField(im->tif, TIFFTAG_TILELENGTH, &chunk);
-	else
-		TIFFGetFieldDefaulted(im->tif, TIFFTAG_ROWSPERSTRIP, &chunk);
-	chunk = chunk < im->height ? chunk : im->height;
 	band_rows = (CONVERT_BAND + chunk - 1) / chunk * chunk;
 	raster = try_alloc((size_t)im->width * band_rows, sizeof *raster, cause);
-	band = raster == NULL ? NULL : try_alloc(band_rows, row_bytes, cause);
-	for (y = 0; band != NULL && y < im->height; y += rows) {
+	band = raster == NULL ? NULL : try_alloc(band_rows, k->row_bytes, cause);
+	for (y = sink_start(k, chunk); band != NULL && y < k->last; y += rows) {
 		rows = im->height - y < band_rows ? im->height - y : band_rows;
 		img.row_offset = y;
 		img.col_offset = 0;
@@ -244,7 +290,8 @@ decode_convert(struct image *im, int fd, char **cause)
 			*cause = image_cause(im, "cannot decode pixels");
 			goto out;
 		}
-		for (i = 0, q = band; i < im->width * rows; i++) {
+		to = sink_band(k, band, y, rows);
+		for (i = 0, q = to; i < im->width * rows; i++) {
 			px = raster[i];
 			*q++ = TIFFGetR(px);
 			if (im->samples == 3) {
@@ -252,7 +299,7 @@ decode_convert(struct image *im, int fd, char **cause)
 				*q++ = TIFFGetB(px);
 			}
 		}
-		if (put_band(im, fd, band, y, rows, row_bytes, cause) == -1)
+		if (put_band(im, k, to, y, rows, cause) == -1)
 			goto out;
 	}
 	r = band != NULL ? 0 : -1;
@@ -263,17 +310,34 @@ out:
 	return r;
 }
 
+/* Decode into the sink: the whole image, or a slave's rows. */
+static int
+decode_into(struct image *im, const struct sink *k, char **cause)
+{
+	return im->convert ? decode_convert(im, k, cause) : decode_direct(im, k, cause);
+}
+
 int
 image_decode(struct image *im, int fd, void (*decoded)(void *, uint32_t),
     void *arg, char **cause)
 {
-	int	r;
+	struct sink	k = { .fd = fd, .first = 0, .last = im->height,
+			    .row_bytes = image_row_bytes(im) };
+	int		r;
 
 	im->decoded = decoded;
 	im->decoded_arg = arg;
-	if (im->convert)
-		return decode_convert(im, fd, cause);
-	if (copyable(im) && (r = decode_copy(im, fd, cause)) != 1)
+	if (!im->convert && image_copyable(im) && (r = decode_copy(im, fd, cause)) != 1)
 		return r;
-	return decode_direct(im, fd, cause);
+	return decode_into(im, &k, cause);
+}
+
+int
+image_decode_rows(struct image *im, uint32_t first, uint32_t last, void *rows,
+    char **cause)
+{
+	struct sink	k = { .fd = -1, .mem = rows, .first = first, .last = last,
+			    .row_bytes = image_row_bytes(im) };
+
+	return decode_into(im, &k, cause);
 }

@@ -91,6 +91,25 @@ dirfile_write(int dirfd, const char *name, struct iovec *iov, int count)
 }
 
 int
+dirfile_copy(int dirfd, const char *name, int from, off_t size)
+{
+	char	tmp[DIRFILE_TMP_MAX];
+	int	fd, r, saved;
+
+	tmp_name(tmp, name);
+	fd = openat(dirfd, tmp, O_WRONLY|O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC, 0600);
+	if (fd == -1)
+		return -1;
+	r = copy_range(from, 0, fd, 0, size);
+	if (close(fd) == 0 && r == 0 && renameat(dirfd, tmp, dirfd, name) == 0)
+		return 0;
+	saved = errno;
+	unlinkat(dirfd, tmp, 0);
+	errno = saved;
+	return -1;
+}
+
+int
 dirfile_replace(int dirfd, const char *name, const char *text)
 {
 	struct iovec	iov = { (void *)text, strlen(text) };

@@ -36,6 +36,8 @@ int	 dirfile_create(int dirfd, const char *name, const char *text);
  * nothing left behind.
  */
 int	 dirfile_write(int dirfd, const char *name, struct iovec *iov, int count);
+/* The same with size bytes of the file `from`, copied in the kernel (copy_range()). */
+int	 dirfile_copy(int dirfd, const char *name, int from, off_t size);
 /* dirfile_write() of one string. */
 int	 dirfile_replace(int dirfd, const char *name, const char *text);
 /* Read a small file whole into buf (NUL-terminated); its length or -1. */

@@ -491,6 +491,28 @@ image_blank(struct image *im, uint32_t width, uint32_t height, uint16_t samples,
 }
 
 int
+image_open_fd(struct image *im, int fd, const char *name, char **cause)
+{
+	struct stat	st;
+
+	memset(im, 0, sizeof *im);
+	if (fstat(fd, &st) == -1) {
+		*cause = xasprintf("%s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if ((im->tif = tiffopts_fdopen(fd, name, "rm", im->error)) == NULL) {
+		*cause = image_cause(im, "not a readable TIFF file");
+		return -1;
+	}
+	if (describe(im, st.st_size, cause) == -1) {
+		image_close(im, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+int
 image_open(struct image *im, const char *path, char **cause)
 {
 	uint64_t	size = 0;

@@ -81,6 +81,11 @@ int	image_sniff(const char *path, const char **what, char **cause);
 /* Open path and describe its first image; -1 with *cause saying what is wrong. */
 int	image_open(struct image *, const char *path, char **cause);
 /*
+ * The same from fd (which it then owns), named name, for its pixels alone: its other
+ * tags are not read.
+ */
+int	image_open_fd(struct image *, int fd, const char *name, char **cause);
+/*
  * Decode every pixel into fd, which becomes image.bit, from the top; after each band is
  * stored, call decoded(arg, rows), rows being how many rows fd now holds.
  */
@@ -108,6 +113,25 @@ uint32_t image_layout_block(struct layout *l, const struct layout_ask *, uint32_
  */
 uint16_t image_compression(const char *name);
 char	*image_compressions(void);
+/*
+ * Decode rows [first, last) into rows (whole interleaved rows, as image.bit holds them),
+ * reading only the strips or tiles that hold them: what a slave does with its block.
+ */
+int	image_decode_rows(struct image *, uint32_t first, uint32_t last, void *rows,
+	    char **cause);
+/* The height of the input's strips, or of its tiles (at most the image's). */
+uint32_t image_chunk_rows(const struct image *);
+/*
+ * Why the master had better decode this input itself than leave it to the slaves, or
+ * NULL: its strips are already image.bit's rows (image_copyable()), or one strip holds
+ * the whole image.
+ */
+const char *image_master_decodes(const struct image *);
+/*
+ * Whether the file's strips are already image.bit's rows, byte for byte: uncompressed
+ * interleaved samples as held, in the host's order, whole bytes in the usual bit order.
+ */
+int	image_copyable(const struct image *);
 /* Create path, which must not exist, to hold a result shaped like `like`, in layout. */
 int	image_create(struct image *, const char *path, const struct image *like,
 	    const struct layout *, char **cause);

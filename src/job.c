@@ -1,6 +1,7 @@
 /* job.c — see job.h. */
 #include <config.h>
 
+#include <inttypes.h>
 #include <stdio.h>
 
 #include "job.h"
@@ -64,4 +65,14 @@ job_new_id(struct job *job)
 	random_bytes(r, sizeof r);
 	for (i = 0; i < sizeof r; i++)
 		snprintf(job->id + 2 * i, 3, "%02x", r[i]);
+}
+
+uint64_t
+job_source_bytes(const struct job *job)
+{
+	uintmax_t	dev, ino, size;
+
+	if (sscanf(job->source, "%ju %ju %ju", &dev, &ino, &size) != 3)
+		return 0;
+	return size;
 }

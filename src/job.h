@@ -35,6 +35,8 @@ struct job {
 	uint32_t	rows;		/* rows per block, a multiple of layout.rows; the
 					   last block may have fewer */
 	struct layout	layout;		/* of the output, in which slaves compress */
+	uint32_t	decode;		/* 1: slaves decode image.tif, a block's strips or
+					   tiles each; 0: they read image.bit */
 	uint32_t	blocks;
 	char		input[JOB_PATH_MAX];	/* shown by -status */
 	char		output[JOB_PATH_MAX];
@@ -56,6 +58,8 @@ uint32_t job_block_rows(const struct job *, uint32_t n);
 void	 job_block_input(const struct job *, uint32_t n, uint32_t *a, uint32_t *b);
 /* The image's shape, as an operation sees it. */
 struct op_image job_image(const struct job *);
+/* The input's size in bytes, as `source` records it; 0 if it does not. */
+uint64_t job_source_bytes(const struct job *);
 /* A fresh random job id. */
 void	 job_new_id(struct job *);
 void	 job_free(struct job *);

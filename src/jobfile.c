@@ -43,6 +43,7 @@ job_text(const struct job *job)
 	xappendf(&text, "layout %u %u %u %u %u %u %u %u %u\n", l->compression,
 	    l->predictor, l->photometric, l->quality, l->level, l->bigtiff, l->lab,
 	    l->tile_width, l->rows);
+	xappendf(&text, "decode %s\n", job->decode ? "slaves" : "master");
 	xappendf(&text, "input %s\noutput %s\nsource %s\npartial %s\n", job->input,
 	    job->output, job->source, job->partial);
 	return text;
@@ -68,10 +69,10 @@ protocol_write_job(int dirfd, const struct job *job, const unsigned char *key,
 /* data.dat's keys, each once but `param`, which names a value of the operation. */
 static const char *const job_keys[] = { "blur", "id", "order", "width", "height",
     "samples", "format", "alpha", "nodata", "render", "op", "halo", "rows", "blocks",
-    "layout", "input", "output", "source", "partial", "auth", "param" };
+    "layout", "decode", "input", "output", "source", "partial", "auth", "param" };
 enum { KEY_BLUR, KEY_ID, KEY_ORDER, KEY_WIDTH, KEY_HEIGHT, KEY_SAMPLES, KEY_FORMAT,
     KEY_ALPHA, KEY_NODATA, KEY_RENDER, KEY_OP, KEY_HALO, KEY_ROWS, KEY_BLOCKS, KEY_LAYOUT,
-    KEY_INPUT, KEY_OUTPUT, KEY_SOURCE, KEY_PARTIAL, KEY_AUTH, KEY_PARAM, KEYS };
+    KEY_DECODE, KEY_INPUT, KEY_OUTPUT, KEY_SOURCE, KEY_PARTIAL, KEY_AUTH, KEY_PARAM, KEYS };
 
 /* A decimal uint32_t, or -1. */
 static int
@@ -187,6 +188,9 @@ job_set(struct job *job, int key, char *value, char **cause)
 		return set_param(job, value, cause);
 	case KEY_LAYOUT:
 		return set_layout(&job->layout, value);
+	case KEY_DECODE:
+		job->decode = strcmp(value, "slaves") == 0;
+		return job->decode || strcmp(value, "master") == 0 ? 0 : -1;
 	case KEY_INPUT:
 		return set_text(job->input, sizeof job->input, value);
 	case KEY_OUTPUT:
@@ -214,7 +218,7 @@ job_valid(struct job *job, char **cause)
 	if (job->samples < 1 || job->samples > SAMPLES_MAX || job->alpha > 1 ||
 	    job->render > 1)
 		return 0;
-	if (job->alpha && job->samples < 2)
+	if ((job->alpha && job->samples < 2) || (job->decode && job->render))
 		return 0;
 	if (job->width > INT32_MAX || job->args.op == NULL)
 		return 0;

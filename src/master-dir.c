@@ -167,11 +167,14 @@ dir_room(struct master *m, char **cause)
 {
 	uint64_t	need, left = dir_left(m);
 
-	need = (2 - m->job.render) * (uint64_t)job_row_bytes(&m->job) * m->job.height +
-	    (uint64_t)m->job.blocks * BLOCK_OVERHEAD;
+	uint64_t	pixels = (uint64_t)job_row_bytes(&m->job) * m->job.height;
+
+	/* image.bit, or image.tif (unless it is a link), and results as large as pixels. */
+	need = (m->job.render ? 0 : m->job.decode ? job_source_bytes(&m->job) : pixels) +
+	    pixels + (uint64_t)m->job.blocks * BLOCK_OVERHEAD;
 	if (left >= need)
 		return 0;
-	*cause = xasprintf("%s: not enough room: this job writes %ju MiB there (image.bit "
+	*cause = xasprintf("%s: not enough room: this job writes %ju MiB there (the input "
 	    "and the results), and %ju MiB are free", m->o->dir,
 	    (uintmax_t)(need >> 20) + 1, (uintmax_t)(left >> 20));
 	return -1;

@@ -39,7 +39,34 @@ publish_collector(struct master *m, char **cause)
 	return 0;
 }
 
-/* Create image.bit (empty yet, unless a render), data.dat, todo/ and DIR/progress. */
+/*
+ * Make the input reachable by the slaves: image.tif, the file itself, when they decode
+ * it; else image.bit, empty yet, for the master to decode into (a render has neither).
+ */
+static int
+place_input(struct master *m, char **cause)
+{
+	int	linked = 0;
+
+	if (m->job.render)
+		return 0;
+	if (!m->job.decode) {
+		if ((m->bitfd = protocol_input_create(m->dirfd)) != -1)
+			return 0;
+		*cause = xasprintf("%s/image.bit: %s", m->o->dir, strerror(errno));
+		return -1;
+	}
+	if (protocol_source_place(m->dirfd, m->o->input, &linked) == -1) {
+		*cause = xasprintf("%s/image.tif: %s", m->o->dir, strerror(errno));
+		return -1;
+	}
+	if (m->o->verbosity > 0)
+		say("%s/image.tif: %s %s", m->o->dir, linked ? "a link to" : "a copy of",
+		    m->o->input);
+	return 0;
+}
+
+/* Create the input's file (place_input()), data.dat, todo/ and DIR/progress. */
 static int
 prepare(struct master *m, char **cause)
 {
@@ -47,10 +74,8 @@ prepare(struct master *m, char **cause)
 
 	if (dir_room(m, cause) == -1)
 		return -1;
-	if (!m->job.render && (m->bitfd = protocol_input_create(m->dirfd)) == -1) {
-		*cause = xasprintf("%s/image.bit: %s", m->o->dir, strerror(errno));
+	if (place_input(m, cause) == -1)
 		return -1;
-	}
 	if (publish_signing(m, cause) == -1 || publish_collector(m, cause) == -1)
 		return -1;
 	if (protocol_write_job(m->dirfd, &m->job, m->keyed, &why) == -1) {
@@ -117,22 +142,22 @@ decoded(void *arg, uint32_t rows)
 	master_report(m);
 }
 
-/* Decode the input into image.bit (a render has none), and close it. */
+/* Decode the input into image.bit, unless slaves decode it (or a render), and close it. */
 static int
 decode(struct master *m, char **cause)
 {
 	char	*why;
 	int	 r = 0;
 
-	if (!m->job.render) {
+	if (!m->job.render && !m->job.decode) {
 		r = image_decode(&m->in, m->bitfd, decoded, m, &why);
 		if (close(m->bitfd) == -1 && r == 0) {
 			why = xasprintf("image.bit: %s", strerror(errno));
 			r = -1;
 		}
 		m->bitfd = -1;
-		image_close(&m->in, NULL);
 	}
+	image_close(&m->in, NULL);	/* the output has its tags */
 	if (r == -1) {
 		*cause = xasprintf("%s: %s", m->o->input, why);
 		free(why);

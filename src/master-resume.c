@@ -26,7 +26,8 @@ same_job(const struct job *a, const struct job *b)
 	    a->samples == b->samples && a->format == b->format && a->alpha == b->alpha &&
 	    a->render == b->render && a->top == b->top && a->bottom == b->bottom &&
 	    a->rows == b->rows && a->blocks == b->blocks &&
-	    layout_equal(&a->layout, &b->layout) && strcmp(a->source, b->source) == 0;
+	    a->decode == b->decode && layout_equal(&a->layout, &b->layout) &&
+	    strcmp(a->source, b->source) == 0;
 }
 
 /* The newest version of a block that listing s shows asked for or claimed; 0 if none. */
@@ -124,8 +125,9 @@ resume_adopt(struct master *m, char **cause)
 		return -1;
 	}
 	if (!old.render && !protocol_input_whole(m->dirfd, &m->job)) {
-		*cause = xasprintf("%s: cannot resume job %s: its image.bit is "
-		    "incomplete; run without -resume to discard it", dir, old.id);
+		*cause = xasprintf("%s: cannot resume job %s: its %s is "
+		    "incomplete; run without -resume to discard it", dir, old.id,
+		    old.decode ? "image.tif" : "image.bit");
 		job_free(&old);
 		return -1;
 	}

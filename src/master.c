@@ -62,41 +62,6 @@ master_shown_name(char *dst, const char *name)
 			*p = '?';
 }
 
-/* Describe the job from the input and the options. */
-static void
-make_job(struct master *m)
-{
-	const struct master_opts	*o = m->o;
-	struct job			*job = &m->job;
-	struct stat			 st;
-
-	job_new_id(job);
-	job->width = m->in.width;
-	job->height = m->in.height;
-	job->samples = m->in.samples;
-	job->format = m->in.format;
-	job->bits = m->in.bits;
-	job->alpha = m->in.alpha != 0;
-	job->nodata = m->in.nodata;
-	job->nodata_value = m->in.nodata_value;
-	job->render = o->input == NULL;
-	op_args_copy(&job->args, o->args);
-	o->args->op->halo(o->args, &job->top, &job->bottom);
-	job->rows = o->rows > 0 ? o->rows : master_default_rows(job->height,
-	    job->top > job->bottom ? job->top : job->bottom, job_row_bytes(job));
-	/* Whole rows of the output's chunks, which the slaves compress (layout.h). */
-	job->rows = image_layout_block(&job->layout, &o->layout, job->rows);
-	if (job->rows > job->height)
-		job->rows = job->height;
-	job->blocks = (job->height - 1) / job->rows + 1;
-	master_shown_name(job->input, o->input != NULL ? o->input : "");
-	master_shown_name(job->output, m->output);
-	if (o->input != NULL && stat(o->input, &st) == 0)
-		snprintf(job->source, sizeof job->source, "%ju %ju %jd %jd.%09ld",
-		    (uintmax_t)st.st_dev, (uintmax_t)st.st_ino, (intmax_t)st.st_size,
-		    (intmax_t)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
-}
-
 void
 master_beat(struct master *m)
 {
@@ -123,6 +88,103 @@ master_report(struct master *m)
 {
 	progress_draw(&m->progress, blocks_working(&m->bs), 0);
 	master_beat(m);
+}
+
+/*
+ * Who decodes the input: the slaves, each the strips or tiles its block needs, unless
+ * the master had better (image_master_decodes()), or a secret has it sign the rows
+ * slaves compute from. -v says which, and why.
+ */
+static void
+choose_decoder(struct master *m)
+{
+	const char	*why = m->keyed != NULL ? "with a secret it signs the rows slaves "
+			    "read" : image_master_decodes(&m->in);
+
+	if (m->job.render)
+		return;
+	m->job.decode = why == NULL;
+	if (m->o->verbosity <= 0)
+		return;
+	if (why != NULL)
+		say("%s: the master decodes it: %s", m->o->input, why);
+	else
+		say("%s: the slaves decode it, each block its %s of %u rows", m->o->input,
+		    TIFFIsTiled(m->in.tif) ? "rows of tiles" : "strips",
+		    image_chunk_rows(&m->in));
+}
+
+/* The greatest common divisor of a and b, not both 0. */
+static uint64_t
+gcd(uint64_t a, uint64_t b)
+{
+	uint64_t	t;
+
+	for (; b != 0; a = t) {
+		t = b;
+		b = a % b;
+	}
+	return a;
+}
+
+/* n rounded up to a multiple of unit, in 64 bits: a block may pass the image. */
+static uint64_t
+round_up(uint64_t n, uint64_t unit)
+{
+	return (n + unit - 1) / unit * unit;
+}
+
+/*
+ * A block height of about `rows`: whole rows of the output's chunks (which slaves
+ * compress), and a multiple of `unit`: by default the input's strip or tile height when
+ * slaves decode it, so that each is decoded only by the blocks whose rows it holds (and
+ * by neighbours for their halo). A height asked for with -rows may cut strips: those
+ * are decoded by both blocks.
+ */
+static uint32_t
+block_rows(struct master *m, uint32_t rows, uint64_t unit)
+{
+	const struct layout	*l = &m->job.layout;
+	uint64_t		 r;
+
+	r = image_layout_block(&m->job.layout, &m->o->layout,
+	    round_up(rows, unit) < m->job.height ? round_up(rows, unit) : m->job.height);
+	if (r % unit != 0 && r < m->job.height)
+		r = round_up(r, unit / gcd(unit, l->rows) * l->rows);
+	return r < m->job.height ? r : m->job.height;
+}
+
+/* Describe the job from the input and the options. */
+static void
+make_job(struct master *m)
+{
+	const struct master_opts	*o = m->o;
+	struct job			*job = &m->job;
+	struct stat			 st;
+
+	job_new_id(job);
+	job->width = m->in.width;
+	job->height = m->in.height;
+	job->samples = m->in.samples;
+	job->format = m->in.format;
+	job->bits = m->in.bits;
+	job->alpha = m->in.alpha != 0;
+	job->nodata = m->in.nodata;
+	job->nodata_value = m->in.nodata_value;
+	job->render = o->input == NULL;
+	op_args_copy(&job->args, o->args);
+	o->args->op->halo(o->args, &job->top, &job->bottom);
+	choose_decoder(m);
+	job->rows = block_rows(m, o->rows > 0 ? o->rows : master_default_rows(job->height,
+	    job->top > job->bottom ? job->top : job->bottom, job_row_bytes(job)),
+	    o->rows == 0 && job->decode ? image_chunk_rows(&m->in) : 1);
+	job->blocks = (job->height - 1) / job->rows + 1;
+	master_shown_name(job->input, o->input != NULL ? o->input : "");
+	master_shown_name(job->output, m->output);
+	if (o->input != NULL && stat(o->input, &st) == 0)
+		snprintf(job->source, sizeof job->source, "%ju %ju %jd %jd.%09ld",
+		    (uintmax_t)st.st_dev, (uintmax_t)st.st_ino, (intmax_t)st.st_size,
+		    (intmax_t)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
 }
 
 /* Read the input (or the size of a render) and describe the job: 0, or -1 with *cause. */

@@ -14,8 +14,6 @@
 #include "image-int.h"
 #include "util.h"
 
-#define COPY_BUFFER	(1u << 20)
-
 struct place {
 	int		 fd;
 	uint64_t	 pos, end;
@@ -24,35 +22,15 @@ struct place {
 	off_t		 from_off;
 };
 
-/* Copy len bytes through memory, where the kernel cannot copy between the two files. */
-static int
-copy_through(int from, off_t off, int to, off_t at, size_t len)
-{
-	char	*buf = xmalloc(len < COPY_BUFFER ? len : COPY_BUFFER);
-	size_t	 k;
-	int	 r = 0;
-
-	for (; r == 0 && len > 0; len -= k, off += k, at += k) {
-		k = len < COPY_BUFFER ? len : COPY_BUFFER;
-		if ((r = pread_all(from, buf, k, off)) == 0)
-			r = pwrite_all(to, buf, k, at);
-	}
-	free(buf);
-	return r;
-}
-
 static tmsize_t
 place_write(thandle_t h, void *buf, tmsize_t n)
 {
 	struct place	*p = h;
 	int		 r;
 
-	if (buf == p->marker && p->marker != NULL) {
+	if (buf == p->marker && p->marker != NULL)
 		r = copy_range(p->from, p->from_off, p->fd, p->pos, n);
-		if (r == -1 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS ||
-		    errno == EOPNOTSUPP))
-			r = copy_through(p->from, p->from_off, p->fd, p->pos, n);
-	} else
+	else
 		r = pwrite_all(p->fd, buf, n, p->pos);
 	if (r == -1)
 		return -1;

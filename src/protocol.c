@@ -83,6 +83,9 @@ protocol_input_whole(int dirfd, const struct job *job)
 {
 	struct stat	st;
 
+	if (job->decode)
+		return fstatat(dirfd, "image.tif", &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    (uint64_t)st.st_size == job_source_bytes(job);
 	return fstatat(dirfd, "image.bit", &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    (uint64_t)st.st_size == (uint64_t)job_row_bytes(job) * job->height;
 }
@@ -91,6 +94,33 @@ void
 protocol_input_remove(int dirfd)
 {
 	unlinkat(dirfd, "image.bit", 0);
+}
+
+int
+protocol_source_place(int dirfd, const char *path, int *linked)
+{
+	struct stat	st, dir;
+	int		from, r;
+
+	if ((from = open(path, O_RDONLY|O_CLOEXEC)) == -1 || fstat(from, &st) == -1 ||
+	    fstat(dirfd, &dir) == -1) {
+		r = -1;
+		goto out;
+	}
+	/* On DIR's filesystem a link moves no byte; a link refused (not ours) is copied. */
+	*linked = st.st_dev == dir.st_dev &&
+	    linkat(AT_FDCWD, path, dirfd, "image.tif", 0) == 0;
+	r = *linked ? 0 : dirfile_copy(dirfd, "image.tif", from, st.st_size);
+out:
+	if (from != -1)
+		close(from);
+	return r;
+}
+
+int
+protocol_source_open(int dirfd)
+{
+	return openat(dirfd, "image.tif", O_RDONLY|O_NOFOLLOW|O_CLOEXEC);
 }
 
 int
@@ -388,6 +418,7 @@ protocol_name(const char *name)
 	return strcmp(name, "working") == 0 || strcmp(name, "data.dat") == 0 ||
 	    dirfile_is_tmp(name, "data.dat") ||
 	    strcmp(name, "image.bit") == 0 || strcmp(name, "todo") == 0 ||
+	    strcmp(name, "image.tif") == 0 || dirfile_is_tmp(name, "image.tif") ||
 	    strcmp(name, "progress") == 0 || dirfile_is_tmp(name, "progress") ||
 	    protocol_parse_block(name, UINT32_MAX, &n, &v) == 0;
 }

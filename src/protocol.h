@@ -5,6 +5,9 @@
  * DIR/image.bit		the input as raw pixels: rows top to bottom, samples interleaved,
  *				of the format (sample.h) and byte order data.dat names (none
  *				in a render)
+ * DIR/image.tif		the input TIFF itself, when slaves decode it (data.dat's
+ *				decode: a compressed or tiled input): a hard link to it
+ *				on DIR's filesystem, else a copy made in the kernel
  * DIR/data.dat		the job: "key value" lines (see struct job), signed with a secret
  * DIR/working		exists while the job runs; holds the job id
  * DIR/progress		the master's tally for -status, rewritten at least every
@@ -170,13 +173,20 @@ int	 protocol_read_job(int dirfd, struct job *, const unsigned char *key,
 
 /*
  * image.bit: create it empty, for writing (O_EXCL: the master's alone); open it for
- * reading; whether it holds every row of the job (a dead master's, for -resume);
- * remove it. Descriptors, or -1 with errno.
+ * reading; whether it (or image.tif, when slaves decode) is whole (a dead master's job,
+ * for -resume); remove it. Descriptors, or -1 with errno.
  */
 int	 protocol_input_create(int dirfd);
 int	 protocol_input_open(int dirfd);
 int	 protocol_input_whole(int dirfd, const struct job *);
 void	 protocol_input_remove(int dirfd);
+/*
+ * image.tif: make it from the input at path, a hard link when DIR's filesystem holds
+ * path (*linked then 1) and a link is allowed, else a copy under a temporary name,
+ * renamed (copy_range()); open it for reading. 0 or a descriptor, or -1 with errno.
+ */
+int	 protocol_source_place(int dirfd, const char *path, int *linked);
+int	 protocol_source_open(int dirfd);
 /* Make todo/, empty: 0 or -1 with errno. */
 int	 protocol_todo_start(int dirfd);
 

@@ -108,6 +108,64 @@ get_input(struct worker *w, uint32_t n, const char *sign, char **cause)
 }
 
 /*
+ * The worker's own handle on image.tif, opened at its first block of the job: 0, or -1
+ * with *cause if it is not the job's input.
+ */
+static int
+open_source(struct worker *w, char **cause)
+{
+	const struct job	*job = &w->s->job;
+	struct image		*im;
+	char			*why;
+	int			 fd;
+
+	if (w->src != NULL)
+		return 0;
+	im = xcalloc(1, sizeof *im);
+	if ((fd = protocol_source_open(w->s->dirfd)) == -1)
+		why = xasprintf("%s", strerror(errno));
+	else if (image_open_fd(im, fd, "image.tif", &why) == 0 &&
+	    (im->width != job->width || im->height != job->height ||
+	    im->samples != job->samples || im->format != job->format)) {
+		why = xasprintf("not the job's input (%ux%u, %u %s samples)", im->width,
+		    im->height, im->samples, sample_name(im->format));
+		image_close(im, NULL);
+	} else if (im->tif != NULL) {
+		w->src = im;
+		return 0;
+	}
+	*cause = xasprintf("%s/image.tif: %s", w->s->path, why);
+	free(why);
+	free(im);
+	return -1;
+}
+
+/*
+ * Decode block n's input rows, with its halo, from image.tif into the worker's buffer
+ * (w->in), reading only the strips or tiles that hold them: 0, or -1 with *cause (the
+ * block failed: a damaged strip says which, and libtiff's words).
+ */
+static int
+decode_input(struct worker *w, uint32_t n, char **cause)
+{
+	const struct job	*job = &w->s->job;
+	uint32_t		 a, e;
+	char			*why;
+
+	if (open_source(w, cause) == -1)
+		return -1;
+	job_block_input(job, n, &a, &e);
+	reserve(&w->copy, &w->copy_size, (size_t)(e - a) * job_row_bytes(job));
+	if (image_decode_rows(w->src, a, e, w->copy, &why) == -1) {
+		*cause = xasprintf("image.tif: %s", why);
+		free(why);
+		return -1;
+	}
+	w->in = w->copy;
+	return 0;
+}
+
+/*
  * Run the operation on block n, whose input is at w->in, into w->out, and compress the
  * result into w->chunks: its length, or 0 with *cause (and *detail, what the operation
  * had to add) if the block failed.
@@ -279,7 +337,7 @@ int
 worker_work_on(struct worker *w, uint32_t n, char v, char **cause)
 {
 	struct slave	*s = w->s;
-	char		 sign[SECRET_HEX];
+	char		 sign[SECRET_HEX], *why;
 	int		 r;
 
 	r = protocol_claim(s->dirfd, n, v, s->who);
@@ -300,6 +358,13 @@ worker_work_on(struct worker *w, uint32_t n, char v, char **cause)
 	if (atomic_load(&s->quit) || !join_working(s) ||
 	    protocol_todo_read(s->dirfd, n, v, sign) == -1) {
 		protocol_release(s->dirfd, n, v);
+		return 0;
+	}
+	if (s->job.decode) {
+		if (decode_input(w, n, &why) == 0)
+			return finish_block(w, n, v);
+		fail(s, n, v, why, NULL);
+		free(why);
 		return 0;
 	}
 	if ((r = get_input(w, n, sign, cause)) != 0) {

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "chunk.h"
+#include "image.h"
 #include "protocol.h"
 #include "secret.h"
 #include "slave.h"
@@ -66,6 +67,8 @@ struct worker {
 	void		*out;
 	size_t		 out_size;
 	struct chunks	 chunks;	/* out, compressed into the output's chunks */
+	struct image	*src;		/* image.tif, when slaves decode it: opened at
+					   the job's first block, kept to its end */
 	void		*map;		/* the block's input rows, mapped from image.bit */
 	size_t		 map_len;
 	void		*copy;		/* or read, in a job with a secret */

@@ -108,6 +108,33 @@ start_workers(struct slave *s, char **cause)
 	return 0;
 }
 
+/*
+ * Open the input the slaves read: image.bit, or image.tif when they decode it, which
+ * must be the size of the file data.dat names (each worker opens its own: a libtiff
+ * handle is not to be shared).
+ */
+static int
+open_input(struct slave *s, char **cause)
+{
+	const char	*name = s->job.decode ? "image.tif" : "image.bit";
+	struct stat	 st;
+
+	if (s->job.render)
+		return 0;
+	s->bitfd = s->job.decode ? protocol_source_open(s->dirfd) :
+	    protocol_input_open(s->dirfd);
+	if (s->bitfd == -1 || fstat(s->bitfd, &st) == -1) {
+		*cause = xasprintf("%s/%s: %s", s->path, name, strerror(errno));
+		return -1;
+	}
+	if (s->job.decode && (uint64_t)st.st_size != job_source_bytes(&s->job)) {
+		*cause = xasprintf("%s/image.tif: %jd bytes, not the %ju of the job's input",
+		    s->path, (intmax_t)st.st_size, (uintmax_t)job_source_bytes(&s->job));
+		return -1;
+	}
+	return 0;
+}
+
 /* Read the job in DIR, check that we may run it, and start its operation. */
 static int
 read_job(struct slave *s, const char *id, char **cause)
@@ -125,10 +152,8 @@ read_job(struct slave *s, const char *id, char **cause)
 	}
 	if (trust(s, cause) == -1)
 		return -1;
-	if (!s->job.render && (s->bitfd = protocol_input_open(s->dirfd)) == -1) {
-		*cause = xasprintf("%s/image.bit: %s", s->path, strerror(errno));
+	if (open_input(s, cause) == -1)
 		return -1;
-	}
 	if (start_workers(s, cause) == -1)
 		return -1;
 	s->shun = xcalloc(s->job.blocks, sizeof *s->shun);

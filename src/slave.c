@@ -260,6 +260,9 @@ slave_free(struct slave *s)
 			s->job.args.op->stop(s->workers[i].op);
 		free(s->workers[i].out);
 		chunk_free(&s->workers[i].chunks);
+		if (s->workers[i].src != NULL)
+			image_close(s->workers[i].src, NULL);
+		free(s->workers[i].src);
 		free(s->workers[i].copy);
 	}
 	free(s->workers);

@@ -16,6 +16,8 @@
 
 #include "util.h"
 
+#define COPY_BUFFER	(1u << 20)
+
 void *
 xmalloc(size_t size)
 {
@@ -268,16 +270,38 @@ random_bytes(void *buf, size_t len)
 		fatal("getrandom: %s", strerror(errno));
 }
 
+/* Copy len bytes through a buffer, where the kernel cannot copy between the two files. */
+static int
+copy_through(int from, off_t off, int to, off_t at, size_t len)
+{
+	char	*buf = xmalloc(len < COPY_BUFFER ? len : COPY_BUFFER);
+	size_t	 k;
+	int	 r = 0;
+
+	for (; r == 0 && len > 0; len -= k, off += k, at += k) {
+		k = len < COPY_BUFFER ? len : COPY_BUFFER;
+		if ((r = pread_all(from, buf, k, off)) == 0)
+			r = pwrite_all(to, buf, k, at);
+	}
+	free(buf);
+	return r;
+}
+
 int
 copy_range(int from, off_t off, int to, off_t at, size_t len)
 {
-	ssize_t	n;
+	ssize_t	n = 0;
 
-	for (; len > 0; len -= n)
-		if ((n = copy_file_range(from, &off, to, &at, len, 0)) <= 0) {
-			if (n == 0)
-				errno = EIO;	/* the source ends before len bytes */
-			return -1;
-		}
-	return 0;
+	for (; len > 0; len -= n, off += n, at += n)
+		if ((n = copy_file_range(from, &off, to, &at, len, 0)) <= 0)
+			break;
+	if (len == 0)
+		return 0;
+	if (n == 0) {
+		errno = EIO;	/* the source ends before len bytes */
+		return -1;
+	}
+	if (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)
+		return copy_through(from, off, to, at, len);
+	return -1;
 }

@@ -23,9 +23,10 @@ char	*xstrdup(const char *);
 /* Make *buf, of *size bytes, hold at least n: buffers kept from block to block. */
 void	 reserve(void **buf, size_t *size, size_t n);
 /*
- * Copy len bytes of `from` at off to `to` at at in the kernel (copy_file_range(2), which
- * a filesystem may do by sharing blocks, or on its server): 0, or -1 and errno (EXDEV,
- * EINVAL, ENOSYS, EOPNOTSUPP where the kernel cannot; EIO if `from` is short).
+ * Copy len bytes of `from` at off to `to` at at: in the kernel (copy_file_range(2), which
+ * a filesystem may do by sharing blocks, or on its server), else where it cannot
+ * (another filesystem, an old kernel) through a buffer. 0, or -1 and errno (EIO if
+ * `from` is short).
  */
 int	 copy_range(int from, off_t off, int to, off_t at, size_t len);
 char	*xasprintf(const char *, ...) printflike(1, 2);

@@ -182,7 +182,7 @@ expect_refused(const char *text)
 		pixels "render 0\n"
 #define HEAD	HEAD_AS("samples 1\nformat uint8\nalpha 0\nnodata none\n")
 #define OP	"op gaussian\nparam radius 1\nparam sigma 0.5\nhalo 1 1\n"
-#define TAIL	"rows 2\nlayout 1 1 1 0 0 0 0 0 2\ninput in put.tif\noutput o.tif\nauth none\n" \
+#define TAIL	"rows 2\nlayout 1 1 1 0 0 0 0 0 2\ndecode master\ninput in put.tif\noutput o.tif\nauth none\n" \
 		"source 2049 1234 5678 1764000000.000000000\npartial /tmp/.o.tif.AbCdEf\n"
 #define GOOD	HEAD OP TAIL
 

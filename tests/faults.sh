@@ -142,7 +142,7 @@ check "orphaned slave reports its blocks" 'grep -q "^Finished: [0-9]* blocks*$" 
 : > "$T/beating"
 (i=100; while [ -e "$T/beating" ]; do
 	i=$((i + 1))
-	printf 'blur 3\nbeat %d\nelapsed 0\ndone 0\nreissues 0\n' $i > "$BLUR_DIR/progress.x"
+	printf 'blur 4\nbeat %d\nelapsed 0\ndone 0\nreissues 0\n' $i > "$BLUR_DIR/progress.x"
 	mv "$BLUR_DIR/progress.x" "$BLUR_DIR/progress"
 	sleep 0.3
 done) &
@@ -157,7 +157,7 @@ check "DIR empty after the orphans" 'dir_empty'
 # --- a job this slave cannot take (another format, another byte order): a clear refusal
 mkdir -m 700 "$T/alien"
 echo 0123456789abcdef0123456789abcdef > "$T/alien/working"
-for bad in "blur 4:a job of format 4; this blur reads format 3" \
+for bad in "blur 5:a job of format 5; this blur reads format 4" \
     "order big:a job in big-endian pixels; this host cannot read them"; do
 	printf 'id 0123456789abcdef0123456789abcdef\n%s\n' "${bad%%:*}" > "$T/alien/data.dat"
 	check "slave refuses '${bad%%:*}': status 1" 'blur -slave -dir "$T/alien" > /dev/null 2> "$T/alien.err"; [ $? -eq 1 ]'
@@ -476,7 +476,7 @@ on_full_disk() {
 }
 on_full_disk "BLUR_DIR='$T/full/dir' '$BLUR' -master '$T/big.tif' -o '$T/full-out.tif' -slaves 1 2> '$T/full.err'" "$T/full/dir"
 check "full DIR: exit status 1" '[ "$(cat "$T/full.rc")" = 1 ]'
-check "full DIR: refused at once, saying what it needs and has" 'grep -q "^blur: $T/full/dir: not enough room: this job writes 12 MiB there (image.bit and the results), and [0-4] MiB are free$" "$T/full.err"'
+check "full DIR: refused at once, saying what it needs and has" 'grep -q "^blur: $T/full/dir: not enough room: this job writes 12 MiB there (the input and the results), and [0-4] MiB are free$" "$T/full.err"'
 check "full DIR: no output" '[ ! -e "$T/full-out.tif" ]'
 check "full DIR: DIR empty" '[ -e "$T/full.left" ] && [ ! -s "$T/full.left" ]'
 on_full_disk "'$BLUR' -master '$T/big.tif' -o '$T/full/out.tif' -slaves 1 2> '$T/full.err'" "$T/full"
