@@ -7,6 +7,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -126,14 +127,18 @@ static int
 read_chunk(struct image *im, uint32_t x, uint32_t y, uint16_t p, uint8_t *into,
     tmsize_t size, char **cause)
 {
-	tmsize_t	got;
+	int		tiled = TIFFIsTiled(im->tif);
+	uint32_t	n = tiled ? TIFFComputeTile(im->tif, x, y, 0, p) :
+			    TIFFComputeStrip(im->tif, y, p);
+	char		what[48];
 
 	/* Given the size, libtiff reads an uncompressed strip straight into `into`. */
-	got = TIFFIsTiled(im->tif) ? TIFFReadTile(im->tif, into, x, y, 0, p) :
-	    TIFFReadEncodedStrip(im->tif, TIFFComputeStrip(im->tif, y, p), into, size);
-	if (got == -1)
-		*cause = image_cause(im, "cannot decode pixels");
-	return got == -1 ? -1 : 0;
+	if ((tiled ? TIFFReadEncodedTile(im->tif, n, into, size) :
+	    TIFFReadEncodedStrip(im->tif, n, into, size)) != -1)
+		return 0;
+	snprintf(what, sizeof what, "cannot decode %s %u", tiled ? "tile" : "strip", n);
+	*cause = image_cause(im, what);
+	return -1;
 }
 
 /* Decode strips or tiles, any planar configuration, a band of whole rows at a time. */

@@ -143,7 +143,7 @@ open_source(struct worker *w, char **cause)
 /*
  * Decode block n's input rows, with its halo, from image.tif into the worker's buffer
  * (w->in), reading only the strips or tiles that hold them: 0, or -1 with *cause (the
- * block failed: a damaged strip says which, and libtiff's words).
+ * block failed: a damaged strip says which, in the input's name, and libtiff's words).
  */
 static int
 decode_input(struct worker *w, uint32_t n, char **cause)
@@ -157,7 +157,7 @@ decode_input(struct worker *w, uint32_t n, char **cause)
 	job_block_input(job, n, &a, &e);
 	reserve(&w->copy, &w->copy_size, (size_t)(e - a) * job_row_bytes(job));
 	if (image_decode_rows(w->src, a, e, w->copy, &why) == -1) {
-		*cause = xasprintf("image.tif: %s", why);
+		*cause = xasprintf("%s: %s", job->input, why);
 		free(why);
 		return -1;
 	}
@@ -264,8 +264,10 @@ fail(struct slave *s, uint32_t n, char v, const char *why, const char *detail)
 {
 	char	name[PROTOCOL_NAME_MAX];
 
+	/* A local slave's master says it already, with the rest of the job's news. */
 	protocol_block_name(name, n, v);
-	say("%s/%s: %s", s->path, name, why);
+	if (s->o->job == NULL || s->o->verbosity > 0)
+		say("%s/%s: %s", s->path, name, why);
 	if (protocol_fail(s->dirfd, &s->job, s->keyed, n, v, s->who, why,
 	    detail) == -1)
 		protocol_release(s->dirfd, n, v);
