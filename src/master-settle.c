@@ -147,9 +147,14 @@ failure(struct master *m, uint32_t n, char v, char **cause)
 	return r;
 }
 
-/* Place block n's chunks from its payload (protocol.h) in the output, keeping the beat. */
+/*
+ * Place block n's chunks from its payload (protocol.h) in the output, keeping the beat:
+ * from memory, or when fd is not -1 copied by the kernel from the result's file, where
+ * the payload (mapped, to read its table) lies at sizeof(struct result).
+ */
 static int
-place_chunks(struct master *m, uint32_t n, const uint8_t *payload, char **cause)
+place_chunks(struct master *m, uint32_t n, const uint8_t *payload, int fd,
+    char **cause)
 {
 	const struct job	*job = &m->job;
 	const struct layout	*l = &job->layout;
@@ -160,8 +165,8 @@ place_chunks(struct master *m, uint32_t n, const uint8_t *payload, char **cause)
 	char			*why;
 
 	for (i = 0; i < count; off += sizes[i++]) {
-		if (image_place(&m->out, first + i, payload + off, -1, 0, sizes[i],
-		    &why) == -1) {
+		if (image_place(&m->out, first + i, fd == -1 ? payload + off : NULL, fd,
+		    sizeof(struct result) + off, sizes[i], &why) == -1) {
 			*cause = xasprintf("%s: %s", m->output, why);
 			free(why);
 			return -1;
@@ -171,21 +176,43 @@ place_chunks(struct master *m, uint32_t n, const uint8_t *payload, char **cause)
 	return 0;
 }
 
+/*
+ * A result too large for a collector thread to have read: checked where it lies and
+ * copied by the kernel; with a secret, read and checked in memory (protocol.h says why).
+ */
+static int
+deliver_file(struct master *m, uint32_t n, struct look *l, char **why, char **cause)
+{
+	const void	*payload;
+	int		 r;
+
+	if (m->keyed != NULL) {
+		reserve(&m->rows, &m->rows_size, l->bytes);
+		if (protocol_read_result(l->fd, m->keyed, m->rows, l->bytes, why) == -1)
+			return 1;
+		return place_chunks(m, n, m->rows, -1, cause);
+	}
+	if ((payload = protocol_map_result(l->fd, l->bytes, why)) == NULL)
+		return 1;
+	r = place_chunks(m, n, payload, l->fd, cause);
+	protocol_unmap_result(payload, l->bytes);
+	return r;
+}
+
 int
 settle_deliver(struct master *m, uint32_t n, struct look *l, char **cause)
 {
 	char	 v = l->v, *why = l->why;
-	uint8_t	*payload = l->rows;
+	int	 r;
 
 	l->why = NULL;
-	if (why == NULL && payload == NULL) {
-		reserve(&m->rows, &m->rows_size, l->bytes);
-		if (protocol_read_result(l->fd, m->keyed, m->rows, l->bytes, &why) == 0)
-			payload = m->rows;
-	}
-	if (payload == NULL)
+	if (why != NULL)
 		return reject(m, n, v, l->who, why, cause);
-	if (place_chunks(m, n, payload, cause) == -1)
+	r = l->rows != NULL ? place_chunks(m, n, l->rows, -1, cause) :
+	    deliver_file(m, n, l, &why, cause);
+	if (r == 1)
+		return reject(m, n, v, l->who, why, cause);
+	if (r == -1)
 		return -1;
 	watch_block(m, n, v, 0);
 	m->written++;

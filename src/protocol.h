@@ -274,6 +274,15 @@ int	 protocol_open_result(int dirfd, const struct job *, uint32_t n, char v,
 int	 protocol_read_result(int fd, const unsigned char *key, void *buf, size_t len,
 	    char **why);
 /*
+ * Check the payload of an opened result of a job without a secret where it lies: map
+ * it (the page cache's pages, no copy) and check its checksum and chunk table. The
+ * payload, at sizeof(struct result) in fd, for its chunks to be copied from fd by the
+ * kernel; or NULL with *why. With a secret, read it instead: a mapping checked could
+ * change under the copy. protocol_unmap_result() gives back the mapping.
+ */
+const void *protocol_map_result(int fd, size_t len, char **why);
+void	 protocol_unmap_result(const void *payload, size_t len);
+/*
  * Report that block.N.v failed: `failed` holds who, then the reason on one line, then
  * detail (a command's last output; may be NULL), written whole and renamed into place.
  * With a key (a job with a secret) a first line comes before them: SECRET_AUTH, a

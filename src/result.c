@@ -5,6 +5,7 @@
  */
 #include <config.h>
 
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -271,3 +272,36 @@ protocol_read_result(int fd, const unsigned char *key, void *buf, size_t len,
 	return 0;
 }
 
+
+const void *
+protocol_map_result(int fd, size_t len, char **why)
+{
+	struct result	 h;
+	struct iovec	 iov;
+	uint8_t		*map;
+
+	if (pread_all(fd, &h, sizeof h, 0) == -1 || h.bytes != len) {
+		*why = xasprintf("cannot be read: %s", strerror(errno));
+		return NULL;
+	}
+	map = mmap(NULL, sizeof h + len, PROT_READ, MAP_SHARED|MAP_POPULATE, fd, 0);
+	if (map == MAP_FAILED) {
+		*why = xasprintf("cannot be mapped: %s", strerror(errno));
+		return NULL;
+	}
+	iov = (struct iovec){ map + sizeof h, len };
+	if (result_sum(&iov, 1) != h.sum)
+		*why = xasprintf("fails its checksum");
+	else if (!table_adds_up(&h, map + sizeof h, len))
+		*why = xasprintf("has a chunk table that does not add up");
+	else
+		return map + sizeof h;
+	munmap(map, sizeof h + len);
+	return NULL;
+}
+
+void
+protocol_unmap_result(const void *payload, size_t len)
+{
+	munmap((uint8_t *)payload - sizeof(struct result), sizeof(struct result) + len);
+}

@@ -623,8 +623,10 @@ check "DIR empty after polling" 'dir_empty'
 
 # --- when the job opens: on a local disk before the input is decoded, blocks asked for
 # as their rows arrive; when polling (as on a network filesystem) only once image.bit is
-# whole and closed, the blocks asked for after it.
-convert -size 6000x6000 xc:gray +noise Random -depth 8 -compress lzw "$T/wide.tif"
+# whole and closed, the blocks asked for after it. One LZW strip holds the whole image:
+# the master decodes it (slaves would each decode all of it).
+convert -size 6000x6000 xc:gray +noise Random -depth 8 -compress lzw \
+    -define tiff:rows-per-strip=6000 "$T/wide.tif"
 for mode in inotify poll; do
 	opt=
 	[ $mode = poll ] && opt="-poll 50"
