@@ -139,7 +139,7 @@ help(void)
 	    "  -size WxH       no input: CMD renders each block (-depth 8|16, -samples N)\n"
 	    "  -slaves N       also start N slaves on this host (default 0)\n"
 	    "  -rows N         block height (default: height/64, but at least 16, 8 halos\n"
-	    "                  and 2 MiB of pixels)\n"
+	    "                  and 2 MiB of pixels, at most 12 MiB)\n"
 	    "  -timeout SEC    reissue a block claimed this long ago (default: %d until a\n"
 	    "                  block is in, then %d times the slowest, at least %d)\n"
 	    "  -retries K      fail the job when one block failed K times (default %d)\n"

@@ -16,6 +16,7 @@
 #define MIN_ROWS	16
 #define HALO_BLOCKS	8	/* a block is at least this many halos high */
 #define MIN_BLOCK_BYTES	(2u << 20)	/* and holds at least this much of the image */
+#define MASTER_BLOCK_MAX (12u << 20)	/* but no more: see SLAVE_BUFFERS */
 #define TALLY_EVERY	0.1	/* seconds between rewrites of DIR/progress, at least */
 
 char *
@@ -48,6 +49,12 @@ master_default_rows(uint32_t height, uint32_t halo, size_t row_bytes)
 		rows = HALO_BLOCKS * halo;
 	if (rows < least)
 		rows = least < height ? (uint32_t)least : height;
+	/*
+	 * A slave's worker holds a block's input, result and compressed result at once
+	 * (SLAVE_BUFFERS): within MASTER_BLOCK_MAX a host runs a block on every worker.
+	 */
+	if ((uint64_t)rows * row_bytes > MASTER_BLOCK_MAX)
+		rows = MASTER_BLOCK_MAX / row_bytes > 0 ? MASTER_BLOCK_MAX / row_bytes : 1;
 	return rows < height ? rows : height;
 }
 

@@ -67,17 +67,18 @@ trust(struct slave *s, char **cause)
 }
 
 /*
- * How many workers the job gets: as many as asked, but no more than SLAVE_BUFFERS holds
- * of their blocks (each its input rows mapped and its result), and at least one.
+ * How many workers the job gets: as many as asked, but no more than SLAVE_BUFFERS for
+ * each holds of their blocks (each its input rows, its result, and that compressed),
+ * and at least one.
  */
 static unsigned
 workers_for(const struct slave *s)
 {
 	const struct job	*job = &s->job;
-	uint64_t		 block = ((uint64_t)job->top + 2 * job->rows +
-				    job->bottom) * job_row_bytes(job);
-	uint64_t		 fit = SLAVE_BUFFERS / (block > 0 ? block : 1);
 	unsigned		 want = s->o->jobs > 0 ? s->o->jobs : 1;
+	uint64_t		 block = ((uint64_t)job->top + 3 * job->rows +
+				    job->bottom) * job_row_bytes(job);
+	uint64_t		 fit = (uint64_t)want * SLAVE_BUFFERS / (block > 0 ? block : 1);
 
 	return fit < 1 ? 1 : fit < want ? (unsigned)fit : want;
 }

@@ -44,11 +44,13 @@
 /* Seconds between looks at DIR while an operation runs, to end it if it is not wanted. */
 #define CANCEL_EVERY	0.1
 /*
- * Bytes of blocks a slave's workers hold at once, each its input rows (mapped from
- * image.bit, or read in a job with a secret) and its result: a job of larger blocks gets fewer workers, at least one, so
- * that a slave stays under 64 MiB on a 1 GiB image (a block of 16 MiB takes 32).
+ * Bytes of a block a worker holds at most: its input rows (mapped from image.bit, read in
+ * a job with a secret, or decoded from image.tif), its result, and that result
+ * compressed. The master's blocks fit (MASTER_BLOCK_MAX), so a slave runs as many
+ * workers as it is asked for, each under 64 MiB; blocks made larger with -rows get fewer
+ * workers, at least one, so that the slave stays within what its workers would take.
  */
-#define SLAVE_BUFFERS	(48u << 20)
+#define SLAVE_BUFFERS	(56u << 20)
 
 struct slave_opts {
 	const char	*dir;

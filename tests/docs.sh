@@ -10,10 +10,10 @@
 # 3 protocol version, 1 magic, 3 header, 3 beat, 2 orphaned, 1 gone, 2 idle, 2 shun,
 # 3 x 3 timeout, 3 halo, 3 block bytes, 4 target, 3 rows, 2 clean, 2 beat check, 3 poll,
 # 2 rescan, 2 room, 4 retries, 1 threads, 2 slave buffers, 2 + 2 exec, 1 failure, 1 stop
-# grace, 3 samples, 2 strips, 2 auth, 2 dir, 2 usage hint; 3 data.dat keys, 1 progress
+# grace, 3 samples, 2 strips, 3 block max, 2 auth, 2 dir, 2 usage hint; 3 data.dat keys, 1 progress
 # keys; 4 names.
 plan $((3 + 1 + 3 + 3 + 2 + 1 + 2 + 2 + 3 * 3 + 3 + 3 + 4 + 3 + 2 + 2 + 3 + 2 + 2 + 4 + 1 + \
-    2 + 2 + 2 + 1 + 1 + 3 + 2 + 2 + 2 + 2 + 3 + 1 + 4))
+    2 + 2 + 2 + 1 + 1 + 3 + 2 + 3 + 2 + 2 + 2 + 3 + 1 + 4))
 
 CODE=$(ls "$SRCDIR"/src/*.h "$SRCDIR"/src/*.c "$SRCDIR"/src/ops/*.[ch])
 MAN=$SRCDIR/man/blur.1
@@ -162,8 +162,8 @@ check "DEFAULT_RETRIES $R: -help" 'in_help "fail the job when one block failed K
 X=$(num COLLECT_THREADS)
 check "COLLECT_THREADS $X: man" 'in_man "a master that polls makes them on $X threads of its own"'
 X=$(mib "$(num SLAVE_BUFFERS)")
-check "SLAVE_BUFFERS $X: man" 'in_man "each one'"'"'s input rows and result, stay within $X"'
-check "SLAVE_BUFFERS $X: README" 'in_readme "would take more than $X together"'
+check "SLAVE_BUFFERS $X: man" 'in_man "its result and that compressed, within $X at the default"'
+check "SLAVE_BUFFERS $X: README" 'in_readme "would not take more than $X per worker asked for"'
 X=$(num CHILD_GRACE)
 check "CHILD_GRACE $X: man" 'in_man "the group gets SIGTERM and, $X seconds later, SIGKILL"'
 check "CHILD_GRACE $X: README" 'in_readme "the group gets SIGTERM, then SIGKILL $X s later"'
@@ -183,6 +183,10 @@ check "SAMPLES_MAX $X: README" 'in_readme "(up to $X samples)" && in_readme "\`s
 X=$(kib "$(num STRIP_BYTES)")
 check "STRIP_BYTES $X: man" 'in_man "a stripped one strips of at most $X"'
 check "STRIP_BYTES $X: README" 'in_readme "(or strips of about $X)"'
+X=$(mib "$(num MASTER_BLOCK_MAX)")
+check "MASTER_BLOCK_MAX $X: man" 'in_man "and at most $X of pixels, so that"'
+check "MASTER_BLOCK_MAX $X: README" 'in_readme "and at most $X, so that a worker holds"'
+check "MASTER_BLOCK_MAX $X: -help" '"$BLUR" -help | grep -q "and 2 MiB of pixels, at most $X)"'
 X=$(str SECRET_AUTH)
 check "SECRET_AUTH $X: man" 'in_man "and last auth: none, or $X and the hex HMAC"'
 check "SECRET_AUTH $X: README" 'in_readme "\`auth\` (\`none\`, or \`$X\` and the HMAC"'
