@@ -127,7 +127,8 @@ image_close(struct image *im, char **cause)
 			*cause = write_cause(im, errno);
 		r = -1;
 	}
-	TIFFClose(im->tif);
+	TIFFClose(im->tif);	/* which frees im->place */
 	im->tif = NULL;
+	im->place = NULL;
 	return r;
 }

@@ -116,7 +116,7 @@ open_source(struct worker *w, char **cause)
 {
 	const struct job	*job = &w->s->job;
 	struct image		*im;
-	char			*why;
+	char			*why = NULL;
 	int			 fd;
 
 	if (w->src != NULL)
@@ -126,16 +126,16 @@ open_source(struct worker *w, char **cause)
 		why = xasprintf("%s", strerror(errno));
 	else if (image_open_fd(im, fd, "image.tif", &why) == 0 &&
 	    (im->width != job->width || im->height != job->height ||
-	    im->samples != job->samples || im->format != job->format)) {
+	    im->samples != job->samples || im->format != job->format))
 		why = xasprintf("not the job's input (%ux%u, %u %s samples)", im->width,
 		    im->height, im->samples, sample_name(im->format));
-		image_close(im, NULL);
-	} else if (im->tif != NULL) {
+	if (why == NULL) {
 		w->src = im;
 		return 0;
 	}
 	*cause = xasprintf("%s/image.tif: %s", w->s->path, why);
 	free(why);
+	image_close(im, NULL);
 	free(im);
 	return -1;
 }
