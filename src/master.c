@@ -36,25 +36,27 @@ master_default_rows(uint32_t height, uint32_t halo, size_t row_bytes)
 {
 	uint32_t	rows = (height - 1) / TARGET_BLOCKS + 1;
 	size_t		least = (MIN_BLOCK_BYTES - 1) / (row_bytes > 0 ? row_bytes : 1) + 1;
+	size_t		most = MASTER_BLOCK_MAX / (row_bytes > 0 ? row_bytes : 1);
 
 	/*
-	 * A block filters its halo's rows too before its own: at 8 halos high that is a
-	 * quarter more (radius 40 on 16 MP took 0.78 s in blocks of 2 halos, 0.62 in 8).
-	 * And each block is five files made and removed: below MIN_BLOCK_BYTES they cost
-	 * more than the pixels (16 MP RGB: 0.15 s in 64 blocks, 0.10 s in 23).
+	 * Each block is five files made and removed: below MIN_BLOCK_BYTES they cost more
+	 * than the pixels (16 MP RGB: 0.15 s in 64 blocks, 0.10 s in 23). A slave's worker
+	 * holds a block's input, result and compressed result at once (SLAVE_BUFFERS):
+	 * within MASTER_BLOCK_MAX a host runs a block on every worker.
+	 */
+	if (rows < least)
+		rows = least < height ? (uint32_t)least : height;
+	if (rows > most)
+		rows = most;
+	/*
+	 * But a block filters its halo's rows too before its own: at 8 halos high that is a
+	 * quarter more (radius 40 on 16 MP took 0.78 s in blocks of 2 halos, 0.62 in 8),
+	 * and a halo that large takes the memory anyway.
 	 */
 	if (rows < MIN_ROWS)
 		rows = MIN_ROWS;
 	if (rows < HALO_BLOCKS * halo)
 		rows = HALO_BLOCKS * halo;
-	if (rows < least)
-		rows = least < height ? (uint32_t)least : height;
-	/*
-	 * A slave's worker holds a block's input, result and compressed result at once
-	 * (SLAVE_BUFFERS): within MASTER_BLOCK_MAX a host runs a block on every worker.
-	 */
-	if ((uint64_t)rows * row_bytes > MASTER_BLOCK_MAX)
-		rows = MASTER_BLOCK_MAX / row_bytes > 0 ? MASTER_BLOCK_MAX / row_bytes : 1;
 	return rows < height ? rows : height;
 }
 

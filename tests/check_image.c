@@ -570,6 +570,8 @@ START_TEST(test_default_rows)
 	ck_assert_uint_eq(master_default_rows(8000, 4, 24000), 125);
 	ck_assert_uint_eq(master_default_rows(4000, 4, 12000), 175);
 	ck_assert_uint_eq(master_default_rows(2000, 4, 6000), 350);
+	/* 12 MiB at most: 199 rows of a 1 GiB RGB image, a block on every worker. */
+	ck_assert_uint_eq(master_default_rows(15750, 4, 63000), 199);
 }
 END_TEST
 
