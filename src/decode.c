@@ -122,23 +122,75 @@ decode_scanlines(struct image *im, const struct sink *k, char **cause)
 	return r;
 }
 
-/* Read chunk (strip or tile) x, y of plane p into `into`: -1 with *cause. */
+/* The number of chunk (strip or tile) x, y of plane p. */
+static uint32_t
+chunk_number(struct image *im, uint32_t x, uint32_t y, uint16_t p)
+{
+	return TIFFIsTiled(im->tif) ? TIFFComputeTile(im->tif, x, y, 0, p) :
+	    TIFFComputeStrip(im->tif, y, p);
+}
+
+/* Read chunk n as stored into im->stored and hand it to im->raw: its size, or -1. */
+static tmsize_t
+read_stored(struct image *im, uint32_t n)
+{
+	uint64_t	size = TIFFGetStrileByteCount(im->tif, n);
+	tmsize_t	got;
+
+	reserve(&im->stored, &im->stored_size, size > 0 ? size : 1);
+	got = TIFFIsTiled(im->tif) ? TIFFReadRawTile(im->tif, n, im->stored, size) :
+	    TIFFReadRawStrip(im->tif, n, im->stored, size);
+	if (got != -1)
+		im->raw(im->raw_arg, im->stored, got);
+	return got;
+}
+
+/*
+ * Read chunk x, y of plane p into `into`: -1 with *cause. With im->raw, from its stored
+ * bytes once they are handed over, so that what is decoded is what raw() saw.
+ */
 static int
 read_chunk(struct image *im, uint32_t x, uint32_t y, uint16_t p, uint8_t *into,
     tmsize_t size, char **cause)
 {
 	int		tiled = TIFFIsTiled(im->tif);
-	uint32_t	n = tiled ? TIFFComputeTile(im->tif, x, y, 0, p) :
-			    TIFFComputeStrip(im->tif, y, p);
+	uint32_t	n = chunk_number(im, x, y, p);
+	tmsize_t	got;
 	char		what[48];
 
-	/* Given the size, libtiff reads an uncompressed strip straight into `into`. */
-	if ((tiled ? TIFFReadEncodedTile(im->tif, n, into, size) :
+	if (im->raw != NULL) {
+		/* A last strip decodes to its own rows only. */
+		if (!tiled)
+			size = TIFFVStripSize(im->tif, im->height - y < image_chunk_rows(im) ?
+			    im->height - y : image_chunk_rows(im));
+		if ((got = read_stored(im, n)) != -1 &&
+		    TIFFReadFromUserBuffer(im->tif, n, im->stored, got, into, size))
+			return 0;
+	} else if ((tiled ? TIFFReadEncodedTile(im->tif, n, into, size) :
 	    TIFFReadEncodedStrip(im->tif, n, into, size)) != -1)
+		/* Given the size, libtiff reads an uncompressed strip straight in. */
 		return 0;
 	snprintf(what, sizeof what, "cannot decode %s %u", tiled ? "tile" : "strip", n);
 	*cause = image_cause(im, what);
 	return -1;
+}
+
+/* The planes chunks are stored in: one, or each sample's (PlanarConfig separate). */
+static uint16_t
+planes(const struct image *im)
+{
+	uint16_t	planar;
+
+	TIFFGetFieldDefaulted(im->tif, TIFFTAG_PLANARCONFIG, &planar);
+	return planar == PLANARCONFIG_SEPARATE ? im->stored_samples : 1;
+}
+
+/* Whether strips are read a scanline at a time: contiguous ones too big to hold twice. */
+static int
+by_scanline(const struct image *im)
+{
+	return !TIFFIsTiled(im->tif) && planes(im) == 1 &&
+	    (uint64_t)TIFFStripSize(im->tif) > SCANLINE_BAND;
 }
 
 /* Decode strips or tiles, any planar configuration, a band of whole rows at a time. */
@@ -147,22 +199,19 @@ decode_direct(struct image *im, const struct sink *k, char **cause)
 {
 	TIFF		*tif = im->tif;
 	uint32_t	 cw = im->width, ch, y, x, rows;
-	uint16_t	 planar, planes, cspp, p;
+	uint16_t	 np = planes(im), cspp = np > 1 ? 1 : im->stored_samples, p;
 	size_t		 row_bytes = k->row_bytes;
 	uint8_t		*chunk, *band, *into, *wide = NULL;
 	tmsize_t	 size;
 	int		 tiled = TIFFIsTiled(tif), whole, r = -1;
 
-	TIFFGetFieldDefaulted(tif, TIFFTAG_PLANARCONFIG, &planar);
-	planes = planar == PLANARCONFIG_SEPARATE ? im->stored_samples : 1;
-	cspp = planar == PLANARCONFIG_SEPARATE ? 1 : im->stored_samples;
 	ch = image_chunk_rows(im);
 	if (tiled)
 		TIFFGetField(tif, TIFFTAG_TILEWIDTH, &cw);
-	if (!tiled && planes == 1 && (uint64_t)TIFFStripSize(tif) > SCANLINE_BAND)
+	if (by_scanline(im))
 		return decode_scanlines(im, k, cause);
 	/* A strip of interleaved samples as held is already a band of rows: in place. */
-	whole = !tiled && planes == 1 && !im->widen;
+	whole = !tiled && np == 1 && !im->widen;
 	size = whole ? (tmsize_t)(ch * row_bytes) : tiled ? TIFFTileSize(tif) :
 	    TIFFStripSize(tif);
 	chunk = whole ? NULL : try_alloc(size, 1, cause);
@@ -175,7 +224,7 @@ decode_direct(struct image *im, const struct sink *k, char **cause)
 	for (y = sink_start(k, ch); band != NULL && y < k->last; y += ch) {
 		rows = im->height - y < ch ? im->height - y : ch;
 		into = sink_band(k, band, y, rows);
-		for (p = 0; p < planes; p++)
+		for (p = 0; p < np; p++)
 			for (x = 0; x < im->width; x += cw) {
 				if (read_chunk(im, x, y, p, whole ? into : chunk, size,
 				    cause) == -1)
@@ -208,12 +257,15 @@ image_chunk_rows(const struct image *im)
 }
 
 const char *
-image_master_decodes(const struct image *im)
+image_master_decodes(const struct image *im, int signed_)
 {
 	if (!im->convert && image_copyable(im))
 		return "its strips are image.bit's rows as they are, copied in the kernel";
 	if (image_chunk_rows(im) >= im->height)
 		return "one strip or row of tiles holds the whole image";
+	if (signed_ && (im->convert || by_scanline(im)))
+		return "with a secret, the rows slaves read are signed, and these strips "
+		    "are not decoded from bytes handed over";
 	return NULL;
 }
 
@@ -322,6 +374,69 @@ decode_into(struct image *im, const struct sink *k, char **cause)
 	return im->convert ? decode_convert(im, k, cause) : decode_direct(im, k, cause);
 }
 
+/* Hand im->raw how the stored bytes are decoded: every tag a decoder reads. */
+static void
+raw_description(struct image *im)
+{
+	TIFF		*tif = im->tif;
+	uint16_t	 v[10] = { 0 }, n = 0, *extra = NULL, *cmap[3];
+	uint32_t	 u[3] = { 0 }, len = 0, i;
+	void		*tables = NULL;
+	char		 text[256];
+
+	TIFFGetFieldDefaulted(tif, TIFFTAG_BITSPERSAMPLE, &v[0]);
+	TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLEFORMAT, &v[1]);
+	TIFFGetFieldDefaulted(tif, TIFFTAG_COMPRESSION, &v[2]);
+	TIFFGetFieldDefaulted(tif, TIFFTAG_PREDICTOR, &v[3]);
+	TIFFGetField(tif, TIFFTAG_PHOTOMETRIC, &v[4]);
+	TIFFGetFieldDefaulted(tif, TIFFTAG_FILLORDER, &v[5]);
+	TIFFGetFieldDefaulted(tif, TIFFTAG_YCBCRSUBSAMPLING, &v[6], &v[7]);
+	TIFFGetFieldDefaulted(tif, TIFFTAG_INKSET, &v[8]);
+	TIFFGetField(tif, TIFFTAG_NUMBEROFINKS, &v[9]);
+	TIFFGetField(tif, TIFFTAG_TILEWIDTH, &u[0]);
+	TIFFGetField(tif, TIFFTAG_TILELENGTH, &u[1]);
+	TIFFGetFieldDefaulted(tif, TIFFTAG_ROWSPERSTRIP, &u[2]);
+	snprintf(text, sizeof text, "%ux%u %u %u planes %u swapped %d tiles %ux%u strips %u",
+	    im->width, im->height, im->stored_samples, im->convert, planes(im),
+	    TIFFIsByteSwapped(tif), u[0], u[1], u[2]);
+	im->raw(im->raw_arg, text, strlen(text) + 1);
+	im->raw(im->raw_arg, v, sizeof v);
+	if (TIFFGetField(tif, TIFFTAG_EXTRASAMPLES, &n, &extra) && extra != NULL)
+		im->raw(im->raw_arg, extra, n * sizeof *extra);
+	if (TIFFGetField(tif, TIFFTAG_JPEGTABLES, &len, &tables) && tables != NULL)
+		im->raw(im->raw_arg, tables, len);
+	if (im->palette && v[0] <= 16 &&
+	    TIFFGetField(tif, TIFFTAG_COLORMAP, &cmap[0], &cmap[1], &cmap[2]))
+		for (i = 0; i < 3; i++)
+			im->raw(im->raw_arg, cmap[i], (sizeof *cmap[i]) << v[0]);
+}
+
+int
+image_stored(struct image *im, uint32_t first, uint32_t last,
+    void (*raw)(void *, const void *, size_t), void *arg, char **cause)
+{
+	uint32_t	ch = image_chunk_rows(im), cw = im->width, y, x, n;
+	uint16_t	np = planes(im), p;
+	int		r = 0;
+
+	if (TIFFIsTiled(im->tif))
+		TIFFGetField(im->tif, TIFFTAG_TILEWIDTH, &cw);
+	im->raw = raw;
+	im->raw_arg = arg;
+	raw_description(im);
+	/* In decode_direct()'s order: what it will hand over, piece by piece. */
+	for (y = first / ch * ch; r == 0 && y < last; y += ch)
+		for (p = 0; r == 0 && p < np; p++)
+			for (x = 0; r == 0 && x < im->width; x += cw)
+				if (read_stored(im, n = chunk_number(im, x, y, p)) == -1) {
+					*cause = xasprintf("cannot read %s %u",
+					    TIFFIsTiled(im->tif) ? "tile" : "strip", n);
+					r = -1;
+				}
+	im->raw = NULL;
+	return r;
+}
+
 int
 image_decode(struct image *im, int fd, void (*decoded)(void *, uint32_t),
     void *arg, char **cause)
@@ -344,5 +459,7 @@ image_decode_rows(struct image *im, uint32_t first, uint32_t last, void *rows,
 	struct sink	k = { .fd = -1, .mem = rows, .first = first, .last = last,
 			    .row_bytes = image_row_bytes(im) };
 
+	if (im->raw != NULL)
+		raw_description(im);
 	return decode_into(im, &k, cause);
 }

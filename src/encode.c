@@ -42,6 +42,9 @@ image_create(struct image *im, const char *path, const struct image *like,
 	*im = *like;
 	im->tif = NULL;		/* like's, which only like closes */
 	im->tags = NULL;
+	im->stored = NULL;
+	im->stored_size = 0;
+	im->raw = NULL;
 	im->layout = *layout;
 	/*
 	 * Made here, not by libtiff: its "w" opens with O_TRUNC, and ext4 takes a file
@@ -119,6 +122,9 @@ image_close(struct image *im, char **cause)
 
 	tags_free(im->tags);
 	im->tags = NULL;
+	free(im->stored);
+	im->stored = NULL;
+	im->stored_size = 0;
 	if (im->tif == NULL)
 		return 0;
 	errno = 0;

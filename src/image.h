@@ -64,6 +64,14 @@ struct image {
 	struct place	*place;		/* its file (place.c) */
 	void		(*decoded)(void *, uint32_t);	/* see image_decode() */
 	void		*decoded_arg;
+	/*
+	 * When set, each strip or tile is read as stored and handed to raw() before it is
+	 * decoded from memory, after a description of how it is decoded (image_stored()).
+	 */
+	void		(*raw)(void *, const void *, size_t);
+	void		*raw_arg;
+	void		*stored;	/* a strip or tile as stored */
+	size_t		 stored_size;
 };
 
 /*
@@ -119,14 +127,23 @@ char	*image_compressions(void);
  */
 int	image_decode_rows(struct image *, uint32_t first, uint32_t last, void *rows,
 	    char **cause);
+/*
+ * Hand raw(arg, ...) what image_decode_rows(first, last) decodes with im->raw set: the
+ * description of the decoding (every tag a decoder reads), then the bytes of each strip
+ * or tile it reads, as stored, in its order; without decoding them. -1 with *cause.
+ * What a master that signs a block's input gives the slaves that decode it.
+ */
+int	image_stored(struct image *, uint32_t first, uint32_t last,
+	    void (*raw)(void *, const void *, size_t), void *arg, char **cause);
 /* The height of the input's strips, or of its tiles (at most the image's). */
 uint32_t image_chunk_rows(const struct image *);
 /*
  * Why the master had better decode this input itself than leave it to the slaves, or
  * NULL: its strips are already image.bit's rows (image_copyable()), or one strip holds
- * the whole image.
+ * the whole image; or, in a job with a secret (`signed`), its strips cannot be handed
+ * to image_stored() (the RGBA interface, strips read a scanline at a time).
  */
-const char *image_master_decodes(const struct image *);
+const char *image_master_decodes(const struct image *, int signed_);
 /*
  * Whether the file's strips are already image.bit's rows, byte for byte: uncompressed
  * interleaved samples as held, in the host's order, whole bytes in the usual bit order.

@@ -12,17 +12,44 @@
 #include "master-int.h"
 #include "util.h"
 
+/*
+ * Sign what the slaves decode each block from, as stored in the input, before any todo
+ * file is made (the collector's threads must not share the input's libtiff handle).
+ */
+static int
+sign_stored(struct master *m, char **cause)
+{
+	struct secret_mac	 mac;
+	uint32_t		 n, a, b;
+	char			*why;
+
+	for (n = 0; n < m->job.blocks; n++) {
+		job_block_input(&m->job, n, &a, &b);
+		secret_stored_begin(&mac, m->key, m->job.id, n);
+		if (image_stored(&m->in, a, b, secret_stored_add, &mac, &why) == -1) {
+			*cause = xasprintf("%s: %s", m->o->input, why);
+			free(why);
+			return -1;
+		}
+		secret_stored_end(&mac, m->signs[n]);
+		master_report(m);
+	}
+	return 0;
+}
+
 int
 publish_signing(struct master *m, char **cause)
 {
 	if (m->keyed == NULL || m->job.render)
 		return 0;
+	m->signs = xcalloc(m->job.blocks, sizeof *m->signs);
+	if (m->job.decode)
+		return sign_stored(m, cause);
 	m->readfd = protocol_input_open(m->dirfd);
 	if (m->readfd == -1) {
 		*cause = xasprintf("%s/image.bit: %s", m->o->dir, strerror(errno));
 		return -1;
 	}
-	m->signs = xcalloc(m->job.blocks, sizeof *m->signs);
 	return 0;
 }
 

@@ -101,14 +101,12 @@ master_report(struct master *m)
 
 /*
  * Who decodes the input: the slaves, each the strips or tiles its block needs, unless
- * the master had better (image_master_decodes()), or a secret has it sign the rows
- * slaves compute from. -v says which, and why.
+ * the master had better (image_master_decodes()). -v says which, and why.
  */
 static void
 choose_decoder(struct master *m)
 {
-	const char	*why = m->keyed != NULL ? "with a secret it signs the rows slaves "
-			    "read" : image_master_decodes(&m->in);
+	const char	*why = image_master_decodes(&m->in, m->keyed != NULL);
 
 	if (m->job.render)
 		return;

@@ -59,21 +59,52 @@ fail:
 	return -1;
 }
 
-/* The hex HMAC of the job id, then label (what is signed, of which block), then data. */
+/* Begin an HMAC of the job id, then label (what is signed, of which block). */
+static void
+bound_begin(struct secret_mac *m, const unsigned char key[SECRET_KEY], const char *id,
+    const char *label)
+{
+	crypto_auth_hmacsha512256_init(&m->st, key, SECRET_KEY);
+	crypto_auth_hmacsha512256_update(&m->st, (const unsigned char *)id, strlen(id));
+	crypto_auth_hmacsha512256_update(&m->st, (const unsigned char *)label,
+	    strlen(label));
+}
+
+void
+secret_stored_add(void *mac, const void *bytes, size_t len)
+{
+	crypto_auth_hmacsha512256_update(&((struct secret_mac *)mac)->st, bytes, len);
+}
+
+void
+secret_stored_end(struct secret_mac *m, char hex[SECRET_HEX])
+{
+	unsigned char	mac[crypto_auth_hmacsha512256_BYTES];
+
+	crypto_auth_hmacsha512256_final(&m->st, mac);
+	sodium_bin2hex(hex, SECRET_HEX, mac, sizeof mac);
+}
+
+/* The hex HMAC of the job id, then label, then data. */
 static void
 bound_mac(const unsigned char key[SECRET_KEY], const char *id, const char *label,
     const void *data, size_t len, char hex[SECRET_HEX])
 {
-	crypto_auth_hmacsha512256_state	 st;
-	unsigned char			 mac[crypto_auth_hmacsha512256_BYTES];
+	struct secret_mac	m;
 
-	crypto_auth_hmacsha512256_init(&st, key, SECRET_KEY);
-	crypto_auth_hmacsha512256_update(&st, (const unsigned char *)id, strlen(id));
-	crypto_auth_hmacsha512256_update(&st, (const unsigned char *)label,
-	    strlen(label));
-	crypto_auth_hmacsha512256_update(&st, data, len);
-	crypto_auth_hmacsha512256_final(&st, mac);
-	sodium_bin2hex(hex, SECRET_HEX, mac, sizeof mac);
+	bound_begin(&m, key, id, label);
+	secret_stored_add(&m, data, len);
+	secret_stored_end(&m, hex);
+}
+
+void
+secret_stored_begin(struct secret_mac *m, const unsigned char key[SECRET_KEY],
+    const char *id, uint32_t n)
+{
+	char	label[32];
+
+	snprintf(label, sizeof label, " %u stored\n", n);
+	bound_begin(m, key, id, label);
 }
 
 void

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sodium.h>
+
 #define SECRET_KEY	32	/* bytes of key */
 #define SECRET_AUTH	"hmac-sha512-256"	/* data.dat's name for it */
 
@@ -31,6 +33,19 @@ void	secret_auth(const unsigned char key[SECRET_KEY], const void *text, size_t l
 #define SECRET_HEX	65
 void	secret_rows(const unsigned char key[SECRET_KEY], const char *id, uint32_t n,
 	    const void *rows, size_t len, char hex[SECRET_HEX]);
+/*
+ * Where slaves decode the input: the same for the stored bytes they decode block n from
+ * (the decoding's description, then each strip or tile: image.h's raw hook), taken in
+ * pieces. Its label differs from secret_rows()'s, so that neither passes for the other.
+ */
+struct secret_mac {
+	crypto_auth_hmacsha512256_state	st;
+};
+void	secret_stored_begin(struct secret_mac *, const unsigned char key[SECRET_KEY],
+	    const char *id, uint32_t n);
+void	secret_stored_add(void *mac, const void *bytes, size_t len);
+void	secret_stored_end(struct secret_mac *, char hex[SECRET_HEX]);
+
 /*
  * The hex HMAC of a failed report's text, bound to the job, the block and the version,
  * so that only a holder of the secret can fail a block, and only that one: a report is

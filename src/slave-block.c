@@ -142,27 +142,47 @@ open_source(struct worker *w, char **cause)
 
 /*
  * Decode block n's input rows, with its halo, from image.tif into the worker's buffer
- * (w->in), reading only the strips or tiles that hold them: 0, or -1 with *cause (the
- * block failed: a damaged strip says which, in the input's name, and libtiff's words).
+ * (w->in), reading only the strips or tiles that hold them; with a secret, from their
+ * stored bytes, read into memory and checked against the signature the master put in
+ * todo/ (sign). 0; -1 with *cause if the block failed (a damaged strip says which, in the
+ * input's name, and libtiff's words); 1 with *cause if the bytes are not the ones
+ * signed: someone changed image.tif under the job.
  */
 static int
-decode_input(struct worker *w, uint32_t n, char **cause)
+decode_input(struct worker *w, uint32_t n, const char *sign, char **cause)
 {
-	const struct job	*job = &w->s->job;
+	struct slave		*s = w->s;
+	const struct job	*job = &s->job;
+	struct secret_mac	 mac;
 	uint32_t		 a, e;
-	char			*why;
+	char			*why, want[SECRET_HEX];
+	int			 r;
 
 	if (open_source(w, cause) == -1)
 		return -1;
 	job_block_input(job, n, &a, &e);
 	reserve(&w->copy, &w->copy_size, (size_t)(e - a) * job_row_bytes(job));
-	if (image_decode_rows(w->src, a, e, w->copy, &why) == -1) {
+	if (s->keyed != NULL) {
+		secret_stored_begin(&mac, s->key, job->id, n);
+		w->src->raw = secret_stored_add;
+		w->src->raw_arg = &mac;
+	}
+	r = image_decode_rows(w->src, a, e, w->copy, &why);
+	w->src->raw = NULL;
+	if (r == -1) {
 		*cause = xasprintf("%s: %s", job->input, why);
 		free(why);
 		return -1;
 	}
 	w->in = w->copy;
-	return 0;
+	if (s->keyed == NULL)
+		return 0;
+	secret_stored_end(&mac, want);
+	if (sodium_memcmp(want, sign, SECRET_HEX) == 0)
+		return 0;
+	*cause = xasprintf("%s/image.tif: the stored bytes of block %u are not the ones "
+	    "the master signed; leaving job %s", s->path, n, job->id);
+	return 1;
 }
 
 /*
@@ -363,8 +383,14 @@ worker_work_on(struct worker *w, uint32_t n, char v, char **cause)
 		return 0;
 	}
 	if (s->job.decode) {
-		if (decode_input(w, n, &why) == 0)
+		if ((r = decode_input(w, n, sign, &why)) == 0)
 			return finish_block(w, n, v);
+		if (r == 1) {
+			protocol_release(s->dirfd, n, v);
+			worker_refuse(s);
+			*cause = why;
+			return -1;
+		}
 		fail(s, n, v, why, NULL);
 		free(why);
 		return 0;
