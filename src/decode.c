@@ -102,7 +102,9 @@ decode_scanlines(struct image *im, const struct sink *k, char **cause)
 			    try_alloc(TIFFScanlineSize(im->tif), 1, cause);
 	int		 r = band != NULL && (line != NULL || !im->widen) ? 0 : -1;
 
-	for (y = k->first; r == 0 && y < k->last; y += rows) {
+	/* From the strip's first row: LZW, Deflate and most codecs cannot seek into it. */
+	for (y = sink_start(k, image_chunk_rows(im)); r == 0 && y < k->last;
+	    y += rows) {
 		rows = k->last - y < band_rows ? k->last - y : band_rows;
 		to = sink_band(k, band, y, rows);
 		for (i = 0; r == 0 && i < rows; i++) {

@@ -143,6 +143,7 @@ main(void)
 	sr = srunner_create(protocol_suite());
 	srunner_add_suite(sr, kernel_suite());
 	srunner_add_suite(sr, image_suite());
+	srunner_add_suite(sr, chunk_suite());
 	srunner_add_suite(sr, blocks_suite());
 	srunner_add_suite(sr, op_suite());
 	srunner_add_suite(sr, median_suite());

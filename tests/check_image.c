@@ -119,6 +119,55 @@ decode(const char *dir, const char *path, struct image *im)
 	return buf;
 }
 
+/* Where rows_match() cuts h rows in chunks of ch: sorted, each once. */
+static size_t
+cut_points(uint32_t h, uint32_t ch, uint32_t *at)
+{
+	const uint32_t	 want[] = { 0, 1, ch - 1, ch, ch + 1, ch + ch / 2, 2 * ch,
+			    h > ch ? h - ch - 1 : 0, h > 1 ? h - 2 : 0, h - 1, h };
+	size_t		 i, n = 0;
+	uint32_t	 next;
+
+	for (; n == 0 || at[n - 1] < h; at[n++] = next)
+		for (i = 0, next = h; i < sizeof want / sizeof want[0]; i++)
+			if (want[i] < next && (n == 0 || want[i] > at[n - 1]))
+				next = want[i];
+	return n;
+}
+
+/*
+ * A slave's rows [a, b), for many ranges: from the first row, to the last, a single row,
+ * starting and ending inside a strip or tile row, are the rows of the whole image decoded
+ * (full), and nothing is written past them.
+ */
+static void
+rows_match(const char *path, const uint8_t *full)
+{
+	struct image	 im;
+	char		*cause = NULL;
+	uint32_t	 at[16], i, j, n;
+	size_t		 row_bytes, len;
+	uint8_t		*rows;
+
+	ck_assert_msg(image_open(&im, path, &cause) == 0, "%s", cause);
+	row_bytes = (size_t)im.width * im.samples * im.bits / 8;
+	n = cut_points(im.height, image_chunk_rows(&im), at);
+	rows = malloc((im.height + 1) * row_bytes);
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++) {
+			len = (at[j] - at[i]) * row_bytes;
+			memset(rows, 0xa5, len + row_bytes);
+			ck_assert_msg(image_decode_rows(&im, at[i], at[j], rows, &cause) == 0,
+			    "%s: rows [%u, %u): %s", path, at[i], at[j], cause);
+			ck_assert_msg(memcmp(rows, full + at[i] * row_bytes, len) == 0,
+			    "%s: rows [%u, %u) are not the image's", path, at[i], at[j]);
+			ck_assert_msg(rows[len] == 0xa5 && rows[len + row_bytes - 1] == 0xa5,
+			    "%s: rows [%u, %u) overrun", path, at[i], at[j]);
+		}
+	free(rows);
+	image_close(&im, NULL);
+}
+
 /*
  * Write px, the rows of an image like im, to out in layout l, in blocks of `block` rows,
  * the last block first: each compressed by chunk_encode(), as a slave does, and its
@@ -171,6 +220,7 @@ round_trip(const struct kind *k)
 	ck_assert_int_ne(asprintf(&out, "%s/out.tif", dir), -1);
 	write_tiff(in, k, px);
 	got = decode(dir, in, &im);
+	rows_match(in, got);
 	ck_assert_uint_eq(im.width, k->w);
 	ck_assert_uint_eq(im.samples, k->spp);
 	ck_assert_uint_eq(im.bits, k->bits);
@@ -183,6 +233,7 @@ round_trip(const struct kind *k)
 	free(got);
 	got = decode(dir, out, &back);
 	ck_assert_int_eq(memcmp(got, px, n), 0);
+	rows_match(out, got);
 	ck_assert_uint_eq(back.compression, k->compression);
 	ck_assert_uint_eq(back.photometric, im.photometric);
 	if (k->photometric != 0)
@@ -222,6 +273,137 @@ START_TEST(test_round_trips)
 
 	for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
 		round_trip(&kinds[i]);
+}
+END_TEST
+
+/* A colour map of as many entries as the file's bits allow, all different. */
+static void
+ramp_map(TIFF *t)
+{
+	static uint16_t	r[256], g[256], b[256];
+	uint16_t	bits, i;
+
+	TIFFGetField(t, TIFFTAG_BITSPERSAMPLE, &bits);
+	for (i = 0; i < 1u << bits; i++) {
+		r[i] = i * 257;
+		g[i] = 65535 - i * 257;
+		b[i] = i * 4099;
+	}
+	TIFFSetField(t, TIFFTAG_COLORMAP, r, g, b);
+}
+
+/* Tiles of 32 made 32x48. */
+static void
+tiles_48_high(TIFF *t)
+{
+	TIFFSetField(t, TIFFTAG_TILELENGTH, 48);
+}
+
+/* RGB given to libtiff's JPEG codec, stored as YCbCr: what cameras write. */
+static void
+ycbcr_jpeg(TIFF *t)
+{
+	TIFFSetField(t, TIFFTAG_JPEGCOLORMODE, JPEGCOLORMODE_RGB);
+}
+
+/*
+ * A TIFF of kind k at path whose chunks are noise, for depths write_tiff() cannot
+ * write; strips of `rows`, or tiles; more() sets what else it needs, after the
+ * compression, which some of its tags depend on.
+ */
+static void
+write_noise(const char *path, const struct kind *k, uint32_t rows,
+    void (*more)(TIFF *))
+{
+	TIFF		*t = TIFFOpen(path, "w");
+	uint32_t	 i, n, per, y;
+	tmsize_t	 size, j;
+	uint8_t		*chunk;
+
+	ck_assert_ptr_nonnull(t);
+	TIFFSetField(t, TIFFTAG_IMAGEWIDTH, k->w);
+	TIFFSetField(t, TIFFTAG_IMAGELENGTH, k->h);
+	TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, k->bits);
+	TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, k->spp);
+	TIFFSetField(t, TIFFTAG_PHOTOMETRIC, k->photometric);
+	TIFFSetField(t, TIFFTAG_PLANARCONFIG, k->planar);
+	TIFFSetField(t, TIFFTAG_COMPRESSION, k->compression);
+	if (k->spp == 2 || k->spp == 4)
+		TIFFSetField(t, TIFFTAG_EXTRASAMPLES, 1, &k->extra);
+	if (k->tile) {
+		TIFFSetField(t, TIFFTAG_TILEWIDTH, k->tile);
+		TIFFSetField(t, TIFFTAG_TILELENGTH, k->tile);
+	} else
+		TIFFSetField(t, TIFFTAG_ROWSPERSTRIP, rows);
+	if (more != NULL)
+		more(t);
+	n = k->tile ? TIFFNumberOfTiles(t) : TIFFNumberOfStrips(t);
+	per = k->tile ? 1 : (k->h - 1) / rows + 1;	/* strips in a plane */
+	chunk = malloc(k->tile ? TIFFTileSize(t) : TIFFStripSize(t));
+	for (i = 0; i < n; i++) {
+		y = i % per * rows;
+		size = k->tile ? TIFFTileSize(t) :
+		    TIFFVStripSize(t, k->h - y < rows ? k->h - y : rows);
+		for (j = 0; j < size; j++)
+			chunk[j] = (uint8_t)((i + 1) * 0x9e3779b1u * (j + 7) >> 13);
+		ck_assert_int_ne(k->tile ? TIFFWriteEncodedTile(t, i, chunk, size) :
+		    TIFFWriteEncodedStrip(t, i, chunk, size), -1);
+	}
+	TIFFClose(t);
+	free(chunk);
+}
+
+/*
+ * A slave's rows are the whole image's where pixels are widened, looked up in a palette,
+ * or converted through libtiff's RGBA interface (YCbCr JPEG, decoded whole strips or
+ * tile rows at a time).
+ */
+START_TEST(test_decode_rows_widened_converted)
+{
+	static const struct {
+		struct kind	 k;
+		uint32_t	 rows;		/* of a strip */
+		void		(*more)(TIFF *);
+		int		 convert;
+	} cases[] = {
+		{ { 23, 37, 1, 12, PLANARCONFIG_CONTIG, COMPRESSION_LZW, 0, 0,
+		    PHOTOMETRIC_MINISBLACK }, 5, NULL, 0 },
+		{ { 37, 41, 3, 4, PLANARCONFIG_CONTIG, COMPRESSION_ADOBE_DEFLATE, 16, 0,
+		    PHOTOMETRIC_RGB }, 0, NULL, 0 },
+		{ { 45, 30, 1, 1, PLANARCONFIG_CONTIG, COMPRESSION_PACKBITS, 0, 0,
+		    PHOTOMETRIC_MINISBLACK }, 7, NULL, 0 },
+		{ { 33, 35, 2, 2, PLANARCONFIG_SEPARATE, COMPRESSION_NONE, 16,
+		    EXTRASAMPLE_UNASSALPHA, PHOTOMETRIC_MINISBLACK }, 0, NULL, 0 },
+		{ { 10, 11, 1, 24, PLANARCONFIG_CONTIG, COMPRESSION_NONE, 0, 0,
+		    PHOTOMETRIC_MINISBLACK }, 3, NULL, 0 },
+		{ { 30, 21, 1, 8, PLANARCONFIG_CONTIG, COMPRESSION_LZW, 0, 0,
+		    PHOTOMETRIC_PALETTE }, 4, ramp_map, 0 },
+		{ { 37, 33, 1, 4, PLANARCONFIG_CONTIG, COMPRESSION_NONE, 16, 0,
+		    PHOTOMETRIC_PALETTE }, 0, ramp_map, 0 },
+		{ { 40, 50, 3, 8, PLANARCONFIG_CONTIG, COMPRESSION_JPEG, 0, 0,
+		    PHOTOMETRIC_YCBCR }, 16, ycbcr_jpeg, 1 },
+		{ { 40, 50, 3, 8, PLANARCONFIG_CONTIG, COMPRESSION_JPEG, 16, 0,
+		    PHOTOMETRIC_YCBCR }, 0, ycbcr_jpeg, 1 },
+	};
+	char		*dir = test_dir(), *path;
+	struct image	 im;
+	uint8_t		*full;
+	size_t		 i;
+
+	ck_assert_int_ne(asprintf(&path, "%s/in.tif", dir), -1);
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		write_noise(path, &cases[i].k, cases[i].rows, cases[i].more);
+		full = decode(dir, path, &im);
+		ck_assert_int_eq(im.convert, cases[i].convert);
+		ck_assert_int_eq(im.widen, cases[i].k.bits % 8 != 0 ||
+		    cases[i].k.bits == 24 ||
+		    cases[i].k.photometric == PHOTOMETRIC_PALETTE);
+		rows_match(path, full);
+		free(full);
+		unlink(path);
+	}
+	free(path);
+	test_rmdir(dir);
 }
 END_TEST
 
@@ -511,6 +693,209 @@ START_TEST(test_bigtiff_over_4gib)
 }
 END_TEST
 
+/* An image like an input of w x h of these samples, stored so, that no file holds. */
+static struct image
+like_input(uint32_t w, uint32_t h, uint16_t samples, enum sample_format format,
+    uint16_t compression)
+{
+	struct image	like = { .width = w, .height = h, .samples = samples,
+			    .format = format, .bits = sample_bits(format),
+			    .photometric = samples >= 3 ? PHOTOMETRIC_RGB :
+			    PHOTOMETRIC_MINISBLACK, .compression = compression,
+			    .predictor = PREDICTOR_NONE, .orientation = 1 };
+
+	return like;
+}
+
+/* image_layout() of like as ask says, which must succeed. */
+static struct layout
+layout_of(const struct image *like, const struct layout_ask *ask)
+{
+	struct layout	 l;
+	char		*cause = NULL;
+
+	ck_assert_msg(image_layout(like, ask, &l, &cause) == 0, "%s", cause);
+	return l;
+}
+
+/* image_layout() must refuse like as ask says, with a cause saying `what`. */
+static void
+layout_refused(const struct image *like, const struct layout_ask *ask,
+    const char *what)
+{
+	struct layout	 l;
+	char		*cause = NULL;
+
+	ck_assert_int_eq(image_layout(like, ask, &l, &cause), -1);
+	ck_assert_msg(strstr(cause, what) != NULL, "'%s' lacks '%s'", cause, what);
+	free(cause);
+}
+
+/* The output compresses as the input did where that loses nothing, else with Deflate. */
+START_TEST(test_layout_compression)
+{
+	struct image	like = like_input(100, 100, 3, SAMPLE_UINT8, COMPRESSION_JPEG);
+	struct layout	l = layout_of(&like, &(struct layout_ask){ 0 });
+
+	ck_assert_uint_eq(l.compression, COMPRESSION_ADOBE_DEFLATE);
+	ck_assert_uint_eq(l.photometric, PHOTOMETRIC_RGB);
+	like = like_input(100, 100, 1, SAMPLE_UINT16, COMPRESSION_WEBP);
+	ck_assert_uint_eq(layout_of(&like, &(struct layout_ask){ 0 }).compression,
+	    COMPRESSION_ADOBE_DEFLATE);
+	like = like_input(100, 100, 1, SAMPLE_FLOAT32, COMPRESSION_LZW);
+	like.predictor = PREDICTOR_FLOATINGPOINT;
+	l = layout_of(&like, &(struct layout_ask){ 0 });
+	ck_assert_uint_eq(l.compression, COMPRESSION_LZW);
+	ck_assert_uint_eq(l.predictor, PREDICTOR_FLOATINGPOINT);
+	/* Asked for: JPEG's RGB goes in YCbCr, at libtiff's default quality. */
+	like = like_input(100, 100, 3, SAMPLE_UINT8, COMPRESSION_NONE);
+	l = layout_of(&like, &(struct layout_ask){ .compression = COMPRESSION_JPEG });
+	ck_assert_uint_eq(l.photometric, PHOTOMETRIC_YCBCR);
+	ck_assert_uint_eq(l.quality, 75);
+}
+END_TEST
+
+/* What libtiff cannot write, or a codec does not take, is refused, saying why. */
+START_TEST(test_layout_refusals)
+{
+	struct image	like = like_input(100, 100, 1, SAMPLE_UINT16, COMPRESSION_NONE);
+
+	layout_refused(&like, &(struct layout_ask){ .compression = COMPRESSION_JPEG },
+	    "jpeg compression needs 8-bit unsigned samples (16-bit");
+	layout_refused(&like, &(struct layout_ask){ .compression = COMPRESSION_LZW,
+	    .level = 5 }, "lzw compression takes no -level");
+	layout_refused(&like, &(struct layout_ask){
+	    .compression = COMPRESSION_ADOBE_DEFLATE, .level = 13 },
+	    "no higher than its maximum");
+	layout_refused(&like, &(struct layout_ask){
+	    .compression = COMPRESSION_ZSTD, .quality = 50 }, "takes no -quality");
+	layout_refused(&like, &(struct layout_ask){ .compression = COMPRESSION_WEBP },
+	    "webp compression needs 8-bit unsigned samples");
+}
+END_TEST
+
+/* Whether an output of w x h 8-bit gray in this compression is made a BigTIFF. */
+static int
+big(uint32_t w, uint32_t h, uint16_t compression)
+{
+	struct image	like = like_input(w, h, 1, SAMPLE_UINT8, compression);
+
+	return layout_of(&like, &(struct layout_ask){ 0 }).bigtiff;
+}
+
+/* BigTIFF when the worst its compression can do could pass 4 GiB, decided up front. */
+START_TEST(test_layout_bigtiff)
+{
+	struct image	like = like_input(70000, 70000, 1, SAMPLE_UINT8, COMPRESSION_LZW);
+
+	ck_assert(big(70000, 70000, COMPRESSION_LZW));
+	ck_assert(big(70000, 70000, COMPRESSION_ADOBE_DEFLATE));	/* 4.6 GiB */
+	/* 3.4 GiB: LZW's 12-bit codes could pass 4 GiB, Deflate's stored blocks not. */
+	ck_assert(big(60000, 60000, COMPRESSION_LZW));
+	ck_assert(!big(60000, 60000, COMPRESSION_ADOBE_DEFLATE));
+	ck_assert(!big(30000, 30000, COMPRESSION_ADOBE_DEFLATE));
+	ck_assert(!big(30000, 30000, COMPRESSION_LZW));
+	ck_assert(!layout_of(&like, &(struct layout_ask){ .bigtiff = LAYOUT_NO }).bigtiff);
+	like = like_input(1, 1, 1, SAMPLE_UINT8, COMPRESSION_NONE);
+	ck_assert(layout_of(&like, &(struct layout_ask){ .bigtiff = LAYOUT_YES }).bigtiff);
+}
+END_TEST
+
+/* Set tag's value (16 bits) in the first IFD of the little-endian TIFF at path. */
+static void
+patch_tag(const char *path, uint16_t tag, uint16_t value)
+{
+	uint8_t		 head[8], entry[12];
+	uint16_t	 n, i;
+	uint32_t	 ifd;
+	int		 fd = open(path, O_RDWR);
+
+	ck_assert_int_eq(pread(fd, head, 8, 0), 8);
+	ck_assert(head[0] == 'I' && head[2] == 42);
+	ifd = head[4] | head[5] << 8 | head[6] << 16 | (uint32_t)head[7] << 24;
+	ck_assert_int_eq(pread(fd, &n, 2, ifd), 2);
+	for (i = 0; i < n; i++) {
+		ck_assert_int_eq(pread(fd, entry, 12, ifd + 2 + 12 * i), 12);
+		if ((entry[0] | entry[1] << 8) != tag)
+			continue;
+		entry[8] = value & 0xff;
+		entry[9] = value >> 8;
+		ck_assert_int_eq(pwrite(fd, entry, 12, ifd + 2 + 12 * i), 12);
+	}
+	close(fd);
+}
+
+/*
+ * The output keeps the input's tiles, rounded up to multiples of 16 as TIFF wants them:
+ * libtiff writes none other, so the input's 20x36 are patched into a file of one
+ * 32x48 tile.
+ */
+START_TEST(test_layout_keeps_tiles)
+{
+	struct kind	 k = { 20, 20, 1, 8, PLANARCONFIG_CONTIG, COMPRESSION_NONE, 32,
+			    0, PHOTOMETRIC_MINISBLACK };
+	char		*dir = test_dir(), *path, *cause = NULL;
+	struct image	 im;
+	struct layout	 l;
+	uint32_t	 w = 0;
+
+	ck_assert_int_ne(asprintf(&path, "%s/in.tif", dir), -1);
+	write_noise(path, &k, 0, tiles_48_high);
+	ck_assert_msg(image_open(&im, path, &cause) == 0, "%s", cause);
+	l = layout_of(&im, &(struct layout_ask){ 0 });
+	ck_assert_uint_eq(l.tile_width, 32);
+	ck_assert_uint_eq(l.rows, 48);
+	l = layout_of(&im, &(struct layout_ask){ .strip_rows = 7 });
+	ck_assert_uint_eq(l.tile_width, 0);
+	ck_assert_uint_eq(l.rows, 7);
+	image_close(&im, NULL);
+	patch_tag(path, TIFFTAG_TILEWIDTH, 20);
+	patch_tag(path, TIFFTAG_TILELENGTH, 36);
+	ck_assert_msg(image_open(&im, path, &cause) == 0, "%s", cause);
+	ck_assert(TIFFGetField(im.tif, TIFFTAG_TILEWIDTH, &w) && w == 20);
+	l = layout_of(&im, &(struct layout_ask){ 0 });
+	ck_assert_uint_eq(l.tile_width, 32);
+	ck_assert_uint_eq(l.rows, 48);
+	image_close(&im, NULL);
+	free(path);
+	test_rmdir(dir);
+}
+END_TEST
+
+/*
+ * Blocks are whole rows of chunks: default strips made shorter to divide a block asked
+ * for, anything else (tiles, strips asked for, JPEG's MCUs) a block made taller.
+ */
+START_TEST(test_layout_block)
+{
+	struct image		like = like_input(1000, 5000, 1, SAMPLE_UINT8,
+				    COMPRESSION_LZW);
+	struct layout_ask	ask = { 0 };
+	struct layout		l = layout_of(&like, &ask);
+
+	ck_assert_uint_eq(l.rows, 262);		/* 256 KiB */
+	ck_assert_uint_eq(image_layout_block(&l, &ask, 1000), 1000);
+	ck_assert_uint_eq(l.rows, 250);
+	l = layout_of(&like, &ask);
+	ck_assert_uint_eq(image_layout_block(&l, &ask, 100), 100);
+	ck_assert_uint_eq(l.rows, 100);
+	ask.strip_rows = 262;
+	l = layout_of(&like, &ask);
+	ck_assert_uint_eq(image_layout_block(&l, &ask, 1000), 1048);
+	ck_assert_uint_eq(l.rows, 262);
+	ask = (struct layout_ask){ .tile_width = 32, .tile_height = 48 };
+	l = layout_of(&like, &ask);
+	ck_assert_uint_eq(image_layout_block(&l, &ask, 100), 144);
+	ck_assert_uint_eq(l.rows, 48);
+	like = like_input(1000, 5000, 3, SAMPLE_UINT8, COMPRESSION_NONE);
+	ask = (struct layout_ask){ .compression = COMPRESSION_JPEG };
+	l = layout_of(&like, &ask);
+	ck_assert_uint_eq(l.rows, 96);		/* 87 rows of 256 KiB, in MCUs */
+	ck_assert_uint_eq(image_layout_block(&l, &ask, 100), 192);
+	ck_assert_uint_eq(l.rows, 96);
+}
+END_TEST
+
 /* An output is a new file: one already there, even empty, is left as it was. */
 START_TEST(test_create_exclusive)
 {
@@ -581,7 +966,10 @@ image_suite(void)
 	Suite	*s = suite_create("image");
 	TCase	*tc = tcase_create("image");
 
+	/* round_trip() decodes 4.4 MB strips for many ranges of rows. */
+	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_round_trips);
+	tcase_add_test(tc, test_decode_rows_widened_converted);
 	tcase_add_test(tc, test_associated_alpha_divided_out);
 	tcase_add_test(tc, test_refusals);
 	tcase_add_test(tc, test_depths_widened);
@@ -591,6 +979,11 @@ image_suite(void)
 	tcase_add_test(tc, test_lab_round_trip);
 	tcase_add_test(tc, test_palette_orientation_kept);
 	tcase_add_test(tc, test_bigtiff_over_4gib);
+	tcase_add_test(tc, test_layout_compression);
+	tcase_add_test(tc, test_layout_refusals);
+	tcase_add_test(tc, test_layout_bigtiff);
+	tcase_add_test(tc, test_layout_keeps_tiles);
+	tcase_add_test(tc, test_layout_block);
 	tcase_add_test(tc, test_create_exclusive);
 	tcase_add_test(tc, test_output_names);
 	tcase_add_test(tc, test_default_rows);

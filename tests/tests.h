@@ -1,7 +1,7 @@
 /*
  * tests.h — the Check suites: one for each module of src/ whose promises can be tested
- * without running a job (protocol, blocks, op and each operation, pnm, image, kernel, watch,
- * progress, collect, sample, secret, util, tags, status, child);
+ * without running a job (protocol, blocks, op and each operation, pnm, image, chunk,
+ * kernel, watch, progress, collect, sample, secret, util, tags, status, child);
  * master, slave, -status and the command line are tested by running them, in the shell
  * suites (the .sh files of tests/ and tests/ops/).
  */
@@ -17,6 +17,7 @@
 Suite	*protocol_suite(void);
 Suite	*kernel_suite(void);
 Suite	*image_suite(void);
+Suite	*chunk_suite(void);
 Suite	*blocks_suite(void);
 Suite	*op_suite(void);
 Suite	*median_suite(void);
