@@ -4,6 +4,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 blur=${BLUR:-$here/../src/blur}
 runs=${BENCH_RUNS:-3}
+blurs=${BENCH_BLURS:-}
 work=$(mktemp -d "${TMPDIR:-/tmp}/blur-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
@@ -13,17 +14,29 @@ sed -e 's/\(name="\(memory\|map\|disk\|area\)" value="\)[^"]*"/\116GiB"/' \
     /etc/ImageMagick-6/policy.xml > "$work/policy.xml"
 export MAGICK_CONFIGURE_PATH=$work
 
-# measure NAME COMMAND...: append "NAME wall user system rss" to $work/raw. GNU time
-# gives the CPU times and the peak memory; the wall time is taken to the microsecond
-# here, since time's 10 ms are a tenth of a 16 MP job.
+# timed FILE COMMAND...: run COMMAND under GNU time, which writes its CPU times (user,
+# system) and peak memory to FILE's last line.
+timed() {
+	local file=$1
+	shift
+	/usr/bin/time -f "%U %S %M" -o "$file" "$@" > /dev/null 2>&1
+}
+
+# record NAME T0 T1 FILE: append "NAME wall user system rss" to $work/raw, the wall time
+# from two $EPOCHREALTIME readings and the rest from timed's FILE.
+record() {
+	echo "$1 $(echo "$3 - $2" | bc) $(tail -n 1 "$4")" >> "$work/raw"
+}
+
+# measure NAME COMMAND...: time COMMAND into $work/raw. GNU time gives the CPU times and
+# the peak memory; the wall time is taken to the microsecond here, since time's 10 ms
+# are a tenth of a 16 MP job.
 measure() {
-	local name=$1 t0 t1 rest
+	local name=$1 t0
 	shift
 	t0=$EPOCHREALTIME
-	/usr/bin/time -f "%U %S %M" -o "$work/one" "$@" > /dev/null 2>&1
-	t1=$EPOCHREALTIME
-	rest=$(tail -n 1 "$work/one")
-	echo "$name $(echo "$t1 - $t0" | bc) $rest" >> "$work/raw"
+	timed "$work/one" "$@"
+	record "$name" "$t0" "$EPOCHREALTIME" "$work/one"
 }
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
@@ -43,4 +56,18 @@ noise_image() {
 	vips bandjoin "$work/n.v $work/n.v $work/n.v" "$work/n3.v"
 	vips cast "$work/n3.v" "$1" uchar
 	rm -f "$work/n.v" "$work/n3.v"
+}
+
+# blur_rows TOOL: TOOL's rows, one per binary of BENCH_BLURS="NAME=PATH ..." (TOOL/NAME),
+# or TOOL alone for $blur.
+blur_rows() {
+	local b
+	for b in ${blurs:-""}; do echo "$1${b:+/${b%%=*}}"; done
+}
+
+# binary ROW: the blur binary a row of blur_rows runs.
+binary() {
+	local b name=${1#*/}
+	[ "$name" = "$1" ] && { echo "$blur"; return; }
+	for b in $blurs; do [ "${b%%=*}" = "$name" ] && echo "${b#*=}"; done
 }
