@@ -106,10 +106,11 @@ master_report(struct master *m)
 static void
 choose_decoder(struct master *m)
 {
-	const char	*why = image_master_decodes(&m->in, m->keyed != NULL);
+	const char	*why;
 
 	if (m->job.render)
 		return;
+	why = image_master_decodes(&m->in, m->keyed != NULL);
 	m->job.decode = why == NULL;
 	if (m->o->verbosity <= 0)
 		return;

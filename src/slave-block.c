@@ -141,6 +141,24 @@ open_source(struct worker *w, char **cause)
 }
 
 /*
+ * Whether mac, taken over block n's stored bytes, is the master's signature `sign`: 0,
+ * or 1 with *cause, someone changed image.tif under the job.
+ */
+static int
+stored_signed(struct slave *s, uint32_t n, struct secret_mac *mac, const char *sign,
+    char **cause)
+{
+	char	want[SECRET_HEX];
+
+	secret_stored_end(mac, want);
+	if (sodium_memcmp(want, sign, SECRET_HEX) == 0)
+		return 0;
+	*cause = xasprintf("%s/image.tif: the stored bytes of block %u are not the ones "
+	    "the master signed; leaving job %s", s->path, n, s->job.id);
+	return 1;
+}
+
+/*
  * Decode block n's input rows, with its halo, from image.tif into the worker's buffer
  * (w->in), reading only the strips or tiles that hold them; with a secret, from their
  * stored bytes, read into memory and checked against the signature the master put in
@@ -155,7 +173,7 @@ decode_input(struct worker *w, uint32_t n, const char *sign, char **cause)
 	const struct job	*job = &s->job;
 	struct secret_mac	 mac;
 	uint32_t		 a, e;
-	char			*why, want[SECRET_HEX];
+	char			*why, *other = NULL;
 	int			 r;
 
 	if (open_source(w, cause) == -1)
@@ -169,20 +187,22 @@ decode_input(struct worker *w, uint32_t n, const char *sign, char **cause)
 	}
 	r = image_decode_rows(w->src, a, e, w->copy, &why);
 	w->src->raw = NULL;
-	if (r == -1) {
-		*cause = xasprintf("%s: %s", job->input, why);
-		free(why);
-		return -1;
-	}
 	w->in = w->copy;
-	if (s->keyed == NULL)
-		return 0;
-	secret_stored_end(&mac, want);
-	if (sodium_memcmp(want, sign, SECRET_HEX) == 0)
-		return 0;
-	*cause = xasprintf("%s/image.tif: the stored bytes of block %u are not the ones "
-	    "the master signed; leaving job %s", s->path, n, job->id);
-	return 1;
+	if (r == 0)
+		return s->keyed != NULL ? stored_signed(s, n, &mac, sign, cause) : 0;
+	/* Bytes that do not decode may be forged ones: with a secret, take all, to tell. */
+	if (s->keyed != NULL) {
+		secret_stored_begin(&mac, s->key, job->id, n);
+		if (image_stored(w->src, a, e, secret_stored_add, &mac, &other) == 0 &&
+		    stored_signed(s, n, &mac, sign, cause) == 1) {
+			free(why);
+			return 1;
+		}
+		free(other);
+	}
+	*cause = xasprintf("%s: %s", job->input, why);
+	free(why);
+	return -1;
 }
 
 /*

@@ -9,9 +9,9 @@ HAVE_POVRAY=0
 command -v povray > /dev/null && HAVE_POVRAY=1
 
 # 3 x 8 + 2 one block always failing; 6 failing once; 3 x 4 wrong images; 7 + 4 + 3 hung
-# commands; 6 + 6 who may run a command; 5 + 5 + 5 + 1 + 2 secrets; 3 + 2 a missing operation;
+# commands; 6 + 6 who may run a command; 5 + 5 + 5 + 5 + 1 + 2 secrets; 3 + 2 a missing operation;
 # 8 -ops, 9 x 3 usage errors; 12 failures shown; 8 x 2 x 2 renders, 5 with POV-Ray.
-plan $((3 * 8 + 2 + 6 + 3 * 4 + 7 + 4 + 3 + 6 + 6 + 5 + 5 + 5 + 1 + 2 + 3 + 2 + 8 + 9 * 3 + \
+plan $((3 * 8 + 2 + 6 + 3 * 4 + 7 + 4 + 3 + 6 + 6 + 5 + 5 + 5 + 5 + 1 + 2 + 3 + 2 + 8 + 9 * 3 + \
     12 + 8 * 2 * 2 + 5 * HAVE_POVRAY))
 
 export T
@@ -279,6 +279,30 @@ cat "$T/image.bit" > "$BLUR_DIR/image.bit"
 BLUR_SECRET_FILE=$T/secret blur -slave > /dev/null 2>&1
 check "the same job, its files restored: the keyed slave does it" 'finishes 30 $master'
 check "... with the pixels of the same blur without a secret" 'same_pixels "$T/keyed.tif" "$T/clean3.tif" 8 0'
+
+# The same where slaves decode the input (image.tif), a job of one block (16-row LZW
+# strips): a byte of a strip changed in DIR's copy, and the slave refuses what it reads.
+tiffcp -c lzw -r 16 "$T/in.tif" "$T/in-lzw.tif"
+"$BLUR" -master "$T/in-lzw.tif" -o "$T/keyed-lzw.tif" -rows 96 -radius 3 \
+    -secret "$T/secret" 2> /dev/null &
+master=$!
+wait_todo 1
+cp "$BLUR_DIR/image.tif" "$T/image.tif"
+cp "$T/image.tif" "$BLUR_DIR/image.tif.x"
+printf '\377' | dd of="$BLUR_DIR/image.tif.x" bs=1 seek=100 conv=notrunc 2> /dev/null
+mv "$BLUR_DIR/image.tif.x" "$BLUR_DIR/image.tif"
+BLUR_SECRET_FILE=$T/secret blur -slave > /dev/null 2> "$T/stored.err"
+st=$?
+check "changed image.tif: the keyed slave exits 1" '[ $st -eq 1 ]'
+check "changed image.tif: in one line, saying so" \
+    '[ "$(lines "$T/stored.err")" -eq 1 ] && grep -qx "blur: $BLUR_DIR/image.tif: the stored bytes of block 0 are not the ones the master signed; leaving job [0-9a-f]\{32\}" "$T/stored.err"'
+check "changed image.tif: nothing computed, its claim given back" 'no_claims && kill -0 $master'
+cp "$T/image.tif" "$BLUR_DIR/image.tif.x"
+mv "$BLUR_DIR/image.tif.x" "$BLUR_DIR/image.tif"
+BLUR_SECRET_FILE=$T/secret blur -slave > /dev/null 2>&1
+check "image.tif restored: the keyed slave decodes it" 'finishes 30 $master'
+check "... with the pixels of the same blur without a secret" \
+    'same_pixels "$T/keyed-lzw.tif" "$T/clean3.tif" 8 0'
 
 # A keyed master killed with its job open, data.dat forged: the next master clears it.
 "$BLUR" -master "$T/in.tif" -o "$T/dead.tif" -rows 16 -radius 3 -secret "$T/secret" 2> /dev/null &
