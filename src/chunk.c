@@ -124,23 +124,6 @@ mem_close(thandle_t h)
 	return 0;
 }
 
-static int
-mem_map(thandle_t h, void **base, toff_t *size)
-{
-	(void)h;
-	(void)base;
-	(void)size;
-	return 0;
-}
-
-static void
-mem_unmap(thandle_t h, void *base, toff_t size)
-{
-	(void)h;
-	(void)base;
-	(void)size;
-}
-
 /* An empty TIFF in c->mem for an image of `rows` rows of the job, described. */
 static TIFF *
 mem_open(struct chunks *c, const struct job *job, uint32_t rows, char *error)
@@ -151,7 +134,7 @@ mem_open(struct chunks *c, const struct job *job, uint32_t rows, char *error)
 	c->mem_len = c->pos = 0;
 	c->sealed = 0;
 	tif = TIFFClientOpenExt("block", "wm", c, mem_read, mem_write, mem_seek,
-	    mem_close, mem_size, mem_map, mem_unmap, opts);
+	    mem_close, mem_size, NULL, NULL, opts);
 	TIFFOpenOptionsFree(opts);
 	if (tif != NULL && layout_tags(tif, &job->layout, job->width, rows, job->samples,
 	    job->format) == -1) {

@@ -70,28 +70,20 @@ dirfile_is_tmp(const char *name, const char *base)
 	    strcmp(name + n - strlen(TMP_SUFFIX), TMP_SUFFIX) == 0;
 }
 
-int
-dirfile_write(int dirfd, const char *name, struct iovec *iov, int count)
-{
-	char	tmp[DIRFILE_TMP_MAX];
-	int	fd, wrote, saved;
+/* What goes into a file made whole under a temporary name (put()). */
+struct filling {
+	struct iovec	*iov;		/* these pieces, */
+	int		 count;
+	int		 from;		/* or size bytes of this file */
+	off_t		 size;
+};
 
-	tmp_name(tmp, name);
-	fd = openat(dirfd, tmp, O_WRONLY|O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC, 0600);
-	if (fd == -1)
-		return -1;
-	/* One call for all of it: on a network filesystem each is a round trip. */
-	wrote = writev_all(fd, iov, count);
-	if (close(fd) == 0 && wrote == 0 && renameat(dirfd, tmp, dirfd, name) == 0)
-		return 0;
-	saved = errno;
-	unlinkat(dirfd, tmp, 0);
-	errno = saved;
-	return -1;
-}
-
-int
-dirfile_copy(int dirfd, const char *name, int from, off_t size)
+/*
+ * Fill a file `name` in dirfd under a temporary name, then rename it into place, so that
+ * whoever opens `name` reads it whole: 0, or -1 with errno, and nothing left behind.
+ */
+static int
+put(int dirfd, const char *name, const struct filling *f)
 {
 	char	tmp[DIRFILE_TMP_MAX];
 	int	fd, r, saved;
@@ -100,13 +92,27 @@ dirfile_copy(int dirfd, const char *name, int from, off_t size)
 	fd = openat(dirfd, tmp, O_WRONLY|O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC, 0600);
 	if (fd == -1)
 		return -1;
-	r = copy_range(from, 0, fd, 0, size);
+	/* One call for all of it: on a network filesystem each is a round trip. */
+	r = f->iov != NULL ? writev_all(fd, f->iov, f->count) :
+	    copy_range(f->from, 0, fd, 0, f->size);
 	if (close(fd) == 0 && r == 0 && renameat(dirfd, tmp, dirfd, name) == 0)
 		return 0;
 	saved = errno;
 	unlinkat(dirfd, tmp, 0);
 	errno = saved;
 	return -1;
+}
+
+int
+dirfile_write(int dirfd, const char *name, struct iovec *iov, int count)
+{
+	return put(dirfd, name, &(struct filling){ .iov = iov, .count = count });
+}
+
+int
+dirfile_copy(int dirfd, const char *name, int from, off_t size)
+{
+	return put(dirfd, name, &(struct filling){ .from = from, .size = size });
 }
 
 int

@@ -78,23 +78,6 @@ place_close(thandle_t h)
 	return r;
 }
 
-static int
-place_map(thandle_t h, void **base, toff_t *size)
-{
-	(void)h;
-	(void)base;
-	(void)size;
-	return 0;
-}
-
-static void
-place_unmap(thandle_t h, void *base, toff_t size)
-{
-	(void)h;
-	(void)base;
-	(void)size;
-}
-
 TIFF *
 place_open(struct image *im, int fd, const char *path, const char *mode)
 {
@@ -106,7 +89,7 @@ place_open(struct image *im, int fd, const char *path, const char *mode)
 	p->from = -1;
 	im->place = p;
 	tif = TIFFClientOpenExt(path, mode, p, place_read, place_write, place_seek,
-	    place_close, place_size, place_map, place_unmap, opts);
+	    place_close, place_size, NULL, NULL, opts);
 	TIFFOpenOptionsFree(opts);
 	if (tif == NULL) {
 		close(fd);
