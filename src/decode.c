@@ -148,8 +148,9 @@ read_stored(struct image *im, uint32_t n)
 }
 
 /*
- * Read chunk x, y of plane p into `into`: -1 with *cause. With im->raw, from its stored
- * bytes once they are handed over, so that what is decoded is what raw() saw.
+ * Read the first `size` bytes of chunk x, y of plane p, decoded, into `into`: -1 with
+ * *cause. With im->raw, from its stored bytes once they are handed over, so that what
+ * is decoded is what raw() saw.
  */
 static int
 read_chunk(struct image *im, uint32_t x, uint32_t y, uint16_t p, uint8_t *into,
@@ -161,10 +162,6 @@ read_chunk(struct image *im, uint32_t x, uint32_t y, uint16_t p, uint8_t *into,
 	char		what[48];
 
 	if (im->raw != NULL) {
-		/* A last strip decodes to its own rows only. */
-		if (!tiled)
-			size = TIFFVStripSize(im->tif, im->height - y < image_chunk_rows(im) ?
-			    im->height - y : image_chunk_rows(im));
 		if ((got = read_stored(im, n)) != -1 &&
 		    TIFFReadFromUserBuffer(im->tif, n, im->stored, got, into, size))
 			return 0;
@@ -204,7 +201,7 @@ decode_direct(struct image *im, const struct sink *k, char **cause)
 	uint16_t	 np = planes(im), cspp = np > 1 ? 1 : im->stored_samples, p;
 	size_t		 row_bytes = k->row_bytes;
 	uint8_t		*chunk, *band, *into, *wide = NULL;
-	tmsize_t	 size;
+	tmsize_t	 size, line;
 	int		 tiled = TIFFIsTiled(tif), whole, r = -1;
 
 	ch = image_chunk_rows(im);
@@ -214,6 +211,8 @@ decode_direct(struct image *im, const struct sink *k, char **cause)
 		return decode_scanlines(im, k, cause);
 	/* A strip of interleaved samples as held is already a band of rows: in place. */
 	whole = !tiled && np == 1 && !im->widen;
+	line = whole ? (tmsize_t)row_bytes : tiled ? TIFFTileRowSize(tif) :
+	    TIFFScanlineSize(tif);
 	size = whole ? (tmsize_t)(ch * row_bytes) : tiled ? TIFFTileSize(tif) :
 	    TIFFStripSize(tif);
 	chunk = whole ? NULL : try_alloc(size, 1, cause);
@@ -224,12 +223,14 @@ decode_direct(struct image *im, const struct sink *k, char **cause)
 	}
 	band = chunk == NULL && !whole ? NULL : try_alloc(ch, row_bytes, cause);
 	for (y = sink_start(k, ch); band != NULL && y < k->last; y += ch) {
-		rows = im->height - y < ch ? im->height - y : ch;
+		/* Rows past the sink's last are not decoded: a codec stops where asked. */
+		rows = (im->height < k->last ? im->height : k->last) - y;
+		rows = rows < ch ? rows : ch;
 		into = sink_band(k, band, y, rows);
 		for (p = 0; p < np; p++)
 			for (x = 0; x < im->width; x += cw) {
-				if (read_chunk(im, x, y, p, whole ? into : chunk, size,
-				    cause) == -1)
+				if (read_chunk(im, x, y, p, whole ? into : chunk,
+				    rows * line, cause) == -1)
 					goto out;
 				if (!whole)
 					pixel_place_chunk(im, chunk, cw, x, rows, cspp, p,

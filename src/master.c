@@ -17,6 +17,7 @@
 #define HALO_BLOCKS	8	/* a block is at least this many halos high */
 #define MIN_BLOCK_BYTES	(2u << 20)	/* and holds at least this much of the image */
 #define MASTER_BLOCK_MAX (12u << 20)	/* but no more: see SLAVE_BUFFERS */
+#define DECODE_CHUNKS	4	/* strips or tile rows a block decodes, at least */
 #define TALLY_EVERY	0.1	/* seconds between rewrites of DIR/progress, at least */
 
 char *
@@ -153,7 +154,16 @@ static uint32_t
 block_rows(struct master *m, uint32_t rows, uint64_t unit)
 {
 	const struct layout	*l = &m->job.layout;
+	uint64_t		 most = MASTER_BLOCK_MAX / job_row_bytes(&m->job) / unit * unit;
 	uint64_t		 r;
+
+	/*
+	 * A block decodes the whole strip its top halo ends in, for a few rows: blocks of
+	 * DECODE_CHUNKS strips at least (within MASTER_BLOCK_MAX) keep that to a quarter.
+	 */
+	if (unit > 1 && rows < DECODE_CHUNKS * unit)
+		rows = DECODE_CHUNKS * unit < most ? DECODE_CHUNKS * unit :
+		    most > rows ? most : rows;
 
 	r = image_layout_block(&m->job.layout, &m->o->layout,
 	    round_up(rows, unit) < m->job.height ? round_up(rows, unit) : m->job.height);
