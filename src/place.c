@@ -7,6 +7,8 @@
  */
 #include <config.h>
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -16,7 +18,7 @@
 
 struct place {
 	int		 fd;
-	uint64_t	 pos, end;
+	uint64_t	 pos;
 	const void	*marker;	/* the pointer that stands for from's bytes */
 	int		 from;
 	off_t		 from_off;
@@ -35,7 +37,6 @@ place_write(thandle_t h, void *buf, tmsize_t n)
 	if (r == -1)
 		return -1;
 	p->pos += n;
-	p->end = p->pos > p->end ? p->pos : p->end;
 	return n;
 }
 
@@ -50,6 +51,18 @@ place_read(thandle_t h, void *buf, tmsize_t n)
 	return k;
 }
 
+/*
+ * The file's size, asked of the kernel: the EXIF and GPS directories are written through
+ * another handle on the file (tags.c), and chunks go after them.
+ */
+static toff_t
+place_size(thandle_t h)
+{
+	struct stat	st;
+
+	return fstat(((struct place *)h)->fd, &st) == 0 ? (toff_t)st.st_size : 0;
+}
+
 static toff_t
 place_seek(thandle_t h, toff_t off, int whence)
 {
@@ -58,14 +71,8 @@ place_seek(thandle_t h, toff_t off, int whence)
 	if (whence == SEEK_CUR)
 		off += p->pos;
 	else if (whence == SEEK_END)
-		off += p->end;
+		off += place_size(h);
 	return p->pos = off;
-}
-
-static toff_t
-place_size(thandle_t h)
-{
-	return ((struct place *)h)->end;
 }
 
 static int
@@ -95,7 +102,8 @@ place_open(struct image *im, int fd, const char *path, const char *mode)
 		close(fd);
 		free(p);
 		im->place = NULL;
-	}
+	} else
+		TIFFSetFileno(tif, fd);	/* for tags.c's second handle on the file */
 	return tif;
 }
 
