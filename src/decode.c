@@ -266,7 +266,10 @@ image_master_decodes(const struct image *im, int signed_)
 		return "its strips are image.bit's rows as they are, copied in the kernel";
 	if (image_chunk_rows(im) >= im->height)
 		return "one strip or row of tiles holds the whole image";
-	if (signed_ && (im->convert || by_scanline(im)))
+	if (im->convert)
+		return "it is read through libtiff's RGBA interface, which reads what it "
+		    "likes (and refuses some files only as it reads them)";
+	if (signed_ && by_scanline(im))
 		return "with a secret, the rows slaves read are signed, and these strips "
 		    "are not decoded from bytes handed over";
 	return NULL;

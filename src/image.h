@@ -140,8 +140,9 @@ uint32_t image_chunk_rows(const struct image *);
 /*
  * Why the master had better decode this input itself than leave it to the slaves, or
  * NULL: its strips are already image.bit's rows (image_copyable()), or one strip holds
- * the whole image; or, in a job with a secret (`signed`), its strips cannot be handed
- * to image_stored() (the RGBA interface, strips read a scanline at a time).
+ * the whole image, or it is read through the RGBA interface; or, in a job with a
+ * secret (`signed`), its strips cannot be handed to image_stored() (strips read a
+ * scanline at a time).
  */
 const char *image_master_decodes(const struct image *, int signed_);
 /*

@@ -225,7 +225,7 @@ job_valid(struct job *job, char **cause)
 	/* Blocks of whole chunk rows, tiles as TIFF has them: see layout.h. */
 	if (job->layout.rows == 0 ||
 	    (job->rows % job->layout.rows != 0 && job->rows < job->height) ||
-	    job->layout.tile_width % 16 != 0 || job->layout.tile_width > job->width + 15 ||
+	    job->layout.tile_width % 16 != 0 ||
 	    (job->layout.tile_width != 0 && job->layout.rows % 16 != 0))
 		return 0;
 	if (!op_takes(job->args.op, job->format)) {
