@@ -25,29 +25,12 @@ check "clean run of the slow job" '[ -f "$T/clean.tif" ]'
 # same_as_clean OUT: bit-for-bit the pixels of the clean run.
 same_as_clean() { same_pixels "$1" "$T/clean.tif" 8 0; }
 
-# wait_for_claim: until some block is claimed and not done.
-wait_for_claim() {
-	for i in $(seq 1 500); do
-		for b in "$BLUR_DIR"/block.*; do
-			[ -d "$b" ] && [ ! -e "$b/done" ] && return 0
-		done
-		sleep 0.01
-	done
-	return 1
-}
-
 # wait_done N: until N blocks are done (or 10 s have passed).
 wait_done() {
 	for i in $(seq 1 1000); do
 		[ "$(ls "$BLUR_DIR"/block.*/done 2>/dev/null | wc -l)" -ge "$1" ] && return 0
 		sleep 0.01
 	done
-	return 1
-}
-
-# wait_for FILE: until FILE exists.
-wait_for() {
-	for i in $(seq 1 500); do [ -e "$1" ] && return 0; sleep 0.01; done
 	return 1
 }
 

@@ -16,14 +16,6 @@ export GDAL_PAM_ENABLED=NO
 # nodata: 6 x 2 + 2; orientation: 4 + 3; a 16-bit palette: 4.
 plan $((4 * 9 + 5 + 3 + 1 + 2 * 2 + 3 * 8 + 9 + 5 + 10 + 6 + 14 + 7 + 4))
 
-# pixels PIXDIFF-ARGS...: tests/pixdiff on two TIFFs, its finding shown.
-pixels() {
-	pixels_said=$("$PIXDIFF" "$@")
-	pixels_st=$?
-	echo "# $pixels_said"
-	return $pixels_st
-}
-
 # format_of FILE: u16, i8, f32...: the kind and size of its samples, as tiffinfo says.
 format_of() {
 	case $(tag "$1" "Sample Format") in

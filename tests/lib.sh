@@ -57,6 +57,31 @@ dir_empty() {
 	[ ! -e "$d" ] || [ -z "$(ls -A "$d")" ] || { echo "# left in $d:" $(ls -A "$d"); return 1; }
 }
 
+# wait_for_claim: until some block is claimed and not done.
+wait_for_claim() {
+	for i in $(seq 1 500); do
+		for b in "$BLUR_DIR"/block.*; do
+			[ -d "$b" ] && [ ! -e "$b/done" ] && return 0
+		done
+		sleep 0.01
+	done
+	return 1
+}
+
+# wait_for FILE: until FILE exists.
+wait_for() {
+	for i in $(seq 1 500); do [ -e "$1" ] && return 0; sleep 0.01; done
+	return 1
+}
+
+# pixels PIXDIFF-ARGS...: tests/pixdiff on two TIFFs, its finding shown.
+pixels() {
+	pixels_said=$("$PIXDIFF" "$@")
+	pixels_st=$?
+	echo "# $pixels_said"
+	return $pixels_st
+}
+
 # make_image FILE KIND WxH SEED: a test image. KIND is gray, graya, rgb or rgba, then 8 or 16.
 make_image() {
 	file=$1 kind=$2 size=$3 seed=$4
