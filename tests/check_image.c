@@ -33,6 +33,30 @@ pixels(const struct kind *k)
 	return p;
 }
 
+/*
+ * Set the tags of kind k on t, in strips of `rows` or in tiles: write_tiff()'s and
+ * write_noise()'s files, the same kinds whatever writes their chunks.
+ */
+static void
+set_kind(TIFF *t, const struct kind *k, uint32_t rows)
+{
+	TIFFSetField(t, TIFFTAG_IMAGEWIDTH, k->w);
+	TIFFSetField(t, TIFFTAG_IMAGELENGTH, k->h);
+	TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, k->bits);
+	TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, k->spp);
+	TIFFSetField(t, TIFFTAG_PHOTOMETRIC, k->photometric ? k->photometric :
+	    k->spp >= 3 ? PHOTOMETRIC_RGB : PHOTOMETRIC_MINISBLACK);
+	TIFFSetField(t, TIFFTAG_PLANARCONFIG, k->planar);
+	TIFFSetField(t, TIFFTAG_COMPRESSION, k->compression);
+	if (k->spp == 2 || k->spp == 4)
+		TIFFSetField(t, TIFFTAG_EXTRASAMPLES, 1, &k->extra);
+	if (k->tile) {
+		TIFFSetField(t, TIFFTAG_TILEWIDTH, k->tile);
+		TIFFSetField(t, TIFFTAG_TILELENGTH, k->tile);
+	} else
+		TIFFSetField(t, TIFFTAG_ROWSPERSTRIP, rows);
+}
+
 /* Write a TIFF of kind k with libtiff, from interleaved pixels px. */
 static void
 write_tiff(const char *path, const struct kind *k, const uint8_t *px)
@@ -45,24 +69,10 @@ write_tiff(const char *path, const struct kind *k, const uint8_t *px)
 	uint8_t		*chunk = calloc((size_t)cw * ch, pixel), *q;
 
 	ck_assert_ptr_nonnull(t);
-	TIFFSetField(t, TIFFTAG_IMAGEWIDTH, k->w);
-	TIFFSetField(t, TIFFTAG_IMAGELENGTH, k->h);
-	TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, k->bits);
-	TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, k->spp);
-	TIFFSetField(t, TIFFTAG_PHOTOMETRIC, k->photometric ? k->photometric :
-	    k->spp >= 3 ? PHOTOMETRIC_RGB : PHOTOMETRIC_MINISBLACK);
-	TIFFSetField(t, TIFFTAG_PLANARCONFIG, k->planar);
-	TIFFSetField(t, TIFFTAG_COMPRESSION, k->compression);
+	set_kind(t, k, ch);
 	TIFFSetField(t, TIFFTAG_XRESOLUTION, 300.0);
 	TIFFSetField(t, TIFFTAG_YRESOLUTION, 150.0);
 	TIFFSetField(t, TIFFTAG_RESOLUTIONUNIT, RESUNIT_INCH);
-	if (k->spp == 2 || k->spp == 4)
-		TIFFSetField(t, TIFFTAG_EXTRASAMPLES, 1, &k->extra);
-	if (k->tile) {
-		TIFFSetField(t, TIFFTAG_TILEWIDTH, k->tile);
-		TIFFSetField(t, TIFFTAG_TILELENGTH, k->tile);
-	} else
-		TIFFSetField(t, TIFFTAG_ROWSPERSTRIP, ch);
 	for (y = 0; y < k->h; y += ch)
 		for (x = 0; x < k->w; x += cw)
 			for (c = 0; c < planes; c++) {
@@ -321,20 +331,7 @@ write_noise(const char *path, const struct kind *k, uint32_t rows,
 	uint8_t		*chunk;
 
 	ck_assert_ptr_nonnull(t);
-	TIFFSetField(t, TIFFTAG_IMAGEWIDTH, k->w);
-	TIFFSetField(t, TIFFTAG_IMAGELENGTH, k->h);
-	TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, k->bits);
-	TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, k->spp);
-	TIFFSetField(t, TIFFTAG_PHOTOMETRIC, k->photometric);
-	TIFFSetField(t, TIFFTAG_PLANARCONFIG, k->planar);
-	TIFFSetField(t, TIFFTAG_COMPRESSION, k->compression);
-	if (k->spp == 2 || k->spp == 4)
-		TIFFSetField(t, TIFFTAG_EXTRASAMPLES, 1, &k->extra);
-	if (k->tile) {
-		TIFFSetField(t, TIFFTAG_TILEWIDTH, k->tile);
-		TIFFSetField(t, TIFFTAG_TILELENGTH, k->tile);
-	} else
-		TIFFSetField(t, TIFFTAG_ROWSPERSTRIP, rows);
+	set_kind(t, k, rows);
 	if (more != NULL)
 		more(t);
 	n = k->tile ? TIFFNumberOfTiles(t) : TIFFNumberOfStrips(t);
