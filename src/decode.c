@@ -42,11 +42,11 @@ struct sink {
 	size_t		 row_bytes;
 };
 
-/* The first row of the chunk row, `ch` rows high, that holds the sink's first row. */
+/* The first row of the chunk row, `ch` rows high, that holds row y. */
 static uint32_t
-sink_start(const struct sink *k, uint32_t ch)
+chunk_row_start(uint32_t y, uint32_t ch)
 {
-	return k->first / ch * ch;
+	return y / ch * ch;
 }
 
 /* Where to decode rows [y, y + rows): into the sink's memory if they all go there. */
@@ -103,7 +103,7 @@ decode_scanlines(struct image *im, const struct sink *k, char **cause)
 	int		 r = band != NULL && (line != NULL || !im->widen) ? 0 : -1;
 
 	/* From the strip's first row: LZW, Deflate and most codecs cannot seek into it. */
-	for (y = sink_start(k, image_chunk_rows(im)); r == 0 && y < k->last;
+	for (y = chunk_row_start(k->first, image_chunk_rows(im)); r == 0 && y < k->last;
 	    y += rows) {
 		rows = k->last - y < band_rows ? k->last - y : band_rows;
 		to = sink_band(k, band, y, rows);
@@ -192,58 +192,103 @@ by_scanline(const struct image *im)
 	    (uint64_t)TIFFStripSize(im->tif) > SCANLINE_BAND;
 }
 
+/* The width of the input's chunks: its tiles', or the image's for strips. */
+static uint32_t
+chunk_width(const struct image *im)
+{
+	uint32_t	cw = im->width;
+
+	if (TIFFIsTiled(im->tif))
+		TIFFGetField(im->tif, TIFFTAG_TILEWIDTH, &cw);
+	return cw;
+}
+
+/*
+ * Call fn on each chunk of the chunk row at row y, plane by plane, left to right: the
+ * order decode_direct() reads them in, which image_stored() must hand them over in.
+ */
+static int
+each_chunk(struct image *im, uint32_t y, int (*fn)(struct image *, uint32_t x,
+    uint32_t y, uint16_t p, void *arg, char **cause), void *arg, char **cause)
+{
+	uint32_t	cw = chunk_width(im), x;
+	uint16_t	np = planes(im), p;
+
+	for (p = 0; p < np; p++)
+		for (x = 0; x < im->width; x += cw)
+			if (fn(im, x, y, p, arg, cause) == -1)
+				return -1;
+	return 0;
+}
+
+/* decode_direct()'s band of `rows` rows, and where each chunk of it is decoded. */
+struct direct {
+	uint8_t		*chunk, *into, *wide;
+	uint32_t	 cw, rows;
+	uint16_t	 cspp;
+	tmsize_t	 line;
+	int		 whole;		/* chunks decoded straight into the band */
+};
+
+/* Decode chunk x, y of plane p into the band: each_chunk()'s fn for decode_direct(). */
+static int
+decode_chunk(struct image *im, uint32_t x, uint32_t y, uint16_t p, void *arg,
+    char **cause)
+{
+	struct direct	*d = arg;
+
+	if (read_chunk(im, x, y, p, d->whole ? d->into : d->chunk, d->rows * d->line,
+	    cause) == -1)
+		return -1;
+	if (!d->whole)
+		pixel_place_chunk(im, d->chunk, d->cw, x, d->rows, d->cspp, p, d->into,
+		    d->wide);
+	return 0;
+}
+
 /* Decode strips or tiles, any planar configuration, a band of whole rows at a time. */
 static int
 decode_direct(struct image *im, const struct sink *k, char **cause)
 {
 	TIFF		*tif = im->tif;
-	uint32_t	 cw = im->width, ch, y, x, rows;
-	uint16_t	 np = planes(im), cspp = np > 1 ? 1 : im->stored_samples, p;
+	uint32_t	 ch = image_chunk_rows(im), y;
+	uint16_t	 np = planes(im);
 	size_t		 row_bytes = k->row_bytes;
-	uint8_t		*chunk, *band, *into, *wide = NULL;
-	tmsize_t	 size, line;
-	int		 tiled = TIFFIsTiled(tif), whole, r = -1;
+	uint8_t		*band;
+	tmsize_t	 size;
+	int		 tiled = TIFFIsTiled(tif), r = -1;
+	struct direct	 d = { .cw = chunk_width(im), .cspp = np > 1 ? 1 :
+			    im->stored_samples };
 
-	ch = image_chunk_rows(im);
-	if (tiled)
-		TIFFGetField(tif, TIFFTAG_TILEWIDTH, &cw);
 	if (by_scanline(im))
 		return decode_scanlines(im, k, cause);
 	/* A strip of interleaved samples as held is already a band of rows: in place. */
-	whole = !tiled && np == 1 && !im->widen;
-	line = whole ? (tmsize_t)row_bytes : tiled ? TIFFTileRowSize(tif) :
+	d.whole = !tiled && np == 1 && !im->widen;
+	d.line = d.whole ? (tmsize_t)row_bytes : tiled ? TIFFTileRowSize(tif) :
 	    TIFFScanlineSize(tif);
-	size = whole ? (tmsize_t)(ch * row_bytes) : tiled ? TIFFTileSize(tif) :
+	size = d.whole ? (tmsize_t)(ch * row_bytes) : tiled ? TIFFTileSize(tif) :
 	    TIFFStripSize(tif);
-	chunk = whole ? NULL : try_alloc(size, 1, cause);
-	if (im->widen && chunk != NULL &&
-	    (wide = try_alloc((size_t)cw * cspp * 3, sizeof(uint64_t), cause)) == NULL) {
-		free(chunk);
+	d.chunk = d.whole ? NULL : try_alloc(size, 1, cause);
+	if (im->widen && d.chunk != NULL && (d.wide = try_alloc((size_t)d.cw * d.cspp * 3,
+	    sizeof(uint64_t), cause)) == NULL) {
+		free(d.chunk);
 		return -1;
 	}
-	band = chunk == NULL && !whole ? NULL : try_alloc(ch, row_bytes, cause);
-	for (y = sink_start(k, ch); band != NULL && y < k->last; y += ch) {
+	band = d.chunk == NULL && !d.whole ? NULL : try_alloc(ch, row_bytes, cause);
+	for (y = chunk_row_start(k->first, ch); band != NULL && y < k->last; y += ch) {
 		/* Rows past the sink's last are not decoded: a codec stops where asked. */
-		rows = (im->height < k->last ? im->height : k->last) - y;
-		rows = rows < ch ? rows : ch;
-		into = sink_band(k, band, y, rows);
-		for (p = 0; p < np; p++)
-			for (x = 0; x < im->width; x += cw) {
-				if (read_chunk(im, x, y, p, whole ? into : chunk,
-				    rows * line, cause) == -1)
-					goto out;
-				if (!whole)
-					pixel_place_chunk(im, chunk, cw, x, rows, cspp, p,
-					    into, wide);
-			}
-		if (put_band(im, k, into, y, rows, cause) == -1)
+		d.rows = (im->height < k->last ? im->height : k->last) - y;
+		d.rows = d.rows < ch ? d.rows : ch;
+		d.into = sink_band(k, band, y, d.rows);
+		if (each_chunk(im, y, decode_chunk, &d, cause) == -1 ||
+		    put_band(im, k, d.into, y, d.rows, cause) == -1)
 			goto out;
 	}
 	r = band != NULL ? 0 : -1;
 out:
 	free(band);
-	free(wide);
-	free(chunk);
+	free(d.wide);
+	free(d.chunk);
 	return r;
 }
 
@@ -345,7 +390,7 @@ decode_convert(struct image *im, const struct sink *k, char **cause)
 	band_rows = (CONVERT_BAND + chunk - 1) / chunk * chunk;
 	raster = try_alloc((size_t)im->width * band_rows, sizeof *raster, cause);
 	band = raster == NULL ? NULL : try_alloc(band_rows, k->row_bytes, cause);
-	for (y = sink_start(k, chunk); band != NULL && y < k->last; y += rows) {
+	for (y = chunk_row_start(k->first, chunk); band != NULL && y < k->last; y += rows) {
 		rows = im->height - y < band_rows ? im->height - y : band_rows;
 		img.row_offset = y;
 		img.col_offset = 0;
@@ -417,28 +462,34 @@ raw_description(struct image *im)
 			im->raw(im->raw_arg, cmap[i], (sizeof *cmap[i]) << v[0]);
 }
 
+/* Hand chunk x, y of plane p to im->raw as stored (each_chunk() for image_stored()). */
+static int
+hand_over(struct image *im, uint32_t x, uint32_t y, uint16_t p, void *arg,
+    char **cause)
+{
+	uint32_t	n = chunk_number(im, x, y, p);
+
+	(void)arg;
+	if (read_stored(im, n) != -1)
+		return 0;
+	*cause = xasprintf("cannot read %s %u", TIFFIsTiled(im->tif) ? "tile" : "strip",
+	    n);
+	return -1;
+}
+
 int
 image_stored(struct image *im, uint32_t first, uint32_t last,
     void (*raw)(void *, const void *, size_t), void *arg, char **cause)
 {
-	uint32_t	ch = image_chunk_rows(im), cw = im->width, y, x, n;
-	uint16_t	np = planes(im), p;
+	uint32_t	ch = image_chunk_rows(im), y;
 	int		r = 0;
 
-	if (TIFFIsTiled(im->tif))
-		TIFFGetField(im->tif, TIFFTAG_TILEWIDTH, &cw);
 	im->raw = raw;
 	im->raw_arg = arg;
 	raw_description(im);
-	/* In decode_direct()'s order: what it will hand over, piece by piece. */
-	for (y = first / ch * ch; r == 0 && y < last; y += ch)
-		for (p = 0; r == 0 && p < np; p++)
-			for (x = 0; r == 0 && x < im->width; x += cw)
-				if (read_stored(im, n = chunk_number(im, x, y, p)) == -1) {
-					*cause = xasprintf("cannot read %s %u",
-					    TIFFIsTiled(im->tif) ? "tile" : "strip", n);
-					r = -1;
-				}
+	/* The chunk rows decode_direct() reads, from the same first one. */
+	for (y = chunk_row_start(first, ch); r == 0 && y < last; y += ch)
+		r = each_chunk(im, y, hand_over, NULL, cause);
 	im->raw = NULL;
 	return r;
 }
