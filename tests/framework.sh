@@ -55,6 +55,29 @@ lines() { wc -l < "$1" | tr -d ' '; }
 # elapsed_since START: whole seconds since START (date +%s).
 elapsed_since() { echo $(($(date +%s) - $1)); }
 
+# keyed_refuses WHAT FILE REASON: 3 checks. A keyed slave, on the job of $master whose
+# FILE in DIR was changed, exits 1 with one line, "blur: DIR/FILE: REASON; leaving job
+# ID", and computes nothing: it gives its claim back, and the master waits on.
+keyed_refuses() {
+	refused_line="blur: $BLUR_DIR/$2: $3; leaving job [0-9a-f]\{32\}"
+	BLUR_SECRET_FILE=$T/secret blur -slave > /dev/null 2> "$T/refused.err"
+	st=$?
+	check "$1: the keyed slave exits 1" '[ $st -eq 1 ]'
+	check "$1: in one line, saying so" \
+	    '[ "$(lines "$T/refused.err")" -eq 1 ] && grep -qx "$refused_line" "$T/refused.err"'
+	check "$1: nothing computed, its claim given back" 'no_claims && kill -0 $master'
+}
+
+# keyed_does WHAT OUT: 2 checks. A keyed slave does the job of $master, its files
+# restored, and OUT has the pixels of the same blur without a secret ($T/clean3.tif).
+keyed_does() {
+	keyed_out=$2
+	BLUR_SECRET_FILE=$T/secret blur -slave > /dev/null 2>&1
+	check "$1" 'finishes 30 $master'
+	check "... with the pixels of the same blur without a secret" \
+	    'same_pixels "$keyed_out" "$T/clean3.tif" 8 0'
+}
+
 # ---------------------------------------------------------------------------------------
 # 1. A command that always fails on block 3: the job fails as soon as the block has
 # failed -retries times, with one line quoting the command's last words.
@@ -269,16 +292,10 @@ check "forged data.dat: the master is still waiting" 'kill -0 $master'
 LC_ALL=C tr '\000-\377' '\001-\377\000' < "$T/image.bit" > "$BLUR_DIR/image.bit.x"
 cat "$BLUR_DIR/image.bit.x" > "$BLUR_DIR/image.bit"
 rm "$BLUR_DIR/image.bit.x"
-BLUR_SECRET_FILE=$T/secret blur -slave > /dev/null 2> "$T/rows.err"
-st=$?
-check "changed image.bit: the keyed slave exits 1" '[ $st -eq 1 ]'
-check "changed image.bit: in one line, saying so" \
-    '[ "$(lines "$T/rows.err")" -eq 1 ] && grep -qx "blur: $BLUR_DIR/image.bit: the input rows of block [0-5] are not the ones the master signed; leaving job [0-9a-f]\{32\}" "$T/rows.err"'
-check "changed image.bit: nothing computed, its claim given back" 'no_claims && kill -0 $master'
+keyed_refuses "changed image.bit" image.bit \
+    "the input rows of block [0-5] are not the ones the master signed"
 cat "$T/image.bit" > "$BLUR_DIR/image.bit"
-BLUR_SECRET_FILE=$T/secret blur -slave > /dev/null 2>&1
-check "the same job, its files restored: the keyed slave does it" 'finishes 30 $master'
-check "... with the pixels of the same blur without a secret" 'same_pixels "$T/keyed.tif" "$T/clean3.tif" 8 0'
+keyed_does "the same job, its files restored: the keyed slave does it" "$T/keyed.tif"
 
 # The same where slaves decode the input (image.tif), a job of one block (16-row LZW
 # strips): a byte of a strip changed in DIR's copy, and the slave refuses what it reads.
@@ -291,18 +308,11 @@ cp "$BLUR_DIR/image.tif" "$T/image.tif"
 cp "$T/image.tif" "$BLUR_DIR/image.tif.x"
 printf '\377' | dd of="$BLUR_DIR/image.tif.x" bs=1 seek=100 conv=notrunc 2> /dev/null
 mv "$BLUR_DIR/image.tif.x" "$BLUR_DIR/image.tif"
-BLUR_SECRET_FILE=$T/secret blur -slave > /dev/null 2> "$T/stored.err"
-st=$?
-check "changed image.tif: the keyed slave exits 1" '[ $st -eq 1 ]'
-check "changed image.tif: in one line, saying so" \
-    '[ "$(lines "$T/stored.err")" -eq 1 ] && grep -qx "blur: $BLUR_DIR/image.tif: the stored bytes of block 0 are not the ones the master signed; leaving job [0-9a-f]\{32\}" "$T/stored.err"'
-check "changed image.tif: nothing computed, its claim given back" 'no_claims && kill -0 $master'
+keyed_refuses "changed image.tif" image.tif \
+    "the stored bytes of block 0 are not the ones the master signed"
 cp "$T/image.tif" "$BLUR_DIR/image.tif.x"
 mv "$BLUR_DIR/image.tif.x" "$BLUR_DIR/image.tif"
-BLUR_SECRET_FILE=$T/secret blur -slave > /dev/null 2>&1
-check "image.tif restored: the keyed slave decodes it" 'finishes 30 $master'
-check "... with the pixels of the same blur without a secret" \
-    'same_pixels "$T/keyed-lzw.tif" "$T/clean3.tif" 8 0'
+keyed_does "image.tif restored: the keyed slave decodes it" "$T/keyed-lzw.tif"
 
 # A keyed master killed with its job open, data.dat forged: the next master clears it.
 "$BLUR" -master "$T/in.tif" -o "$T/dead.tif" -rows 16 -radius 3 -secret "$T/secret" 2> /dev/null &
