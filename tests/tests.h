@@ -33,6 +33,7 @@ Suite	*util_suite(void);
 Suite	*tags_suite(void);
 Suite	*status_suite(void);
 Suite	*child_suite(void);
+Suite	*reduce_suite(void);
 
 /* A fresh empty directory under $TMPDIR (or /tmp) for one test; test_rmdir() removes
    it and frees its name. */
