@@ -19,8 +19,10 @@
 
 #include "blocks.h"
 #include "image.h"
+#include "job.h"
 #include "master.h"
 #include "op.h"
+#include "reduce.h"
 #include "slave.h"
 #include "status.h"
 #include "util.h"
@@ -33,7 +35,7 @@ enum { OPT_MASTER = 256, OPT_SLAVE, OPT_STATUS, OPT_DIR, OPT_OP, OPT_EXEC,
     OPT_SLAVES, OPT_ROWS, OPT_TIMEOUT, OPT_RETRIES, OPT_PERSIST, OPT_WATCH, OPT_HELP,
     OPT_VERSION, OPT_SECRET, OPT_RESUME, OPT_POLL, OPT_OPS, OPT_SIZE, OPT_DEPTH,
     OPT_SAMPLES, OPT_ALLOW_EXEC, OPT_JOBS, OPT_COMPRESS, OPT_QUALITY, OPT_LEVEL,
-    OPT_TILE, OPT_STRIP, OPT_BIGTIFF, OPT_PARAM };
+    OPT_TILE, OPT_STRIP, OPT_BIGTIFF, OPT_OVERVIEWS, OPT_RESAMPLE, OPT_PARAM };
 
 static const struct option fixed[] = {
 	{ "master",	required_argument,	NULL, OPT_MASTER },
@@ -65,6 +67,8 @@ static const struct option fixed[] = {
 	{ "tile",	required_argument,	NULL, OPT_TILE },
 	{ "strip",	required_argument,	NULL, OPT_STRIP },
 	{ "bigtiff",	required_argument,	NULL, OPT_BIGTIFF },
+	{ "overviews",	required_argument,	NULL, OPT_OVERVIEWS },
+	{ "resample",	required_argument,	NULL, OPT_RESAMPLE },
 	{ "q",		no_argument,		NULL, 'q' },
 	{ "v",		no_argument,		NULL, 'v' },
 	{ "help",	no_argument,		NULL, OPT_HELP },
@@ -107,7 +111,8 @@ static const char synopsis[] =
     "                   [-dir DIR] [-slaves N] [-rows N] [-timeout SEC] [-retries K]\n"
     "                   [-secret FILE] [-resume] [-poll MS] [-q|-v]\n"
     "                   [-compress C [-quality Q] [-level N]] [-tile WxH|-strip ROWS]\n"
-    "                   [-bigtiff yes|no|auto]\n"
+    "                   [-bigtiff yes|no|auto] [-overviews N|auto]\n"
+    "                   [-resample average|nearest|mode]\n"
     "       blur -master -size WxH [-depth 8|16] [-samples N] -exec CMD -o OUT ...\n"
     "       blur -slave [-dir DIR] [-j N] [-persist] [-allow-exec] [-secret FILE]\n"
     "                   [-poll MS] [-q|-v]\n"
@@ -153,6 +158,9 @@ help(void)
 	    "  -tile WxH       a tiled output, in multiples of 16 (default: the input's\n"
 	    "                  tiles; -strip ROWS: strips of ROWS rows, about 256 KiB)\n"
 	    "  -bigtiff B      yes, no, or auto (default): when the output could pass 4 GiB\n"
+	    "  -overviews N    reduced levels, each half the one above (default: as many\n"
+	    "                  as the input has); auto: down to one 512x512 tile\n"
+	    "  -resample R     how levels are made: average (default), nearest or mode\n"
 	    "  -slave          work on the job in DIR until it ends\n"
 	    "  -j N            with -slave: N blocks at once (default: the cores, %ld)\n"
 	    "  -persist        with -slave: then wait for the next job\n"
@@ -285,6 +293,7 @@ layout_option(struct cmdline *cl, int c, const char *arg)
 {
 	struct layout_ask	*ask = &cl->o.layout;
 	char			*list;
+	int			 r;
 
 	cl->layout = 1;
 	switch (c) {
@@ -304,6 +313,15 @@ layout_option(struct cmdline *cl, int c, const char *arg)
 			usage("-bigtiff '%s': must be yes, no or auto", arg);
 		ask->bigtiff = arg[0] == 'y' ? LAYOUT_YES : arg[0] == 'n' ? LAYOUT_NO :
 		    LAYOUT_AUTO;
+		break;
+	case OPT_OVERVIEWS:
+		cl->o.overviews = strcmp(arg, "auto") == 0 ? OVERVIEWS_AUTO :
+		    (int)number("overviews", arg, 0, JOB_LEVELS_MAX);
+		break;
+	case OPT_RESAMPLE:
+		if ((r = reduce_parse(arg)) == -1)
+			usage("-resample '%s': must be average, nearest or mode", arg);
+		cl->o.resample = (uint32_t)r;
 		break;
 	}
 }
@@ -334,7 +352,9 @@ job_option(struct cmdline *cl, int c, const struct option *options)
 	case OPT_LEVEL:
 	case OPT_TILE:
 	case OPT_STRIP:
-	case OPT_BIGTIFF:	layout_option(cl, c, optarg); break;
+	case OPT_BIGTIFF:
+	case OPT_OVERVIEWS:
+	case OPT_RESAMPLE:	layout_option(cl, c, optarg); break;
 	case 'q':		o->verbosity = -1; break;
 	case 'v':		o->verbosity = 1; break;
 	default:
@@ -501,8 +521,8 @@ check_modes(struct cmdline *cl)
 	if (cl->size == NULL && (o->depth != 0 || o->samples != 0))
 		usage("-depth and -samples go with -size");
 	if (cl->layout && !master)
-		usage("-compress, -quality, -level, -tile, -strip and -bigtiff go with "
-		    "-master");
+		usage("-compress, -quality, -level, -tile, -strip, -bigtiff, -overviews "
+		    "and -resample go with -master");
 	if (o->layout.tile_width != 0 && o->layout.strip_rows != 0)
 		usage("-tile and -strip: give one");
 }
@@ -539,7 +559,8 @@ int
 main(int argc, char **argv)
 {
 	struct option	 options[FIXED + PARAMS_MAX + 1];
-	struct cmdline	 cl = { .o = { .retries = DEFAULT_RETRIES } };
+	struct cmdline	 cl = { .o = { .retries = DEFAULT_RETRIES,
+				    .overviews = OVERVIEWS_INPUT } };
 	struct op_args	 args = { 0 };
 	char		*cause;
 	int		 r;

@@ -126,7 +126,8 @@ mem_close(thandle_t h)
 
 /* An empty TIFF in c->mem for an image of `rows` rows of the job, described. */
 static TIFF *
-mem_open(struct chunks *c, const struct job *job, uint32_t rows, char *error)
+mem_open(struct chunks *c, const struct job *job, uint32_t width, uint32_t rows,
+    char *error)
 {
 	TIFFOpenOptions	*opts = tiffopts_new(error);
 	TIFF		*tif;
@@ -136,7 +137,7 @@ mem_open(struct chunks *c, const struct job *job, uint32_t rows, char *error)
 	tif = TIFFClientOpenExt("block", "wm", c, mem_read, mem_write, mem_seek,
 	    mem_close, mem_size, NULL, NULL, opts);
 	TIFFOpenOptionsFree(opts);
-	if (tif != NULL && layout_tags(tif, &job->layout, job->width, rows, job->samples,
+	if (tif != NULL && layout_tags(tif, &job->layout, width, rows, job->samples,
 	    job->format) == -1) {
 		TIFFClose(tif);
 		tif = NULL;
@@ -149,15 +150,15 @@ mem_open(struct chunks *c, const struct job *job, uint32_t rows, char *error)
  * covers, zeros past the image's edges.
  */
 static void
-fill_tile(struct chunks *c, const struct job *job, const uint8_t *block,
+fill_tile(struct chunks *c, const struct job *job, uint32_t width, const uint8_t *block,
     uint32_t rows, uint32_t t, size_t size)
 {
 	const struct layout	*l = &job->layout;
-	size_t			 row_bytes = job_row_bytes(job);
-	size_t			 px = row_bytes / job->width, line = l->tile_width * px;
-	uint32_t		 across = layout_across(l, job->width);
+	size_t			 row_bytes = sample_row_bytes(width, job->samples, job->bits);
+	size_t			 px = row_bytes / width, line = l->tile_width * px;
+	uint32_t		 across = layout_across(l, width);
 	uint32_t		 x = t % across * l->tile_width, y = t / across * l->rows;
-	uint32_t		 w = job->width - x < l->tile_width ? job->width - x :
+	uint32_t		 w = width - x < l->tile_width ? width - x :
 				    l->tile_width, i;
 
 	memset(c->tile, 0, size);
@@ -167,18 +168,18 @@ fill_tile(struct chunks *c, const struct job *job, const uint8_t *block,
 
 /* Write every chunk of a block of `rows` rows into tif. */
 static int
-write_chunks(struct chunks *c, TIFF *tif, const struct job *job, uint8_t *block,
-    uint32_t rows)
+write_chunks(struct chunks *c, TIFF *tif, const struct job *job, uint32_t width,
+    uint8_t *block, uint32_t rows)
 {
 	const struct layout	*l = &job->layout;
-	size_t			 row_bytes = job_row_bytes(job);
+	size_t			 row_bytes = sample_row_bytes(width, job->samples, job->bits);
 	tmsize_t		 size = l->tile_width != 0 ? TIFFTileSize(tif) : 0, r;
 	uint32_t		 i, k;
 
 	reserve((void **)&c->tile, &c->tile_size, size);
 	for (i = 0; i < c->count; i++) {
 		if (l->tile_width != 0) {
-			fill_tile(c, job, block, rows, i, size);
+			fill_tile(c, job, width, block, rows, i, size);
 			r = TIFFWriteEncodedTile(tif, i, c->tile, size);
 		} else {
 			k = rows - i * l->rows < l->rows ? rows - i * l->rows : l->rows;
@@ -217,10 +218,10 @@ gather(struct chunks *c, TIFF *tif)
 
 /* Uncompressed strips are the rows as they are. */
 static void
-plain_strips(struct chunks *c, const struct job *job, const uint8_t *block,
-    uint32_t rows)
+plain_strips(struct chunks *c, const struct job *job, uint32_t width,
+    const uint8_t *block, uint32_t rows)
 {
-	size_t		row_bytes = job_row_bytes(job);
+	size_t		row_bytes = sample_row_bytes(width, job->samples, job->bits);
 	uint32_t	i, k;
 
 	for (i = 0; i < c->count; i++) {
@@ -233,29 +234,28 @@ plain_strips(struct chunks *c, const struct job *job, const uint8_t *block,
 }
 
 int
-chunk_encode(struct chunks *c, const struct job *job, uint32_t n, void *rows,
-    char **cause)
+chunk_encode(struct chunks *c, const struct job *job, uint32_t width, uint32_t height,
+    void *rows, char **cause)
 {
 	const struct layout	*l = &job->layout;
-	uint32_t		 height = job_block_rows(job, n);
 	char			 error[TIFFOPTS_ERROR_MAX];
 	TIFF			*tif;
 	int			 r;
 
-	c->count = layout_count(l, job->width, height);
+	c->count = layout_count(l, width, height);
 	c->sizes = xreallocarray(c->sizes, c->count, sizeof *c->sizes);
 	c->len = 0;
 	if (l->lab)
-		pixel_flip_lab(job->width, job->samples, job->bits, rows, height);
+		pixel_flip_lab(width, job->samples, job->bits, rows, height);
 	if (l->compression == COMPRESSION_NONE && l->tile_width == 0) {
-		plain_strips(c, job, rows, height);
+		plain_strips(c, job, width, rows, height);
 		return 0;
 	}
-	if ((tif = mem_open(c, job, height, error)) == NULL) {
+	if ((tif = mem_open(c, job, width, height, error)) == NULL) {
 		*cause = xasprintf("cannot compress (%s)", error);
 		return -1;
 	}
-	r = write_chunks(c, tif, job, rows, height);
+	r = write_chunks(c, tif, job, width, rows, height);
 	if (r == 0)
 		gather(c, tif);
 	else
@@ -276,7 +276,7 @@ chunk_tables(struct chunks *c, const struct job *job, char **cause)
 	TIFF			*tif;
 
 	/* libtiff makes them as it sets up its encoder, for the first chunk. */
-	if ((tif = mem_open(c, job, rows, error)) == NULL) {
+	if ((tif = mem_open(c, job, job->width, rows, error)) == NULL) {
 		*cause = xasprintf("cannot compress (%s)", error);
 		return -1;
 	}

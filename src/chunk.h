@@ -42,11 +42,11 @@ int	layout_tags(TIFF *tif, const struct layout *, uint32_t width,
 	    uint32_t height, uint16_t samples, enum sample_format format);
 
 /*
- * Compress block n's rows (which this may change) into c's chunks: 0, or -1 with
- * *cause (libtiff's words).
+ * Compress `height` rows of a level `width` pixels wide (which this may change), whole
+ * rows of the job's chunks, into c's chunks: 0, or -1 with *cause (libtiff's words).
  */
-int	chunk_encode(struct chunks *c, const struct job *, uint32_t n, void *rows,
-	    char **cause);
+int	chunk_encode(struct chunks *c, const struct job *, uint32_t width,
+	    uint32_t height, void *rows, char **cause);
 /*
  * The JPEGTables every JPEG chunk of this job is abbreviated against, into c->data
  * (c->len bytes): 0, or -1 with *cause.

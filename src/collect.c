@@ -39,6 +39,7 @@ struct collect {
 	const struct job	*job;
 	const unsigned char	*key;
 	int			 readfd;
+	int			 levelsfd;
 	unsigned		 threads;
 	struct worker		*workers;
 	struct worker		 own;
@@ -130,13 +131,13 @@ static int
 sign_rows(struct worker *w, uint32_t n, char *sign)
 {
 	struct collect	*c = w->c;
-	uint32_t	 a, b;
+	uint64_t	 off;
 	size_t		 len;
 
-	job_block_input(c->job, n, &a, &b);
-	len = (size_t)(b - a) * job_row_bytes(c->job);
+	job_block_span(c->job, n, &off, &len);
 	reserve(&w->buf, &w->size, len);
-	if (pread_all(c->readfd, w->buf, len, (off_t)a * job_row_bytes(c->job)) == -1)
+	if (pread_all(job_block_level(c->job, n) > 0 ? c->levelsfd : c->readfd, w->buf,
+	    len, (off_t)off) == -1)
 		return -1;
 	secret_rows(c->key, c->job->id, n, w->buf, len, sign);
 	return 0;
@@ -149,7 +150,8 @@ run(struct worker *w, struct task *t)
 
 	switch (t->kind) {
 	case TASK_TODO:
-		if ((t->sign != NULL && t->sign[0] == '\0' && c->readfd != -1 &&
+		if ((t->sign != NULL && t->sign[0] == '\0' &&
+		    (c->readfd != -1 || job_block_level(c->job, t->n) > 0) &&
 		    sign_rows(w, t->n, t->sign) == -1) ||
 		    protocol_todo_add(c->dirfd, t->n, t->v,
 		    t->sign != NULL ? t->sign : "") == -1)
@@ -260,7 +262,7 @@ free_collect(struct collect *c)
 
 struct collect *
 collect_start(int dirfd, const struct job *job, const unsigned char *key, int readfd,
-    unsigned threads)
+    int levelsfd, unsigned threads)
 {
 	struct collect	*c = xcalloc(1, sizeof *c);
 	unsigned	 i;
@@ -270,6 +272,7 @@ collect_start(int dirfd, const struct job *job, const unsigned char *key, int re
 	c->job = job;
 	c->key = key;
 	c->readfd = readfd;
+	c->levelsfd = levelsfd;
 	c->threads = threads;
 	c->own.c = c;
 	c->queue_end = &c->queue;

@@ -57,11 +57,12 @@ struct look {
 
 /*
  * A collector for the job in dirfd, with `threads` threads (0: none). key is the job's
- * secret or NULL; readfd, image.bit open for reading, or -1 (then todo files are made
- * unsigned). NULL, with errno, if a thread cannot be started.
+ * secret or NULL; readfd, image.bit open for reading, or -1 (then the image's todo
+ * files are made unsigned, or signed by the caller); levelsfd, levels.bit, or -1. NULL,
+ * with errno, if a thread cannot be started.
  */
 struct collect *collect_start(int dirfd, const struct job *, const unsigned char *key,
-	    int readfd, unsigned threads);
+	    int readfd, int levelsfd, unsigned threads);
 /* Wait for everything asked, stop the threads, drop the looks in hand, free. */
 void	 collect_end(struct collect *);
 

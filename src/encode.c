@@ -75,6 +75,31 @@ image_create(struct image *im, const char *path, const struct image *like,
 }
 
 int
+image_add_level(struct image *im, uint32_t width, uint32_t height, char **cause)
+{
+	TIFF		*tif = im->tif;
+	uint32_t	 len = 0;
+	void		*tables = NULL, *copy = NULL;
+	int		 ok;
+
+	/* The JPEG tables are the same for every level: libtiff drops them with the IFD. */
+	if (TIFFGetField(tif, TIFFTAG_JPEGTABLES, &len, &tables) && len > 0)
+		copy = memcpy(xmalloc(len), tables, len);
+	ok = TIFFWriteDirectory(tif) &&
+	    layout_tags(tif, &im->layout, width, height, im->samples, im->format) == 0 &&
+	    TIFFSetField(tif, TIFFTAG_SUBFILETYPE, FILETYPE_REDUCEDIMAGE);
+	if (ok && im->nextra != 0)
+		ok = TIFFSetField(tif, TIFFTAG_EXTRASAMPLES, im->nextra, im->extra);
+	if (ok && copy != NULL)
+		ok = TIFFSetField(tif, TIFFTAG_JPEGTABLES, len, copy);
+	free(copy);
+	if (ok)
+		return 0;
+	*cause = image_cause(im, "cannot add an overview");
+	return -1;
+}
+
+int
 image_set_tables(struct image *im, const void *tables, size_t len, char **cause)
 {
 	if (TIFFSetField(im->tif, TIFFTAG_JPEGTABLES, (uint32_t)len, tables))

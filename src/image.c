@@ -512,6 +512,26 @@ image_open_fd(struct image *im, int fd, const char *name, char **cause)
 	return 0;
 }
 
+/*
+ * The reduced-resolution images that follow the first (overviews, as gdaladdo and
+ * GDAL's COG driver write them), counted before the first is described.
+ */
+static uint32_t
+count_overviews(TIFF *tif)
+{
+	tdir_t		i, count = TIFFNumberOfDirectories(tif);
+	uint32_t	n = 0, type;
+
+	if (count < 2)
+		return 0;
+	for (i = 1; i < count; i++)
+		if (TIFFSetDirectory(tif, i) && TIFFGetField(tif, TIFFTAG_SUBFILETYPE, &type) &&
+		    type == FILETYPE_REDUCEDIMAGE)
+			n++;
+	TIFFSetDirectory(tif, 0);
+	return n;
+}
+
 int
 image_open(struct image *im, const char *path, char **cause)
 {
@@ -526,6 +546,8 @@ image_open(struct image *im, const char *path, char **cause)
 		    image_cause(im, "not a readable TIFF file");
 		return -1;
 	}
+	im->overviews = count_overviews(im->tif);
+	im->error[0] = '\0';	/* what later images said is not the first's */
 	if (describe(im, size, cause) == -1) {
 		image_close(im, NULL);
 		return -1;

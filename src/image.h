@@ -58,6 +58,7 @@ struct image {
 	uint16_t	 orientation;
 	uint16_t	 resunit;
 	float		 xres, yres;	/* 0 when the input has none */
+	uint32_t	 overviews;	/* reduced images after the first, in the file */
 	int		 convert;	/* decoded through libtiff's RGBA interface */
 	struct tags	*tags;		/* an opened image's others (tags.h) */
 	struct layout	 layout;	/* of an image being created */
@@ -153,6 +154,11 @@ int	image_copyable(const struct image *);
 /* Create path, which must not exist, to hold a result shaped like `like`, in layout. */
 int	image_create(struct image *, const char *path, const struct image *like,
 	    const struct layout *, char **cause);
+/*
+ * End the created image's directory and begin the next, an overview of width x height:
+ * reduced, in the same layout, its chunks placed as the image's were. 0, or -1.
+ */
+int	image_add_level(struct image *, uint32_t width, uint32_t height, char **cause);
 /* Give a created JPEG image the tables its chunks were compressed against. */
 int	image_set_tables(struct image *, const void *tables, size_t len, char **cause);
 /*

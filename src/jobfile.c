@@ -43,6 +43,8 @@ job_text(const struct job *job)
 	xappendf(&text, "layout %u %u %u %u %u %u %u %u %u\n", l->compression,
 	    l->predictor, l->photometric, l->quality, l->level, l->bigtiff, l->lab,
 	    l->tile_width, l->rows);
+	xappendf(&text, "overviews %u %s %s\n", job->levels,
+	    reduce_name(job->resample), job->cog ? "down" : "up");
 	xappendf(&text, "decode %s\n", job->decode ? "slaves" : "master");
 	xappendf(&text, "input %s\noutput %s\nsource %s\npartial %s\n", job->input,
 	    job->output, job->source, job->partial);
@@ -69,10 +71,10 @@ protocol_write_job(int dirfd, const struct job *job, const unsigned char *key,
 /* data.dat's keys, each once but `param`, which names a value of the operation. */
 static const char *const job_keys[] = { "blur", "id", "order", "width", "height",
     "samples", "format", "alpha", "nodata", "render", "op", "halo", "rows", "blocks",
-    "layout", "decode", "input", "output", "source", "partial", "auth", "param" };
+    "layout", "overviews", "decode", "input", "output", "source", "partial", "auth", "param" };
 enum { KEY_BLUR, KEY_ID, KEY_ORDER, KEY_WIDTH, KEY_HEIGHT, KEY_SAMPLES, KEY_FORMAT,
     KEY_ALPHA, KEY_NODATA, KEY_RENDER, KEY_OP, KEY_HALO, KEY_ROWS, KEY_BLOCKS, KEY_LAYOUT,
-    KEY_DECODE, KEY_INPUT, KEY_OUTPUT, KEY_SOURCE, KEY_PARTIAL, KEY_AUTH, KEY_PARAM, KEYS };
+    KEY_OVERVIEWS, KEY_DECODE, KEY_INPUT, KEY_OUTPUT, KEY_SOURCE, KEY_PARTIAL, KEY_AUTH, KEY_PARAM, KEYS };
 
 /* A decimal uint32_t, or -1. */
 static int
@@ -147,6 +149,21 @@ set_layout(struct layout *l, const char *value)
 	return 0;
 }
 
+/* The overviews: how many levels, made how, their sizes rounded up or down. */
+static int
+set_overviews(struct job *job, const char *value)
+{
+	char	method[16], round[8];
+	int	end = 0, r;
+
+	if (sscanf(value, "%" SCNu32 " %15s %7s%n", &job->levels, method, round,
+	    &end) != 3 || value[end] != '\0' || (r = reduce_parse(method)) == -1)
+		return -1;
+	job->resample = (uint32_t)r;
+	job->cog = strcmp(round, "down") == 0;
+	return job->cog || strcmp(round, "up") == 0 ? 0 : -1;
+}
+
 /* Store the value of one key of data.dat into job; -1 if it is malformed. */
 static int
 job_set(struct job *job, int key, char *value, char **cause)
@@ -188,6 +205,8 @@ job_set(struct job *job, int key, char *value, char **cause)
 		return set_param(job, value, cause);
 	case KEY_LAYOUT:
 		return set_layout(&job->layout, value);
+	case KEY_OVERVIEWS:
+		return set_overviews(job, value);
 	case KEY_DECODE:
 		job->decode = strcmp(value, "slaves") == 0;
 		return job->decode || strcmp(value, "master") == 0 ? 0 : -1;
@@ -247,7 +266,8 @@ job_valid(struct job *job, char **cause)
 	job->args.op->halo(&job->args, &top, &bottom);
 	if (top != job->top || bottom != job->bottom)
 		return 0;
-	return job->blocks == (job->height - 1) / job->rows + 1;
+	return job->levels <= JOB_LEVELS_MAX &&
+	    job->blocks == job_level_first(job, job->levels + 1);
 }
 
 /* Split data.dat into lines and store each: -1 with *cause. */

@@ -43,7 +43,7 @@ dir_clean(struct master *m)
 
 	if (c != NULL) {
 		if (m->watch.inotify && (c = collect_start(m->dirfd, &m->job, NULL, -1,
-		    CLEAN_THREADS)) == NULL)
+		    -1, CLEAN_THREADS)) == NULL)
 			c = m->collect;
 		protocol_stop(m->dirfd);
 		for (n = 0; n < m->bs.count; n++)
@@ -169,9 +169,13 @@ dir_room(struct master *m, char **cause)
 
 	uint64_t	pixels = (uint64_t)job_row_bytes(&m->job) * m->job.height;
 
-	/* image.bit, or image.tif (unless it is a link), and results as large as pixels. */
+	/*
+	 * image.bit, or image.tif (unless it is a link), and results as large as pixels;
+	 * with overviews, levels.bit and the rows of every level in results again.
+	 */
 	need = (m->job.render ? 0 : m->job.decode ? job_source_bytes(&m->job) : pixels) +
-	    pixels + (uint64_t)m->job.blocks * BLOCK_OVERHEAD;
+	    pixels + 2 * job_level_offset(&m->job, m->job.levels + 1) +
+	    (uint64_t)m->job.blocks * BLOCK_OVERHEAD;
 	if (left >= need)
 		return 0;
 	*cause = xasprintf("%s: not enough room: this job writes %ju MiB there (the input "

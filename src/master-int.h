@@ -49,6 +49,7 @@ struct master {
 	int		 dead;		/* DIR holds the files of a job whose master is gone */
 	struct watch	 watch;
 	int		 bitfd;		/* image.bit while it is written */
+	int		 levelsfd;	/* levels.bit, in a job with overviews */
 	uint32_t	 wanted;	/* blocks 0 to wanted - 1 have their todo file */
 	int		 todo_errno;	/* why a todo file could not be made, or 0 */
 	/*
@@ -164,6 +165,12 @@ void	publish_todo(struct master *m, uint32_t n, char v);
 int	publish_issue(struct master *m, uint32_t n, char v);
 
 /*
+ * Ask for the blocks of the levels below the image whose rows are all in levels.bit,
+ * in order: 0, or -1 with *cause.
+ */
+int	publish_levels(struct master *m, char **cause);
+
+/*
  * Publish a fresh job. On a local filesystem it opens before the input is decoded, and
  * blocks are asked for as their rows arrive; on a network filesystem only once image.bit
  * is whole and closed, so that a slave opening it sees all of it. The blocks are asked
@@ -208,6 +215,12 @@ int	settle_deliver(struct master *m, uint32_t n, struct look *l, char **cause);
 
 /* Watch, collect and reissue until every block is in the output. */
 int	settle_run(struct master *m, char **cause);
+
+/*
+ * With overviews, once every block is in: each level's directory in the output, its
+ * chunks copied from the results, checked again. 0, or -1 with *cause.
+ */
+int	settle_levels(struct master *m, char **cause);
 
 /* master-resume.c: continuing the job of a master that died */
 

@@ -23,7 +23,7 @@ sign_stored(struct master *m, char **cause)
 	uint32_t		 n, a, b;
 	char			*why;
 
-	for (n = 0; n < m->job.blocks; n++) {
+	for (n = 0; n < job_level_first(&m->job, 1); n++) {
 		job_block_input(&m->job, n, &a, &b);
 		secret_stored_begin(&mac, m->key, m->job.id, n);
 		if (image_stored(&m->in, a, b, secret_stored_add, &mac, &why) == -1) {
@@ -40,9 +40,12 @@ sign_stored(struct master *m, char **cause)
 int
 publish_signing(struct master *m, char **cause)
 {
-	if (m->keyed == NULL || m->job.render)
+	if (m->keyed == NULL || (m->job.render && m->job.levels == 0))
 		return 0;
+	/* The collector signs rows of image.bit and levels.bit as it makes todo files. */
 	m->signs = xcalloc(m->job.blocks, sizeof *m->signs);
+	if (m->job.render)
+		return 0;
 	if (m->job.decode)
 		return sign_stored(m, cause);
 	m->readfd = protocol_input_open(m->dirfd);
@@ -56,7 +59,7 @@ publish_signing(struct master *m, char **cause)
 int
 publish_collector(struct master *m, char **cause)
 {
-	m->collect = collect_start(m->dirfd, &m->job, m->keyed, m->readfd,
+	m->collect = collect_start(m->dirfd, &m->job, m->keyed, m->readfd, m->levelsfd,
 	    m->watch.inotify ? 0 : COLLECT_THREADS);
 	if (m->collect == NULL) {
 		*cause = xasprintf("cannot start the master's threads: %s",
@@ -93,7 +96,23 @@ place_input(struct master *m, char **cause)
 	return 0;
 }
 
-/* Create the input's file (place_input()), data.dat, todo/ and DIR/progress. */
+/* With overviews, levels.bit, of its whole size: blocks fill it in any order. */
+static int
+place_levels(struct master *m, char **cause)
+{
+	if (m->job.levels == 0)
+		return 0;
+	if ((m->levelsfd = protocol_levels_create(m->dirfd)) != -1 &&
+	    ftruncate(m->levelsfd, (off_t)job_level_offset(&m->job, m->job.levels + 1)) == 0)
+		return 0;
+	*cause = xasprintf("%s/levels.bit: %s", m->o->dir, strerror(errno));
+	return -1;
+}
+
+/*
+ * Create the input's file (place_input()), levels.bit, data.dat, todo/ and
+ * DIR/progress.
+ */
 static int
 prepare(struct master *m, char **cause)
 {
@@ -101,7 +120,7 @@ prepare(struct master *m, char **cause)
 
 	if (dir_room(m, cause) == -1)
 		return -1;
-	if (place_input(m, cause) == -1)
+	if (place_input(m, cause) == -1 || place_levels(m, cause) == -1)
 		return -1;
 	if (publish_signing(m, cause) == -1 || publish_collector(m, cause) == -1)
 		return -1;
@@ -134,8 +153,8 @@ publish_issue(struct master *m, uint32_t n, char v)
 }
 
 /*
- * Ask for every block whose rows and halo are among the first `rows` of image.bit, all
- * at once. A failure is kept for decode() to report.
+ * Ask for every block of the image whose rows and halo are among the first `rows` of
+ * image.bit, all at once. A failure is kept for decode() to report.
  */
 static void
 want_ready(struct master *m, uint32_t rows)
@@ -143,7 +162,7 @@ want_ready(struct master *m, uint32_t rows)
 	const struct job	*job = &m->job;
 	uint32_t		 a, b;
 
-	for (; m->wanted < job->blocks && m->todo_errno == 0; m->wanted++) {
+	for (; m->wanted < job_level_first(job, 1) && m->todo_errno == 0; m->wanted++) {
 		job_block_input(job, m->wanted, &a, &b);
 		if (b > rows)
 			break;
@@ -152,6 +171,45 @@ want_ready(struct master *m, uint32_t rows)
 	}
 	if (m->todo_errno == 0 && collect_wait(m->collect) == -1)
 		m->todo_errno = errno;
+}
+
+/*
+ * Whether the rows block n of a level below the image is made from are in levels.bit:
+ * each row is made by the block of the level above that holds its window's first row.
+ */
+static int
+level_ready(const struct master *m, uint32_t n)
+{
+	const struct job	*job = &m->job;
+	uint32_t		 k = job_block_level(job, n), a, b, s0, s1, i, last;
+	struct reduce		 g = job_reduce(job, k - 1);
+
+	job_block_input(job, n, &a, &b);
+	reduce_source_rows(&g, a, a + 1, &s0, &s1);
+	i = job_level_first(job, k - 1) + s0 / job->rows;
+	reduce_source_rows(&g, b - 1, b, &s0, &s1);
+	last = job_level_first(job, k - 1) + s0 / job->rows;
+	for (; i <= last; i++)
+		if (m->bs.b[i].in == 0)
+			return 0;
+	return 1;
+}
+
+int
+publish_levels(struct master *m, char **cause)
+{
+	uint32_t	asked = m->wanted;
+
+	if (m->wanted < job_level_first(&m->job, 1))
+		return 0;
+	for (; m->wanted < m->job.blocks && level_ready(m, m->wanted); m->wanted++) {
+		publish_todo(m, m->wanted, PROTOCOL_FIRST);
+		blocks_issued(&m->bs, m->wanted, PROTOCOL_FIRST);
+	}
+	if (m->wanted == asked || collect_wait(m->collect) == 0)
+		return 0;
+	*cause = xasprintf("%s/todo: %s", m->o->dir, strerror(errno));
+	return -1;
 }
 
 /*

@@ -124,6 +124,13 @@ resume_adopt(struct master *m, char **cause)
 		job_free(&old);
 		return -1;
 	}
+	if (old.levels > 0) {
+		*cause = xasprintf("%s: cannot resume job %s: it makes overviews, which "
+		    "-resume does not continue yet; run without -resume to discard it",
+		    dir, old.id);
+		job_free(&old);
+		return -1;
+	}
 	if (!old.render && !protocol_input_whole(m->dirfd, &m->job)) {
 		*cause = xasprintf("%s: cannot resume job %s: its %s is "
 		    "incomplete; run without -resume to discard it", dir, old.id,

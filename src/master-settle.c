@@ -150,7 +150,7 @@ failure(struct master *m, uint32_t n, char v, char **cause)
 /*
  * Place block n's chunks from its payload (protocol.h) in the output, keeping the beat:
  * from memory, or when fd is not -1 copied by the kernel from the result's file, where
- * the payload (mapped, to read its table) lies at sizeof(struct result).
+ * the payload (its table read into memory) lies at sizeof(struct result).
  */
 static int
 place_chunks(struct master *m, uint32_t n, const uint8_t *payload, int fd,
@@ -159,9 +159,10 @@ place_chunks(struct master *m, uint32_t n, const uint8_t *payload, int fd,
 	const struct job	*job = &m->job;
 	const struct layout	*l = &job->layout;
 	const uint32_t		*sizes = (const uint32_t *)payload;
-	uint32_t		 count = layout_count(l, job->width, job_block_rows(job, n));
-	uint32_t		 first = layout_first(l, job->width, job_block_y(job, n)), i;
-	size_t			 off = count * sizeof *sizes;
+	uint32_t		 k = job_block_level(job, n), w = job_level_width(job, k);
+	uint32_t		 count = layout_count(l, w, job_block_rows(job, n));
+	uint32_t		 first = layout_first(l, w, job_block_y(job, n)), i;
+	size_t			 off = (count + (k < job->levels)) * sizeof *sizes;
 	char			*why;
 
 	for (i = 0; i < count; off += sizes[i++]) {
@@ -177,26 +178,82 @@ place_chunks(struct master *m, uint32_t n, const uint8_t *payload, int fd,
 }
 
 /*
- * A result too large for a collector thread to have read: checked where it lies and
- * copied by the kernel; with a secret, read and checked in memory (protocol.h says why).
+ * Copy the next level's rows block n made, the last part of its payload, into
+ * levels.bit: from memory, or by the kernel from fd. 0; 1 with *why if they are not as
+ * many as the job says; -1 with *cause if levels.bit cannot take them.
  */
 static int
-deliver_file(struct master *m, uint32_t n, struct look *l, char **why, char **cause)
+stage_made(struct master *m, uint32_t n, const uint8_t *payload, int fd, char **why,
+    char **cause)
+{
+	const struct job	*job = &m->job;
+	const uint32_t		*sizes = (const uint32_t *)payload;
+	uint32_t		 k = job_block_level(job, n), y0, y1, i, count;
+	size_t			 off, row_bytes;
+	off_t			 at;
+	int			 r;
+
+	if (k == job->levels)
+		return 0;
+	row_bytes = job_level_row_bytes(job, k + 1);
+	count = layout_count(&job->layout, job_level_width(job, k), job_block_rows(job, n));
+	off = (count + 1) * sizeof *sizes;
+	for (i = 0; i < count; i++)
+		off += sizes[i];
+	job_block_made(job, n, &y0, &y1);
+	if (sizes[count] != (y1 - y0) * row_bytes) {
+		*why = xasprintf("holds %u bytes of level %u's rows, not %zu", sizes[count],
+		    k + 1, (y1 - y0) * row_bytes);
+		return 1;
+	}
+	at = (off_t)(job_level_offset(job, k + 1) + (uint64_t)y0 * row_bytes);
+	r = fd == -1 ? pwrite_all(m->levelsfd, payload + off, sizes[count], at) :
+	    copy_range(fd, (off_t)(sizeof(struct result) + off), m->levelsfd, at,
+	    sizes[count]);
+	if (r == 0)
+		return 0;
+	*cause = xasprintf("%s/levels.bit: %s", m->o->dir, strerror(errno));
+	return -1;
+}
+
+/*
+ * Take block n's checked payload: its next level's rows into levels.bit, and the
+ * image's chunks into the output; a lower level's wait for its directory
+ * (settle_levels()).
+ */
+static int
+take_payload(struct master *m, uint32_t n, const uint8_t *payload, int fd, char **why,
+    char **cause)
+{
+	int	r = stage_made(m, n, payload, fd, why, cause);
+
+	if (r != 0 || job_block_level(&m->job, n) > 0)
+		return r;
+	return place_chunks(m, n, payload, fd, cause);
+}
+
+/*
+ * A result too large for a collector thread to have read: checked where it lies and
+ * copied by the kernel; with a secret, read and checked in memory (protocol.h says why).
+ * Its payload then goes to take(): 0, 1 with *why if it is bad, or -1 with *cause.
+ */
+static int
+deliver_file(struct master *m, uint32_t n, int fd, size_t bytes, char **why,
+    int (*take)(struct master *, uint32_t, const uint8_t *, int, char **, char **),
+    char **cause)
 {
 	const void	*payload;
-	int		 r;
 
 	if (m->keyed != NULL) {
-		reserve(&m->rows, &m->rows_size, l->bytes);
-		if (protocol_read_result(l->fd, m->keyed, m->rows, l->bytes, why) == -1)
+		reserve(&m->rows, &m->rows_size, bytes);
+		if (protocol_read_result(fd, m->keyed, m->rows, bytes, why) == -1)
 			return 1;
-		return place_chunks(m, n, m->rows, -1, cause);
+		return take(m, n, m->rows, -1, why, cause);
 	}
-	if ((payload = protocol_map_result(l->fd, l->bytes, why)) == NULL)
+	if ((payload = protocol_check_result(fd, bytes, &m->rows, &m->rows_size,
+	    why)) == NULL)
 		return 1;
-	r = place_chunks(m, n, payload, l->fd, cause);
-	protocol_unmap_result(payload, l->bytes);
-	return r;
+	return take(m, n, payload, fd, why, cause);
 }
 
 int
@@ -208,15 +265,57 @@ settle_deliver(struct master *m, uint32_t n, struct look *l, char **cause)
 	l->why = NULL;
 	if (why != NULL)
 		return reject(m, n, v, l->who, why, cause);
-	r = l->rows != NULL ? place_chunks(m, n, l->rows, -1, cause) :
-	    deliver_file(m, n, l, &why, cause);
+	r = l->rows != NULL ? take_payload(m, n, l->rows, -1, &why, cause) :
+	    deliver_file(m, n, l->fd, l->bytes, &why, take_payload, cause);
 	if (r == 1)
 		return reject(m, n, v, l->who, why, cause);
 	if (r == -1)
 		return -1;
 	watch_block(m, n, v, 0);
 	m->written++;
-	return 0;
+	return publish_levels(m, cause);
+}
+
+/* The chunks of block n, a level below the image, into the output's directory. */
+static int
+place_level(struct master *m, uint32_t n, const uint8_t *payload, int fd, char **why,
+    char **cause)
+{
+	(void)why;
+	return place_chunks(m, n, payload, fd, cause);
+}
+
+int
+settle_levels(struct master *m, char **cause)
+{
+	const struct job	*job = &m->job;
+	struct result		 h;
+	uint32_t		 k, n;
+	char			*why = NULL;
+	int			 fd, r = 0;
+
+	for (k = 1; k <= job->levels && r == 0; k++) {
+		if (image_add_level(&m->out, job_level_width(job, k),
+		    job_level_height(job, k), &why) == -1) {
+			*cause = xasprintf("%s: %s", m->output, why);
+			free(why);
+			return -1;
+		}
+		for (n = job_level_first(job, k); n < job_level_first(job, k + 1) && r == 0;
+		    n++) {
+			fd = protocol_open_result(m->dirfd, job, n, m->bs.b[n].in, &h, &why);
+			r = fd == -1 ? 1 : deliver_file(m, n, fd, h.bytes, &why, place_level,
+			    cause);
+			if (fd != -1)
+				close(fd);
+		}
+	}
+	if (r != 1)
+		return r;
+	/* Checked when it came in: a result changed since is not the job's. */
+	*cause = xasprintf("%s/block.%u.%c: %s", m->o->dir, n - 1, m->bs.b[n - 1].in, why);
+	free(why);
+	return -1;
 }
 
 /*

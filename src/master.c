@@ -18,6 +18,7 @@
 #define MIN_BLOCK_BYTES	(2u << 20)	/* and holds at least this much of the image */
 #define MASTER_BLOCK_MAX (12u << 20)	/* but no more: see SLAVE_BUFFERS */
 #define DECODE_CHUNKS	4	/* strips or tile rows a block decodes, at least */
+#define OVERVIEWS_TILE	512	/* -overviews auto stops at a level this size */
 #define TALLY_EVERY	0.1	/* seconds between rewrites of DIR/progress, at least */
 
 char *
@@ -172,6 +173,27 @@ block_rows(struct master *m, uint32_t rows, uint64_t unit)
 	return r < m->job.height ? r : m->job.height;
 }
 
+/*
+ * The overview levels of the output: as many as asked, or as the input has, or (auto)
+ * down to the first that fits in one 512x512 tile, as GDAL's COG driver makes them; never
+ * past a level of 1x1.
+ */
+static uint32_t
+master_levels(const struct job *job, int asked, uint32_t input)
+{
+	uint32_t	want = asked >= 0 ? (uint32_t)asked : asked == OVERVIEWS_AUTO ?
+			    JOB_LEVELS_MAX : input;
+	uint32_t	k = 0, w = job->width, h = job->height;
+
+	while (k < want && k < JOB_LEVELS_MAX && (w > 1 || h > 1) &&
+	    (asked != OVERVIEWS_AUTO || w > OVERVIEWS_TILE || h > OVERVIEWS_TILE)) {
+		w = reduce_half(w, job->cog);
+		h = reduce_half(h, job->cog);
+		k++;
+	}
+	return k;
+}
+
 /* Describe the job from the input and the options. */
 static void
 make_job(struct master *m)
@@ -196,7 +218,9 @@ make_job(struct master *m)
 	job->rows = block_rows(m, o->rows > 0 ? o->rows : master_default_rows(job->height,
 	    job->top > job->bottom ? job->top : job->bottom, job_row_bytes(job)),
 	    o->rows == 0 && job->decode ? image_chunk_rows(&m->in) : 1);
-	job->blocks = (job->height - 1) / job->rows + 1;
+	job->levels = master_levels(job, o->overviews, m->in.overviews);
+	job->resample = o->resample;
+	job->blocks = job_level_first(job, job->levels + 1);
 	master_shown_name(job->input, o->input != NULL ? o->input : "");
 	master_shown_name(job->output, m->output);
 	if (o->input != NULL && stat(o->input, &st) == 0)
@@ -280,7 +304,8 @@ work(struct master *m, char **cause)
 		}
 	} else if (publish_job(m, cause) == -1)
 		goto stop;
-	if (settle_run(m, cause) == 0 && output_finish(m, cause) == 0)
+	if (settle_run(m, cause) == 0 && settle_levels(m, cause) == 0 &&
+	    output_finish(m, cause) == 0)
 		r = 0;
 stop:
 	locals_stop(m);
@@ -304,6 +329,8 @@ master_free(struct master *m, int failed)
 		close(m->bitfd);
 	if (m->readfd != -1)
 		close(m->readfd);
+	if (m->levelsfd != -1)
+		close(m->levelsfd);
 	free(m->signs);
 	if (m->dirfd != -1)
 		close(m->dirfd);
@@ -324,7 +351,7 @@ int
 master_run(const struct master_opts *o, char **cause)
 {
 	struct master	m = { .o = o, .dirfd = -1, .sigfd = -1, .bitfd = -1,
-			    .readfd = -1, .letgo = -1 };
+			    .levelsfd = -1, .readfd = -1, .letgo = -1 };
 	int		r = -1;
 
 	m.sigfd = signals_catch(&m.oldmask);

@@ -23,6 +23,9 @@ struct master_opts {
 	uint32_t	 samples, depth;
 	uint32_t	 rows;		/* 0: see master_default_rows() */
 	struct layout_ask layout;	/* of the output: -compress, -tile, ... */
+	int		 overviews;	/* levels; OVERVIEWS_INPUT: as many as the
+					   input has; OVERVIEWS_AUTO: see master.c */
+	uint32_t	 resample;	/* enum reduce_method */
 	uint32_t	 retries;	/* failures of one block that fail the job */
 	uint32_t	 slaves;	/* local slave processes to start */
 	double		 timeout;	/* seconds a claimed block may take; 0: adapt
@@ -33,6 +36,8 @@ struct master_opts {
 	int		 poll;		/* ms between looks at DIR, without inotify; 0:
 					   see watch.h */
 };
+
+enum { OVERVIEWS_INPUT = -1, OVERVIEWS_AUTO = -2 };
 
 /* Run a whole job; 0, or -1 with *cause (DIR is then left as it was found). */
 int	 master_run(const struct master_opts *, char **cause);

@@ -90,6 +90,19 @@ protocol_input_whole(int dirfd, const struct job *job)
 	    (uint64_t)st.st_size == (uint64_t)job_row_bytes(job) * job->height;
 }
 
+int
+protocol_levels_create(int dirfd)
+{
+	return openat(dirfd, "levels.bit", O_RDWR|O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC,
+	    0600);
+}
+
+int
+protocol_levels_open(int dirfd)
+{
+	return openat(dirfd, "levels.bit", O_RDONLY|O_NOFOLLOW|O_CLOEXEC);
+}
+
 void
 protocol_input_remove(int dirfd)
 {
@@ -418,6 +431,7 @@ protocol_name(const char *name)
 	return strcmp(name, "working") == 0 || strcmp(name, "data.dat") == 0 ||
 	    dirfile_is_tmp(name, "data.dat") ||
 	    strcmp(name, "image.bit") == 0 || strcmp(name, "todo") == 0 ||
+	    strcmp(name, "levels.bit") == 0 ||
 	    strcmp(name, "image.tif") == 0 || dirfile_is_tmp(name, "image.tif") ||
 	    strcmp(name, "progress") == 0 || dirfile_is_tmp(name, "progress") ||
 	    protocol_parse_block(name, UINT32_MAX, &n, &v) == 0;

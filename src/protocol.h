@@ -8,6 +8,10 @@
  * DIR/image.tif		the input TIFF itself, when slaves decode it (data.dat's
  *				decode: a compressed or tiled input): a hard link to it
  *				on DIR's filesystem, else a copy made in the kernel
+ * DIR/levels.bit		with overviews: the rows of every level below the image as
+ *				raw pixels, as image.bit holds the image's, level after
+ *				level (job_level_offset()); the master copies each block's
+ *				rows of the next level in from its result
  * DIR/data.dat		the job: "key value" lines (see struct job), signed with a secret
  * DIR/working		exists while the job runs; holds the job id
  * DIR/progress		the master's tally for -status, rewritten at least every
@@ -17,7 +21,8 @@
  * DIR/block.N.v/slave	"host:pid" of that slave
  * DIR/block.N.v/img.bit	a header (struct result, which names the claimant too),
  *				then the block's rows compressed into the output's chunks
- *				(the layout data.dat names), and their sizes
+ *				(the layout data.dat names), and their sizes; with
+ *				overviews, last, the next level's rows the block makes, raw
  * DIR/block.N.v/done	img.bit is complete
  * DIR/block.N.v/failed	the operation failed on this block: who, and why; with a
  *				secret, after a first line that is their HMAC
@@ -96,7 +101,7 @@
 #include "job.h"
 #include "op.h"
 
-#define PROTOCOL_VERSION	4
+#define PROTOCOL_VERSION	5
 #define PROTOCOL_NAME_MAX	32	/* "block.4294967295.z" and the fixed names fit */
 #define PROTOCOL_FIRST		BLOCK_FIRST
 #define PROTOCOL_LAST		BLOCK_LAST
@@ -187,6 +192,12 @@ void	 protocol_input_remove(int dirfd);
  */
 int	 protocol_source_place(int dirfd, const char *path, int *linked);
 int	 protocol_source_open(int dirfd);
+/*
+ * levels.bit: create it empty for reading and writing (O_EXCL: the master's alone);
+ * open it for reading. Descriptors, or -1 with errno.
+ */
+int	 protocol_levels_create(int dirfd);
+int	 protocol_levels_open(int dirfd);
 /* Make todo/, empty: 0 or -1 with errno. */
 int	 protocol_todo_start(int dirfd);
 
@@ -252,12 +263,14 @@ int	 protocol_held(int dirfd, uint32_t n, char v);
 struct sighting protocol_sight(int dirfd, uint32_t n, char v);
 /*
  * Publish block.N.v's chunks (layout.h), computed by `who`: their sizes, one for each
- * chunk of the block, and their bytes, len in all, one after another: img.bit (header
- * and payload) under a temporary name, renamed into place, then done.
+ * chunk of the block, and their bytes, len in all, one after another, then with
+ * overviews the next level's rows it makes (job_block_made(); sizes ends with their
+ * size): img.bit (header and payload) under a temporary name, renamed into place, then
+ * done.
  */
 int	 protocol_publish(int dirfd, const struct job *, const unsigned char *key,
 	    const char *who, uint32_t n, char v, const uint32_t *sizes,
-	    const void *data, size_t len);
+	    const void *data, size_t len, const void *made);
 /*
  * Open block.N.v/img.bit and check its header and size against the job: a descriptor,
  * and the header in *h (unless NULL: h->bytes is the payload's size, h->who the
@@ -274,14 +287,14 @@ int	 protocol_open_result(int dirfd, const struct job *, uint32_t n, char v,
 int	 protocol_read_result(int fd, const unsigned char *key, void *buf, size_t len,
 	    char **why);
 /*
- * Check the payload of an opened result of a job without a secret where it lies: map
- * it (the page cache's pages, no copy) and check its checksum and chunk table. The
- * payload, at sizeof(struct result) in fd, for its chunks to be copied from fd by the
- * kernel; or NULL with *why. With a secret, read it instead: a mapping checked could
- * change under the copy. protocol_unmap_result() gives back the mapping.
+ * Check the payload of an opened result of a job without a secret where it lies:
+ * reading it piece after piece through *buf (grown as needed) into its checksum, and its
+ * chunk table. The table, at the start of *buf, for the chunks to be copied from fd by
+ * the kernel (the payload lies at sizeof(struct result)); or NULL with *why. With a
+ * secret, read it whole instead: what was checked could change under the copy.
  */
-const void *protocol_map_result(int fd, size_t len, char **why);
-void	 protocol_unmap_result(const void *payload, size_t len);
+const void *protocol_check_result(int fd, size_t len, void **buf, size_t *size,
+	    char **why);
 /*
  * Report that block.N.v failed: `failed` holds who, then the reason on one line, then
  * detail (a command's last output; may be NULL), written whole and renamed into place.

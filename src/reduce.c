@@ -34,6 +34,12 @@ reduce_half(uint32_t n, int cog)
 	return n / 2 + n % 2;
 }
 
+const char *
+reduce_name(enum reduce_method method)
+{
+	return methods[method];
+}
+
 int
 reduce_parse(const char *name)
 {
@@ -103,6 +109,31 @@ reduce_source_rows(const struct reduce *g, uint32_t y0, uint32_t y1, uint32_t *s
 	}
 	*s0 = span_of(g->src_height, g->height, y0).lo;
 	*s1 = span_of(g->src_height, g->height, y1 - 1).hi;
+}
+
+/* The first output row whose first source row is at or after s: they do not decrease. */
+static uint32_t
+made_from(const struct reduce *g, uint32_t s)
+{
+	uint32_t	lo = 0, hi = g->height, mid, s0, s1;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		reduce_source_rows(g, mid, mid + 1, &s0, &s1);
+		if (s0 < s)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+void
+reduce_made_rows(const struct reduce *g, uint32_t s0, uint32_t s1, uint32_t *y0,
+    uint32_t *y1)
+{
+	*y0 = made_from(g, s0);
+	*y1 = made_from(g, s1);
 }
 
 /* Sample c of pixel x in source row y. */

@@ -75,9 +75,18 @@ struct reduce {
 uint32_t	reduce_half(uint32_t n, int cog);
 /* "average", "nearest", "mode" as the method; -1 for another name. */
 int		reduce_parse(const char *name);
+/* The method's name. */
+const char	*reduce_name(enum reduce_method);
 /* The rows [*s0, *s1) of the source level that output rows [y0, y1) are made of. */
 void		reduce_source_rows(const struct reduce *, uint32_t y0, uint32_t y1,
 		    uint32_t *s0, uint32_t *s1);
+/*
+ * The output rows [*y0, *y1) whose first source row is in [s0, s1): rows [s0, s1) of
+ * the source level make them, given the rows below them that reduce_source_rows() names.
+ * Blocks of source rows that tile the level so make every output row once.
+ */
+void		reduce_made_rows(const struct reduce *, uint32_t s0, uint32_t s1,
+		    uint32_t *y0, uint32_t *y1);
 /*
  * Output rows [y0, y1) into dst from source rows [s0, s1) at src. Returns 0, or -1 with
  * *cause when the sizes are not a halving or the rows given lack some that are needed.

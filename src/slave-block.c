@@ -47,21 +47,21 @@ unmap_input(struct worker *w)
 }
 
 /*
- * Map len bytes of image.bit from off (w->in): the page cache's own pages, no copy. 0,
- * or 1 if image.bit does not hold them (the job ended).
+ * Map len bytes of image.bit or levels.bit (fd) from off (w->in): the page cache's own
+ * pages, no copy. 0, or 1 if the file does not hold them (the job ended).
  */
 static int
-map_input(struct worker *w, off_t off, size_t len)
+map_input(struct worker *w, int fd, off_t off, size_t len)
 {
 	off_t		base = off - off % sysconf(_SC_PAGESIZE);
 	struct stat	st;
 
 	/* Pages past the end of the file would be SIGBUS, not a short read. */
-	if (fstat(w->s->bitfd, &st) == -1 || st.st_size < off + (off_t)len)
+	if (fstat(fd, &st) == -1 || st.st_size < off + (off_t)len)
 		return 1;
 	w->map_len = len + (size_t)(off - base);
 	if ((w->map = mmap(NULL, w->map_len, PROT_READ, MAP_SHARED|MAP_POPULATE,
-	    w->s->bitfd, base)) == MAP_FAILED) {
+	    fd, base)) == MAP_FAILED) {
 		w->map = NULL;
 		return 1;
 	}
@@ -70,40 +70,40 @@ map_input(struct worker *w, off_t off, size_t len)
 }
 
 /*
- * Block n's input rows, with its halo, at w->in: mapped from image.bit in a job without
- * a secret; in one with a secret, read into the worker's buffer and checked there
- * against the signature the master put in todo/ (sign), since rows checked in a shared
- * mapping could still change under the operation. 0; 1 if image.bit does not hold them
- * (the job ended); -1 with *cause if they are not the rows the master signed: someone
- * changed image.bit under the job.
+ * Block n's input rows, with its halo, at w->in, from image.bit (or levels.bit, for a
+ * level below the image): mapped in a job without a secret; in one with a secret, read
+ * into the worker's buffer and checked there against the signature the master put in
+ * todo/ (sign), since rows checked in a shared mapping could still change under the
+ * operation. 0; 1 if the file does not hold them (the job ended); -1 with *cause if
+ * they are not the rows the master signed: someone changed the file under the job.
  */
 static int
 get_input(struct worker *w, uint32_t n, const char *sign, char **cause)
 {
 	struct slave		*s = w->s;
 	const struct job	*job = &s->job;
-	uint32_t		 a, e;
+	uint32_t		 k = job_block_level(job, n);
+	int			 fd = k > 0 ? s->levelsfd : s->bitfd;
+	uint64_t		 off;
 	size_t			 len;
-	off_t			 off;
 	char			 want[SECRET_HEX];
 
-	if (job->render)
+	if (job->render && k == 0)
 		return 0;
-	job_block_input(job, n, &a, &e);
-	len = (size_t)(e - a) * job_row_bytes(job);
-	off = (off_t)a * job_row_bytes(job);
+	job_block_span(job, n, &off, &len);
 	/* Without a key, trust() let only unsigned jobs in. */
 	if (s->keyed == NULL)
-		return map_input(w, off, len);
+		return map_input(w, fd, (off_t)off, len);
 	reserve(&w->copy, &w->copy_size, len);
-	if (pread_all(s->bitfd, w->copy, len, off) == -1)
+	if (pread_all(fd, w->copy, len, (off_t)off) == -1)
 		return 1;
 	w->in = w->copy;
 	secret_rows(s->key, job->id, n, w->in, len, want);
 	if (sodium_memcmp(want, sign, SECRET_HEX) == 0)
 		return 0;
-	*cause = xasprintf("%s/image.bit: the input rows of block %u are not the ones "
-	    "the master signed; leaving job %s", s->path, n, job->id);
+	*cause = xasprintf("%s/%s: the input rows of block %u are not the ones the master "
+	    "signed; leaving job %s", s->path, k > 0 ? "levels.bit" : "image.bit", n,
+	    job->id);
 	return -1;
 }
 
@@ -206,32 +206,66 @@ decode_input(struct worker *w, uint32_t n, const char *sign, char **cause)
 }
 
 /*
- * Run the operation on block n, whose input is at w->in, into w->out, and compress the
- * result into w->chunks: its length, or 0 with *cause (and *detail, what the operation
- * had to add) if the block failed.
+ * The next level's rows block n makes (job_block_made()) from its rows at w->out, into
+ * w->made, made before the rows are compressed (which may change them).
+ */
+static int
+make_level(struct worker *w, uint32_t n, char **cause)
+{
+	const struct job	*job = &w->s->job;
+	uint32_t		 k = job_block_level(job, n), y = job_block_y(job, n);
+	uint32_t		 y0, y1;
+	struct reduce		 g;
+
+	if (k == job->levels)
+		return 0;
+	job_block_made(job, n, &y0, &y1);
+	g = job_reduce(job, k);
+	reserve(&w->made, &w->made_size, (size_t)(y1 - y0) *
+	    job_level_row_bytes(job, k + 1));
+	return reduce_rows(&g, w->out, y, y + job_block_extent(job, n), y0, y1, w->made,
+	    cause);
+}
+
+/*
+ * Compute block n, whose input is at w->in, into w->out: the operation on the image's
+ * rows; a level below it is only copied, to be reduced and compressed. Then the next
+ * level's rows it makes, and its rows compressed into w->chunks, ending with the size of
+ * those made. Its length, or 0 with *cause (and *detail, what the operation had to add)
+ * if the block failed.
  */
 static size_t
 compute(struct worker *w, uint32_t n, char **cause, char **detail)
 {
 	const struct job	*job = &w->s->job;
+	uint32_t		 k = job_block_level(job, n), y0, y1;
 	struct op_block		 b = { .n = n, .y = job_block_y(job, n),
-				    .rows = job_block_rows(job, n),
+				    .rows = job_block_extent(job, n),
 				    .cancelled = cancelled, .arg = w };
-	uint32_t		 a, e;
-	size_t			 row_bytes = job_row_bytes(job);
+	uint32_t		 a, e, rows = job_block_rows(job, n);
+	size_t			 row_bytes = job_level_row_bytes(job, k);
+	struct chunks		*c = &w->chunks;
 
 	job_block_input(job, n, &a, &e);
 	b.top = b.y - a;
 	b.bottom = e - (b.y + b.rows);
 	reserve(&w->out, &w->out_size, (size_t)b.rows * row_bytes);
 	w->looked = now();
-	if (job->args.op->run(w->op, &b, w->in, w->out, cause) == -1) {
+	if (k > 0)
+		memcpy(w->out, w->in, (size_t)b.rows * row_bytes);
+	else if (job->args.op->run(w->op, &b, w->in, w->out, cause) == -1) {
 		*detail = b.detail;
 		return 0;
 	}
-	if (chunk_encode(&w->chunks, job, n, w->out, cause) == -1)
+	if (make_level(w, n, cause) == -1 ||
+	    chunk_encode(c, job, job_level_width(job, k), rows, w->out, cause) == -1)
 		return 0;
-	return b.rows * row_bytes;
+	if (k < job->levels) {
+		job_block_made(job, n, &y0, &y1);
+		c->sizes = xreallocarray(c->sizes, c->count + 1, sizeof *c->sizes);
+		c->sizes[c->count] = (y1 - y0) * job_level_row_bytes(job, k + 1);
+	}
+	return rows * row_bytes;
 }
 
 /*
@@ -285,7 +319,7 @@ publish_result(struct worker *w, uint32_t n, char v)
 
 	for (;;) {
 		if (protocol_publish(s->dirfd, &s->job, s->keyed, s->who, n, v, c->sizes,
-		    c->data, c->len) == 0) {
+		    c->data, c->len, w->made) == 0) {
 			room_again(s);
 			return 0;
 		}
@@ -402,7 +436,7 @@ worker_work_on(struct worker *w, uint32_t n, char v, char **cause)
 		protocol_release(s->dirfd, n, v);
 		return 0;
 	}
-	if (s->job.decode) {
+	if (s->job.decode && job_block_level(&s->job, n) == 0) {
 		if ((r = decode_input(w, n, sign, &why)) == 0)
 			return finish_block(w, n, v);
 		if (r == 1) {

@@ -31,6 +31,7 @@ struct slave {
 	char		 who[PROTOCOL_WHO_MAX];
 	int		 dirfd;
 	int		 bitfd;
+	int		 levelsfd;	/* levels.bit, in a job with overviews */
 	int		 sigfd;		/* SIGINT, SIGTERM, SIGHUP (signals_catch()) */
 	int		 nudge;		/* an eventfd: a worker wants the lister */
 	struct job	 job;
@@ -67,6 +68,8 @@ struct worker {
 	void		*out;
 	size_t		 out_size;
 	struct chunks	 chunks;	/* out, compressed into the output's chunks */
+	void		*made;		/* the next level's rows out makes */
+	size_t		 made_size;
 	struct image	*src;		/* image.tif, when slaves decode it: opened at
 					   the job's first block, kept to its end */
 	void		*map;		/* the block's input rows, mapped from image.bit */

@@ -259,6 +259,7 @@ slave_free(struct slave *s)
 		if (s->workers[i].op != NULL)
 			s->job.args.op->stop(s->workers[i].op);
 		free(s->workers[i].out);
+		free(s->workers[i].made);
 		chunk_free(&s->workers[i].chunks);
 		if (s->workers[i].src != NULL)
 			image_close(s->workers[i].src, NULL);
@@ -271,6 +272,8 @@ slave_free(struct slave *s)
 	free(s->queue);
 	if (s->bitfd != -1)
 		close(s->bitfd);
+	if (s->levelsfd != -1)
+		close(s->levelsfd);
 	if (s->dirfd != -1)
 		close(s->dirfd);
 	close(s->nudge);
@@ -281,7 +284,8 @@ slave_free(struct slave *s)
 long
 slave_run(struct slave_opts *o, char **cause)
 {
-	struct slave	s = { .o = o, .path = o->dir, .dirfd = -1, .bitfd = -1 };
+	struct slave	s = { .o = o, .path = o->dir, .dirfd = -1, .bitfd = -1,
+			    .levelsfd = -1 };
 	pthread_condattr_t ca;
 	sigset_t	old;
 	int		r = -1;

@@ -54,7 +54,7 @@ test_publish(int dirfd, const struct job *job, const unsigned char *key,
 {
 	uint32_t	size = len;
 
-	return protocol_publish(dirfd, job, key, who, n, v, &size, rows, len);
+	return protocol_publish(dirfd, job, key, who, n, v, &size, rows, len, NULL);
 }
 
 int

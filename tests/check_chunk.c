@@ -187,7 +187,7 @@ compare_blocks(const char *path, const struct job *job, const uint8_t *px,
 		/* chunk_encode() may change the rows: a copy. */
 		memcpy(rows, px + job_block_y(job, n) * row_bytes,
 		    job_block_rows(job, n) * row_bytes);
-		ck_assert_msg(chunk_encode(&c, job, n, rows, &cause) == 0, "%s: %s",
+		ck_assert_msg(chunk_encode(&c, job, job->width, job_block_rows(job, n), rows, &cause) == 0, "%s: %s",
 		    what, cause);
 		same_chunks(t, job, n, &c, what);
 		chunks += c.count;
@@ -314,8 +314,8 @@ START_TEST(test_data_valid_as_buffer_grows)
 			rows[i] = (uint8_t)(i * 31 + k);
 		copy = malloc(n);
 		memcpy(copy, rows, n);
-		ck_assert_msg(chunk_encode(&c, &job, 1, rows, &cause) == 0, "%s", cause);
-		ck_assert_msg(chunk_encode(&c, &job, 0, rows, &cause) == 0, "%s", cause);
+		ck_assert_msg(chunk_encode(&c, &job, job.width, job_block_rows(&job, 1), rows, &cause) == 0, "%s", cause);
+		ck_assert_msg(chunk_encode(&c, &job, job.width, job_block_rows(&job, 0), rows, &cause) == 0, "%s", cause);
 		ck_assert_uint_eq(c.len, n);
 		ck_assert_msg(c.data >= c.mem && c.data + c.len <= c.mem + c.mem_len,
 		    "%u tile rows: c->data is outside the buffer", k);

@@ -141,7 +141,7 @@ START_TEST(test_todo_signed)
 
 	setup(&f, test_dir(), 40, k1);
 	ck_assert_uint_eq(f.job.blocks, 12);
-	ck_assert_ptr_nonnull(c = collect_start(f.fd, &f.job, k1, f.readfd, threads[_i]));
+	ck_assert_ptr_nonnull(c = collect_start(f.fd, &f.job, k1, f.readfd, -1, threads[_i]));
 	for (n = 0; n < f.job.blocks; n++) {
 		sign[n][0] = '\0';
 		collect_todo(c, n, 'a', sign[n]);
@@ -162,11 +162,11 @@ START_TEST(test_todo_signed)
 	ck_assert_str_eq(back, "feed");
 	collect_end(c);
 	/* Without a secret, or without image.bit to sign from, they are empty. */
-	ck_assert_ptr_nonnull(c = collect_start(f.fd, &f.job, NULL, -1, threads[_i]));
+	ck_assert_ptr_nonnull(c = collect_start(f.fd, &f.job, NULL, -1, -1, threads[_i]));
 	collect_todo(c, 1, 'c', NULL);
 	ck_assert_int_eq(collect_wait(c), 0);
 	collect_end(c);
-	ck_assert_ptr_nonnull(c = collect_start(f.fd, &f.job, k1, -1, threads[_i]));
+	ck_assert_ptr_nonnull(c = collect_start(f.fd, &f.job, k1, -1, -1, threads[_i]));
 	sign[2][0] = '\0';
 	collect_todo(c, 2, 'c', sign[2]);
 	ck_assert_int_eq(collect_wait(c), 0);
@@ -185,7 +185,7 @@ END_TEST
 static void
 expect_todo_error(struct fixture *f, unsigned nthreads, int err)
 {
-	struct collect	*c = collect_start(f->fd, &f->job, k1, f->readfd, nthreads);
+	struct collect	*c = collect_start(f->fd, &f->job, k1, f->readfd, -1, nthreads);
 	char		 sign[5][SECRET_HEX], name[PROTOCOL_NAME_MAX + 8];
 	uint32_t	 n;
 
@@ -322,7 +322,7 @@ START_TEST(test_looks)
 	publish(&f, 5, 'a', k2);
 	publish(&f, 6, 'a', k1);
 	publish(&f, 6, 'b', k1);
-	ck_assert_ptr_nonnull(c = collect_start(f.fd, &f.job, k1, f.readfd, threads[_i]));
+	ck_assert_ptr_nonnull(c = collect_start(f.fd, &f.job, k1, f.readfd, -1, threads[_i]));
 	for (n = 0; n < 7; n++)
 		collect_look(c, n, n == 3 || n == 6 ? BLOCK_BIT('a') | BLOCK_BIT('b') :
 		    BLOCK_BIT('a'));
@@ -364,7 +364,7 @@ START_TEST(test_looks_large)
 	publish(&f, 0, 'a', k1);
 	publish(&f, 1, 'a', k1);
 	ck_assert_int_eq(truncate_result(&f, 1, 'a'), 0);
-	ck_assert_ptr_nonnull(c = collect_start(f.fd, &f.job, k1, f.readfd, threads[_i]));
+	ck_assert_ptr_nonnull(c = collect_start(f.fd, &f.job, k1, f.readfd, -1, threads[_i]));
 	collect_look(c, 0, BLOCK_BIT('a'));
 	collect_look(c, 1, BLOCK_BIT('a'));
 	while (collect_next(c, 1, &l) == 1) {
@@ -432,7 +432,7 @@ START_TEST(test_in_hand)
 
 	setup(&f, test_dir(), 40, NULL);
 	publish(&f, 0, 'a', NULL);
-	ck_assert_ptr_nonnull(c = collect_start(f.fd, &f.job, NULL, -1, threads[_i]));
+	ck_assert_ptr_nonnull(c = collect_start(f.fd, &f.job, NULL, -1, -1, threads[_i]));
 	for (i = 0; i < LOOKS; i++)
 		collect_look(c, i % f.job.blocks, BLOCK_BIT('a'));
 	while (collect_next(c, 0, &l) == 1) {
@@ -502,7 +502,7 @@ START_TEST(test_retire_order)
 	todo = xasprintf("%s/todo", f.dir);
 	watch_dir(&w, f.dir);
 	watch_dir(&w, todo);
-	ck_assert_ptr_nonnull(c = collect_start(f.fd, &f.job, NULL, -1, threads[_i]));
+	ck_assert_ptr_nonnull(c = collect_start(f.fd, &f.job, NULL, -1, -1, threads[_i]));
 	for (k = 0; k < 10; k++)
 		collect_retire(c, k, 'a', RETIRE_TODO|RETIRE_BLOCK);
 	collect_retire(c, 10, 'a', RETIRE_TODO);

@@ -247,7 +247,7 @@ write_blocks(const char *out, const struct image *im, const struct layout *l,
 	for (n = job.blocks; n-- > 0;) {
 		memcpy(rows, px + job_block_y(&job, n) * row_bytes,
 		    job_block_rows(&job, n) * row_bytes);
-		ck_assert_msg(chunk_encode(&c, &job, n, rows, &cause) == 0, "%s", cause);
+		ck_assert_msg(chunk_encode(&c, &job, job.width, job_block_rows(&job, n), rows, &cause) == 0, "%s", cause);
 		first = layout_first(l, job.width, job_block_y(&job, n));
 		for (i = 0, off = 0; i < c.count; off += c.sizes[i++])
 			ck_assert_msg(image_place(&o, first + i, c.data + off, -1, 0,

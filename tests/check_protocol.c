@@ -178,36 +178,58 @@ expect_refused(const char *text)
 }
 
 #define GOOD_ID	"0123456789abcdef0123456789abcdef"
-#define HEAD_AS(pixels) "blur 4\nid " GOOD_ID "\norder little\nwidth 4\nheight 4\n" \
+#define HEAD_AS(pixels) "blur 5\nid " GOOD_ID "\norder little\nwidth 4\nheight 4\n" \
 		pixels "render 0\n"
 #define HEAD	HEAD_AS("samples 1\nformat uint8\nalpha 0\nnodata none\n")
 #define OP	"op gaussian\nparam radius 1\nparam sigma 0.5\nhalo 1 1\n"
-#define TAIL	"rows 2\nlayout 1 1 1 0 0 0 0 0 2\ndecode master\ninput in put.tif\noutput o.tif\nauth none\n" \
+#define TAIL_AS(overviews) "rows 2\nlayout 1 1 1 0 0 0 0 0 2\noverviews " overviews \
+		"\ndecode master\ninput in put.tif\noutput o.tif\nauth none\n" \
 		"source 2049 1234 5678 1764000000.000000000\npartial /tmp/.o.tif.AbCdEf\n"
+#define TAIL	TAIL_AS("0 average up")
 #define GOOD	HEAD OP TAIL
+
+/* Read data.dat holding text, which must be accepted: the job read, into *job. */
+static void
+expect_accepted(const char *text, struct job *job)
+{
+	char	*dir = test_dir(), *path, *cause = NULL;
+	FILE	*f;
+	int	 fd = open_dir(dir);
+
+	ck_assert_int_ne(asprintf(&path, "%s/data.dat", dir), -1);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fputs(text, f);
+	fclose(f);
+	ck_assert_msg(protocol_read_job(fd, job, NULL, &cause) == 0, "refused (%s): %s",
+	    cause != NULL ? cause : "malformed", text);
+	free(path);
+	close(fd);
+	test_rmdir(dir);
+}
 
 START_TEST(test_job_refused)
 {
 	struct job	 job;
-	char		*dir = test_dir(), *path, *cause;
-	FILE		*f;
-	int		 fd = open_dir(dir);
 
 	/* The good text is read, so each refusal below is the change's doing. */
-	ck_assert_int_ne(asprintf(&path, "%s/data.dat", dir), -1);
-	ck_assert_ptr_nonnull(f = fopen(path, "w"));
-	fputs(GOOD "blocks 2\n", f);
-	fclose(f);
-	ck_assert_int_eq(protocol_read_job(fd, &job, NULL, &cause), 0);
+	expect_accepted(GOOD "blocks 2\n", &job);
 	ck_assert_uint_eq(job.width, 4);
 	ck_assert_str_eq(job.input, "in put.tif");
 	job_free(&job);
-	free(path);
-	close(fd);
-	test_rmdir(dir);
 
 	expect_refused("");
 	expect_refused(GOOD);				/* blocks missing */
+	/* Overviews: 4x4 in blocks of 2 rows, levels of 2 and 1 rows: 2 + 1 + 1 blocks. */
+	expect_accepted(HEAD OP TAIL_AS("2 mode down") "blocks 4\n", &job);
+	ck_assert_uint_eq(job.levels, 2);
+	ck_assert_uint_eq(job.resample, REDUCE_MODE);
+	ck_assert_uint_eq(job.cog, 1);
+	job_free(&job);
+	expect_refused(HEAD OP TAIL_AS("2 mode down") "blocks 2\n");
+	expect_refused(HEAD OP TAIL_AS("1 median up") "blocks 3\n");
+	expect_refused(HEAD OP TAIL_AS("1 average sideways") "blocks 3\n");
+	expect_refused(HEAD OP TAIL_AS("25 average up") "blocks 26\n");
+	expect_refused(HEAD OP TAIL_AS("1 average") "blocks 3\n");
 	expect_refused(GOOD "blocks 2");		/* torn last line */
 	expect_refused(GOOD "blocks 3\n");		/* blocks ≠ height/rows */
 	expect_refused(GOOD "blocks -2\n");
