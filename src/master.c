@@ -201,6 +201,7 @@ make_job(struct master *m)
 	const struct master_opts	*o = m->o;
 	struct job			*job = &m->job;
 	struct stat			 st;
+	uint64_t			 unit;
 
 	job_new_id(job);
 	job->width = m->in.width;
@@ -215,9 +216,15 @@ make_job(struct master *m)
 	op_args_copy(&job->args, o->args);
 	o->args->op->halo(o->args, &job->top, &job->bottom);
 	choose_decoder(m);
+	/*
+	 * By default whole input strips (when slaves decode) and whole output strips of
+	 * their own height: a block height they do not divide would shrink the output's.
+	 */
+	unit = o->rows == 0 && job->decode ? image_chunk_rows(&m->in) : 1;
+	if (o->rows == 0 && job->layout.tile_width == 0)
+		unit = unit / gcd(unit, job->layout.rows) * job->layout.rows;
 	job->rows = block_rows(m, o->rows > 0 ? o->rows : master_default_rows(job->height,
-	    job->top > job->bottom ? job->top : job->bottom, job_row_bytes(job)),
-	    o->rows == 0 && job->decode ? image_chunk_rows(&m->in) : 1);
+	    job->top > job->bottom ? job->top : job->bottom, job_row_bytes(job)), unit);
 	job->levels = master_levels(job, o->overviews, m->in.overviews);
 	job->resample = o->resample;
 	job->blocks = job_level_first(job, job->levels + 1);

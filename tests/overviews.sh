@@ -1,0 +1,169 @@
+#!/bin/sh
+# overviews.sh — overviews made by the slaves: every level's pixels equal to gdaladdo's
+# on blur's own full-resolution output (average, nearest, mode; odd sizes; 8-bit,
+# 16-bit, signed, float with nodata; strips and tiles), -overviews auto, an input's
+# overviews recomputed or dropped, slaves that decode, JPEG levels, a secret, what
+# -resume refuses, bad values.
+. "$TESTLIB"
+
+PY=/usr/bin/python3
+for tool in gdal_translate gdaladdo gdalinfo tiffinfo $PY; do
+	command -v "$tool" > /dev/null || skip_all "$tool not found (apt-get install gdal-bin libtiff-tools python3)"
+done
+$PY -c 'from osgeo import gdal; import numpy' 2> /dev/null ||
+    skip_all "$PY cannot import osgeo.gdal and numpy (apt-get install python3-gdal)"
+export GDAL_PAM_ENABLED=NO
+
+# 1: 4 kinds x 3 methods x 3. 2: 1 auto. 3: 3 an input's overviews. 4: 1 decoding
+# slaves. 5: 1 JPEG. 6: 1 secret. 7: 2 resume. 8: 3 bad values.
+plan $((4 * 3 * 3 + 1 + 3 + 1 + 1 + 1 + 2 + 3))
+
+# image FILE TYPE WxH [NODATA]: noise of numpy's TYPE, 3 bands for uint16, else 1; with
+# NODATA, a fifth of the pixels are holes and GDAL_NODATA says so.
+image() {
+	$PY - "$@" << 'EOF'
+import sys
+import numpy as np
+from osgeo import gdal
+path, kind, size = sys.argv[1:4]
+w, h = map(int, size.split('x'))
+bands = 3 if kind == 'uint16' else 1
+rng = np.random.default_rng(7)
+types = {'uint8': gdal.GDT_Byte, 'uint16': gdal.GDT_UInt16, 'int16': gdal.GDT_Int16,
+         'float32': gdal.GDT_Float32}
+ds = gdal.GetDriverByName('GTiff').Create(path, w, h, bands, types[kind])
+for b in range(1, bands + 1):
+    if kind == 'float32':
+        a = rng.normal(100, 30, (h, w)).astype(np.float32)
+    else:
+        info = np.iinfo(kind)
+        a = rng.integers(max(info.min, -3000), min(info.max, 3000) + 1, (h, w)).astype(kind)
+    if len(sys.argv) > 4:
+        a[rng.random((h, w)) < 0.2] = float(sys.argv[4])
+        ds.GetRasterBand(b).SetNoDataValue(float(sys.argv[4]))
+    ds.GetRasterBand(b).WriteArray(a)
+EOF
+}
+
+# same_levels OUT METHOD: OUT's overviews are what gdaladdo -r METHOD makes from OUT's
+# own first image, level for level, sample for sample (holes included).
+same_levels() {
+	rm -f "$T/ref.tif"
+	gdal_translate -q "$1" "$T/ref.tif" || return 1
+	factors=$($PY -c "
+from osgeo import gdal
+ds = gdal.Open('$1')
+print(' '.join(str(2 ** (i + 1)) for i in range(ds.GetRasterBand(1).GetOverviewCount())))")
+	[ -n "$factors" ] || { echo "# $1 has no overviews"; return 1; }
+	gdaladdo -q -r "$2" "$T/ref.tif" $factors || return 1
+	$PY - "$1" "$T/ref.tif" << 'EOF'
+import sys
+import numpy as np
+from osgeo import gdal
+a, b = gdal.Open(sys.argv[1]), gdal.Open(sys.argv[2])
+n = a.GetRasterBand(1).GetOverviewCount()
+for i in range(n):
+    for c in range(1, a.RasterCount + 1):
+        x = a.GetRasterBand(c).GetOverview(i).ReadAsArray()
+        y = b.GetRasterBand(c).GetOverview(i).ReadAsArray()
+        if x.shape != y.shape or not np.array_equal(x, y, equal_nan=True):
+            print('# level %d band %d differs: %s against %s' % (i + 1, c, x.shape, y.shape))
+            sys.exit(1)
+print('# %d levels equal' % n)
+EOF
+}
+
+# levels FILE: how many overviews GDAL finds in FILE.
+levels() {
+	$PY -c "from osgeo import gdal; ds = gdal.Open('$1'); print(ds.GetRasterBand(1).GetOverviewCount())"
+}
+
+# run IN OUT [ARGS...]: blur IN with two local slaves and blocks of 16 rows; $st its status.
+run() {
+	run_in=$1 run_out=$2
+	shift 2
+	rm -f "$run_out"
+	blur -master "$run_in" -o "$run_out" -slaves 2 -rows 16 -q "$@" 2> "$T/run.err"
+	st=$?
+	sed 's/^/# /' "$T/run.err"
+}
+
+# 1: odd sizes at the first level (301x203), then every level; each kind in strips and
+# in tiles of 32x32, Deflate with its predictor.
+image "$T/u8.tif" uint8 301x203
+image "$T/u16.tif" uint16 203x171
+image "$T/i16.tif" int16 160x97
+image "$T/f32.tif" float32 150x150 -9999
+for method in average nearest mode; do
+	for kind in u8 u16 i16 f32; do
+		case $kind in
+		u16 | f32) layout="-tile 32x32 -compress deflate" ;;
+		*) layout="" ;;
+		esac
+		run "$T/$kind.tif" "$T/out.tif" -overviews 3 -resample $method $layout
+		check "$kind, 3 levels by $method ($layout): done" '[ $st -eq 0 ]'
+		check "$kind, $method: every level is gdaladdo's" 'same_levels "$T/out.tif" $method'
+		check "$kind, $method: nothing left in DIR" 'dir_empty'
+	done
+done
+
+# 2: auto, as GDAL's COG driver: levels until one fits in 512x512.
+image "$T/wide.tif" uint8 1100x600
+run "$T/wide.tif" "$T/out.tif" -overviews auto
+check "-overviews auto on 1100x600: 2 levels (550x300, 275x150)" \
+    '[ $st -eq 0 ] && [ "$(levels "$T/out.tif")" = 2 ]'
+
+# 3: an input with overviews gets them again, made from the blurred pixels.
+cp "$T/u8.tif" "$T/pyramid.tif"
+gdaladdo -q -r average "$T/pyramid.tif" 2 4
+run "$T/pyramid.tif" "$T/out.tif"
+check "an input's 2 overviews: the output has 2" '[ $st -eq 0 ] && [ "$(levels "$T/out.tif")" = 2 ]'
+check "an input's overviews: made from the blurred pixels" 'same_levels "$T/out.tif" average'
+run "$T/pyramid.tif" "$T/out.tif" -overviews 0
+check "-overviews 0: none" '[ $st -eq 0 ] && [ "$(levels "$T/out.tif")" = 0 ]'
+
+# 4: a compressed, tiled input, which the slaves decode.
+gdal_translate -q -co TILED=YES -co BLOCKXSIZE=64 -co BLOCKYSIZE=64 -co COMPRESS=LZW \
+    "$T/u8.tif" "$T/lzw.tif"
+run "$T/lzw.tif" "$T/out.tif" -overviews 2
+check "LZW tiles decoded by the slaves: every level is gdaladdo's" \
+    '[ $st -eq 0 ] && same_levels "$T/out.tif" average'
+
+# 5: JPEG levels share the image's tables.
+image "$T/rgb.tif" uint16 203x171
+gdal_translate -q -ot Byte -scale 0 3000 0 255 "$T/rgb.tif" "$T/rgb8.tif"
+run "$T/rgb8.tif" "$T/out.tif" -overviews 2 -compress jpeg -tile 32x32
+check "JPEG: GDAL reads every level whole" \
+    '[ $st -eq 0 ] && gdalinfo -checksum "$T/out.tif" > "$T/info" 2>&1 &&
+    [ "$(grep -c "Overviews checksum" "$T/info")" = 3 ] && ! grep -q ERROR "$T/info"'
+
+# 6: with a secret, levels.bit's rows are signed like image.bit's.
+head -c 32 /dev/urandom > "$T/key"
+chmod 600 "$T/key"
+run "$T/u8.tif" "$T/out.tif" -overviews 3 -secret "$T/key"
+check "a secret: every level is gdaladdo's" '[ $st -eq 0 ] && same_levels "$T/out.tif" average'
+
+# 7: a dead master's job with overviews is not continued; a fresh run discards it.
+"$BLUR" -master "$T/u8.tif" -o "$T/out.tif" -overviews 3 -q 2> /dev/null &
+master=$!
+wait_for "$BLUR_DIR/working"
+kill -9 $master
+wait $master 2> /dev/null
+blur -master "$T/u8.tif" -o "$T/out.tif" -overviews 3 -resume -q 2> "$T/resume.err"
+st=$?
+check "-resume of a job with overviews: exit 1, one line saying why" \
+    '[ $st -eq 1 ] && [ $(wc -l < "$T/resume.err") -eq 1 ] && grep -q "makes overviews" "$T/resume.err"'
+run "$T/u8.tif" "$T/out.tif" -overviews 3
+check "a fresh run discards it and makes the levels" \
+    '[ $st -eq 0 ] && same_levels "$T/out.tif" average && dir_empty'
+
+# 8: bad values: exit 2, a line naming the option (and where help is), nothing made.
+for bad in "-overviews -1" "-overviews many" "-resample median"; do
+	blur -master "$T/u8.tif" -o "$T/bad.tif" $bad 2> "$T/bad.err"
+	st=$?
+	check "$bad: exit 2, said in one line, nothing made" \
+	    '[ $st -eq 2 ] && head -n 1 "$T/bad.err" | grep -q "^blur: ${bad%% *} '"'"'${bad#* }'"'"': must be" &&
+	    [ $(wc -l < "$T/bad.err") -eq 2 ] && [ ! -e "$T/bad.tif" ] && dir_empty'
+done
+
+finish
