@@ -109,10 +109,7 @@ place_levels(struct master *m, char **cause)
 	return -1;
 }
 
-/*
- * Create the input's file (place_input()), levels.bit, data.dat, todo/ and
- * DIR/progress.
- */
+/* Create the input's file (place_input()), levels.bit, data.dat, todo/ and progress. */
 static int
 prepare(struct master *m, char **cause)
 {
