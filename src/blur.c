@@ -35,7 +35,7 @@ enum { OPT_MASTER = 256, OPT_SLAVE, OPT_STATUS, OPT_DIR, OPT_OP, OPT_EXEC,
     OPT_SLAVES, OPT_ROWS, OPT_TIMEOUT, OPT_RETRIES, OPT_PERSIST, OPT_WATCH, OPT_HELP,
     OPT_VERSION, OPT_SECRET, OPT_RESUME, OPT_POLL, OPT_OPS, OPT_SIZE, OPT_DEPTH,
     OPT_SAMPLES, OPT_ALLOW_EXEC, OPT_JOBS, OPT_COMPRESS, OPT_QUALITY, OPT_LEVEL,
-    OPT_TILE, OPT_STRIP, OPT_BIGTIFF, OPT_OVERVIEWS, OPT_RESAMPLE, OPT_PARAM };
+    OPT_TILE, OPT_STRIP, OPT_BIGTIFF, OPT_OVERVIEWS, OPT_RESAMPLE, OPT_COG, OPT_PARAM };
 
 static const struct option fixed[] = {
 	{ "master",	required_argument,	NULL, OPT_MASTER },
@@ -69,6 +69,7 @@ static const struct option fixed[] = {
 	{ "bigtiff",	required_argument,	NULL, OPT_BIGTIFF },
 	{ "overviews",	required_argument,	NULL, OPT_OVERVIEWS },
 	{ "resample",	required_argument,	NULL, OPT_RESAMPLE },
+	{ "cog",	no_argument,		NULL, OPT_COG },
 	{ "q",		no_argument,		NULL, 'q' },
 	{ "v",		no_argument,		NULL, 'v' },
 	{ "help",	no_argument,		NULL, OPT_HELP },
@@ -112,7 +113,7 @@ static const char synopsis[] =
     "                   [-secret FILE] [-resume] [-poll MS] [-q|-v]\n"
     "                   [-compress C [-quality Q] [-level N]] [-tile WxH|-strip ROWS]\n"
     "                   [-bigtiff yes|no|auto] [-overviews N|auto]\n"
-    "                   [-resample average|nearest|mode]\n"
+    "                   [-resample average|nearest|mode] [-cog]\n"
     "       blur -master -size WxH [-depth 8|16] [-samples N] -exec CMD -o OUT ...\n"
     "       blur -slave [-dir DIR] [-j N] [-persist] [-allow-exec] [-secret FILE]\n"
     "                   [-poll MS] [-q|-v]\n"
@@ -161,6 +162,8 @@ help(void)
 	    "  -overviews N    reduced levels, each half the one above (default: as many\n"
 	    "                  as the input has); auto: down to one 512x512 tile\n"
 	    "  -resample R     how levels are made: average (default), nearest or mode\n"
+	    "  -cog            a Cloud Optimized GeoTIFF, as GDAL's COG driver lays it out\n"
+	    "                  (512x512 tiles and -overviews auto unless given)\n"
 	    "  -slave          work on the job in DIR until it ends\n"
 	    "  -j N            with -slave: N blocks at once (default: the cores, %ld)\n"
 	    "  -persist        with -slave: then wait for the next job\n"
@@ -323,6 +326,9 @@ layout_option(struct cmdline *cl, int c, const char *arg)
 			usage("-resample '%s': must be average, nearest or mode", arg);
 		cl->o.resample = (uint32_t)r;
 		break;
+	case OPT_COG:
+		cl->o.cog = 1;
+		break;
 	}
 }
 
@@ -354,7 +360,8 @@ job_option(struct cmdline *cl, int c, const struct option *options)
 	case OPT_STRIP:
 	case OPT_BIGTIFF:
 	case OPT_OVERVIEWS:
-	case OPT_RESAMPLE:	layout_option(cl, c, optarg); break;
+	case OPT_RESAMPLE:
+	case OPT_COG:		layout_option(cl, c, optarg); break;
 	case 'q':		o->verbosity = -1; break;
 	case 'v':		o->verbosity = 1; break;
 	default:
@@ -521,10 +528,17 @@ check_modes(struct cmdline *cl)
 	if (cl->size == NULL && (o->depth != 0 || o->samples != 0))
 		usage("-depth and -samples go with -size");
 	if (cl->layout && !master)
-		usage("-compress, -quality, -level, -tile, -strip, -bigtiff, -overviews "
-		    "and -resample go with -master");
+		usage("-compress, -quality, -level, -tile, -strip, -bigtiff, -overviews, "
+		    "-resample and -cog go with -master");
 	if (o->layout.tile_width != 0 && o->layout.strip_rows != 0)
 		usage("-tile and -strip: give one");
+	if (o->cog && o->layout.strip_rows != 0)
+		usage("-cog writes tiles: -strip does not go with it");
+	/* GDAL's COG driver's defaults: 512x512 tiles, overviews down to one tile. */
+	if (o->cog && o->layout.tile_width == 0)
+		o->layout.tile_width = o->layout.tile_height = 512;
+	if (o->cog && o->overviews == OVERVIEWS_INPUT)
+		o->overviews = OVERVIEWS_AUTO;
 }
 
 /* -slave: work until the job ends, or for ever with -persist. */

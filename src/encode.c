@@ -14,6 +14,25 @@
 #include "tags.h"
 #include "util.h"
 
+/*
+ * GDAL's ghost area, after a COG's header: the layout promised to readers that look for
+ * it (GDAL's own, its validator), in a text of the size its first line says; the last
+ * space leaves room for YES.
+ */
+static const char ghost[] = "GDAL_STRUCTURAL_METADATA_SIZE=000140 bytes\n"
+    "LAYOUT=IFDS_BEFORE_DATA\nBLOCK_ORDER=ROW_MAJOR\nBLOCK_LEADER=SIZE_AS_UINT4\n"
+    "BLOCK_TRAILER=LAST_4_BYTES_REPEATED\nKNOWN_INCOMPATIBLE_EDITION=NO\n ";
+
+/*
+ * Write the directory in hand, when it is, with empty chunk tables, to be written after
+ * every directory (image_cog_open()): libtiff sets them up in TIFFWriteCheck().
+ */
+static int
+defer_tables(TIFF *tif)
+{
+	return TIFFDeferStrileArrayWriting(tif) && TIFFWriteCheck(tif, 1, "blur");
+}
+
 /* Set the tags of a new image shaped like `like`: its layout's, then the rest. */
 static int
 set_tags(struct image *im, const struct image *like)
@@ -35,7 +54,7 @@ set_tags(struct image *im, const struct image *like)
 
 int
 image_create(struct image *im, const char *path, const struct image *like,
-    const struct layout *layout, char **cause)
+    const struct layout *layout, int cog, char **cause)
 {
 	int	fd;
 
@@ -46,6 +65,7 @@ image_create(struct image *im, const char *path, const struct image *like,
 	im->stored_size = 0;
 	im->raw = NULL;
 	im->layout = *layout;
+	im->cog = cog;
 	/*
 	 * Made here, not by libtiff: its "w" opens with O_TRUNC, and ext4 takes a file
 	 * truncated to nothing for one being replaced, so its close writes back every
@@ -61,7 +81,9 @@ image_create(struct image *im, const char *path, const struct image *like,
 		*cause = image_cause(im, "cannot create");
 		return -1;
 	}
-	if (set_tags(im, like) == -1) {
+	/* The ghost comes before any directory, the EXIF ones included. */
+	if (set_tags(im, like) == -1 || (cog && (place_append(im, ghost,
+	    sizeof ghost - 1) == -1 || !defer_tables(im->tif)))) {
 		*cause = image_cause(im, "cannot describe the output");
 		image_close(im, NULL);
 		return -1;
@@ -87,7 +109,8 @@ image_add_level(struct image *im, uint32_t width, uint32_t height, char **cause)
 		copy = memcpy(xmalloc(len), tables, len);
 	ok = TIFFWriteDirectory(tif) &&
 	    layout_tags(tif, &im->layout, width, height, im->samples, im->format) == 0 &&
-	    TIFFSetField(tif, TIFFTAG_SUBFILETYPE, FILETYPE_REDUCEDIMAGE);
+	    TIFFSetField(tif, TIFFTAG_SUBFILETYPE, FILETYPE_REDUCEDIMAGE) &&
+	    (!im->cog || defer_tables(tif));
 	if (ok && im->nextra != 0)
 		ok = TIFFSetField(tif, TIFFTAG_EXTRASAMPLES, im->nextra, im->extra);
 	if (ok && copy != NULL)
@@ -125,19 +148,81 @@ write_cause(const struct image *im, int err)
 	return text;
 }
 
+/*
+ * A COG chunk's trailer: its last 4 bytes (zeros after a shorter one), from memory or
+ * from the file `fd` holding it at off.
+ */
+static int
+chunk_trailer(const void *mem, int fd, off_t off, size_t len, uint8_t last[4])
+{
+	size_t	k = len < 4 ? len : 4;
+
+	memset(last, 0, 4);
+	if (mem != NULL) {
+		memcpy(last, (const uint8_t *)mem + len - k, k);
+		return 0;
+	}
+	return pread_all(fd, last, k, off + (off_t)(len - k));
+}
+
 int
 image_place(struct image *im, uint32_t i, const void *mem, int fd, off_t off,
     size_t len, char **cause)
 {
-	void	*data = (void *)(mem != NULL ? mem : place_from(im, fd, off));
+	uint8_t	 leader[4] = { len & 0xff, len >> 8 & 0xff, len >> 16 & 0xff,
+		    len >> 24 & 0xff }, trailer[4];
+	void	*data;
 
+	/* GDAL's COG: each chunk's size before it, its last 4 bytes again after it. */
 	errno = 0;
+	if (im->cog && (chunk_trailer(mem, fd, off, len, trailer) == -1 ||
+	    place_append(im, leader, sizeof leader) == -1)) {
+		*cause = write_cause(im, errno);
+		return -1;
+	}
+	data = (void *)(mem != NULL ? mem : place_from(im, fd, off));
 	if ((TIFFIsTiled(im->tif) ? TIFFWriteRawTile(im->tif, i, data, len) :
-	    TIFFWriteRawStrip(im->tif, i, data, len)) == -1) {
+	    TIFFWriteRawStrip(im->tif, i, data, len)) == -1 ||
+	    (im->cog && place_append(im, trailer, sizeof trailer) == -1)) {
 		*cause = write_cause(im, errno);
 		return -1;
 	}
 	return 0;
+}
+
+int
+image_cog_open(struct image *im, const char *path, char **cause)
+{
+	tdir_t	k, count;
+	int	fd, ok;
+
+	ok = TIFFWriteDirectory(im->tif);
+	TIFFClose(im->tif);	/* which frees im->place */
+	im->tif = NULL;
+	im->place = NULL;
+	if (!ok || (fd = open(path, O_RDWR|O_CLOEXEC)) == -1 ||
+	    (im->tif = place_open(im, fd, path, "r+m")) == NULL) {
+		*cause = image_cause(im, "cannot write the directories");
+		return -1;
+	}
+	/* Every table now, zeros yet: all before the first chunk. */
+	count = TIFFNumberOfDirectories(im->tif);
+	for (k = 0; k < count && ok; k++)
+		ok = TIFFSetDirectory(im->tif, k) && TIFFForceStrileArrayWriting(im->tif);
+	if (ok)
+		return 0;
+	*cause = image_cause(im, "cannot write the chunk tables");
+	return -1;
+}
+
+int
+image_cog_level(struct image *im, uint32_t k, char **cause)
+{
+	/* r+: a flush writes the tables of the directory in hand where they are. */
+	if (TIFFFlush(im->tif) && TIFFSetDirectory(im->tif, (tdir_t)k))
+		return 0;
+	*cause = write_cause(im, errno);
+	return -1;
 }
 
 int

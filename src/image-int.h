@@ -33,6 +33,8 @@ TIFF *	place_open(struct image *im, int fd, const char *path, const char *mode);
  * write procedure copies them from there.
  */
 const void *place_from(struct image *im, int from, off_t off);
+/* Write n bytes at the end of the file: 0, or -1 with errno. */
+int	place_append(struct image *im, const void *buf, size_t n);
 
 /* pixel.c: stored samples into the formats image.bit holds */
 

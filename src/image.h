@@ -62,6 +62,7 @@ struct image {
 	int		 convert;	/* decoded through libtiff's RGBA interface */
 	struct tags	*tags;		/* an opened image's others (tags.h) */
 	struct layout	 layout;	/* of an image being created */
+	int		 cog;		/* laid out as a Cloud Optimized GeoTIFF */
 	struct place	*place;		/* its file (place.c) */
 	void		(*decoded)(void *, uint32_t);	/* see image_decode() */
 	void		*decoded_arg;
@@ -151,14 +152,25 @@ const char *image_master_decodes(const struct image *, int signed_);
  * interleaved samples as held, in the host's order, whole bytes in the usual bit order.
  */
 int	image_copyable(const struct image *);
-/* Create path, which must not exist, to hold a result shaped like `like`, in layout. */
+/*
+ * Create path, which must not exist, to hold a result shaped like `like`, in layout. A
+ * COG (cog) gets GDAL's ghost area after its header, and its directories' chunk tables
+ * are written when the directories are (image_cog_open()).
+ */
 int	image_create(struct image *, const char *path, const struct image *like,
-	    const struct layout *, char **cause);
+	    const struct layout *, int cog, char **cause);
 /*
  * End the created image's directory and begin the next, an overview of width x height:
  * reduced, in the same layout, its chunks placed as the image's were. 0, or -1.
  */
 int	image_add_level(struct image *, uint32_t width, uint32_t height, char **cause);
+/*
+ * A COG's directories are all written (image_add_level() for each overview): write
+ * the last, reopen the file for the chunks, which come after every directory and
+ * table, and turn to directory k (image_cog_level()). 0, or -1 with *cause.
+ */
+int	image_cog_open(struct image *, const char *path, char **cause);
+int	image_cog_level(struct image *, uint32_t k, char **cause);
 /* Give a created JPEG image the tables its chunks were compressed against. */
 int	image_set_tables(struct image *, const void *tables, size_t len, char **cause);
 /*

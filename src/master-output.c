@@ -85,7 +85,7 @@ output_open(struct master *m, char **cause)
 	char		*why = NULL;
 	int		 r;
 
-	r = image_create(&m->out, m->tmp, &m->in, &m->job.layout, &why);
+	r = image_create(&m->out, m->tmp, &m->in, &m->job.layout, m->job.cog, &why);
 	/* The tables the slaves' JPEG chunks were made with: the same for every block. */
 	if (r == 0 && m->job.layout.compression == COMPRESSION_JPEG)
 		r = chunk_tables(&tables, &m->job, &why) == 0 &&

@@ -218,7 +218,7 @@ stage_made(struct master *m, uint32_t n, const uint8_t *payload, int fd, char **
 
 /*
  * Take block n's checked payload: its next level's rows into levels.bit, and the
- * image's chunks into the output; a lower level's wait for its directory
+ * image's chunks into the output; a lower level's, and a COG's, wait for their place
  * (settle_levels()).
  */
 static int
@@ -227,7 +227,7 @@ take_payload(struct master *m, uint32_t n, const uint8_t *payload, int fd, char 
 {
 	int	r = stage_made(m, n, payload, fd, why, cause);
 
-	if (r != 0 || job_block_level(&m->job, n) > 0)
+	if (r != 0 || job_block_level(&m->job, n) > 0 || m->job.cog)
 		return r;
 	return place_chunks(m, n, payload, fd, cause);
 }
@@ -285,37 +285,55 @@ place_level(struct master *m, uint32_t n, const uint8_t *payload, int fd, char *
 	return place_chunks(m, n, payload, fd, cause);
 }
 
+/*
+ * Place every chunk of level k from the results, checked again: 0, or -1 with *cause (a
+ * result changed since it came in is not the job's).
+ */
+static int
+place_level_blocks(struct master *m, uint32_t k, char **cause)
+{
+	const struct job	*job = &m->job;
+	struct result		 h;
+	uint32_t		 n;
+	char			*why = NULL;
+	int			 fd, r = 0;
+
+	for (n = job_level_first(job, k); n < job_level_first(job, k + 1) && r == 0; n++) {
+		fd = protocol_open_result(m->dirfd, job, n, m->bs.b[n].in, &h, &why);
+		r = fd == -1 ? 1 : deliver_file(m, n, fd, h.bytes, &why, place_level, cause);
+		if (fd != -1)
+			close(fd);
+	}
+	if (r != 1)
+		return r;
+	*cause = xasprintf("%s/block.%u.%c: %s", m->o->dir, n - 1, m->bs.b[n - 1].in, why);
+	free(why);
+	return -1;
+}
+
 int
 settle_levels(struct master *m, char **cause)
 {
 	const struct job	*job = &m->job;
-	struct result		 h;
-	uint32_t		 k, n;
+	uint32_t		 k;
 	char			*why = NULL;
-	int			 fd, r = 0;
+	int			 r = 0;
 
-	for (k = 1; k <= job->levels && r == 0; k++) {
-		if (image_add_level(&m->out, job_level_width(job, k),
-		    job_level_height(job, k), &why) == -1) {
-			*cause = xasprintf("%s: %s", m->output, why);
-			free(why);
-			return -1;
-		}
-		for (n = job_level_first(job, k); n < job_level_first(job, k + 1) && r == 0;
-		    n++) {
-			fd = protocol_open_result(m->dirfd, job, n, m->bs.b[n].in, &h, &why);
-			r = fd == -1 ? 1 : deliver_file(m, n, fd, h.bytes, &why, place_level,
-			    cause);
-			if (fd != -1)
-				close(fd);
-		}
+	/* A COG: every directory first, then the smallest level's chunks, the image's last. */
+	for (k = 1; k <= job->levels && r == 0; k++)
+		if ((r = image_add_level(&m->out, job_level_width(job, k),
+		    job_level_height(job, k), &why)) == 0 && !job->cog)
+			r = place_level_blocks(m, k, cause) == 0 ? 0 : -2;
+	if (r == 0 && job->cog)
+		r = image_cog_open(&m->out, m->tmp, &why);
+	for (k = job->levels + 1; k-- > 0 && job->cog && r == 0; )
+		if ((r = image_cog_level(&m->out, k, &why)) == 0)
+			r = place_level_blocks(m, k, cause) == 0 ? 0 : -2;
+	if (r == -1) {
+		*cause = xasprintf("%s: %s", m->output, why);
+		free(why);
 	}
-	if (r != 1)
-		return r;
-	/* Checked when it came in: a result changed since is not the job's. */
-	*cause = xasprintf("%s/block.%u.%c: %s", m->o->dir, n - 1, m->bs.b[n - 1].in, why);
-	free(why);
-	return -1;
+	return r == 0 ? 0 : -1;
 }
 
 /*

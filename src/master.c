@@ -225,6 +225,7 @@ make_job(struct master *m)
 		unit = unit / gcd(unit, job->layout.rows) * job->layout.rows;
 	job->rows = block_rows(m, o->rows > 0 ? o->rows : master_default_rows(job->height,
 	    job->top > job->bottom ? job->top : job->bottom, job_row_bytes(job)), unit);
+	job->cog = o->cog;
 	job->levels = master_levels(job, o->overviews, m->in.overviews);
 	job->resample = o->resample;
 	job->blocks = job_level_first(job, job->levels + 1);

@@ -26,6 +26,7 @@ struct master_opts {
 	int		 overviews;	/* levels; OVERVIEWS_INPUT: as many as the
 					   input has; OVERVIEWS_AUTO: see master.c */
 	uint32_t	 resample;	/* enum reduce_method */
+	int		 cog;		/* a Cloud Optimized GeoTIFF, levels rounded down */
 	uint32_t	 retries;	/* failures of one block that fail the job */
 	uint32_t	 slaves;	/* local slave processes to start */
 	double		 timeout;	/* seconds a claimed block may take; 0: adapt

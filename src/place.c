@@ -107,6 +107,14 @@ place_open(struct image *im, int fd, const char *path, const char *mode)
 	return tif;
 }
 
+int
+place_append(struct image *im, const void *buf, size_t n)
+{
+	struct place	*p = im->place;
+
+	return pwrite_all(p->fd, buf, n, (off_t)place_size(p));
+}
+
 const void *
 place_from(struct image *im, int from, off_t off)
 {

@@ -32,6 +32,23 @@ result_chunks(const struct job *job, uint32_t n)
 	    (k < job->levels);
 }
 
+/*
+ * The bytes of block n's pixels as its chunks hold them: whole tiles, padded past the
+ * image's edges (a block of a few rows may fill tiles 512 rows high).
+ */
+static uint64_t
+result_pixels(const struct job *job, uint32_t n)
+{
+	const struct layout	*l = &job->layout;
+	uint32_t		 rows = job_block_rows(job, n);
+	uint32_t		 w = job_level_width(job, job_block_level(job, n));
+
+	if (l->tile_width == 0)
+		return (uint64_t)rows * job_block_row_bytes(job, n);
+	return (uint64_t)layout_count(l, w, rows) *
+	    sample_row_bytes(l->tile_width, job->samples, job->bits) * l->rows;
+}
+
 /* The bytes of the next level's rows block n makes. */
 static uint64_t
 result_made(const struct job *job, uint32_t n)
@@ -198,8 +215,7 @@ static const char *
 bad_header(const struct result *h, const struct job *job, uint32_t n, char v,
     off_t size)
 {
-	uint64_t	raw = (uint64_t)job_block_rows(job, n) * job_block_row_bytes(job, n) +
-			    result_made(job, n);
+	uint64_t	raw = result_pixels(job, n) + result_made(job, n);
 	uint64_t	table = (uint64_t)h->chunks * sizeof(uint32_t);
 
 	if (memcmp(h->magic, RESULT_MAGIC, sizeof h->magic) != 0)

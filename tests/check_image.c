@@ -239,7 +239,7 @@ write_blocks(const char *out, const struct image *im, const struct layout *l,
 	uint8_t		*rows = malloc(block * row_bytes);
 	uint32_t	 n, i, first;
 
-	ck_assert_msg(image_create(&o, out, im, l, &cause) == 0, "%s", cause);
+	ck_assert_msg(image_create(&o, out, im, l, 0, &cause) == 0, "%s", cause);
 	if (l->compression == COMPRESSION_JPEG) {
 		ck_assert_msg(chunk_tables(&c, &job, &cause) == 0, "%s", cause);
 		ck_assert_int_eq(image_set_tables(&o, c.data, c.len, &cause), 0);
@@ -712,7 +712,7 @@ output_version(uint32_t w, uint32_t h)
 
 	ck_assert_int_ne(asprintf(&out, "%s/out.tif", dir), -1);
 	ck_assert_int_eq(image_layout(&like, &(struct layout_ask){ 0 }, &l, NULL), 0);
-	ck_assert_msg(image_create(&o, out, &like, &l, &cause) == 0, "%s", cause);
+	ck_assert_msg(image_create(&o, out, &like, &l, 0, &cause) == 0, "%s", cause);
 	fd = open(out, O_RDONLY);
 	ck_assert_int_eq(read(fd, head, sizeof head), 4);
 	close(fd);
@@ -950,7 +950,7 @@ START_TEST(test_create_exclusive)
 	ck_assert_int_eq(write(fd, "kept", 4), 4);
 	close(fd);
 	ck_assert_int_eq(image_layout(&like, &(struct layout_ask){ 0 }, &l, NULL), 0);
-	ck_assert_int_eq(image_create(&o, out, &like, &l, &cause), -1);
+	ck_assert_int_eq(image_create(&o, out, &like, &l, 0, &cause), -1);
 	ck_assert_str_eq(cause, "cannot write: File exists");
 	ck_assert_int_eq(stat(out, &st), 0);
 	ck_assert_int_eq(st.st_size, 4);
