@@ -24,8 +24,8 @@ static const char ghost[] = "GDAL_STRUCTURAL_METADATA_SIZE=000140 bytes\n"
     "BLOCK_TRAILER=LAST_4_BYTES_REPEATED\nKNOWN_INCOMPATIBLE_EDITION=NO\n ";
 
 /*
- * Write the directory in hand, when it is, with empty chunk tables, to be written after
- * every directory (image_cog_open()): libtiff sets them up in TIFFWriteCheck().
+ * Write the directory in hand, which is whole, with empty chunk tables, to be written
+ * after every directory (image_cog_open()): libtiff sets them up in TIFFWriteCheck().
  */
 static int
 defer_tables(TIFF *tif)
@@ -82,8 +82,8 @@ image_create(struct image *im, const char *path, const struct image *like,
 		return -1;
 	}
 	/* The ghost comes before any directory, the EXIF ones included. */
-	if (set_tags(im, like) == -1 || (cog && (place_append(im, ghost,
-	    sizeof ghost - 1) == -1 || !defer_tables(im->tif)))) {
+	if (set_tags(im, like) == -1 || (cog && place_append(im, ghost,
+	    sizeof ghost - 1) == -1)) {
 		*cause = image_cause(im, "cannot describe the output");
 		image_close(im, NULL);
 		return -1;
@@ -107,10 +107,9 @@ image_add_level(struct image *im, uint32_t width, uint32_t height, char **cause)
 	/* The JPEG tables are the same for every level: libtiff drops them with the IFD. */
 	if (TIFFGetField(tif, TIFFTAG_JPEGTABLES, &len, &tables) && len > 0)
 		copy = memcpy(xmalloc(len), tables, len);
-	ok = TIFFWriteDirectory(tif) &&
+	ok = (!im->cog || defer_tables(tif)) && TIFFWriteDirectory(tif) &&
 	    layout_tags(tif, &im->layout, width, height, im->samples, im->format) == 0 &&
-	    TIFFSetField(tif, TIFFTAG_SUBFILETYPE, FILETYPE_REDUCEDIMAGE) &&
-	    (!im->cog || defer_tables(tif));
+	    TIFFSetField(tif, TIFFTAG_SUBFILETYPE, FILETYPE_REDUCEDIMAGE);
 	if (ok && im->nextra != 0)
 		ok = TIFFSetField(tif, TIFFTAG_EXTRASAMPLES, im->nextra, im->extra);
 	if (ok && copy != NULL)
@@ -196,7 +195,7 @@ image_cog_open(struct image *im, const char *path, char **cause)
 	tdir_t	k, count;
 	int	fd, ok;
 
-	ok = TIFFWriteDirectory(im->tif);
+	ok = defer_tables(im->tif) && TIFFWriteDirectory(im->tif);
 	TIFFClose(im->tif);	/* which frees im->place */
 	im->tif = NULL;
 	im->place = NULL;

@@ -3,10 +3,13 @@
 # on blur's own full-resolution output (average, nearest, mode; odd sizes; 8-bit,
 # 16-bit, signed, float with nodata; strips and tiles), -overviews auto, an input's
 # overviews recomputed or dropped, slaves that decode, JPEG levels, a secret, what
-# -resume refuses, bad values.
+# -resume refuses, bad values; -cog: GDAL's validator, the levels of GDAL's COG driver,
+# georeferencing kept.
 . "$TESTLIB"
 
 PY=/usr/bin/python3
+VALIDATE=/usr/lib/python3/dist-packages/osgeo_utils/samples/validate_cloud_optimized_geotiff.py
+[ -r $VALIDATE ] || skip_all "$VALIDATE not found (apt-get install python3-gdal)"
 for tool in gdal_translate gdaladdo gdalinfo tiffinfo $PY; do
 	command -v "$tool" > /dev/null || skip_all "$tool not found (apt-get install gdal-bin libtiff-tools python3)"
 done
@@ -15,11 +18,13 @@ $PY -c 'from osgeo import gdal; import numpy' 2> /dev/null ||
 export GDAL_PAM_ENABLED=NO
 
 # 1: 4 kinds x 3 methods x 3. 2: 1 auto. 3: 3 an input's overviews. 4: 1 decoding
-# slaves. 5: 1 JPEG. 6: 1 secret. 7: 2 resume. 8: 3 bad values.
-plan $((4 * 3 * 3 + 1 + 3 + 1 + 1 + 1 + 2 + 3))
+# slaves. 5: 1 JPEG. 6: 1 secret. 7: 2 resume. 8: 3 bad values. 9: 5 COGs x 2, 1
+# georeferencing, 1 -strip.
+plan $((4 * 3 * 3 + 1 + 3 + 1 + 1 + 1 + 2 + 3 + 5 * 2 + 2))
 
-# image FILE TYPE WxH [NODATA]: noise of numpy's TYPE, 3 bands for uint16, else 1; with
-# NODATA, a fifth of the pixels are holes and GDAL_NODATA says so.
+# image FILE TYPE WxH [NODATA [BANDS]]: noise of numpy's TYPE, 3 bands for uint16, else
+# 1 (or BANDS); with NODATA (not -), a fifth of the pixels are holes and GDAL_NODATA
+# says so.
 image() {
 	$PY - "$@" << 'EOF'
 import sys
@@ -27,7 +32,7 @@ import numpy as np
 from osgeo import gdal
 path, kind, size = sys.argv[1:4]
 w, h = map(int, size.split('x'))
-bands = 3 if kind == 'uint16' else 1
+bands = int(sys.argv[5]) if len(sys.argv) > 5 else 3 if kind == 'uint16' else 1
 rng = np.random.default_rng(7)
 types = {'uint8': gdal.GDT_Byte, 'uint16': gdal.GDT_UInt16, 'int16': gdal.GDT_Int16,
          'float32': gdal.GDT_Float32}
@@ -38,7 +43,7 @@ for b in range(1, bands + 1):
     else:
         info = np.iinfo(kind)
         a = rng.integers(max(info.min, -3000), min(info.max, 3000) + 1, (h, w)).astype(kind)
-    if len(sys.argv) > 4:
+    if len(sys.argv) > 4 and sys.argv[4] != '-':
         a[rng.random((h, w)) < 0.2] = float(sys.argv[4])
         ds.GetRasterBand(b).SetNoDataValue(float(sys.argv[4]))
     ds.GetRasterBand(b).WriteArray(a)
@@ -55,8 +60,23 @@ from osgeo import gdal
 ds = gdal.Open('$1')
 print(' '.join(str(2 ** (i + 1)) for i in range(ds.GetRasterBand(1).GetOverviewCount())))")
 	[ -n "$factors" ] || { echo "# $1 has no overviews"; return 1; }
-	gdaladdo -q -r "$2" "$T/ref.tif" $factors || return 1
-	$PY - "$1" "$T/ref.tif" << 'EOF'
+	gdaladdo -q -r "$2" "$T/ref.tif" $factors && equal_levels "$1" "$T/ref.tif"
+}
+
+# same_cog OUT METHOD TILE: OUT is a valid COG whose levels are those GDAL's COG driver
+# makes from OUT's own first image.
+same_cog() {
+	$PY $VALIDATE -q "$1" || { $PY $VALIDATE "$1" | sed 's/^/# /'; return 1; }
+	rm -f "$T/plain.tif" "$T/ref.tif"
+	gdal_translate -q "$1" "$T/plain.tif" &&
+	    gdal_translate -q -of COG -co RESAMPLING="$2" -co BLOCKSIZE="$3" \
+	    -co OVERVIEW_COUNT="$(levels "$1")" "$T/plain.tif" "$T/ref.tif" 2> /dev/null &&
+	    equal_levels "$1" "$T/ref.tif"
+}
+
+# equal_levels A B: A and B have the same overviews, sample for sample.
+equal_levels() {
+	$PY - "$1" "$2" << 'EOF'
 import sys
 import numpy as np
 from osgeo import gdal
@@ -71,6 +91,13 @@ for i in range(n):
             sys.exit(1)
 print('# %d levels equal' % n)
 EOF
+}
+
+# georef FILE: FILE's geotransform and coordinate system, as gdalinfo says them.
+georef() {
+	gdalinfo -json "$1" | $PY -c 'import json, sys
+d = json.load(sys.stdin)
+print(d["geoTransform"], d["coordinateSystem"]["wkt"])'
 }
 
 # levels FILE: how many overviews GDAL finds in FILE.
@@ -165,5 +192,21 @@ for bad in "-overviews -1" "-overviews many" "-resample median"; do
 	    '[ $st -eq 2 ] && head -n 1 "$T/bad.err" | grep -q "^blur: ${bad%% *} '"'"'${bad#* }'"'"': must be" &&
 	    [ $(wc -l < "$T/bad.err") -eq 2 ] && [ ! -e "$T/bad.tif" ] && dir_empty'
 done
+
+# 9: COGs, GDAL's validator and its COG driver's levels (which round sizes down).
+image "$T/c7.tif" uint8 300x260 - 7
+for kind in u8:uint8 rgb:uint16 f32:float32 c7:uint8 wide:uint8; do
+	run "$T/${kind%%:*}.tif" "$T/out.tif" -cog -tile 128x128 -overviews 2
+	check "-cog of ${kind%%:*} (${kind#*:}): done" '[ $st -eq 0 ]'
+	check "-cog of ${kind%%:*}: valid, its levels the COG driver's" 'same_cog "$T/out.tif" AVERAGE 128'
+done
+gdal_translate -q -a_srs EPSG:32631 -a_ullr 500000 4650000 503010 4647970 "$T/u8.tif" "$T/geo.tif"
+run "$T/geo.tif" "$T/out.tif" -cog
+check "-cog of a GeoTIFF: its georeferencing kept" \
+    '[ $st -eq 0 ] && [ "$(georef "$T/out.tif")" = "$(georef "$T/geo.tif")" ]'
+blur -master "$T/u8.tif" -o "$T/bad.tif" -cog -strip 16 2> "$T/bad.err"
+st=$?
+check "-cog -strip: exit 2, said, nothing made" \
+    '[ $st -eq 2 ] && grep -q "^blur: -cog writes tiles" "$T/bad.err" && [ ! -e "$T/bad.tif" ]'
 
 finish
