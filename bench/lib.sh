@@ -39,6 +39,23 @@ measure() {
 	record "$name" "$t0" "$EPOCHREALTIME" "$work/one"
 }
 
+# split NAME BLUR IN OUT ARGS...: one job of the binary BLUR with ARGS, the master alone
+# and one slave of 2 workers, each timed: NAME:master, NAME:slave and NAME (their sums,
+# the larger memory) in $work/raw.
+split() {
+	local name=$1 bin=$2 in=$3 out=$4 t0 slave
+	shift 4
+	t0=$EPOCHREALTIME
+	timed "$work/slave" "$bin" -slave -j 2 -dir "$work/dir" &
+	slave=$!
+	timed "$work/master" "$bin" -master "$in" -o "$out" -dir "$work/dir" "$@"
+	wait "$slave"
+	record "$name" "$t0" "$EPOCHREALTIME" <(paste -d ' ' <(tail -n 1 "$work/master") \
+	    <(tail -n 1 "$work/slave") | awk '{ print $1 + $4, $2 + $5, ($3 > $6 ? $3 : $6) }')
+	record "$name:master" "$t0" "$EPOCHREALTIME" "$work/master"
+	record "$name:slave" "$t0" "$EPOCHREALTIME" "$work/slave"
+}
+
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 # summary NAME FIELD: the median of a field of NAME's runs (wall, cpu or rss).
