@@ -25,7 +25,8 @@ same_job(const struct job *a, const struct job *b)
 	return a->width == b->width && a->height == b->height &&
 	    a->samples == b->samples && a->format == b->format && a->alpha == b->alpha &&
 	    a->render == b->render && a->top == b->top && a->bottom == b->bottom &&
-	    a->rows == b->rows && a->blocks == b->blocks &&
+	    a->rows == b->rows && a->blocks == b->blocks && a->levels == b->levels &&
+	    a->resample == b->resample && a->cog == b->cog &&
 	    a->decode == b->decode && layout_equal(&a->layout, &b->layout) &&
 	    strcmp(a->source, b->source) == 0;
 }
@@ -86,6 +87,44 @@ redo(struct master *m, uint32_t n, const struct sighting *s, char **cause)
 	return 0;
 }
 
+/*
+ * With overviews, levels.bit as the dead master left it, for writing: the rows staged
+ * stay, those of the results reused are staged again (the same bytes). 0, or -1 if it
+ * is not whole.
+ */
+static int
+open_levels(struct master *m)
+{
+	struct stat	st;
+
+	if (m->job.levels == 0)
+		return 0;
+	if ((m->levelsfd = protocol_levels_open(m->dirfd, O_RDWR)) != -1 &&
+	    fstat(m->levelsfd, &st) == 0 &&
+	    (uint64_t)st.st_size == job_level_offset(&m->job, m->job.levels + 1))
+		return 0;
+	if (m->levelsfd != -1)
+		close(m->levelsfd);
+	m->levelsfd = -1;
+	return -1;
+}
+
+/*
+ * How many blocks the dead master had asked for, from the first, by listing `list`:
+ * every block of the image, and the blocks of the levels below it up to the first it
+ * had not asked for (it asked in order, once their rows were in levels.bit). The rest
+ * are asked for as their rows come in again (publish_levels()).
+ */
+static uint32_t
+published(const struct master *m, const struct sighting *list)
+{
+	uint32_t	n = job_level_first(&m->job, 1);
+
+	while (n < m->job.blocks && (m->bs.b[n].in != 0 || newest_version(&list[n]) != 0))
+		n++;
+	return n;
+}
+
 /* Write block n's result, found by take_stock(), to the output. */
 static int
 reuse(struct master *m, uint32_t n, char **cause)
@@ -124,16 +163,11 @@ resume_adopt(struct master *m, char **cause)
 		job_free(&old);
 		return -1;
 	}
-	if (old.levels > 0) {
-		*cause = xasprintf("%s: cannot resume job %s: it makes overviews, which "
-		    "-resume does not continue yet; run without -resume to discard it",
-		    dir, old.id);
-		job_free(&old);
-		return -1;
-	}
-	if (!old.render && !protocol_input_whole(m->dirfd, &m->job)) {
+	if ((!old.render && !protocol_input_whole(m->dirfd, &m->job)) ||
+	    open_levels(m) == -1) {
 		*cause = xasprintf("%s: cannot resume job %s: its %s is "
 		    "incomplete; run without -resume to discard it", dir, old.id,
+		    m->job.levels > 0 && m->levelsfd == -1 ? "levels.bit" :
 		    old.decode ? "image.tif" : "image.bit");
 		job_free(&old);
 		return -1;
@@ -163,7 +197,8 @@ resume_adopt(struct master *m, char **cause)
 		progress_say(&m->progress, "%s: resuming job %s: %u of %u block%s reused, "
 		    "%u to do", dir, m->job.id, reused, blocks, blocks == 1 ? "" : "s",
 		    blocks - reused);
-	for (n = 0; n < blocks && r == 0; n++)
+	m->wanted = published(m, list);
+	for (n = 0; n < m->wanted && r == 0; n++)
 		if (m->bs.b[n].in == 0)
 			r = redo(m, n, &list[n], cause);
 	free(list);

@@ -98,9 +98,9 @@ protocol_levels_create(int dirfd)
 }
 
 int
-protocol_levels_open(int dirfd)
+protocol_levels_open(int dirfd, int mode)
 {
-	return openat(dirfd, "levels.bit", O_RDONLY|O_NOFOLLOW|O_CLOEXEC);
+	return openat(dirfd, "levels.bit", mode|O_NOFOLLOW|O_CLOEXEC);
 }
 
 void

@@ -194,10 +194,11 @@ int	 protocol_source_place(int dirfd, const char *path, int *linked);
 int	 protocol_source_open(int dirfd);
 /*
  * levels.bit: create it empty for reading and writing (O_EXCL: the master's alone);
- * open it for reading. Descriptors, or -1 with errno.
+ * open it, O_RDONLY for a slave, O_RDWR for a master resuming the job. Descriptors, or
+ * -1 with errno.
  */
 int	 protocol_levels_create(int dirfd);
-int	 protocol_levels_open(int dirfd);
+int	 protocol_levels_open(int dirfd, int mode);
 /* Make todo/, empty: 0 or -1 with errno. */
 int	 protocol_todo_start(int dirfd);
 

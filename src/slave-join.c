@@ -115,7 +115,7 @@ open_levels(struct slave *s, char **cause)
 {
 	if (s->job.levels == 0)
 		return 0;
-	if ((s->levelsfd = protocol_levels_open(s->dirfd)) != -1)
+	if ((s->levelsfd = protocol_levels_open(s->dirfd, O_RDONLY)) != -1)
 		return 0;
 	*cause = xasprintf("%s/levels.bit: %s", s->path, strerror(errno));
 	return -1;
