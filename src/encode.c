@@ -102,6 +102,7 @@ image_add_level(struct image *im, uint32_t width, uint32_t height, char **cause)
 	TIFF		*tif = im->tif;
 	uint32_t	 len = 0;
 	void		*tables = NULL, *copy = NULL;
+	char		*nodata = tags_get_nodata(tif);
 	int		 ok;
 
 	/* The JPEG tables are the same for every level: libtiff drops them with the IFD. */
@@ -114,7 +115,9 @@ image_add_level(struct image *im, uint32_t width, uint32_t height, char **cause)
 		ok = TIFFSetField(tif, TIFFTAG_EXTRASAMPLES, im->nextra, im->extra);
 	if (ok && copy != NULL)
 		ok = TIFFSetField(tif, TIFFTAG_JPEGTABLES, len, copy);
+	ok = ok && tags_set_nodata(tif, nodata);
 	free(copy);
+	free(nodata);
 	if (ok)
 		return 0;
 	*cause = image_cause(im, "cannot add an overview");

@@ -573,6 +573,23 @@ tags_free(struct tags *tags)
 	free(tags);
 }
 
+char *
+tags_get_nodata(TIFF *tif)
+{
+	const char	*s;
+
+	return TIFFGetField(tif, TAG_GDAL_NODATA, &s) ? xstrdup(s) : NULL;
+}
+
+int
+tags_set_nodata(TIFF *tif, const char *text)
+{
+	/* A new directory knows libtiff's own tags only. */
+	if (text != NULL && TIFFFindField(tif, TAG_GDAL_NODATA, TIFF_ANY) == NULL)
+		TIFFMergeFieldInfo(tif, geo_fields, sizeof geo_fields / sizeof geo_fields[0]);
+	return text == NULL || TIFFSetField(tif, TAG_GDAL_NODATA, text);
+}
+
 int
 tags_nodata(const struct tags *tags, double *value)
 {

@@ -42,5 +42,12 @@ int		 tags_write(const struct tags *, TIFF *out, char **cause);
 void		 tags_free(struct tags *);
 /* 1 and *value when GDAL_NODATA is a number (or "nan"), else 0. */
 int		 tags_nodata(const struct tags *, double *value);
+/*
+ * The GDAL_NODATA text of the directory in hand (the output's, tags_write() having
+ * made GDAL's tags known to it), to be given to its overviews as GDAL's COG driver
+ * does: a copy, or NULL; and set it (NULL: nothing) on the directory in hand.
+ */
+char		*tags_get_nodata(TIFF *tif);
+int		 tags_set_nodata(TIFF *tif, const char *text);
 
 #endif

@@ -17,10 +17,10 @@ $PY -c 'from osgeo import gdal; import numpy' 2> /dev/null ||
     skip_all "$PY cannot import osgeo.gdal and numpy (apt-get install python3-gdal)"
 export GDAL_PAM_ENABLED=NO
 
-# 1: 4 kinds x 3 methods x 3. 2: 1 auto. 3: 3 an input's overviews. 4: 1 decoding
+# 1: 4 kinds x 3 methods x 3, 1 nodata. 2: 1 auto. 3: 3 an input's overviews. 4: 1 decoding
 # slaves. 5: 1 JPEG. 6: 1 secret. 7: 2 resume. 8: 3 bad values. 9: 5 COGs x 2, 1
 # georeferencing, 1 -strip.
-plan $((4 * 3 * 3 + 1 + 3 + 1 + 1 + 1 + 2 + 3 + 5 * 2 + 2))
+plan $((4 * 3 * 3 + 1 + 1 + 3 + 1 + 1 + 1 + 2 + 3 + 5 * 2 + 2))
 
 # image FILE TYPE WxH [NODATA [BANDS]]: noise of numpy's TYPE, 3 bands for uint16, else
 # 1 (or BANDS); with NODATA (not -), a fifth of the pixels are holes and GDAL_NODATA
@@ -133,6 +133,11 @@ for method in average nearest mode; do
 		check "$kind, $method: nothing left in DIR" 'dir_empty'
 	done
 done
+
+# Every level says which value is a hole, as GDAL's COG driver writes it.
+run "$T/f32.tif" "$T/out.tif" -overviews 2
+check "f32: GDAL_NODATA on the image and both levels" \
+    '[ $st -eq 0 ] && [ "$(tiffinfo "$T/out.tif" 2> /dev/null | grep -c "GDAL NoDataValue: -9999$")" = 3 ]'
 
 # 2: auto, as GDAL's COG driver: levels until one fits in 512x512.
 image "$T/wide.tif" uint8 1100x600
