@@ -17,10 +17,10 @@ $PY -c 'from osgeo import gdal; import numpy' 2> /dev/null ||
     skip_all "$PY cannot import osgeo.gdal and numpy (apt-get install python3-gdal)"
 export GDAL_PAM_ENABLED=NO
 
-# 1: 4 kinds x 3 methods x 3, 1 nodata. 2: 1 auto. 3: 3 an input's overviews. 4: 1 decoding
+# 1: 4 kinds x 3 methods x 3, 1 nodata. 2: 1 auto. 3: 4 an input's overviews. 4: 1 decoding
 # slaves. 5: 1 JPEG. 6: 1 secret. 7: 2 resume. 8: 3 bad values. 9: 5 COGs x 2, 1
 # georeferencing, 1 -strip.
-plan $((4 * 3 * 3 + 1 + 1 + 3 + 1 + 1 + 1 + 2 + 3 + 5 * 2 + 2))
+plan $((4 * 3 * 3 + 1 + 1 + 4 + 1 + 1 + 1 + 2 + 3 + 5 * 2 + 2))
 
 # image FILE TYPE WxH [NODATA [BANDS]]: noise of numpy's TYPE, 3 bands for uint16, else
 # 1 (or BANDS); with NODATA (not -), a fifth of the pixels are holes and GDAL_NODATA
@@ -151,6 +151,12 @@ gdaladdo -q -r average "$T/pyramid.tif" 2 4
 run "$T/pyramid.tif" "$T/out.tif"
 check "an input's 2 overviews: the output has 2" '[ $st -eq 0 ] && [ "$(levels "$T/out.tif")" = 2 ]'
 check "an input's overviews: made from the blurred pixels" 'same_levels "$T/out.tif" average'
+gdal_translate -q -of COG -co BLOCKSIZE=128 -co OVERVIEW_COUNT=2 -co RESAMPLING=NEAREST \
+    "$T/u8.tif" "$T/cog-in.tif"
+run "$T/cog-in.tif" "$T/out.tif"
+check "a COG input: tiled as it, its 2 overviews made again from the blurred pixels" \
+    '[ $st -eq 0 ] && [ "$(tag "$T/out.tif" "Tile Width")" = "128 Tile Length: 128" ] &&
+    same_levels "$T/out.tif" average'
 run "$T/pyramid.tif" "$T/out.tif" -overviews 0
 check "-overviews 0: none" '[ $st -eq 0 ] && [ "$(levels "$T/out.tif")" = 0 ]'
 
