@@ -24,16 +24,8 @@ export GDAL_PAM_ENABLED=NO
 # 6: 5 a killed slave. 7: 3 x 2 + 7 who decodes.
 plan $((2 * 2 * (8 + 6 + 6 + 1) + 8 * 2 + 3 + 3 + 3 + 3 + 6 * 3 + 5 * 3 + 2 + 2 + 6 + 5 + 3 * 2 + 7))
 
-# run IN OUT [ARGS...]: blur IN with two local slaves and blocks of 32 rows (whole strips
-# or tile rows of the input, rounded up); $st is its status, its errors in $T/run.err.
-run() {
-	run_in=$1 run_out=$2
-	shift 2
-	rm -f "$run_out"
-	blur -master "$run_in" -o "$run_out" -slaves 2 -rows 32 -q "$@" 2> "$T/run.err"
-	st=$?
-	sed 's/^/# /' "$T/run.err"
-}
+# run's blocks: 32 rows, whole strips or tile rows of the inputs, rounded up.
+RUN_ROWS=32
 
 # same A B: every sample of A is B's. tests/pixdiff reads strips only: both are first
 # copied into uncompressed strips.

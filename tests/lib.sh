@@ -51,6 +51,17 @@ finish() {
 # blur ARGS...: run blur, never for more than two minutes.
 blur() { timeout 120 "$BLUR" "$@"; }
 
+# run IN OUT [ARGS...]: blur IN into OUT with two local slaves and blocks of $RUN_ROWS
+# rows, quietly; $st is its status, its errors in $T/run.err, shown as comments.
+run() {
+	run_in=$1 run_out=$2
+	shift 2
+	rm -f "$run_out"
+	blur -master "$run_in" -o "$run_out" -slaves 2 -rows "$RUN_ROWS" -q "$@" 2> "$T/run.err"
+	st=$?
+	sed 's/^/# /' "$T/run.err"
+}
+
 # dir_empty [DIR]: the shared directory holds nothing (or does not exist).
 dir_empty() {
 	d=${1:-$BLUR_DIR}

@@ -105,15 +105,8 @@ levels() {
 	$PY -c "from osgeo import gdal; ds = gdal.Open('$1'); print(ds.GetRasterBand(1).GetOverviewCount())"
 }
 
-# run IN OUT [ARGS...]: blur IN with two local slaves and blocks of 16 rows; $st its status.
-run() {
-	run_in=$1 run_out=$2
-	shift 2
-	rm -f "$run_out"
-	blur -master "$run_in" -o "$run_out" -slaves 2 -rows 16 -q "$@" 2> "$T/run.err"
-	st=$?
-	sed 's/^/# /' "$T/run.err"
-}
+# run's blocks: 16 rows, so that every level has several.
+RUN_ROWS=16
 
 # 1: odd sizes at the first level (301x203), then every level; each kind in strips and
 # in tiles of 32x32, Deflate with its predictor.
