@@ -171,11 +171,12 @@ matches() {
 	esac
 }
 
-# pae A B OPTIONS...: A and B, each as convert OPTIONS makes it, are within the tolerance.
+# pae A B OPTIONS...: A and B, each as convert OPTIONS makes it, are within the tolerance
+# (their first images: an input's overviews are made again in blur's).
 pae() {
 	pa=$1 pb=$2
 	shift 2
-	convert "$pa" "$@" -depth 16 "$T/pa.tif" && convert "$pb" "$@" -depth 16 "$T/pb.tif" &&
+	convert "$pa[0]" "$@" -depth 16 "$T/pa.tif" && convert "$pb[0]" "$@" -depth 16 "$T/pb.tif" &&
 	pae=$(compare -metric PAE "$T/pa.tif" "$T/pb.tif" null: 2>&1 | sed -n '$s/ .*//p')
 	echo "# peak error ${pae:-?} of 65535, tolerance $tol at $depth bits ($*)"
 	awk -v e="${pae:-x}" -v t="$tol" -v d="$depth" \

@@ -129,7 +129,7 @@ check "orphaned slave reports its blocks" 'grep -q "^Finished: [0-9]* blocks*$" 
 : > "$T/beating"
 (i=100; while [ -e "$T/beating" ]; do
 	i=$((i + 1))
-	printf 'blur 4\nbeat %d\nelapsed 0\ndone 0\nreissues 0\n' $i > "$BLUR_DIR/progress.x"
+	printf 'blur %d\nbeat %d\nelapsed 0\ndone 0\nreissues 0\n' $PROTOCOL $i > "$BLUR_DIR/progress.x"
 	mv "$BLUR_DIR/progress.x" "$BLUR_DIR/progress"
 	sleep 0.3
 done) &
@@ -144,7 +144,7 @@ check "DIR empty after the orphans" 'dir_empty'
 # --- a job this slave cannot take (another format, another byte order): a clear refusal
 mkdir -m 700 "$T/alien"
 echo 0123456789abcdef0123456789abcdef > "$T/alien/working"
-for bad in "blur 5:a job of format 5; this blur reads format 4" \
+for bad in "blur $((PROTOCOL + 1)):a job of format $((PROTOCOL + 1)); this blur reads format $PROTOCOL" \
     "order big:a job in big-endian pixels; this host cannot read them"; do
 	printf 'id 0123456789abcdef0123456789abcdef\n%s\n' "${bad%%:*}" > "$T/alien/data.dat"
 	check "slave refuses '${bad%%:*}': status 1" 'blur -slave -dir "$T/alien" > /dev/null 2> "$T/alien.err"; [ $? -eq 1 ]'

@@ -369,8 +369,8 @@ rm -rf "$BLUR_DIR"
 # 7. A job of an operation this slave does not have, written by hand.
 mkdir -m 700 "$BLUR_DIR" "$BLUR_DIR/todo"
 id=0123456789abcdef0123456789abcdef
-printf 'blur 4\nid %s\norder little\nwidth 120\nheight 96\nsamples 3\nformat uint8\nalpha 0\nnodata none\nrender 0\nop sharpen\nparam radius 2\nhalo 2 2\nrows 16\nblocks 6\nlayout 1 1 2 0 0 0 0 0 16\ndecode master\ninput %s\noutput %s\nsource 1 2 3 4.5\npartial %s\nauth none\n' \
-    $id "$T/in.tif" "$T/sharp.tif" "$T/.sharp.tif.$id.partial" > "$BLUR_DIR/data.dat"
+printf 'blur %d\nid %s\norder little\nwidth 120\nheight 96\nsamples 3\nformat uint8\nalpha 0\nnodata none\nrender 0\nop sharpen\nparam radius 2\nhalo 2 2\nrows 16\nblocks 6\nlayout 1 1 2 0 0 0 0 0 16\noverviews 0 average up\ndecode master\ninput %s\noutput %s\nsource 1 2 3 4.5\npartial %s\nauth none\n' \
+    $PROTOCOL $id "$T/in.tif" "$T/sharp.tif" "$T/.sharp.tif.$id.partial" > "$BLUR_DIR/data.dat"
 : > "$BLUR_DIR/todo/block.0.a"
 echo $id > "$BLUR_DIR/working"
 blur -slave > /dev/null 2> "$T/sharpen.err"

@@ -21,6 +21,9 @@ sed -e 's/\(name="\(memory\|map\|disk\|area\)" value="\)[^"]*"/\18GiB"/' \
     /etc/ImageMagick-6/policy.xml > "$T/policy.xml"
 export MAGICK_CONFIGURE_PATH="$T"
 
+# The format of data.dat and progress this blur reads and writes (protocol.h).
+PROTOCOL=$(sed -n 's/^#define PROTOCOL_VERSION[ 	]*//p' "${SRCDIR:-.}/src/protocol.h")
+
 ok() { passed=$((passed + 1)); echo "ok $((passed + failed)) - $*"; }
 not_ok() { failed=$((failed + 1)); echo "not ok $((passed + failed)) - $*"; }
 
@@ -112,10 +115,11 @@ make_image() {
 	esac
 }
 
-# same_pixels OUT REF DEPTH TOLERANCE: every sample of OUT within TOLERANCE of REF.
+# same_pixels OUT REF DEPTH TOLERANCE: every sample of OUT within TOLERANCE of REF (their
+# first images: overviews follow).
 same_pixels() {
-	convert "$1" -depth "$3" -endian msb rgba:"$T/a.raw" &&
-	convert "$2" -depth "$3" -endian msb rgba:"$T/b.raw" &&
+	convert "$1[0]" -depth "$3" -endian msb rgba:"$T/a.raw" &&
+	convert "$2[0]" -depth "$3" -endian msb rgba:"$T/b.raw" &&
 	echo "# $("$PIXDIFF" "$T/a.raw" "$T/b.raw" "$3" "$4")" &&
 	"$PIXDIFF" "$T/a.raw" "$T/b.raw" "$3" "$4" >/dev/null
 }
