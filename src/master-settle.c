@@ -235,10 +235,12 @@ take_payload(struct master *m, uint32_t n, const uint8_t *payload, int fd, char 
 /*
  * A result too large for a collector thread to have read: checked where it lies and
  * copied by the kernel; with a secret, read and checked in memory (protocol.h says why).
- * Its payload then goes to take(): 0, 1 with *why if it is bad, or -1 with *cause.
+ * One checked when it came in (`again`) is read again with a secret only: without, whoever
+ * could change it could have written it. Its payload then goes to take(): 0, 1 with
+ * *why if it is bad, or -1 with *cause.
  */
 static int
-deliver_file(struct master *m, uint32_t n, int fd, size_t bytes, char **why,
+deliver_file(struct master *m, uint32_t n, int fd, size_t bytes, int again, char **why,
     int (*take)(struct master *, uint32_t, const uint8_t *, int, char **, char **),
     char **cause)
 {
@@ -250,7 +252,7 @@ deliver_file(struct master *m, uint32_t n, int fd, size_t bytes, char **why,
 			return 1;
 		return take(m, n, m->rows, -1, why, cause);
 	}
-	if ((payload = protocol_check_result(fd, bytes, &m->rows, &m->rows_size,
+	if ((payload = protocol_check_result(fd, bytes, !again, &m->rows, &m->rows_size,
 	    why)) == NULL)
 		return 1;
 	return take(m, n, payload, fd, why, cause);
@@ -266,7 +268,7 @@ settle_deliver(struct master *m, uint32_t n, struct look *l, char **cause)
 	if (why != NULL)
 		return reject(m, n, v, l->who, why, cause);
 	r = l->rows != NULL ? take_payload(m, n, l->rows, -1, &why, cause) :
-	    deliver_file(m, n, l->fd, l->bytes, &why, take_payload, cause);
+	    deliver_file(m, n, l->fd, l->bytes, 0, &why, take_payload, cause);
 	if (r == 1)
 		return reject(m, n, v, l->who, why, cause);
 	if (r == -1)
@@ -300,7 +302,8 @@ place_level_blocks(struct master *m, uint32_t k, char **cause)
 
 	for (n = job_level_first(job, k); n < job_level_first(job, k + 1) && r == 0; n++) {
 		fd = protocol_open_result(m->dirfd, job, n, m->bs.b[n].in, &h, &why);
-		r = fd == -1 ? 1 : deliver_file(m, n, fd, h.bytes, &why, place_level, cause);
+		r = fd == -1 ? 1 : deliver_file(m, n, fd, h.bytes, 1, &why, place_level,
+		    cause);
 		if (fd != -1)
 			close(fd);
 	}
@@ -311,29 +314,41 @@ place_level_blocks(struct master *m, uint32_t k, char **cause)
 	return -1;
 }
 
+/* The output could not take a step: *cause says so, from the image's why. */
+static int
+output_failed(struct master *m, char *why, char **cause)
+{
+	*cause = xasprintf("%s: %s", m->output, why);
+	free(why);
+	return -1;
+}
+
 int
 settle_levels(struct master *m, char **cause)
 {
 	const struct job	*job = &m->job;
 	uint32_t		 k;
 	char			*why = NULL;
-	int			 r = 0;
 
-	/* A COG: every directory first, then the smallest level's chunks, the image's last. */
-	for (k = 1; k <= job->levels && r == 0; k++)
-		if ((r = image_add_level(&m->out, job_level_width(job, k),
-		    job_level_height(job, k), &why)) == 0 && !job->cog)
-			r = place_level_blocks(m, k, cause) == 0 ? 0 : -2;
-	if (r == 0 && job->cog)
-		r = image_cog_open(&m->out, m->tmp, &why);
-	for (k = job->levels + 1; k-- > 0 && job->cog && r == 0; )
-		if ((r = image_cog_level(&m->out, k, &why)) == 0)
-			r = place_level_blocks(m, k, cause) == 0 ? 0 : -2;
-	if (r == -1) {
-		*cause = xasprintf("%s: %s", m->output, why);
-		free(why);
+	for (k = 1; k <= job->levels; k++) {
+		if (image_add_level(&m->out, job_level_width(job, k),
+		    job_level_height(job, k), &why) == -1)
+			return output_failed(m, why, cause);
+		if (!job->cog && place_level_blocks(m, k, cause) == -1)
+			return -1;
 	}
-	return r == 0 ? 0 : -1;
+	if (!job->cog)
+		return 0;
+	/* A COG: every directory first, then the smallest level's chunks, the image's last. */
+	if (image_cog_open(&m->out, m->tmp, &why) == -1)
+		return output_failed(m, why, cause);
+	for (k = job->levels + 1; k-- > 0; ) {
+		if (image_cog_level(&m->out, k, &why) == -1)
+			return output_failed(m, why, cause);
+		if (place_level_blocks(m, k, cause) == -1)
+			return -1;
+	}
+	return 0;
 }
 
 /*

@@ -289,13 +289,14 @@ int	 protocol_read_result(int fd, const unsigned char *key, void *buf, size_t le
 	    char **why);
 /*
  * Check the payload of an opened result of a job without a secret where it lies:
- * reading it piece after piece through *buf (grown as needed) into its checksum, and its
- * chunk table. The table, at the start of *buf, for the chunks to be copied from fd by
- * the kernel (the payload lies at sizeof(struct result)); or NULL with *why. With a
- * secret, read it whole instead: what was checked could change under the copy.
+ * reading it piece after piece through *buf (grown as needed) into its checksum (unless
+ * sum is 0: a result checked before), and its chunk table. The table, at the start of
+ * *buf, for the chunks to be copied from fd by the kernel (the payload lies at
+ * sizeof(struct result)); or NULL with *why. With a secret, read it whole instead: what
+ * was checked could change under the copy.
  */
-const void *protocol_check_result(int fd, size_t len, void **buf, size_t *size,
-	    char **why);
+const void *protocol_check_result(int fd, size_t len, int sum, void **buf,
+	    size_t *size, char **why);
 /*
  * Report that block.N.v failed: `failed` holds who, then the reason on one line, then
  * detail (a command's last output; may be NULL), written whole and renamed into place.
