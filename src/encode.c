@@ -24,13 +24,32 @@ static const char ghost[] = "GDAL_STRUCTURAL_METADATA_SIZE=000140 bytes\n"
     "BLOCK_TRAILER=LAST_4_BYTES_REPEATED\nKNOWN_INCOMPATIBLE_EDITION=NO\n ";
 
 /*
- * Write the directory in hand, which is whole, with empty chunk tables, to be written
- * after every directory (image_cog_open()): libtiff sets them up in TIFFWriteCheck().
+ * Have the directory in hand, which is whole, written with empty chunk tables, to be
+ * written after every directory (image_cog_open()): libtiff sets them up in
+ * TIFFWriteCheck().
  */
 static int
 defer_tables(TIFF *tif)
 {
-	return TIFFDeferStrileArrayWriting(tif) && TIFFWriteCheck(tif, 1, "blur");
+	return TIFFDeferStrileArrayWriting(tif) &&
+	    TIFFWriteCheck(tif, TIFFIsTiled(tif), "blur");
+}
+
+/*
+ * Why a write to a created image failed: the system's reason first (a full disk, an I/O
+ * error), which libtiff's own words ("Write error at scanline 388") leave out.
+ */
+static char *
+write_cause(const struct image *im, int err)
+{
+	char	*text, *why;
+
+	if (err == 0)
+		return image_cause(im, "cannot write");
+	why = xasprintf("cannot write: %s", strerror(err));
+	text = image_cause(im, why);
+	free(why);
+	return text;
 }
 
 /* Set the tags of a new image shaped like `like`: its layout's, then the rest. */
@@ -82,13 +101,17 @@ image_create(struct image *im, const char *path, const struct image *like,
 		return -1;
 	}
 	/* The ghost comes before any directory, the EXIF ones included. */
-	if (set_tags(im, like) == -1 || (cog && place_append(im, ghost,
-	    sizeof ghost - 1) == -1)) {
+	if (set_tags(im, like) == -1) {
 		*cause = image_cause(im, "cannot describe the output");
 		image_close(im, NULL);
 		return -1;
 	}
-	if (tags_write(like->tags, im->tif, cause) == -1) {
+	if (cog && place_append(im, ghost, sizeof ghost - 1) == -1) {
+		*cause = write_cause(im, errno);
+		image_close(im, NULL);
+		return -1;
+	}
+	if (tags_write(like->tags, im->tif, !cog, cause) == -1) {
 		image_close(im, NULL);
 		return -1;
 	}
@@ -131,23 +154,6 @@ image_set_tables(struct image *im, const void *tables, size_t len, char **cause)
 		return 0;
 	*cause = image_cause(im, "cannot set the JPEG tables");
 	return -1;
-}
-
-/*
- * Why a write to a created image failed: the system's reason first (a full disk, an I/O
- * error), which libtiff's own words ("Write error at scanline 388") leave out.
- */
-static char *
-write_cause(const struct image *im, int err)
-{
-	char	*text, *why;
-
-	if (err == 0)
-		return image_cause(im, "cannot write");
-	why = xasprintf("cannot write: %s", strerror(err));
-	text = image_cause(im, why);
-	free(why);
-	return text;
 }
 
 /*
@@ -198,13 +204,18 @@ image_cog_open(struct image *im, const char *path, char **cause)
 	tdir_t	k, count;
 	int	fd, ok;
 
+	errno = 0;
 	ok = defer_tables(im->tif) && TIFFWriteDirectory(im->tif);
 	TIFFClose(im->tif);	/* which frees im->place */
 	im->tif = NULL;
 	im->place = NULL;
-	if (!ok || (fd = open(path, O_RDWR|O_CLOEXEC)) == -1 ||
+	if (!ok) {
+		*cause = write_cause(im, errno);
+		return -1;
+	}
+	if ((fd = open(path, O_RDWR|O_CLOEXEC)) == -1 ||
 	    (im->tif = place_open(im, fd, path, "r+m")) == NULL) {
-		*cause = image_cause(im, "cannot write the directories");
+		*cause = image_cause(im, "cannot open it again for its tiles");
 		return -1;
 	}
 	/* Every table now, zeros yet: all before the first chunk. */
@@ -221,6 +232,7 @@ int
 image_cog_level(struct image *im, uint32_t k, char **cause)
 {
 	/* r+: a flush writes the tables of the directory in hand where they are. */
+	errno = 0;
 	if (TIFFFlush(im->tif) && TIFFSetDirectory(im->tif, (tdir_t)k))
 		return 0;
 	*cause = write_cause(im, errno);

@@ -118,6 +118,22 @@ job_block_made(const struct job *job, uint32_t n, uint32_t *y0, uint32_t *y1)
 	reduce_made_rows(&g, y, y + job_block_rows(job, n), y0, y1);
 }
 
+size_t
+job_block_made_bytes(const struct job *job, uint32_t n)
+{
+	uint32_t	y0, y1;
+
+	job_block_made(job, n, &y0, &y1);
+	return (size_t)(y1 - y0) * job_level_row_bytes(job, job_block_level(job, n) + 1);
+}
+
+uint32_t
+job_block_chunks(const struct job *job, uint32_t n)
+{
+	return layout_count(&job->layout, job_level_width(job, job_block_level(job, n)),
+	    job_block_rows(job, n));
+}
+
 uint32_t
 job_block_extent(const struct job *job, uint32_t n)
 {

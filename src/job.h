@@ -27,7 +27,8 @@
 #include "sample.h"
 
 #define JOB_PATH_MAX	512	/* of the names a job records, shown by -status */
-#define JOB_LEVELS_MAX	24	/* overviews: a level of 1x1 comes before that */
+#define JOB_LEVELS_MAX	24	/* overviews, at most (a level of 1x1 before that
+					   unless the image is 2^24 wide or high) */
 
 struct job {
 	char		id[33];		/* 32 hex digits, fresh for every job */
@@ -49,8 +50,9 @@ struct job {
 					   tiles each; 0: they read image.bit */
 	uint32_t	levels;		/* overviews below the image, 0 to JOB_LEVELS_MAX */
 	uint32_t	resample;	/* enum reduce_method of every level */
-	uint32_t	cog;		/* 1: levels halve rounding down, as GDAL's COG
-					   driver does; 0: up, as gdaladdo */
+	uint32_t	cog;		/* 1: a COG: levels halve rounding down, as GDAL's
+					   COG driver does, and the output is laid out as
+					   its; 0: up, as gdaladdo */
 	uint32_t	blocks;		/* of every level */
 	char		input[JOB_PATH_MAX];	/* shown by -status */
 	char		output[JOB_PATH_MAX];
@@ -85,6 +87,10 @@ uint32_t job_block_rows(const struct job *, uint32_t n);
 uint32_t job_block_extent(const struct job *, uint32_t n);
 /* The rows [*y0, *y1) of the next level block n makes; empty at the last level. */
 void	 job_block_made(const struct job *, uint32_t n, uint32_t *y0, uint32_t *y1);
+/* The bytes of those rows. */
+size_t	 job_block_made_bytes(const struct job *, uint32_t n);
+/* The output's chunks (layout.h) that hold block n's rows, in its level. */
+uint32_t job_block_chunks(const struct job *, uint32_t n);
 /*
  * The input rows [*a, *b) block n is computed from, in its level: its extent and its
  * halo's (in a render, which has no input, and above level 0, its extent).

@@ -171,10 +171,11 @@ dir_room(struct master *m, char **cause)
 
 	/*
 	 * image.bit, or image.tif (unless it is a link), and results as large as pixels;
-	 * with overviews, levels.bit and the rows of every level in results again.
+	 * with overviews, each level's rows three times: made, in the results of the level
+	 * above; staged, in levels.bit; compressed, in their own level's results.
 	 */
 	need = (m->job.render ? 0 : m->job.decode ? job_source_bytes(&m->job) : pixels) +
-	    pixels + 2 * job_level_offset(&m->job, m->job.levels + 1) +
+	    pixels + 3 * job_level_offset(&m->job, m->job.levels + 1) +
 	    (uint64_t)m->job.blocks * BLOCK_OVERHEAD;
 	if (left >= need)
 		return 0;

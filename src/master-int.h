@@ -51,6 +51,8 @@ struct master {
 	int		 bitfd;		/* image.bit while it is written */
 	int		 levelsfd;	/* levels.bit, in a job with overviews */
 	uint32_t	 wanted;	/* blocks 0 to wanted - 1 have their todo file */
+	char		*staged;	/* per block: the rows it made are in levels.bit
+					   (a resumed job's results are in before that) */
 	int		 todo_errno;	/* why a todo file could not be made, or 0 */
 	/*
 	 * With a secret, each todo file holds the signature of its block's input rows

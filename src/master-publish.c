@@ -187,7 +187,7 @@ level_ready(const struct master *m, uint32_t n)
 	reduce_source_rows(&g, b - 1, b, &s0, &s1);
 	last = job_level_first(job, k - 1) + s0 / job->rows;
 	for (; i <= last; i++)
-		if (m->bs.b[i].in == 0)
+		if (!m->staged[i])
 			return 0;
 	return 1;
 }
@@ -195,18 +195,31 @@ level_ready(const struct master *m, uint32_t n)
 int
 publish_levels(struct master *m, char **cause)
 {
-	uint32_t	asked = m->wanted;
+	uint32_t	asked = m->wanted, n;
 
-	if (m->wanted < job_level_first(&m->job, 1))
+	if (m->wanted < job_level_first(&m->job, 1) || m->wanted == m->job.blocks ||
+	    !level_ready(m, m->wanted))
 		return 0;
+	/* Another host sees what is written to a file only once it reaches the server. */
+	if (!m->watch.inotify && fdatasync(m->levelsfd) == -1) {
+		*cause = xasprintf("%s/levels.bit: %s", m->o->dir, strerror(errno));
+		return -1;
+	}
 	for (; m->wanted < m->job.blocks && level_ready(m, m->wanted); m->wanted++) {
 		publish_todo(m, m->wanted, PROTOCOL_FIRST);
 		blocks_issued(&m->bs, m->wanted, PROTOCOL_FIRST);
 	}
-	if (m->wanted == asked || collect_wait(m->collect) == 0)
+	if (collect_wait(m->collect) == 0)
 		return 0;
-	*cause = xasprintf("%s/todo: %s", m->o->dir, strerror(errno));
-	return -1;
+	if (!protocol_dir_fault(errno)) {
+		*cause = xasprintf("%s/todo: %s", m->o->dir, strerror(errno));
+		return -1;
+	}
+	/* A full DIR fails no block: they are asked for again when it has room. */
+	m->fault = errno;
+	for (n = asked; n < m->wanted; n++)
+		m->owed[n] = PROTOCOL_FIRST;
+	return 0;
 }
 
 /*

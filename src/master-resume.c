@@ -145,6 +145,7 @@ resume_adopt(struct master *m, char **cause)
 	struct sighting	*list;
 	struct job	 old;
 	uint32_t	 n, reused, blocks = m->job.blocks;
+	const char	*what;
 	char		*why;
 	int		 r = 0;
 
@@ -163,12 +164,14 @@ resume_adopt(struct master *m, char **cause)
 		job_free(&old);
 		return -1;
 	}
-	if ((!old.render && !protocol_input_whole(m->dirfd, &m->job)) ||
-	    open_levels(m) == -1) {
+	what = NULL;
+	if (!old.render && !protocol_input_whole(m->dirfd, &m->job))
+		what = old.decode ? "image.tif" : "image.bit";
+	else if (open_levels(m) == -1)
+		what = "levels.bit";
+	if (what != NULL) {
 		*cause = xasprintf("%s: cannot resume job %s: its %s is "
-		    "incomplete; run without -resume to discard it", dir, old.id,
-		    m->job.levels > 0 && m->levelsfd == -1 ? "levels.bit" :
-		    old.decode ? "image.tif" : "image.bit");
+		    "incomplete; run without -resume to discard it", dir, old.id, what);
 		job_free(&old);
 		return -1;
 	}

@@ -157,11 +157,10 @@ place_chunks(struct master *m, uint32_t n, const uint8_t *payload, int fd,
     char **cause)
 {
 	const struct job	*job = &m->job;
-	const struct layout	*l = &job->layout;
 	const uint32_t		*sizes = (const uint32_t *)payload;
-	uint32_t		 k = job_block_level(job, n), w = job_level_width(job, k);
-	uint32_t		 count = layout_count(l, w, job_block_rows(job, n));
-	uint32_t		 first = layout_first(l, w, job_block_y(job, n)), i;
+	uint32_t		 k = job_block_level(job, n), count = job_block_chunks(job, n);
+	uint32_t		 first = layout_first(&job->layout, job_level_width(job, k),
+				    job_block_y(job, n)), i;
 	size_t			 off = (count + (k < job->levels)) * sizeof *sizes;
 	char			*why;
 
@@ -189,27 +188,27 @@ stage_made(struct master *m, uint32_t n, const uint8_t *payload, int fd, char **
 	const struct job	*job = &m->job;
 	const uint32_t		*sizes = (const uint32_t *)payload;
 	uint32_t		 k = job_block_level(job, n), y0, y1, i, count;
-	size_t			 off, row_bytes;
+	size_t			 off, want = job_block_made_bytes(job, n);
 	off_t			 at;
 	int			 r;
 
 	if (k == job->levels)
 		return 0;
-	row_bytes = job_level_row_bytes(job, k + 1);
-	count = layout_count(&job->layout, job_level_width(job, k), job_block_rows(job, n));
+	count = job_block_chunks(job, n);
 	off = (count + 1) * sizeof *sizes;
 	for (i = 0; i < count; i++)
 		off += sizes[i];
-	job_block_made(job, n, &y0, &y1);
-	if (sizes[count] != (y1 - y0) * row_bytes) {
+	if (sizes[count] != want) {
 		*why = xasprintf("holds %u bytes of level %u's rows, not %zu", sizes[count],
-		    k + 1, (y1 - y0) * row_bytes);
+		    k + 1, want);
 		return 1;
 	}
-	at = (off_t)(job_level_offset(job, k + 1) + (uint64_t)y0 * row_bytes);
-	r = fd == -1 ? pwrite_all(m->levelsfd, payload + off, sizes[count], at) :
-	    copy_range(fd, (off_t)(sizeof(struct result) + off), m->levelsfd, at,
-	    sizes[count]);
+	job_block_made(job, n, &y0, &y1);
+	at = (off_t)(job_level_offset(job, k + 1) +
+	    (uint64_t)y0 * job_level_row_bytes(job, k + 1));
+	r = fd == -1 ? pwrite_all(m->levelsfd, payload + off, want, at) :
+	    copy_range(fd, (off_t)(sizeof(struct result) + off), m->levelsfd, at, want);
+	m->staged[n] = r == 0;
 	if (r == 0)
 		return 0;
 	*cause = xasprintf("%s/levels.bit: %s", m->o->dir, strerror(errno));

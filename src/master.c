@@ -274,6 +274,7 @@ describe(struct master *m, char **cause)
 	blocks_init(&m->bs, m->job.blocks, o->timeout, o->retries);
 	m->announced = xcalloc(m->job.blocks, sizeof *m->announced);
 	m->owed = xcalloc(m->job.blocks, 1);
+	m->staged = xcalloc(m->job.blocks, 1);
 	return 0;
 }
 
@@ -349,6 +350,7 @@ master_free(struct master *m, int failed)
 	blocks_free(&m->bs);
 	free(m->announced);
 	free(m->owed);
+	free(m->staged);
 	job_free(&m->job);
 	free(m->rows);
 	free(m->slaves);

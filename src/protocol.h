@@ -42,6 +42,9 @@
  *   image.bit, creates `working`, then adds every todo file: slaves claim the first
  *   while it adds the rest.
  *   Either way, a slave that sees todo/block.N.v finds block N's input rows complete.
+ * * With overviews, creates levels.bit of its whole size first, and asks for a block of a
+ *   level below the image only once every row it is made from has been copied into
+ *   levels.bit from the results of the level above (when polling, after an fdatasync).
  *
  * A slave, while `working` names the job it joined and the master's beat moves:
  *
@@ -49,7 +52,9 @@
  *   mkdir block.N.v (protocol_claim()): only one mkdir succeeds, so one slave works on
  *   each version. It signs the claim (block.N.v/slave) and, if todo/block.N.v is gone
  *   by then, releases it: the master no longer wants that version.
- * * Reads the block's rows and halo from image.bit, runs the operation, and either
+ * * Reads the block's rows and halo from image.bit (from levels.bit for a level below
+ *   the image, opened for each block so that a network filesystem shows what the
+ *   master wrote before it asked), runs the operation (or reduces), and either
  *   writes img.bit under a temporary name, renames it into place and creates `done`
  *   (protocol_publish()), or writes `failed` the same way (protocol_fail()). Once
  *   `done` or `failed` exists, its content is whole. A slave told to stop removes its
@@ -136,11 +141,14 @@ struct result {
 	uint32_t	block;
 	uint32_t	rows;
 	uint64_t	bytes;		/* of payload after the header: a uint32_t size
-					   per chunk, then the chunks' bytes in order */
+					   per chunk, then the chunks' bytes in order; with
+					   overviews the last "chunk" is the next level's
+					   rows the block makes, raw */
 	uint64_t	sum;		/* XXH3-64 (libxxhash) of the payload */
 	char		version;
 	char		pad[3];
-	uint32_t	chunks;		/* the block's (layout.h), as the job has them */
+	uint32_t	chunks;		/* the block's (layout.h, job_block_chunks()),
+					   and one more for the rows made, if any */
 	unsigned char	mac[32];	/* HMAC of all this (mac zeroed) and the rows, when
 					   the job has a secret (see secret.h); else zeros */
 	char		who[PROTOCOL_WHO_MAX];	/* the claimant, as in `slave`, NUL-padded:

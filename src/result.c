@@ -26,10 +26,7 @@
 static uint32_t
 result_chunks(const struct job *job, uint32_t n)
 {
-	uint32_t	k = job_block_level(job, n);
-
-	return layout_count(&job->layout, job_level_width(job, k), job_block_rows(job, n)) +
-	    (k < job->levels);
+	return job_block_chunks(job, n) + (job_block_level(job, n) < job->levels);
 }
 
 /*
@@ -40,23 +37,11 @@ static uint64_t
 result_pixels(const struct job *job, uint32_t n)
 {
 	const struct layout	*l = &job->layout;
-	uint32_t		 rows = job_block_rows(job, n);
-	uint32_t		 w = job_level_width(job, job_block_level(job, n));
 
 	if (l->tile_width == 0)
-		return (uint64_t)rows * job_block_row_bytes(job, n);
-	return (uint64_t)layout_count(l, w, rows) *
+		return (uint64_t)job_block_rows(job, n) * job_block_row_bytes(job, n);
+	return (uint64_t)job_block_chunks(job, n) *
 	    sample_row_bytes(l->tile_width, job->samples, job->bits) * l->rows;
-}
-
-/* The bytes of the next level's rows block n makes. */
-static uint64_t
-result_made(const struct job *job, uint32_t n)
-{
-	uint32_t	y0, y1;
-
-	job_block_made(job, n, &y0, &y1);
-	return (uint64_t)(y1 - y0) * job_level_row_bytes(job, job_block_level(job, n) + 1);
 }
 
 /* The HMAC of a result: its header with the mac zeroed, then its payload's parts. */
@@ -109,7 +94,7 @@ protocol_publish(int dirfd, const struct job *job, const unsigned char *key,
 	h.chunks = result_chunks(job, n);
 	iov[1] = (struct iovec){ (void *)sizes, h.chunks * sizeof *sizes };
 	iov[2] = (struct iovec){ (void *)data, len };
-	iov[3] = (struct iovec){ (void *)made, result_made(job, n) };
+	iov[3] = (struct iovec){ (void *)made, job_block_made_bytes(job, n) };
 	h.bytes = iov[1].iov_len + len + iov[3].iov_len;
 	memcpy(h.magic, RESULT_MAGIC, sizeof h.magic);
 	memcpy(h.job, job->id, sizeof h.job);
@@ -215,7 +200,7 @@ static const char *
 bad_header(const struct result *h, const struct job *job, uint32_t n, char v,
     off_t size)
 {
-	uint64_t	raw = result_pixels(job, n) + result_made(job, n);
+	uint64_t	raw = result_pixels(job, n) + job_block_made_bytes(job, n);
 	uint64_t	table = (uint64_t)h->chunks * sizeof(uint32_t);
 
 	if (memcmp(h->magic, RESULT_MAGIC, sizeof h->magic) != 0)
@@ -333,24 +318,23 @@ protocol_check_result(int fd, size_t len, int sum, void **buf, size_t *size,
     char **why)
 {
 	struct result	 h;
-	XXH3_state_t	*st;
+	XXH3_state_t	*st = NULL;
 	size_t		 table;
 	int		 r;
 
-	if (pread_all(fd, &h, sizeof h, 0) == -1 || h.bytes != len) {
+	if (pread_all(fd, &h, sizeof h, 0) == -1) {
 		*why = xasprintf("cannot be read: %s", strerror(errno));
 		return NULL;
 	}
 	table = (size_t)h.chunks * sizeof(uint32_t);
-	if (table > len) {
-		*why = xasprintf("has a chunk table that does not add up");
+	if (h.bytes != len || table > len) {
+		*why = xasprintf("is not the size its header says");
 		return NULL;
 	}
 	reserve(buf, size, table + RESULT_PIECE);
-	st = XXH3_createState();
-	XXH3_64bits_reset(st);
 	r = pread_all(fd, *buf, table, sizeof h);
-	if (r == 0 && sum) {
+	if (r == 0 && sum && (r = (st = XXH3_createState()) == NULL ? -1 : 0) == 0) {
+		XXH3_64bits_reset(st);
 		XXH3_64bits_update(st, *buf, table);
 		r = sum_pieces(fd, (off_t)(sizeof h + table), len - table,
 		    (uint8_t *)*buf + table, st);
@@ -361,6 +345,8 @@ protocol_check_result(int fd, size_t len, int sum, void **buf, size_t *size,
 		*why = xasprintf("fails its checksum");
 	else if (!table_adds_up(&h, *buf, len))
 		*why = xasprintf("has a chunk table that does not add up");
+	else
+		r = 1;
 	XXH3_freeState(st);
-	return *why == NULL ? *buf : NULL;
+	return r == 1 ? *buf : NULL;
 }

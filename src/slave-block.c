@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -83,20 +84,31 @@ get_input(struct worker *w, uint32_t n, const char *sign, char **cause)
 	struct slave		*s = w->s;
 	const struct job	*job = &s->job;
 	uint32_t		 k = job_block_level(job, n);
-	int			 fd = k > 0 ? s->levelsfd : s->bitfd;
 	uint64_t		 off;
 	size_t			 len;
 	char			 want[SECRET_HEX];
+	int			 fd = s->bitfd, r;
 
 	if (job->render && k == 0)
 		return 0;
+	/*
+	 * levels.bit is opened for each block: the master writes it as the job goes, and a
+	 * network filesystem shows a file's new bytes to an open made after they reached it.
+	 */
+	if (k > 0 && (fd = protocol_levels_open(s->dirfd, O_RDONLY)) == -1)
+		return 1;
 	job_block_span(job, n, &off, &len);
 	/* Without a key, trust() let only unsigned jobs in. */
 	if (s->keyed == NULL)
-		return map_input(w, fd, (off_t)off, len);
-	reserve(&w->copy, &w->copy_size, len);
-	if (pread_all(fd, w->copy, len, (off_t)off) == -1)
-		return 1;
+		r = map_input(w, fd, (off_t)off, len);
+	else {
+		reserve(&w->copy, &w->copy_size, len);
+		r = pread_all(fd, w->copy, len, (off_t)off) == -1;
+	}
+	if (k > 0)
+		close(fd);
+	if (r != 0 || s->keyed == NULL)
+		return r;
 	w->in = w->copy;
 	secret_rows(s->key, job->id, n, w->in, len, want);
 	if (sodium_memcmp(want, sign, SECRET_HEX) == 0)

@@ -31,7 +31,6 @@ struct slave {
 	char		 who[PROTOCOL_WHO_MAX];
 	int		 dirfd;
 	int		 bitfd;
-	int		 levelsfd;	/* levels.bit, in a job with overviews */
 	int		 sigfd;		/* SIGINT, SIGTERM, SIGHUP (signals_catch()) */
 	int		 nudge;		/* an eventfd: a worker wants the lister */
 	struct job	 job;

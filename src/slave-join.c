@@ -109,18 +109,6 @@ start_workers(struct slave *s, char **cause)
 	return 0;
 }
 
-/* Open levels.bit, in a job with overviews (the master made it before `working`). */
-static int
-open_levels(struct slave *s, char **cause)
-{
-	if (s->job.levels == 0)
-		return 0;
-	if ((s->levelsfd = protocol_levels_open(s->dirfd, O_RDONLY)) != -1)
-		return 0;
-	*cause = xasprintf("%s/levels.bit: %s", s->path, strerror(errno));
-	return -1;
-}
-
 /*
  * Open the input the slaves read: image.bit, or image.tif when they decode it, which
  * must be the size of the file data.dat names (each worker opens its own: a libtiff
@@ -133,7 +121,7 @@ open_input(struct slave *s, char **cause)
 	struct stat	 st;
 
 	if (s->job.render)
-		return open_levels(s, cause);
+		return 0;
 	s->bitfd = s->job.decode ? protocol_source_open(s->dirfd) :
 	    protocol_input_open(s->dirfd);
 	if (s->bitfd == -1 || fstat(s->bitfd, &st) == -1) {
@@ -145,7 +133,7 @@ open_input(struct slave *s, char **cause)
 		    s->path, (intmax_t)st.st_size, (uintmax_t)job_source_bytes(&s->job));
 		return -1;
 	}
-	return open_levels(s, cause);
+	return 0;
 }
 
 /* Read the job in DIR, check that we may run it, and start its operation. */

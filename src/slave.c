@@ -272,8 +272,6 @@ slave_free(struct slave *s)
 	free(s->queue);
 	if (s->bitfd != -1)
 		close(s->bitfd);
-	if (s->levelsfd != -1)
-		close(s->levelsfd);
 	if (s->dirfd != -1)
 		close(s->dirfd);
 	close(s->nudge);
@@ -284,8 +282,7 @@ slave_free(struct slave *s)
 long
 slave_run(struct slave_opts *o, char **cause)
 {
-	struct slave	s = { .o = o, .path = o->dir, .dirfd = -1, .bitfd = -1,
-			    .levelsfd = -1 };
+	struct slave	s = { .o = o, .path = o->dir, .dirfd = -1, .bitfd = -1 };
 	pthread_condattr_t ca;
 	sigset_t	old;
 	int		r = -1;

@@ -539,7 +539,7 @@ write_dirs(const struct tags *tags, TIFF *out, char **cause)
 }
 
 int
-tags_write(const struct tags *tags, TIFF *out, char **cause)
+tags_write(const struct tags *tags, TIFF *out, int dirs, char **cause)
 {
 	size_t	i;
 
@@ -549,7 +549,7 @@ tags_write(const struct tags *tags, TIFF *out, char **cause)
 	for (i = 0; i < tags->main.n; i++)
 		if (fits(tags, &tags->main.v[i], out))
 			set_tag(out, &tags->main.v[i]);
-	return write_dirs(tags, out, cause);
+	return dirs ? write_dirs(tags, out, cause) : 0;
 }
 
 static void

@@ -21,8 +21,9 @@
  *   pixels are read: it copies every value, and leaves that directory as it found it
  *   (the EXIF and GPS directories are read through a handle of its own).
  * - The input may then be closed; the tags stay in memory.
- * - tags_write(tags, out) on a new file once image.c has set its own tags and before any
- *   strip is written: it sets the rest and writes the EXIF and GPS directories at once,
+ * - tags_write(tags, out, dirs) on a new file once image.c has set its own tags and
+ *   before any strip is written: it sets the rest and (dirs 1) writes the EXIF and GPS
+ *   directories at once,
  *   through a handle of its own, so that the output's main directory, still in memory,
  *   is untouched and written as usual when the output is closed. Nothing of the tags is
  *   kept by `out`: they may be freed before it is closed.
@@ -37,8 +38,11 @@ struct tags;
 
 /* photometric: the input's, as image.c reads it (guessed when the file names none). */
 struct tags	*tags_read(TIFF *in, uint16_t photometric);
-/* -1 and *cause if the EXIF or GPS directory could not be written (I/O). */
-int		 tags_write(const struct tags *, TIFF *out, char **cause);
+/*
+ * -1 and *cause if the EXIF or GPS directory could not be written (I/O). dirs 0 leaves
+ * them out: a COG's first directory must come first.
+ */
+int		 tags_write(const struct tags *, TIFF *out, int dirs, char **cause);
 void		 tags_free(struct tags *);
 /* 1 and *value when GDAL_NODATA is a number (or "nan"), else 0. */
 int		 tags_nodata(const struct tags *, double *value);

@@ -84,7 +84,7 @@ make_output(const char *path, const struct tags *tags)
 
 	ck_assert_ptr_nonnull(tif);
 	set_image(tif);
-	ck_assert_int_eq(tags_write(tags, tif, &cause), 0);
+	ck_assert_int_eq(tags_write(tags, tif, 1, &cause), 0);
 	finish(tif);
 }
 

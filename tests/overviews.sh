@@ -10,8 +10,8 @@
 PY=/usr/bin/python3
 VALIDATE=/usr/lib/python3/dist-packages/osgeo_utils/samples/validate_cloud_optimized_geotiff.py
 [ -r $VALIDATE ] || skip_all "$VALIDATE not found (apt-get install python3-gdal)"
-for tool in gdal_translate gdaladdo gdalinfo tiffinfo $PY; do
-	command -v "$tool" > /dev/null || skip_all "$tool not found (apt-get install gdal-bin libtiff-tools python3)"
+for tool in gdal_translate gdaladdo gdalinfo tiffinfo exiftool $PY; do
+	command -v "$tool" > /dev/null || skip_all "$tool not found (apt-get install gdal-bin libtiff-tools libimage-exiftool-perl python3)"
 done
 $PY -c 'from osgeo import gdal; import numpy' 2> /dev/null ||
     skip_all "$PY cannot import osgeo.gdal and numpy (apt-get install python3-gdal)"
@@ -19,8 +19,8 @@ export GDAL_PAM_ENABLED=NO
 
 # 1: 4 kinds x 3 methods x 3, 1 nodata. 2: 1 auto. 3: 4 an input's overviews. 4: 1 decoding
 # slaves. 5: 1 JPEG. 6: 1 secret. 7: 2 resume. 8: 3 bad values. 9: 5 COGs x 2, 1
-# georeferencing, 1 -strip.
-plan $((4 * 3 * 3 + 1 + 1 + 4 + 1 + 1 + 1 + 2 + 3 + 5 * 2 + 2))
+# georeferencing, 1 EXIF, 1 -strip.
+plan $((4 * 3 * 3 + 1 + 1 + 4 + 1 + 1 + 1 + 2 + 3 + 5 * 2 + 3))
 
 # image FILE TYPE WxH [NODATA [BANDS]]: noise of numpy's TYPE, 3 bands for uint16, else
 # 1 (or BANDS); with NODATA (not -), a fifth of the pixels are holes and GDAL_NODATA
@@ -216,6 +216,13 @@ gdal_translate -q -a_srs EPSG:32631 -a_ullr 500000 4650000 503010 4647970 "$T/u8
 run "$T/geo.tif" "$T/out.tif" -cog
 check "-cog of a GeoTIFF: its georeferencing kept" \
     '[ $st -eq 0 ] && [ "$(georef "$T/out.tif")" = "$(georef "$T/geo.tif")" ]'
+# EXIF and GPS directories would come before the first IFD: a COG leaves them out.
+cp "$T/u8.tif" "$T/exif.tif"
+exiftool -q -overwrite_original -DateTimeOriginal="2020:01:01 00:00:00" -GPSLatitude=48.1 \
+    -GPSLatitudeRef=N "$T/exif.tif"
+run "$T/exif.tif" "$T/out.tif" -cog
+check "-cog of a file with EXIF and GPS directories: valid, without them" \
+    '[ $st -eq 0 ] && $PY $VALIDATE -q "$T/out.tif" && [ -z "$(exiftool -s3 -GPSLatitude "$T/out.tif")" ]'
 blur -master "$T/u8.tif" -o "$T/bad.tif" -cog -strip 16 2> "$T/bad.err"
 st=$?
 check "-cog -strip: exit 2, said, nothing made" \
