@@ -18,7 +18,7 @@ down() {
 trap down EXIT
 
 # 2 on the volume, 10 on a plain job, 10 on a job with a killed slave.
-plan $((2 + 10 + 10))
+plan $((2 + 10 + 10 + 3))
 check "a GlusterFS volume mounted twice" 'gluster_up "$G"'
 [ "$failed" -eq 0 ] || { finish; exit 1; }
 echo hello > "$G/a/hello"
@@ -116,5 +116,19 @@ check "-status through the other mount names the master's mode" 'grep -q "^maste
 check "the other slave left when the job ended" 'reap'
 check "the other slave finished" 'grep -q "^Finished: [0-9]* blocks*$" "$T/k2.log"'
 check "DIR empty after the killed slave" 'dir_empty_both'
+
+# --- overviews through levels.bit, which the master writes while slaves on the other
+# mount read it: every level's pixels those of the same job on the local disk.
+blur -master "$T/in.tif" -o "$T/local.tif" -dir "$T/localdir" -radius 4 -rows 48 \
+    -overviews 3 -slaves 2 -q
+slave gslave1 "$T/o1.log"
+slave gslave2 "$T/o2.log"
+blur -master "$T/in.tif" -o "$T/levels.tif" -dir "$G/a/job" -radius 4 -rows 48 \
+    -overviews 3 -q 2> "$T/o.err"
+status=$?
+sed 's/^/# master: /' "$T/o.err" | tail -n 5
+check "3 overviews made by slaves on the other mount: exit 0" '[ $status -eq 0 ]'
+check "...every level's pixels those the same job makes on a local disk" 'tiffcmp "$T/levels.tif" "$T/local.tif" > /dev/null'
+check "...the slaves left, DIR empty" 'reap && dir_empty_both'
 
 finish

@@ -52,7 +52,7 @@ finish() {
 }
 
 # blur ARGS...: run blur, never for more than two minutes.
-blur() { timeout 120 "$BLUR" "$@"; }
+blur() { timeout -k 10 120 "$BLUR" "$@"; }
 
 # run IN OUT [ARGS...]: blur IN into OUT with two local slaves and blocks of $RUN_ROWS
 # rows, quietly; $st is its status, its errors in $T/run.err, shown as comments.
