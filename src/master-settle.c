@@ -234,27 +234,27 @@ take_payload(struct master *m, uint32_t n, const uint8_t *payload, int fd, char 
 /*
  * A result too large for a collector thread to have read: checked where it lies and
  * copied by the kernel; with a secret, read and checked in memory (protocol.h says why).
- * One checked when it came in (`again`) is read again with a secret only: without, whoever
- * could change it could have written it. Its payload then goes to take(): 0, 1 with
- * *why if it is bad, or -1 with *cause.
+ * Its payload is then taken (take_payload()), or, at the job's end (`late`), its chunks
+ * placed: checked again with a secret only, since without one whoever could change it
+ * could have written it. 0, 1 with *why if it is bad, or -1 with *cause.
  */
 static int
-deliver_file(struct master *m, uint32_t n, int fd, size_t bytes, int again, char **why,
-    int (*take)(struct master *, uint32_t, const uint8_t *, int, char **, char **),
+deliver_file(struct master *m, uint32_t n, int fd, size_t bytes, int late, char **why,
     char **cause)
 {
-	const void	*payload;
+	const uint8_t	*payload;
 
 	if (m->keyed != NULL) {
 		reserve(&m->rows, &m->rows_size, bytes);
 		if (protocol_read_result(fd, m->keyed, m->rows, bytes, why) == -1)
 			return 1;
-		return take(m, n, m->rows, -1, why, cause);
-	}
-	if ((payload = protocol_check_result(fd, bytes, !again, &m->rows, &m->rows_size,
-	    why)) == NULL)
+		payload = m->rows;
+		fd = -1;
+	} else if ((payload = protocol_check_result(fd, bytes, !late, &m->rows,
+	    &m->rows_size, why)) == NULL)
 		return 1;
-	return take(m, n, payload, fd, why, cause);
+	return late ? place_chunks(m, n, payload, fd, cause) :
+	    take_payload(m, n, payload, fd, why, cause);
 }
 
 int
@@ -267,7 +267,7 @@ settle_deliver(struct master *m, uint32_t n, struct look *l, char **cause)
 	if (why != NULL)
 		return reject(m, n, v, l->who, why, cause);
 	r = l->rows != NULL ? take_payload(m, n, l->rows, -1, &why, cause) :
-	    deliver_file(m, n, l->fd, l->bytes, 0, &why, take_payload, cause);
+	    deliver_file(m, n, l->fd, l->bytes, 0, &why, cause);
 	if (r == 1)
 		return reject(m, n, v, l->who, why, cause);
 	if (r == -1)
@@ -275,15 +275,6 @@ settle_deliver(struct master *m, uint32_t n, struct look *l, char **cause)
 	watch_block(m, n, v, 0);
 	m->written++;
 	return publish_levels(m, cause);
-}
-
-/* The chunks of block n, a level below the image, into the output's directory. */
-static int
-place_level(struct master *m, uint32_t n, const uint8_t *payload, int fd, char **why,
-    char **cause)
-{
-	(void)why;
-	return place_chunks(m, n, payload, fd, cause);
 }
 
 /*
@@ -301,8 +292,7 @@ place_level_blocks(struct master *m, uint32_t k, char **cause)
 
 	for (n = job_level_first(job, k); n < job_level_first(job, k + 1) && r == 0; n++) {
 		fd = protocol_open_result(m->dirfd, job, n, m->bs.b[n].in, &h, &why);
-		r = fd == -1 ? 1 : deliver_file(m, n, fd, h.bytes, 1, &why, place_level,
-		    cause);
+		r = fd == -1 ? 1 : deliver_file(m, n, fd, h.bytes, 1, &why, cause);
 		if (fd != -1)
 			close(fd);
 	}
