@@ -177,8 +177,8 @@ check "a secret: every level is gdaladdo's" '[ $st -eq 0 ] && same_levels "$T/ou
 # 7: a master killed during the levels' pass, resumed: the levels' rows it staged stay in
 # levels.bit, the results in are reused, the rest asked for as their rows come in again.
 # 301x203 in blocks of 16 rows: 13 + 7 + 4 + 2 blocks. A stale claim on level 1's second
-# block (14) holds level 2's blocks back: the kill finds the image's and level 1's other
-# blocks done and levels 2 and 3 not asked for.
+# block (14) holds level 2's blocks back: the kill finds the image's blocks and most of
+# level 1's done (another may still be at work) and levels 2 and 3 not asked for.
 "$BLUR" -master "$T/u8.tif" -o "$T/out.tif" -rows 16 -overviews 3 -q 2> /dev/null &
 master=$!
 wait_for "$BLUR_DIR/working"
@@ -192,7 +192,7 @@ blur -master "$T/u8.tif" -o "$T/out.tif" -rows 16 -overviews 3 -slaves 2 -resume
 st=$?
 sed 's/^/# /' "$T/resume.err"
 check "-resume of a job killed in its levels' pass: done, its results reused" \
-    '[ $st -eq 0 ] && grep -q "resuming job [0-9a-f]*: 19 of 26 blocks reused" "$T/resume.err"'
+    '[ $st -eq 0 ] && grep -q "resuming job [0-9a-f]*: 1[3-9] of 26 blocks reused" "$T/resume.err"'
 check "... every level is gdaladdo's, nothing left" \
     'same_levels "$T/out.tif" average && dir_empty'
 
