@@ -123,10 +123,13 @@ blur -master "$T/in.tif" -o "$T/local.tif" -dir "$T/localdir" -radius 4 -rows 48
     -overviews 3 -slaves 2 -q
 slave gslave1 "$T/o1.log"
 slave gslave2 "$T/o2.log"
+start=$(date +%s)
 blur -master "$T/in.tif" -o "$T/levels.tif" -dir "$G/a/job" -radius 4 -rows 48 \
-    -overviews 3 -q 2> "$T/o.err"
+    -overviews 3 -v 2> "$T/o.err"
 status=$?
-sed 's/^/# master: /' "$T/o.err" | tail -n 5
+echo "# status $status after $(($(date +%s) - start)) s"
+[ $status -eq 0 ] || { sed 's/^/# master: /' "$T/o.err" | tail -n 15
+	tail -n 5 "$T/o1.log" "$T/o2.log" | sed 's/^/# slaves: /'; }
 check "3 overviews made by slaves on the other mount: exit 0" '[ $status -eq 0 ]'
 check "...every level's pixels those the same job makes on a local disk" 'tiffcmp "$T/levels.tif" "$T/local.tif" > /dev/null'
 check "...the slaves left, DIR empty" 'reap && dir_empty_both'
