@@ -13,6 +13,8 @@
 #include "slave-int.h"
 #include "util.h"
 
+#define STALE_LOOKS	20	/* at data.dat of another job than `working` names */
+
 int
 join_working(const struct slave *s)
 {
@@ -136,7 +138,10 @@ open_input(struct slave *s, char **cause)
 	return 0;
 }
 
-/* Read the job in DIR, check that we may run it, and start its operation. */
+/*
+ * Read the job in DIR, check that we may run it, and start its operation: 0, -1 with
+ * *cause, or 1 if data.dat is another job's than `working` names.
+ */
 static int
 read_job(struct slave *s, const char *id, char **cause)
 {
@@ -148,8 +153,8 @@ read_job(struct slave *s, const char *id, char **cause)
 		return -1;
 	}
 	if (strcmp(id, s->job.id) != 0) {
-		*cause = xasprintf("%s: data.dat belongs to another job", s->path);
-		return -1;
+		job_free(&s->job);
+		return 1;
 	}
 	if (trust(s, cause) == -1)
 		return -1;
@@ -223,6 +228,7 @@ join_job(struct slave *s, const char *only, char **cause)
 	struct lookout	l = { 0 };
 	struct change	c;
 	char		id[33], *todo;
+	int		tries, r;
 
 	while ((s->dirfd = protocol_open_dir(s->path, 0, cause)) == -1) {
 		if (errno != ENOENT)
@@ -256,7 +262,19 @@ join_job(struct slave *s, const char *only, char **cause)
 	}
 	if (only != NULL && strcmp(id, only) != 0)
 		return 1;
-	if (read_job(s, id, cause) == -1) {
+	/*
+	 * The master writes data.dat before `working`: another job's data.dat is a network
+	 * filesystem's cached copy of the last one's (GlusterFS showed one for a second), so
+	 * look again for a while before saying so.
+	 */
+	for (tries = 0; (r = read_job(s, id, cause)) == 1 && tries < STALE_LOOKS; tries++) {
+		if (slave_interrupted(s, cause))
+			return -1;
+		watch_next(&s->watch, s->watch.ms, &c);
+	}
+	if (r == 1)
+		*cause = xasprintf("%s: data.dat belongs to another job", s->path);
+	if (r != 0) {
 		/* Said once: a persistent slave does not try this job again. */
 		memcpy(s->o->refused, id, sizeof s->o->refused);
 		s->o->refusal = 1;

@@ -12,7 +12,7 @@ command -v povray > /dev/null && HAVE_POVRAY=1
 # commands; 6 + 6 who may run a command; 5 + 5 + 5 + 5 + 1 + 2 secrets; 3 + 2 a missing operation;
 # 8 -ops, 9 x 3 usage errors; 12 failures shown; 8 x 2 x 2 renders, 5 with POV-Ray.
 plan $((3 * 8 + 2 + 6 + 3 * 4 + 7 + 4 + 3 + 6 + 6 + 5 + 5 + 5 + 5 + 1 + 2 + 3 + 2 + 8 + 9 * 3 + \
-    12 + 8 * 2 * 2 + 5 * HAVE_POVRAY))
+    12 + 8 * 2 * 2 + 5 * HAVE_POVRAY + 2))
 
 export T
 HOST=$(hostname)
@@ -379,6 +379,26 @@ check "op sharpen: the slave exits 1" '[ $st -eq 1 ]'
 check "op sharpen: one line, naming it" \
     '[ "$(lines "$T/sharpen.err")" -eq 1 ] && grep -qx "blur: $BLUR_DIR/data.dat: a job of operation sharpen, which this blur does not have" "$T/sharpen.err"'
 check "op sharpen: took no block" 'no_claims'
+
+# data.dat of another job than `working` names, as a network filesystem's cached copy of
+# the last job's shows it: looked at again for a while, refused only if it stays so.
+other=fedcba9876543210fedcba9876543210
+cp "$BLUR_DIR/data.dat" "$T/sharpen.dat"
+sed -e 's/^op sharpen$/op gaussian/' -e 's/^param radius 2$/param radius 2\nparam sigma 1/' \
+    "$T/sharpen.dat" > "$BLUR_DIR/data.dat"
+echo $other > "$BLUR_DIR/working"
+blur -slave -poll 20 > /dev/null 2> "$T/stale.err"
+st=$?
+check "another job's data.dat for good: exit 1, said in one line" \
+    '[ $st -eq 1 ] && [ "$(lines "$T/stale.err")" -eq 1 ] && grep -q "data.dat belongs to another job" "$T/stale.err"'
+(sleep 0.1; sed "s/^id .*/id $other/" "$T/sharpen.dat" > "$BLUR_DIR/data.dat.x" &&
+    mv "$BLUR_DIR/data.dat.x" "$BLUR_DIR/data.dat") &
+blur -slave -poll 20 > /dev/null 2> "$T/stale.err"
+wait
+check "another job's data.dat, then the right one: read again, and judged on its own" \
+    'grep -q "a job of operation sharpen, which this blur does not have" "$T/stale.err" && no_claims'
+cp "$T/sharpen.dat" "$BLUR_DIR/data.dat"
+echo $id > "$BLUR_DIR/working"
 
 # A render (no input) of an operation that needs one: refused, not run on no rows.
 sed -e 's/^render 0$/render 1/' -e 's/^op sharpen$/op gaussian/' -e 's/^param radius 2$/param radius 2\nparam sigma 1/' \
