@@ -233,8 +233,7 @@ make_level(struct worker *w, uint32_t n, char **cause)
 		return 0;
 	job_block_made(job, n, &y0, &y1);
 	g = job_reduce(job, k);
-	reserve(&w->made, &w->made_size, (size_t)(y1 - y0) *
-	    job_level_row_bytes(job, k + 1));
+	reserve(&w->made, &w->made_size, job_block_made_bytes(job, n));
 	return reduce_rows(&g, w->out, y, y + job_block_extent(job, n), y0, y1, w->made,
 	    cause);
 }
@@ -250,7 +249,7 @@ static size_t
 compute(struct worker *w, uint32_t n, char **cause, char **detail)
 {
 	const struct job	*job = &w->s->job;
-	uint32_t		 k = job_block_level(job, n), y0, y1;
+	uint32_t		 k = job_block_level(job, n);
 	struct op_block		 b = { .n = n, .y = job_block_y(job, n),
 				    .rows = job_block_extent(job, n),
 				    .cancelled = cancelled, .arg = w };
@@ -273,9 +272,8 @@ compute(struct worker *w, uint32_t n, char **cause, char **detail)
 	    chunk_encode(c, job, job_level_width(job, k), rows, w->out, cause) == -1)
 		return 0;
 	if (k < job->levels) {
-		job_block_made(job, n, &y0, &y1);
 		c->sizes = xreallocarray(c->sizes, c->count + 1, sizeof *c->sizes);
-		c->sizes[c->count] = (y1 - y0) * job_level_row_bytes(job, k + 1);
+		c->sizes[c->count] = job_block_made_bytes(job, n);
 	}
 	return rows * row_bytes;
 }
