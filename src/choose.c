@@ -138,6 +138,30 @@ round16(uint32_t n)
 	return n == 0 ? 16 : (n + 15) / 16 * 16;
 }
 
+/*
+ * Rows of an output strip of about `want` rows for an input in strips of `in` rows: a
+ * multiple or a divisor of `in`, so that a block of whole strips of both (master.c)
+ * stays small (128-row input strips and 29-row output ones made one block of 3712 rows,
+ * all of a 2000-row image); failing a divisor near `want`, the input's own height, unless
+ * such strips pass 1 MiB.
+ */
+static uint32_t
+strip_rows(const struct image *like, uint32_t want)
+{
+	uint32_t	in = 0, d;
+
+	if (like->tif == NULL || TIFFIsTiled(like->tif) ||
+	    !TIFFGetField(like->tif, TIFFTAG_ROWSPERSTRIP, &in) || in == 0 ||
+	    in >= like->height || want == 0)
+		return want;
+	if (in <= want)
+		return want / in * in;
+	for (d = want; in % d != 0; d--)
+		;
+	return d * 4 >= want || (uint64_t)in * image_row_bytes(like) > 4 * STRIP_BYTES ?
+	    d : in;
+}
+
 /* Strips or tiles: asked for, or the input's. */
 static void
 choose_chunks(const struct image *like, const struct layout_ask *ask,
@@ -154,7 +178,7 @@ choose_chunks(const struct image *like, const struct layout_ask *ask,
 		l->tile_width = round16(w);
 		l->rows = round16(h);
 	} else {
-		rows = ask->strip_rows != 0 ? ask->strip_rows : rows;
+		rows = ask->strip_rows != 0 ? ask->strip_rows : strip_rows(like, rows);
 		/* YCbCr JPEG is coded in 16-row MCUs: a strip of whole ones. */
 		if (l->compression == COMPRESSION_JPEG && ask->strip_rows == 0)
 			rows = round16(rows);

@@ -307,8 +307,6 @@ image_chunk_rows(const struct image *im)
 const char *
 image_master_decodes(const struct image *im, int signed_)
 {
-	if (!im->convert && image_copyable(im))
-		return "its strips are image.bit's rows as they are, copied in the kernel";
 	if (image_chunk_rows(im) >= im->height)
 		return "one strip or row of tiles holds the whole image";
 	if (im->convert)
@@ -331,6 +329,28 @@ image_copyable(const struct image *im)
 	    im->compression == COMPRESSION_NONE && fill == FILLORDER_MSB2LSB &&
 	    !im->widen && !im->lab && !im->premultiplied &&
 	    (im->bits == 8 || !TIFFIsByteSwapped(im->tif));
+}
+
+int
+image_raw_rows(struct image *im, uint32_t first, uint32_t last, uint64_t *off)
+{
+	uint64_t	 row_bytes = image_row_bytes(im), at, next = 0, bytes;
+	uint32_t	 ch = image_chunk_rows(im), s, rows;
+	int		 err = 0;
+
+	if (im->convert || !image_copyable(im) || first >= last || last > im->height)
+		return -1;
+	for (s = first / ch; (uint64_t)s * ch < last; s++) {
+		rows = im->height - s * ch < ch ? im->height - s * ch : ch;
+		at = TIFFGetStrileOffsetWithErr(im->tif, s, &err);
+		bytes = TIFFGetStrileByteCountWithErr(im->tif, s, &err);
+		if (err || bytes < rows * row_bytes || (s > first / ch && at != next))
+			return -1;
+		if (s == first / ch)
+			*off = at + (first - s * ch) * row_bytes;
+		next = at + rows * row_bytes;
+	}
+	return 0;
 }
 
 /*

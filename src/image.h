@@ -148,6 +148,12 @@ uint32_t image_chunk_rows(const struct image *);
  */
 const char *image_master_decodes(const struct image *, int signed_);
 /*
+ * Where rows [first, last) lie in the file as image.bit would hold them (uncompressed,
+ * image_copyable(), in strips stored one after the other): 0 with *off, the offset of
+ * the first, so that they can be mapped; -1 if they are not so stored.
+ */
+int	image_raw_rows(struct image *, uint32_t first, uint32_t last, uint64_t *off);
+/*
  * Whether the file's strips are already image.bit's rows, byte for byte: uncompressed
  * interleaved samples as held, in the host's order, whole bytes in the usual bit order.
  */

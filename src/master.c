@@ -109,6 +109,7 @@ static void
 choose_decoder(struct master *m)
 {
 	const char	*why;
+	uint64_t	 off;
 
 	if (m->job.render)
 		return;
@@ -118,6 +119,8 @@ choose_decoder(struct master *m)
 		return;
 	if (why != NULL)
 		say("%s: the master decodes it: %s", m->o->input, why);
+	else if (m->keyed == NULL && image_raw_rows(&m->in, 0, m->in.height, &off) == 0)
+		say("%s: the slaves map its uncompressed strips", m->o->input);
 	else
 		say("%s: the slaves decode it, each block its %s of %u rows", m->o->input,
 		    TIFFIsTiled(m->in.tif) ? "rows of tiles" : "strips",

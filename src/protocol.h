@@ -6,8 +6,9 @@
  *				of the format (sample.h) and byte order data.dat names (none
  *				in a render)
  * DIR/image.tif		the input TIFF itself, when slaves decode it (data.dat's
- *				decode: a compressed or tiled input): a hard link to it
- *				on DIR's filesystem, else a copy made in the kernel
+ *				decode: an input in several strips or tiles; uncompressed
+ *				strips in order they map): a hard link to it on DIR's
+ *				filesystem, else a copy made in the kernel
  * DIR/levels.bit		with overviews: the rows of every level below the image as
  *				raw pixels, as image.bit holds the image's, level after
  *				level (job_level_offset()); the master copies each block's

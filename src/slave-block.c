@@ -184,6 +184,7 @@ decode_input(struct worker *w, uint32_t n, const char *sign, char **cause)
 	struct slave		*s = w->s;
 	const struct job	*job = &s->job;
 	struct secret_mac	 mac;
+	uint64_t		 off;
 	uint32_t		 a, e;
 	char			*why, *other = NULL;
 	int			 r;
@@ -191,6 +192,10 @@ decode_input(struct worker *w, uint32_t n, const char *sign, char **cause)
 	if (open_source(w, cause) == -1)
 		return -1;
 	job_block_input(job, n, &a, &e);
+	/* Uncompressed rows need no decoding: the page cache's own, as image.bit's. */
+	if (s->keyed == NULL && image_raw_rows(w->src, a, e, &off) == 0 &&
+	    map_input(w, s->bitfd, (off_t)off, (size_t)(e - a) * job_row_bytes(job)) == 0)
+		return 0;
 	reserve(&w->copy, &w->copy_size, (size_t)(e - a) * job_row_bytes(job));
 	if (s->keyed != NULL) {
 		secret_stored_begin(&mac, s->key, job->id, n);

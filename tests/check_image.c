@@ -183,6 +183,23 @@ stored_match(struct image *im, uint32_t a, uint32_t b, uint8_t *rows)
 	free(stored.p);
 }
 
+/* Rows [a, b) that image_raw_rows() places in the file are there, as decoded (rows). */
+static void
+raw_match(struct image *im, uint32_t a, uint32_t b, const uint8_t *rows)
+{
+	size_t		 len = (size_t)(b - a) * im->width * im->samples * im->bits / 8;
+	uint8_t		*file = malloc(len);
+	uint64_t	 off;
+
+	if (image_raw_rows(im, a, b, &off) == 0) {
+		ck_assert_int_eq(pread(TIFFFileno(im->tif), file, len, (off_t)off),
+		    (ssize_t)len);
+		ck_assert_msg(memcmp(file, rows, len) == 0,
+		    "rows [%u, %u) are not at %ju in the file", a, b, (uintmax_t)off);
+	}
+	free(file);
+}
+
 /*
  * A slave's rows [a, b), for many ranges: from the first row, to the last, a single row,
  * starting and ending inside a strip or tile row, are the rows of the whole image decoded
@@ -214,6 +231,7 @@ rows_match(const char *path, const uint8_t *full)
 			    "%s: rows [%u, %u) overrun", path, at[i], at[j]);
 			if (image_master_decodes(&im, 1) == NULL)
 				stored_match(&im, at[i], at[j], rows);
+			raw_match(&im, at[i], at[j], rows);
 		}
 	free(rows);
 	image_close(&im, NULL);
@@ -934,6 +952,88 @@ START_TEST(test_layout_block)
 }
 END_TEST
 
+/* Strips of `rows` rows, written last first: the first strip ends the file. */
+static void
+write_reversed(const char *path, const struct kind *k, uint32_t rows)
+{
+	TIFF		*t = TIFFOpen(path, "w");
+	tmsize_t	 size = (tmsize_t)rows * k->w;
+	uint8_t		*chunk = calloc(1, size);
+	uint32_t	 i;
+
+	ck_assert_ptr_nonnull(t);
+	set_kind(t, k, rows);
+	for (i = k->h / rows; i-- > 0;)
+		ck_assert_int_ne(TIFFWriteEncodedStrip(t, i, chunk, size), -1);
+	TIFFClose(t);
+	free(chunk);
+}
+
+/*
+ * Uncompressed strips stored one after the other are mapped where the rows lie; strips
+ * stored out of order, only within one; compressed ones, never.
+ */
+START_TEST(test_raw_rows)
+{
+	struct kind	 k = { 40, 30, 1, 8, PLANARCONFIG_CONTIG, COMPRESSION_NONE, 0, 0,
+			    PHOTOMETRIC_MINISBLACK };
+	char		*dir = test_dir(), *path, *cause = NULL;
+	struct image	 im;
+	uint64_t	 off, first;
+
+	ck_assert_int_ne(asprintf(&path, "%s/in.tif", dir), -1);
+	write_noise(path, &k, 10, NULL);
+	ck_assert_msg(image_open(&im, path, &cause) == 0, "%s", cause);
+	first = TIFFGetStrileOffset(im.tif, 0);
+	ck_assert_int_eq(image_raw_rows(&im, 3, 27, &off), 0);
+	ck_assert_uint_eq(off, first + 3 * 40);
+	ck_assert_int_eq(image_raw_rows(&im, 0, 31, &off), -1);
+	image_close(&im, NULL);
+	write_reversed(path, &k, 10);
+	ck_assert_msg(image_open(&im, path, &cause) == 0, "%s", cause);
+	ck_assert_int_eq(image_raw_rows(&im, 12, 18, &off), 0);
+	ck_assert_uint_eq(off, TIFFGetStrileOffset(im.tif, 1) + 2 * 40);
+	ck_assert_int_eq(image_raw_rows(&im, 8, 12, &off), -1);
+	image_close(&im, NULL);
+	k.compression = COMPRESSION_LZW;
+	write_noise(path, &k, 10, NULL);
+	ck_assert_msg(image_open(&im, path, &cause) == 0, "%s", cause);
+	ck_assert_int_eq(image_raw_rows(&im, 0, 10, &off), -1);
+	image_close(&im, NULL);
+	free(path);
+	test_rmdir(dir);
+}
+END_TEST
+
+/*
+ * Default output strips of about 256 KiB whose height is a multiple or a divisor of the
+ * input strips', so that blocks hold whole strips of both; failing a divisor near
+ * 256 KiB, the input's.
+ */
+START_TEST(test_layout_strips_fit_input)
+{
+	static const uint32_t	in[][2] = { { 128, 256 }, { 300, 150 }, { 307, 307 },
+				    { 5000, 262 } };
+	struct kind		k = { 1000, 5000, 1, 8, PLANARCONFIG_CONTIG,
+				    COMPRESSION_LZW, 0, 0, PHOTOMETRIC_MINISBLACK };
+	char			*dir = test_dir(), *path, *cause = NULL;
+	struct image		 im;
+	size_t			 i;
+
+	ck_assert_int_ne(asprintf(&path, "%s/in.tif", dir), -1);
+	for (i = 0; i < sizeof in / sizeof in[0]; i++) {
+		write_noise(path, &k, in[i][0], NULL);
+		ck_assert_msg(image_open(&im, path, &cause) == 0, "%s", cause);
+		ck_assert_uint_eq(layout_of(&im, &(struct layout_ask){ 0 }).rows, in[i][1]);
+		ck_assert_uint_eq(layout_of(&im, &(struct layout_ask){ .strip_rows = 7 }).rows,
+		    7);
+		image_close(&im, NULL);
+	}
+	free(path);
+	test_rmdir(dir);
+}
+END_TEST
+
 /* An output is a new file: one already there, even empty, is left as it was. */
 START_TEST(test_create_exclusive)
 {
@@ -1022,6 +1122,8 @@ image_suite(void)
 	tcase_add_test(tc, test_layout_bigtiff);
 	tcase_add_test(tc, test_layout_keeps_tiles);
 	tcase_add_test(tc, test_layout_block);
+	tcase_add_test(tc, test_layout_strips_fit_input);
+	tcase_add_test(tc, test_raw_rows);
 	tcase_add_test(tc, test_create_exclusive);
 	tcase_add_test(tc, test_output_names);
 	tcase_add_test(tc, test_default_rows);

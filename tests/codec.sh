@@ -22,7 +22,7 @@ export GDAL_PAM_ENABLED=NO
 # tiles. 2: 8 x 2 -compress, 3 quality and level, 3 + 3 tiles and strips, 3 BigTIFF, 6 x
 # 3 bad values. 3: 5 codecs x 3 depths + 2 levels. 4: 2 GeoTIFF. 5: 6 a damaged tile.
 # 6: 5 a killed slave. 7: 3 x 2 + 7 who decodes.
-plan $((2 * 2 * (8 + 6 + 6 + 1) + 8 * 2 + 3 + 3 + 3 + 3 + 6 * 3 + 5 * 3 + 2 + 2 + 6 + 5 + 3 * 2 + 7))
+plan $((2 * 2 * (8 + 6 + 6 + 1) + 8 * 2 + 3 + 3 + 3 + 3 + 6 * 3 + 5 * 3 + 2 + 2 + 6 + 5 + 2 * 2 + 7 + 4 * 3))
 
 # run's blocks: 32 rows, whole strips or tile rows of the inputs, rounded up.
 RUN_ROWS=32
@@ -292,11 +292,11 @@ check "killed while encoding: LZMA" 'layout "$T/large-lzma.tif" | grep -q "Compr
 check "killed while encoding: the pixels of the job uncompressed" 'same "$T/large-lzma.tif" "$T/large-none.tif"'
 check "killed while encoding: DIR empty" 'dir_empty'
 
-# --- 7. Who decodes. The master, where the input's strips are image.bit's rows as they
-# are, or one strip or row of tiles holds the whole image; -v says why.
+# --- 7. Who decodes. The master, where one strip or row of tiles holds the whole
+# (compressed) image; -v says why.
 tiffcp -c lzw -r 250 "$T/base8.tif" "$T/one-strip.tif"
 tiffcp -c lzw -t -w 304 -l 256 "$T/base8.tif" "$T/one-tile-row.tif"
-for c in "base8:its strips are image.bit's rows" "one-strip:one strip or row of tiles holds the whole image" \
+for c in "one-strip:one strip or row of tiles holds the whole image" \
     "one-tile-row:one strip or row of tiles holds the whole image"; do
 	in=$T/${c%%:*}.tif
 	run "$in" "$T/who.tif" -v
@@ -319,5 +319,23 @@ check "slaves decode: -v says image.tif links to it" 'grep -qF "blur: $BLUR_DIR/
 check "slaves decode: the slave did every block" 'grep -qx "Finished: 8 blocks" "$T/who.out"'
 check "slaves decode: the pixels of the job on base8" 'same "$T/who.tif" "$T/ref8.tif"'
 check "slaves decode: DIR empty" 'dir_empty'
+# Uncompressed strips, in one or many (libtiff reads one as strips of about 8 KiB): the
+# slaves map their rows from image.tif, nothing copied; with a secret, they read them
+# and check them.
+tiffcp -c none -r 250 "$T/base8.tif" "$T/raw-one.tif"
+tiffcp -c none -r 7 "$T/base8.tif" "$T/raw-many.tif"
+printf 'the secret of this job\n' > "$T/key"
+chmod 600 "$T/key"
+for c in "raw-one:map" "raw-many:map" "raw-one:secret:9" "raw-many:secret:7"; do
+	in=$T/${c%%:*}.tif
+	case $c in
+	*:map) run "$in" "$T/who.tif" -v; say="the slaves map its uncompressed strips" ;;
+	*) run "$in" "$T/who.tif" -v -secret "$T/key"
+		say="the slaves decode it, each block its strips of ${c##*:} rows" ;;
+	esac
+	check "$c: -v says $say" '[ $st -eq 0 ] && grep -qF "blur: $in: $say" "$T/run.err"'
+	check "$c: the pixels of the job on base8" 'same "$T/who.tif" "$T/ref8.tif"'
+	check "$c: DIR empty" 'dir_empty'
+done
 
 finish

@@ -181,8 +181,8 @@ check "SAMPLES_MAX $X: man's images" 'in_man "(up to $X samples in all)"'
 check "SAMPLES_MAX $X: man's data.dat" 'in_man "samples (1 to $X)"'
 check "SAMPLES_MAX $X: README" 'in_readme "(up to $X samples)" && in_readme "\`samples\` (1 to $X)"'
 X=$(kib "$(num STRIP_BYTES)")
-check "STRIP_BYTES $X: man" 'in_man "a stripped one strips of at most $X"'
-check "STRIP_BYTES $X: README" 'in_readme "(or strips of about $X)"'
+check "STRIP_BYTES $X: man" 'in_man "a stripped one strips of about $X"'
+check "STRIP_BYTES $X: README" 'in_readme "(or strips of about $X, a multiple"'
 X=$(mib "$(num MASTER_BLOCK_MAX)")
 check "MASTER_BLOCK_MAX $X: man" 'in_man "and at most $X of pixels, so that"'
 check "MASTER_BLOCK_MAX $X: README" 'in_readme "and at most $X, so that a worker holds"'

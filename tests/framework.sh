@@ -262,11 +262,13 @@ check "-persist: stopped by SIGTERM, DIR empty" 'finishes 10 $persist; [ $? -eq 
 
 # ---------------------------------------------------------------------------------------
 # 6. A secret: a slave computes only what the master signed. The job stays open (no local
-# slaves) while its files are changed under it.
+# slaves) while its files are changed under it. The input in one LZW strip, which the
+# master decodes into image.bit.
 printf 'the secret of this job\n' > "$T/secret"
 chmod 600 "$T/secret"
+tiffcp -c lzw -r 96 "$T/in.tif" "$T/in-one.tif"
 blur -master "$T/in.tif" -o "$T/clean3.tif" -rows 16 -radius 3 -slaves 2 -q
-"$BLUR" -master "$T/in.tif" -o "$T/keyed.tif" -rows 16 -radius 3 -secret "$T/secret" \
+"$BLUR" -master "$T/in-one.tif" -o "$T/keyed.tif" -rows 16 -radius 3 -secret "$T/secret" \
     2> "$T/keyed.err" &
 master=$!
 wait_todo $BLOCKS

@@ -3,8 +3,8 @@
 # on blur's own full-resolution output (average, nearest, mode; odd sizes; 8-bit,
 # 16-bit, signed, float with nodata; strips and tiles), -overviews auto, an input's
 # overviews recomputed or dropped, slaves that decode, JPEG levels, a secret, what
-# -resume refuses, bad values; -cog: GDAL's validator, the levels of GDAL's COG driver,
-# georeferencing kept.
+# -resume refuses, a level's block failed, bad values; -cog: GDAL's validator, the
+# levels of GDAL's COG driver, georeferencing kept.
 . "$TESTLIB"
 
 PY=/usr/bin/python3
@@ -18,9 +18,9 @@ $PY -c 'from osgeo import gdal; import numpy' 2> /dev/null ||
 export GDAL_PAM_ENABLED=NO
 
 # 1: 4 kinds x 3 methods x 3, 1 nodata. 2: 1 auto. 3: 4 an input's overviews. 4: 1 decoding
-# slaves. 5: 1 JPEG. 6: 1 secret. 7: 2 resume. 8: 3 bad values. 9: 5 COGs x 2, 1
-# georeferencing, 1 EXIF, 1 -strip.
-plan $((4 * 3 * 3 + 1 + 1 + 4 + 1 + 1 + 1 + 2 + 3 + 5 * 2 + 3))
+# slaves. 5: 1 JPEG. 6: 1 secret. 7: 2 resume, 3 a level's block failed. 8: 3 bad values.
+# 9: 5 COGs x 2, 1 georeferencing, 1 EXIF, 1 -strip.
+plan $((4 * 3 * 3 + 1 + 1 + 4 + 1 + 1 + 1 + 2 + 3 + 3 + 5 * 2 + 3))
 
 # image FILE TYPE WxH [NODATA [BANDS]]: noise of numpy's TYPE, 3 bands for uint16, else
 # 1 (or BANDS); with NODATA (not -), a fifth of the pixels are holes and GDAL_NODATA
@@ -195,6 +195,37 @@ check "-resume of a job killed in its levels' pass: done, its results reused" \
     '[ $st -eq 0 ] && grep -q "resuming job [0-9a-f]*: 1[3-9] of 26 blocks reused" "$T/resume.err"'
 check "... every level is gdaladdo's, nothing left" \
     'same_levels "$T/out.tif" average && dir_empty'
+
+# 7b: a level's block reported failed, as a slave whose reduction failed reports it: the
+# claim made ahead of the slave (block 14, level 1's second), its `failed` written once
+# todo/ asks for it. Reissued as any block; with -retries 1 the job fails on it.
+level_fails() {
+	out=$1
+	shift
+	"$BLUR" -master "$T/u8.tif" -o "$out" -rows 16 -overviews 3 "$@" 2> "$T/fail.err" &
+	master=$!
+	wait_for "$BLUR_DIR/working"
+	mkdir "$BLUR_DIR/block.14.a"
+	"$BLUR" -slave -q 2> /dev/null &
+	slave=$!
+	wait_for "$BLUR_DIR/todo/block.14.a"
+	echo test:1 > "$BLUR_DIR/block.14.a/slave"
+	printf 'test:1\nthe reduction failed\n' > "$BLUR_DIR/block.14.a/failed.x"
+	mv "$BLUR_DIR/block.14.a/failed.x" "$BLUR_DIR/block.14.a/failed"
+	wait $master
+	st=$?
+	wait $slave
+	sed 's/^/# /' "$T/fail.err"
+}
+level_fails "$T/out.tif"
+check "a level's block reported failed: reissued, the job done" \
+    '[ $st -eq 0 ] && grep -q "block\.14\.a failed on test:1: the reduction failed" "$T/fail.err" &&
+    grep -q "block\.14\.a failed; reissued as block\.14\.b$" "$T/fail.err"'
+check "... every level is gdaladdo's, nothing left" 'same_levels "$T/out.tif" average && dir_empty'
+level_fails "$T/failed.tif" -retries 1
+check "... with -retries 1: the job fails in one line naming it, nothing made" \
+    '[ $st -eq 1 ] && tail -n 1 "$T/fail.err" | grep -qx "blur: block 14 failed 1 time, last on test:1: the reduction failed" &&
+    [ ! -e "$T/failed.tif" ] && dir_empty'
 
 # 8: bad values: exit 2, a line naming the option (and where help is), nothing made.
 for bad in "-overviews -1" "-overviews many" "-resample median"; do

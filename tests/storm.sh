@@ -189,9 +189,10 @@ finished() {
 	[ -e "$1" ] || DONE=0
 }
 
-# whole: image.bit is whole, so that a master killed now leaves a job -resume takes.
+# whole: the input is in DIR (image.tif, which the slaves decode, or image.bit whole), so
+# that a master killed now leaves a job -resume takes.
 whole() {
-	[ "$(stat -c %s "$D/image.bit" 2>/dev/null)" = "$BITS" ]
+	[ -e "$D/image.tif" ] || [ "$(stat -c %s "$D/image.bit" 2>/dev/null)" = "$BITS" ]
 }
 
 # storm NAME SECONDS MAXKILLS MASTER-OPTS SLAVE-OPTS REF: faults for at most SECONDS
