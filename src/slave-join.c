@@ -13,7 +13,8 @@
 #include "slave-int.h"
 #include "util.h"
 
-#define STALE_LOOKS	20	/* at data.dat of another job than `working` names */
+#define STALE_LOOKS	20	/* at data.dat of another job than `working` names, or
+				   image.tif of another size */
 
 int
 join_working(const struct slave *s)
@@ -114,7 +115,8 @@ start_workers(struct slave *s, char **cause)
 /*
  * Open the input the slaves read: image.bit, or image.tif when they decode it, which
  * must be the size of the file data.dat names (each worker opens its own: a libtiff
- * handle is not to be shared).
+ * handle is not to be shared). 0; -1 with *cause; 1 with *cause if image.tif is not
+ * that size, which may be a network filesystem's stale view (look again).
  */
 static int
 open_input(struct slave *s, char **cause)
@@ -133,19 +135,23 @@ open_input(struct slave *s, char **cause)
 	if (s->job.decode && (uint64_t)st.st_size != job_source_bytes(&s->job)) {
 		*cause = xasprintf("%s/image.tif: %jd bytes, not the %ju of the job's input",
 		    s->path, (intmax_t)st.st_size, (uintmax_t)job_source_bytes(&s->job));
-		return -1;
+		close(s->bitfd);
+		s->bitfd = -1;
+		return 1;
 	}
 	return 0;
 }
 
 /*
  * Read the job in DIR, check that we may run it, and start its operation: 0, -1 with
- * *cause, or 1 if data.dat is another job's than `working` names.
+ * *cause, or 1 with *cause if data.dat is another job's than `working` names or
+ * image.tif is not the job's size: both what a network filesystem shows for a while.
  */
 static int
 read_job(struct slave *s, const char *id, char **cause)
 {
 	char	*why;
+	int	 r;
 
 	if (protocol_read_job(s->dirfd, &s->job, s->keyed, &why) == -1) {
 		*cause = xasprintf("%s/%s", s->path, why);
@@ -154,12 +160,16 @@ read_job(struct slave *s, const char *id, char **cause)
 	}
 	if (strcmp(id, s->job.id) != 0) {
 		job_free(&s->job);
+		*cause = xasprintf("%s: data.dat belongs to another job", s->path);
 		return 1;
 	}
 	if (trust(s, cause) == -1)
 		return -1;
-	if (open_input(s, cause) == -1)
-		return -1;
+	if ((r = open_input(s, cause)) != 0) {
+		if (r == 1)
+			job_free(&s->job);
+		return r;
+	}
 	if (start_workers(s, cause) == -1)
 		return -1;
 	s->shun = xcalloc(s->job.blocks, sizeof *s->shun);
@@ -263,17 +273,19 @@ join_job(struct slave *s, const char *only, char **cause)
 	if (only != NULL && strcmp(id, only) != 0)
 		return 1;
 	/*
-	 * The master writes data.dat before `working`: another job's data.dat is a network
-	 * filesystem's cached copy of the last one's (GlusterFS showed one for a second), so
-	 * look again for a while before saying so.
+	 * The master writes data.dat and image.tif before `working`: another job's
+	 * data.dat, or an image.tif of another size, is a network filesystem's cached view
+	 * (GlusterFS showed the last job's data.dat for a second, and image.tif empty to a
+	 * slave that had listed DIR while the master copied it), so look again for a while
+	 * before saying so.
 	 */
 	for (tries = 0; (r = read_job(s, id, cause)) == 1 && tries < STALE_LOOKS; tries++) {
+		free(*cause);
+		*cause = NULL;
 		if (slave_interrupted(s, cause))
 			return -1;
 		watch_next(&s->watch, s->watch.ms, &c);
 	}
-	if (r == 1)
-		*cause = xasprintf("%s: data.dat belongs to another job", s->path);
 	if (r != 0) {
 		/* Said once: a persistent slave does not try this job again. */
 		memcpy(s->o->refused, id, sizeof s->o->refused);
