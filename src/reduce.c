@@ -194,7 +194,7 @@ store_mean(const struct reduce *g, void *dst, size_t i, double v, int hole)
 	sample_put(g->format, dst, i, v);
 }
 
-/* GDAL's 2×2 shortcut: no weights, integer rounding or float sums in SSE2's order. */
+/* GDAL's 2×2 shortcut on floats: no weights, sums in SSE2's order (integers: row_pairs()). */
 static double
 mean_pair(const struct rows *r, uint32_t x, uint32_t c)
 {
@@ -204,8 +204,6 @@ mean_pair(const struct rows *r, uint32_t x, uint32_t c)
 	double			 d = rows_get(r, y + 1, 2 * x, c), e = rows_get(r, y + 1, 2 * x + 1, c);
 	float			 sum;
 
-	if (g->format & (SAMPLE_UINT8|SAMPLE_UINT16))
-		return floor((a + b + d + e + 2) / 4);
 	if (x < last)
 		sum = ((float)a + (float)d) + ((float)b + (float)e);
 	else
@@ -243,6 +241,35 @@ mean_weighted(const struct rows *r, const struct span *xs, uint32_t c, int *hole
 	return total / weight;
 }
 
+/*
+ * mean_pair() on 8- and 16-bit samples, (a + b + d + e + 2) / 4, in a loop the compiler
+ * vectorises: the common overview, which sample_get() per sample made a fifth of a COG
+ * job's CPU.
+ */
+#define PAIRS(type) do {						\
+	const type	*a = (const type *)top, *b = (const type *)(top + r->row); \
+	type		*o = dst;					\
+									\
+	for (x = 0; x < g->width; x++)					\
+		for (c = 0; c < n; c++)					\
+			o[x * n + c] = (type)((a[2 * x * n + c] +	\
+			    a[(2 * x + 1) * n + c] + b[2 * x * n + c] +	\
+			    b[(2 * x + 1) * n + c] + 2) >> 2);		\
+} while (0)
+
+static void
+row_pairs(const struct rows *r, void *dst)
+{
+	const struct reduce	*g = r->g;
+	const uint8_t		*top = rows_at(r, r->y.lo, 0, 0);
+	size_t			 x, c, n = g->samples;
+
+	if (g->format == SAMPLE_UINT8)
+		PAIRS(uint8_t);
+	else
+		PAIRS(uint16_t);
+}
+
 /* One output row of averages. */
 static void
 row_average(const struct rows *r, void *dst)
@@ -254,6 +281,10 @@ row_average(const struct rows *r, void *dst)
 	double			 v;
 
 	pairs = !g->has_nodata && g->src_width == 2 * g->width && r->y.hi - r->y.lo == 2;
+	if (pairs && g->format & (SAMPLE_UINT8|SAMPLE_UINT16)) {
+		row_pairs(r, dst);
+		return;
+	}
 	for (x = 0; x < g->width; x++) {
 		xs = span_of(g->src_width, g->width, x);
 		for (c = 0; c < g->samples; c++) {
