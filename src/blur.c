@@ -17,6 +17,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "batch.h"
 #include "blocks.h"
 #include "image.h"
 #include "job.h"
@@ -35,7 +36,8 @@ enum { OPT_MASTER = 256, OPT_SLAVE, OPT_STATUS, OPT_DIR, OPT_OP, OPT_EXEC,
     OPT_SLAVES, OPT_ROWS, OPT_TIMEOUT, OPT_RETRIES, OPT_PERSIST, OPT_WATCH, OPT_HELP,
     OPT_VERSION, OPT_SECRET, OPT_RESUME, OPT_POLL, OPT_OPS, OPT_SIZE, OPT_DEPTH,
     OPT_SAMPLES, OPT_ALLOW_EXEC, OPT_JOBS, OPT_COMPRESS, OPT_QUALITY, OPT_LEVEL,
-    OPT_TILE, OPT_STRIP, OPT_BIGTIFF, OPT_OVERVIEWS, OPT_RESAMPLE, OPT_COG, OPT_PARAM };
+    OPT_TILE, OPT_STRIP, OPT_BIGTIFF, OPT_OVERVIEWS, OPT_RESAMPLE, OPT_COG, OPT_JOBLOG,
+    OPT_HALT, OPT_PARAM };
 
 static const struct option fixed[] = {
 	{ "master",	required_argument,	NULL, OPT_MASTER },
@@ -70,6 +72,8 @@ static const struct option fixed[] = {
 	{ "overviews",	required_argument,	NULL, OPT_OVERVIEWS },
 	{ "resample",	required_argument,	NULL, OPT_RESAMPLE },
 	{ "cog",	no_argument,		NULL, OPT_COG },
+	{ "joblog",	required_argument,	NULL, OPT_JOBLOG },
+	{ "halt",	required_argument,	NULL, OPT_HALT },
 	{ "q",		no_argument,		NULL, 'q' },
 	{ "v",		no_argument,		NULL, 'v' },
 	{ "help",	no_argument,		NULL, OPT_HELP },
@@ -108,12 +112,13 @@ make_options(struct option *options)
 }
 
 static const char synopsis[] =
-    "usage: blur -master IN [-o OUT] [-op NAME [-PARAM VALUE ...]] [-exec CMD [-halo N]]\n"
+    "usage: blur -master IN... [-o OUT] [-op NAME [-PARAM VALUE ...]] [-exec CMD [-halo N]]\n"
     "                   [-dir DIR] [-slaves N] [-rows N] [-timeout SEC] [-retries K]\n"
     "                   [-secret FILE] [-resume] [-poll MS] [-q|-v]\n"
     "                   [-compress C [-quality Q] [-level N]] [-tile WxH|-strip ROWS]\n"
     "                   [-bigtiff yes|no|auto] [-overviews N|auto]\n"
     "                   [-resample average|nearest|mode] [-cog]\n"
+    "                   [-joblog FILE] [-halt now|soon,fail=N|P%]\n"
     "       blur -master -size WxH [-depth 8|16] [-samples N] -exec CMD -o OUT ...\n"
     "       blur -slave [-dir DIR] [-j N] [-persist] [-allow-exec] [-secret FILE]\n"
     "                   [-poll MS] [-q|-v]\n"
@@ -137,8 +142,13 @@ help(void)
 	printf("%s\n"
 	    "Run an operation on a TIFF image, block by block, with slaves on any hosts\n"
 	    "that share DIR.\n\n"
-	    "  -master IN      process IN; write OUT when every block is in\n"
-	    "  -o OUT          output TIFF (default: IN with -blur before the extension)\n"
+	    "  -master IN...   process IN; write OUT when every block is in; several\n"
+	    "                  inputs are a batch, one job each, in order\n"
+	    "  -o OUT          output TIFF (default: IN with -blur before the extension);\n"
+	    "                  for a batch a directory (DIR/) or a pattern (out-%%03d.tif)\n"
+	    "  -joblog FILE    log each job of a batch in GNU parallel's --joblog columns\n"
+	    "  -halt H         now|soon,fail=N|P%%: end a batch after N failed jobs (or P%%\n"
+	    "                  of them); by default every job is run\n"
 	    "  -op NAME        the operation (default gaussian; -filter is another name\n"
 	    "                  for it); blur -ops lists each with its parameters, such as\n"
 	    "                  -radius R (default 4) and -sigma S (default R/2)\n"
@@ -258,6 +268,7 @@ struct cmdline {
 	uint32_t		 jobs;		/* -j, 0 when not given */
 	const char		*op;		/* -op, -filter, or exec for -exec */
 	const char		*size;
+	struct batch_opts	 batch;		/* the inputs, -joblog, -halt */
 	uint32_t		 nparams;	/* the operation's values, in order given */
 	const char		*param[PARAMS_MAX * 2];
 	const char		*value[PARAMS_MAX * 2];
@@ -396,6 +407,12 @@ parse(int argc, char **argv, struct cmdline *cl, const struct option *options)
 		case OPT_WATCH:		cl->watch = 1; break;
 		case OPT_ALLOW_EXEC:	cl->allow_exec = 1; break;
 		case OPT_JOBS:		cl->jobs = number("j", optarg, 1, 1024); break;
+		case OPT_JOBLOG:	cl->batch.joblog = optarg; break;
+		case OPT_HALT:
+			if (batch_halt_parse(&cl->batch, optarg) == -1)
+				usage("-halt '%s': must be never, or now or soon with "
+				    ",fail=N or ,fail=P%%", optarg);
+			break;
 		case OPT_HELP:		help();
 		case OPT_VERSION:	printf("blur %s\n", PACKAGE_VERSION); exit(0);
 		default:
@@ -403,8 +420,15 @@ parse(int argc, char **argv, struct cmdline *cl, const struct option *options)
 				bad_option(options, argv);
 		}
 	}
-	if (optind < argc)
+	/* More inputs: a batch (getopt has moved them after the options). */
+	if (optind < argc && (!cl->master || cl->o.input == NULL))
 		usage("unexpected argument '%s'", argv[optind]);
+	if (cl->o.input == NULL)
+		return;
+	cl->batch.count = (size_t)(argc - optind) + 1;
+	cl->batch.inputs = xcalloc(cl->batch.count, sizeof *cl->batch.inputs);
+	cl->batch.inputs[0] = cl->o.input;
+	memcpy(cl->batch.inputs + 1, argv + optind, (cl->batch.count - 1) * sizeof *argv);
 }
 
 /* The operation and its values, ready for a job: any mistake is a usage error. */
@@ -424,49 +448,6 @@ make_args(struct cmdline *cl, struct op_args *args)
 	cl->o.args = args;
 }
 
-/* The extension of a file's name, from its dot; NULL if it has none. */
-static const char *
-extension(const char *name)
-{
-	const char	*base = strrchr(name, '/') != NULL ? strrchr(name, '/') + 1 : name;
-	const char	*dot = strrchr(base, '.');
-
-	return dot == NULL || dot == base ? NULL : dot;
-}
-
-/*
- * Whether an output name says TIFF, which is all blur writes: it ends in .tif or .tiff,
- * whatever the case, or names no format at all (no extension).
- */
-static int
-tiff_name(const char *name)
-{
-	const char	*dot = extension(name);
-
-	return dot == NULL || strcasecmp(dot, ".tif") == 0 || strcasecmp(dot, ".tiff") == 0;
-}
-
-/*
- * An input blur cannot read is said at once, in one line with the way out when it is an
- * image of another format, before its output's name (which would say that format too)
- * is judged: a user then learns in one try what to do.
- */
-static void
-check_input(const char *input)
-{
-	const char	*what, *dot = extension(input);
-	size_t		 stem = dot != NULL ? (size_t)(dot - input) : strlen(input);
-	char		*cause, *tif;
-
-	if (image_sniff(input, &what, &cause) == -1)
-		fatal("%s: %s", input, cause);
-	if (what == NULL)
-		return;
-	tif = xasprintf("%.*s.tif", (int)stem, input);
-	fatal("%s: %s, not a TIFF; convert it first: convert %s %s (or vips copy %s %s)",
-	    input, what, input, tif, input, tif);
-}
-
 /* The output's name must say TIFF, before any work is done. */
 static void
 check_output(const struct master_opts *o)
@@ -474,7 +455,7 @@ check_output(const struct master_opts *o)
 	char	*output = o->output != NULL ? xstrdup(o->output) :
 		    master_output_name(o->input);
 
-	if (!tiff_name(output))
+	if (!batch_tiff_name(output))
 		usage("%s: blur writes TIFF only; name the output .tif or .tiff (-o OUT)",
 		    output);
 	free(output);
@@ -501,11 +482,20 @@ render_size(struct cmdline *cl)
 		usage("-depth '%u': must be 8 or 16", o->depth);
 }
 
+/* A batch: several inputs, or one with -joblog or -halt. */
+static int
+batch(const struct cmdline *cl)
+{
+	return cl->batch.count > 1 || cl->batch.joblog != NULL ||
+	    cl->batch.halt != HALT_NEVER;
+}
+
 /* What goes with what: one mode, and only its options. */
 static void
 check_modes(struct cmdline *cl)
 {
 	struct master_opts	*o = &cl->o;
+	const char		*why;
 	int			 master = cl->master;
 
 	if (cl->slave + cl->status + cl->ops + master != 1)
@@ -532,6 +522,10 @@ check_modes(struct cmdline *cl)
 		    "-resample and -cog go with -master");
 	if (o->layout.tile_width != 0 && o->layout.strip_rows != 0)
 		usage("-tile and -strip: give one");
+	if ((cl->batch.joblog != NULL || cl->batch.halt != HALT_NEVER) && o->input == NULL)
+		usage("-joblog and -halt go with -master IN...");
+	if (batch(cl) && (why = batch_output_refusal(o->output, cl->batch.count)) != NULL)
+		usage("-o '%s': %s", o->output, why);
 	if (o->cog && o->layout.strip_rows != 0)
 		usage("-cog writes tiles: -strip does not go with it");
 	/* GDAL's COG driver's defaults: 512x512 tiles, overviews down to one tile. */
@@ -603,11 +597,18 @@ main(int argc, char **argv)
 		    args.op->name);
 	if (cl.size != NULL)
 		render_size(&cl);
-	if (cl.o.input != NULL)
-		check_input(cl.o.input);
+	if (batch(&cl)) {
+		r = batch_run(&cl.o, cl.o.output, &cl.batch);
+		op_args_free(&args);
+		free(cl.batch.inputs);
+		return r;
+	}
+	if (cl.o.input != NULL && (cause = batch_input_refusal(cl.o.input)) != NULL)
+		fatal("%s", cause);
 	check_output(&cl.o);
 	if (master_run(&cl.o, &cause) == -1)
 		fatal("%s", cause);
 	op_args_free(&args);
+	free(cl.batch.inputs);
 	return 0;
 }

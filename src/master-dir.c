@@ -14,6 +14,12 @@
 
 #define BEAT_CHECK	2.5	/* how long to watch a job's beat before calling it dead */
 #define CLEAN_THREADS	2	/* removing a local job's results */
+/*
+ * How long files left without a job may take to go by themselves: a slave that listed
+ * the last job's todo/ just before it ended can claim after the clean, and takes its
+ * claim back once it sees todo/ gone (a batch starts its next job at once).
+ */
+#define STRAY_PATIENCE	0.5
 
 /*
  * Whether the master of the job in DIR still beats. The lock only speaks for this host;
@@ -121,6 +127,27 @@ discard(struct master *m)
 	dir_clean(m);
 }
 
+/* Whether DIR holds files of a job, once a stray claim has had time to go. */
+static int
+leftovers(struct master *m)
+{
+	double		 until = now() + STRAY_PATIENCE;
+	struct job	 job;
+	char		*why;
+
+	while (protocol_leftovers(m->dirfd)) {
+		if (protocol_read_job(m->dirfd, &job, NULL, &why) == 0) {
+			job_free(&job);
+			return 1;
+		}
+		free(why);
+		if (now() >= until)
+			return 1;
+		usleep(10000);
+	}
+	return 0;
+}
+
 int
 dir_take(struct master *m, char **cause)
 {
@@ -137,7 +164,7 @@ dir_take(struct master *m, char **cause)
 		m->dirfd = -1;
 		return -1;
 	}
-	if (protocol_leftovers(m->dirfd)) {
+	if (leftovers(m)) {
 		if (beating(m->dirfd)) {
 			*cause = xasprintf("%s: another job is running there, its master "
 			    "on another host; wait for it to end or use another -dir", dir);

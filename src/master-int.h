@@ -31,6 +31,7 @@ struct master {
 	char		*tmp;		/* the partial output, until it is complete */
 	int		 dirfd;		/* DIR, locked while we own it */
 	int		 sigfd;
+	int		 signo;		/* the signal that stopped the job, or 0 */
 	int		 letgo;		/* hangs up when no local slave touches DIR */
 	sigset_t	 oldmask;
 	struct blocks	 bs;

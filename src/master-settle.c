@@ -613,7 +613,7 @@ settle_run(struct master *m, char **cause)
 		    " -allow-exec" : "", m->o->dir);
 	while (m->written < m->job.blocks) {
 		master_report(m);
-		if (signals_caught(m->sigfd)) {
+		if ((m->signo = signals_caught(m->sigfd)) != 0) {
 			*cause = xasprintf("interrupted; job cancelled");
 			return -1;
 		}

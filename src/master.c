@@ -375,5 +375,5 @@ master_run(const struct master_opts *o, char **cause)
 		r = work(&m, cause);
 	}
 	master_free(&m, r == -1);
-	return r;
+	return r == -1 && m.signo != 0 ? m.signo : r;
 }

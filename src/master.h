@@ -40,7 +40,10 @@ struct master_opts {
 
 enum { OVERVIEWS_INPUT = -1, OVERVIEWS_AUTO = -2 };
 
-/* Run a whole job; 0, or -1 with *cause (DIR is then left as it was found). */
+/*
+ * Run a whole job: 0; -1 with *cause (DIR is then left as it was found); or, with
+ * *cause, the number of the signal that stopped it (SIGINT, SIGTERM or SIGHUP).
+ */
 int	 master_run(const struct master_opts *, char **cause);
 /* The default output name: dir/name.ext -> dir/name-blur.ext. */
 char	*master_output_name(const char *input);

@@ -237,7 +237,7 @@ signals_caught(int fd)
 {
 	struct signalfd_siginfo	si;
 
-	return read(fd, &si, sizeof si) == sizeof si;
+	return read(fd, &si, sizeof si) == sizeof si ? (int)si.ssi_signo : 0;
 }
 
 const char *

@@ -54,7 +54,8 @@ void	 iov_advance(struct iovec **iov, int *count, size_t n);
 /*
  * Catch SIGINT, SIGTERM and SIGHUP on a descriptor instead of dying of them, so that the
  * caller can clean up first; a signal ignored when we started (nohup, a background job
- * of a script) stays ignored. The old mask goes to *old. signals_caught() polls.
+ * of a script) stays ignored. The old mask goes to *old. signals_caught() polls: the
+ * signal's number, or 0.
  */
 int	 signals_catch(sigset_t *old);
 int	 signals_caught(int fd);

@@ -160,6 +160,7 @@ main(void)
 	srunner_add_suite(sr, status_suite());
 	srunner_add_suite(sr, child_suite());
 	srunner_add_suite(sr, reduce_suite());
+	srunner_add_suite(sr, batch_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -1,7 +1,8 @@
 /*
  * tests.h — the Check suites: one for each module of src/ whose promises can be tested
  * without running a job (protocol, blocks, op and each operation, pnm, image, chunk,
- * kernel, watch, progress, collect, sample, secret, util, tags, status, child);
+ * kernel, watch, progress, collect, sample, secret, util, tags, status, child, reduce,
+ * batch and its job log);
  * master, slave, -status and the command line are tested by running them, in the shell
  * suites (the .sh files of tests/ and tests/ops/).
  */
@@ -34,6 +35,7 @@ Suite	*tags_suite(void);
 Suite	*status_suite(void);
 Suite	*child_suite(void);
 Suite	*reduce_suite(void);
+Suite	*batch_suite(void);
 
 /* A fresh empty directory under $TMPDIR (or /tmp) for one test; test_rmdir() removes
    it and frees its name. */

@@ -7,7 +7,7 @@
 
 # 2 x (3 + 21 words) for help, 1 version, 6 x 3 + 2 + 24 usage, 5 terminal, 5 pipe, 3 -q
 # and -v, 17 -status, 3 + 2 -watch, 6 counts, 5 -persist, 4 man page and install.
-plan $((2 * (3 + 21) + 1 + 6 * 3 + 2 + 24 + 5 + 5 + 3 + 17 + 3 + 2 + 6 + 5 + 4))
+plan $((2 * (3 + 21) + 1 + 6 * 3 + 2 + 25 + 5 + 5 + 3 + 17 + 3 + 2 + 6 + 5 + 4))
 
 make_image "$T/in.tif" rgb8 600x400 5
 
@@ -44,7 +44,7 @@ check "a bad value is named" 'grep -q "^blur: -radius '\''-3'\'': must be a whol
 # (-radius 1 given 65 times is more values than the command line keeps.)
 many=$(for i in $(seq 1 65); do printf ' -radius 1'; done)
 for args in "-master $T/in.tif -radius abc" "-master $T/in.tif -timeout 0" \
-    "-master $T/in.tif -radius" "-bogus" "-master $T/in.tif$many" "-master $T/in.tif extra" \
+    "-master $T/in.tif -radius" "-bogus" "-master $T/in.tif$many" "-slave extra" "-master $T/in.tif extra -o $T/one.tif" \
     "-master $T/in.tif -op nosuch" "-master $T/in.tif -op median -sigma 2" \
     "-master $T/in.tif -op convolve" "-master $T/in.tif -o $T/out.png" \
     "-master -size 0x0 -exec cat -o $T/r.tif" "-master -size 10x10 -exec cat" \
