@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,6 +110,8 @@ batch_output(const char *output, const char *input, size_t seq)
 	const char	*base;
 	size_t		 len;
 
+	if (input == NULL)
+		return xasprintf(output, (int)seq);
 	if (output == NULL)
 		return master_output_name(input);
 	if (!directory(output))
@@ -120,6 +123,23 @@ batch_output(const char *output, const char *input, size_t seq)
 	path = xasprintf("%s%s%s", output, output[len - 1] == '/' ? "" : "/", base);
 	free(name);
 	return path;
+}
+
+int
+batch_frames_parse(struct batch_opts *b, const char *spec)
+{
+	unsigned long	 first, last;
+	char		*end;
+
+	errno = 0;
+	first = strtoul(spec, &end, 10);
+	last = *end == '-' ? strtoul(end + 1, &end, 10) : first;
+	if (*spec < '0' || *spec > '9' || *end != '\0' || errno != 0 || last < first ||
+	    last > INT_MAX || last - first >= 1000000)
+		return -1;
+	b->first_frame = (long)first;
+	b->count = last - first + 1;
+	return 0;
 }
 
 int
@@ -180,7 +200,7 @@ size_of(const char *path)
 static int
 run_job(const struct master_opts *o, char **cause)
 {
-	if ((*cause = batch_input_refusal(o->input)) != NULL)
+	if (o->input != NULL && (*cause = batch_input_refusal(o->input)) != NULL)
 		return -1;
 	if (!batch_tiff_name(o->output)) {
 		*cause = xasprintf("%s: blur writes TIFF only; name the output .tif or .tiff",
@@ -197,6 +217,18 @@ struct batch_state {
 	int		 signo;
 };
 
+/* A frame's job: the render's operation with BLUR_FRAME set (the exec op's frame). */
+static void
+frame_args(struct op_args *args, const struct op_args *render, long frame)
+{
+	char	text[24], *cause;
+
+	op_args_copy(args, render);
+	snprintf(text, sizeof text, "%ld", frame);
+	if (op_set(args, "frame", text, &cause) == -1)
+		fatal("%s", cause);	/* a render is -exec's, which takes frames */
+}
+
 /* Job seq of the batch: skipped if -resume finds it done, else run and logged. */
 static void
 batch_job(struct batch_state *p, const struct master_opts *o, const char *output,
@@ -204,14 +236,19 @@ batch_job(struct batch_state *p, const struct master_opts *o, const char *output
 {
 	struct master_opts	 jo = *o;
 	struct joblog_entry	 e = { .seq = seq, .start = epoch() };
-	char			*out = batch_output(output, b->inputs[seq - 1], seq);
-	char			*command, *cause = NULL, *why = NULL;
+	struct op_args		 args = { 0 };
+	long			 frame = b->inputs == NULL ? b->first_frame + (long)seq - 1 : -1;
+	char			*out, *command, *cause = NULL, *why = NULL;
 	double			 t = now();
 	int			 r;
 
-	jo.input = b->inputs[seq - 1];
-	jo.output = out;
-	command = joblog_command(jo.input, out);
+	jo.input = b->inputs != NULL ? b->inputs[seq - 1] : NULL;
+	jo.output = out = batch_output(output, jo.input, frame >= 0 ? (size_t)frame : seq);
+	if (frame >= 0) {
+		frame_args(&args, o->args, frame);
+		jo.args = &args;
+	}
+	command = joblog_command(jo.input, frame, out);
 	if (o->resume && (size_of(out) > 0 || joblog_done(p->log, command))) {
 		p->skipped++;
 		goto out;
@@ -225,7 +262,7 @@ batch_job(struct batch_state *p, const struct master_opts *o, const char *output
 	}
 	p->signo = r > 0 ? r : 0;
 	e.runtime = now() - t;
-	e.send = size_of(jo.input);
+	e.send = jo.input != NULL ? size_of(jo.input) : 0;
 	e.receive = r == 0 ? size_of(out) : 0;
 	e.exitval = r != 0;
 	e.signal = p->signo;
@@ -235,6 +272,7 @@ batch_job(struct batch_state *p, const struct master_opts *o, const char *output
 		free(why);
 	}
 out:
+	op_args_free(&args);
 	free(cause);
 	free(command);
 	free(out);

@@ -4,7 +4,8 @@
  * said in one line and the next one starts, unless -halt says otherwise (GNU parallel's
  * --halt); -joblog records each job (joblog.h); -resume skips the jobs whose outputs
  * exist or which the log shows done, and continues the first of the others if a dead
- * master left it in DIR.
+ * master left it in DIR. A render's frames (-frames A-B) are a batch too: one render
+ * job per frame, BLUR_FRAME in the command's environment, the frame's number in -o.
  */
 #ifndef BLUR_BATCH_H
 #define BLUR_BATCH_H
@@ -17,14 +18,17 @@
 enum batch_halt { HALT_NEVER, HALT_SOON, HALT_NOW };
 
 struct batch_opts {
-	const char	**inputs;
+	const char	**inputs;	/* NULL: frames of a render */
 	size_t		 count;
+	long		 first_frame;	/* -frames: the first of count frames, or -1 */
 	const char	*joblog;	/* -joblog FILE, or NULL */
 	enum batch_halt	 halt;
 	uint32_t	 halt_fail;	/* jobs failed that halt the batch, */
 	int		 halt_percent;	/* or a percentage of its jobs */
 };
 
+/* -frames A-B (or A) into b: 0, or -1 if it is not frames A to B, A <= B. */
+int	 batch_frames_parse(struct batch_opts *b, const char *spec);
 /* -halt never|now,fail=N|soon,fail=N (N or P%) into b: 0, or -1 if it is not one. */
 int	 batch_halt_parse(struct batch_opts *b, const char *spec);
 /*
@@ -33,7 +37,10 @@ int	 batch_halt_parse(struct batch_opts *b, const char *spec);
  * %d (flags and a width allowed, %% for a percent sign), the job's number from 1.
  */
 const char *batch_output_refusal(const char *output, size_t count);
-/* The output of job seq (from 1) of input: from -o as above, else the input's default. */
+/*
+ * The output of job seq (from 1) of input: from -o as above, else the input's default;
+ * a frame's (input NULL), -o with the frame's number (seq).
+ */
 char	*batch_output(const char *output, const char *input, size_t seq);
 /*
  * Why input cannot be a job's, or NULL: blur reads TIFF only, and an image of another

@@ -37,7 +37,7 @@ enum { OPT_MASTER = 256, OPT_SLAVE, OPT_STATUS, OPT_DIR, OPT_OP, OPT_EXEC,
     OPT_VERSION, OPT_SECRET, OPT_RESUME, OPT_POLL, OPT_OPS, OPT_SIZE, OPT_DEPTH,
     OPT_SAMPLES, OPT_ALLOW_EXEC, OPT_JOBS, OPT_COMPRESS, OPT_QUALITY, OPT_LEVEL,
     OPT_TILE, OPT_STRIP, OPT_BIGTIFF, OPT_OVERVIEWS, OPT_RESAMPLE, OPT_COG, OPT_JOBLOG,
-    OPT_HALT, OPT_PARAM };
+    OPT_HALT, OPT_FRAMES, OPT_PARAM };
 
 static const struct option fixed[] = {
 	{ "master",	required_argument,	NULL, OPT_MASTER },
@@ -74,6 +74,7 @@ static const struct option fixed[] = {
 	{ "cog",	no_argument,		NULL, OPT_COG },
 	{ "joblog",	required_argument,	NULL, OPT_JOBLOG },
 	{ "halt",	required_argument,	NULL, OPT_HALT },
+	{ "frames",	required_argument,	NULL, OPT_FRAMES },
 	{ "q",		no_argument,		NULL, 'q' },
 	{ "v",		no_argument,		NULL, 'v' },
 	{ "help",	no_argument,		NULL, OPT_HELP },
@@ -120,6 +121,7 @@ static const char synopsis[] =
     "                   [-resample average|nearest|mode] [-cog]\n"
     "                   [-joblog FILE] [-halt now|soon,fail=N|P%]\n"
     "       blur -master -size WxH [-depth 8|16] [-samples N] -exec CMD -o OUT ...\n"
+    "                   [-frames A-B]\n"
     "       blur -slave [-dir DIR] [-j N] [-persist] [-allow-exec] [-secret FILE]\n"
     "                   [-poll MS] [-q|-v]\n"
     "       blur -status [-dir DIR] [-watch]\n"
@@ -155,6 +157,8 @@ help(void)
 	    "  -exec CMD       run CMD with /bin/sh on each block: PNM/PAM in and out\n"
 	    "  -halo N         with -exec: rows above and below a block CMD is given\n"
 	    "  -size WxH       no input: CMD renders each block (-depth 8|16, -samples N)\n"
+	    "  -frames A-B     a render of frames A to B, one job each: BLUR_FRAME in\n"
+	    "                  CMD's environment, the frame's number in -o's %%d\n"
 	    "  -slaves N       also start N slaves on this host (default 0)\n"
 	    "  -rows N         block height (default: height/64, but at least 16, 8 halos\n"
 	    "                  and 2 MiB of pixels, at most 12 MiB)\n"
@@ -408,6 +412,11 @@ parse(int argc, char **argv, struct cmdline *cl, const struct option *options)
 		case OPT_ALLOW_EXEC:	cl->allow_exec = 1; break;
 		case OPT_JOBS:		cl->jobs = number("j", optarg, 1, 1024); break;
 		case OPT_JOBLOG:	cl->batch.joblog = optarg; break;
+		case OPT_FRAMES:
+			if (batch_frames_parse(&cl->batch, optarg) == -1)
+				usage("-frames '%s': must be A-B (or A), whole numbers, A <= B",
+				    optarg);
+			break;
 		case OPT_HALT:
 			if (batch_halt_parse(&cl->batch, optarg) == -1)
 				usage("-halt '%s': must be never, or now or soon with "
@@ -487,7 +496,7 @@ static int
 batch(const struct cmdline *cl)
 {
 	return cl->batch.count > 1 || cl->batch.joblog != NULL ||
-	    cl->batch.halt != HALT_NEVER;
+	    cl->batch.halt != HALT_NEVER || cl->batch.first_frame >= 0;
 }
 
 /* What goes with what: one mode, and only its options. */
@@ -522,8 +531,14 @@ check_modes(struct cmdline *cl)
 		    "-resample and -cog go with -master");
 	if (o->layout.tile_width != 0 && o->layout.strip_rows != 0)
 		usage("-tile and -strip: give one");
-	if ((cl->batch.joblog != NULL || cl->batch.halt != HALT_NEVER) && o->input == NULL)
-		usage("-joblog and -halt go with -master IN...");
+	if ((cl->batch.joblog != NULL || cl->batch.halt != HALT_NEVER) && o->input == NULL &&
+	    cl->batch.first_frame < 0)
+		usage("-joblog and -halt go with -master IN... or -frames");
+	if (cl->batch.first_frame >= 0 && cl->size == NULL)
+		usage("-frames goes with a render (-size WxH -exec CMD)");
+	if (cl->batch.first_frame >= 0 && (o->output == NULL || strchr(o->output, '%') ==
+	    NULL))
+		usage("-frames needs -o with %%d for the frame's number (-o 'frame-%%04d.tif')");
 	if (batch(cl) && (why = batch_output_refusal(o->output, cl->batch.count)) != NULL)
 		usage("-o '%s': %s", o->output, why);
 	if (o->cog && o->layout.strip_rows != 0)
@@ -568,7 +583,7 @@ main(int argc, char **argv)
 {
 	struct option	 options[FIXED + PARAMS_MAX + 1];
 	struct cmdline	 cl = { .o = { .retries = DEFAULT_RETRIES,
-				    .overviews = OVERVIEWS_INPUT } };
+				    .overviews = OVERVIEWS_INPUT }, .batch = { .first_frame = -1 } };
 	struct op_args	 args = { 0 };
 	char		*cause;
 	int		 r;

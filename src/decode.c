@@ -350,7 +350,8 @@ image_raw_rows(struct image *im, uint32_t first, uint32_t last, uint64_t *off)
 			*off = at + (first - s * ch) * row_bytes;
 		next = at + rows * row_bytes;
 	}
-	return 0;
+	/* Samples are read in place by their type: a float64 at an odd offset is not. */
+	return *off % (sample_bits(im->format) / 8) == 0 ? 0 : -1;
 }
 
 /*

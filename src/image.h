@@ -149,8 +149,9 @@ uint32_t image_chunk_rows(const struct image *);
 const char *image_master_decodes(const struct image *, int signed_);
 /*
  * Where rows [first, last) lie in the file as image.bit would hold them (uncompressed,
- * image_copyable(), in strips stored one after the other): 0 with *off, the offset of
- * the first, so that they can be mapped; -1 if they are not so stored.
+ * image_copyable(), in strips stored one after the other, at an offset aligned for the
+ * samples' type): 0 with *off, the offset of the first, so that they can be mapped; -1
+ * if they are not so stored.
  */
 int	image_raw_rows(struct image *, uint32_t first, uint32_t last, uint64_t *off);
 /*

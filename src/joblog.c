@@ -134,11 +134,14 @@ quote(char **text, const char *name)
 }
 
 char *
-joblog_command(const char *input, const char *output)
+joblog_command(const char *input, long frame, const char *output)
 {
 	char	*text = xstrdup("blur -master ");
 
-	quote(&text, input);
+	if (input != NULL)
+		quote(&text, input);
+	else
+		xappendf(&text, "-frame %ld", frame);
 	xappendf(&text, " -o ");
 	quote(&text, output);
 	return text;

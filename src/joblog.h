@@ -41,9 +41,10 @@ int		 joblog_done(const struct joblog *, const char *command);
 int		 joblog_add(struct joblog *, const struct joblog_entry *, char **cause);
 void		 joblog_close(struct joblog *);
 /*
- * The job as one blur command, "blur -master IN -o OUT", each name quoted as sh needs it
- * (tabs and newlines, which would break the log's lines, as $'\t' and $'\n').
+ * The job as one blur command, "blur -master IN -o OUT" (a frame's, input NULL: "blur
+ * -master -frame N -o OUT"), each name quoted as sh needs it (tabs and newlines, which
+ * would break the log's lines, as $'\t' and $'\n').
  */
-char		*joblog_command(const char *input, const char *output);
+char		*joblog_command(const char *input, long frame, const char *output);
 
 #endif

@@ -221,12 +221,15 @@ make_job(struct master *m)
 	choose_decoder(m);
 	/*
 	 * By default whole input strips (when slaves decode) and whole output strips of
-	 * their own height: a block height they do not divide would shrink the output's.
+	 * their own height: a block height they do not divide would shrink the output's. A
+	 * render's blocks cost what its command spends, not their bytes: TARGET_BLOCKS
+	 * whatever its size (a 640x480 frame was one block), twice what 32 workers run.
 	 */
 	unit = o->rows == 0 && job->decode ? image_chunk_rows(&m->in) : 1;
-	if (o->rows == 0 && job->layout.tile_width == 0)
+	if (o->rows == 0 && job->layout.tile_width == 0 && !job->render)
 		unit = unit / gcd(unit, job->layout.rows) * job->layout.rows;
-	job->rows = block_rows(m, o->rows > 0 ? o->rows : master_default_rows(job->height,
+	job->rows = block_rows(m, o->rows > 0 ? o->rows : job->render ?
+	    (job->height - 1) / TARGET_BLOCKS + 1 : master_default_rows(job->height,
 	    job->top > job->bottom ? job->top : job->bottom, job_row_bytes(job)), unit);
 	job->cog = o->cog;
 	job->levels = master_levels(job, o->overviews, m->in.overviews);

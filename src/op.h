@@ -86,6 +86,8 @@ struct op_block {
 	void		*arg;
 	/* What run() may say beyond its cause, on failure: a command's last output. */
 	char		*detail;
+	/* -v: a command's stderr is passed on as it comes, else only a failed block's. */
+	int		 verbose;
 };
 
 struct op {

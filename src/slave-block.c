@@ -257,7 +257,8 @@ compute(struct worker *w, uint32_t n, char **cause, char **detail)
 	uint32_t		 k = job_block_level(job, n);
 	struct op_block		 b = { .n = n, .y = job_block_y(job, n),
 				    .rows = job_block_extent(job, n),
-				    .cancelled = cancelled, .arg = w };
+				    .cancelled = cancelled, .arg = w,
+				    .verbose = w->s->o->verbosity > 0 };
 	uint32_t		 a, e, rows = job_block_rows(job, n);
 	size_t			 row_bytes = job_level_row_bytes(job, k);
 	struct chunks		*c = &w->chunks;

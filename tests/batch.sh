@@ -2,10 +2,13 @@
 # batch.sh — many inputs in one command: 200 small images through 4 persistent slaves,
 # each output the file its own single job makes; -o as a directory and as a pattern; a
 # bad file among good ones; -halt soon,fail=1; the job log read back column by column;
-# a master killed mid-batch and -resumed; a batch stopped by SIGTERM; usage errors.
+# a master killed mid-batch and -resumed; a batch stopped by SIGTERM; usage errors; the
+# frames of a render, a shell command's and POV-Ray's (the scene in contrib/povray).
 . "$TESTLIB"
 
-plan $((4 + 2 + 4 + 3 + 2 + 4 + 3 + 3))
+HAVE_POVRAY=0
+command -v povray > /dev/null && HAVE_POVRAY=1
+plan $((4 + 2 + 4 + 3 + 2 + 4 + 3 + 3 + 4 + 3 * HAVE_POVRAY))
 
 # finishes SECONDS PID: PID ends within SECONDS; its status.
 finishes() {
@@ -190,5 +193,39 @@ for bad in "-o $T/x.tif:with several inputs, -o names a directory" \
 	check "${bad%%:*}: exit 2, said" \
 	    '[ $st -eq 2 ] && head -n 1 "$T/usage.err" | grep -qF "${bad#*:}" && [ ! -e "$T/x.tif" ]'
 done
+
+# 9. Frames 3-6 of a render: one job each, BLUR_FRAME in the command's environment, the
+# frame's number in the output's name; a frame of 640x480 in 60 blocks, not one.
+blur -master -size 640x480 -frames 3-6 -o "$T/frame-%04d.tif" -slaves 2 -joblog "$T/frames.log" \
+    -exec 'convert -size ${BLUR_WIDTH}x${BLUR_ROWS} xc:"rgb($((BLUR_FRAME * 40)),$BLUR_Y,0)" -depth 8 ppm:-' \
+    2> "$T/frames.err"
+st=$?
+check "frames 3-6: exit 0, four outputs named by frame" \
+    '[ $st -eq 0 ] && [ "$(cd "$T" && ls frame-*.tif | tr "\n" " ")" = "frame-0003.tif frame-0004.tif frame-0005.tif frame-0006.tif " ]'
+check "... each frame drawn with its BLUR_FRAME, in every block" \
+    'for f in 3 4 5 6; do [ "$(convert "$T/frame-000$f.tif" -format "%[fx:int(255*p{0,0}.r)] %[fx:int(255*p{639,479}.r)]" info:)" = "$((f * 40)) $((f * 40))" ] || exit 1; done'
+check "... each in 60 blocks of 8 rows (a render's cost, not its bytes)" \
+    '[ "$(grep -c "^blur: $T/frame-000[3-6].tif: 60 blocks of 8 rows, exec" "$T/frames.err")" -eq 4 ]'
+check "... the log: frames as commands, no input bytes" \
+    '[ "$(sed -n 3p "$T/frames.log" | cut -f 5,7,9)" = "$(printf "0\t0\tblur -master -frame 4 -o $T/frame-0004.tif")" ]'
+
+# POV-Ray: frames 2-3 of the README's scene, each the frame one povray run draws, and
+# POV-Ray's banner kept off the terminal (a block's stderr is said only if it fails).
+if [ $HAVE_POVRAY = 1 ]; then
+	scene=${SRCDIR:-.}/contrib/povray/scene.pov
+	blur -master -size 160x120 -frames 2-3 -o "$T/pov-%d.tif" -slaves 2 -exec \
+	    "povray +I$scene +W\$BLUR_WIDTH +H\$BLUR_HEIGHT +SR\$((BLUR_Y+1)) +ER\$((BLUR_Y+BLUR_ROWS)) +K\$BLUR_FRAME -D +FP +O-" \
+	    2> "$T/pov.err"
+	st=$?
+	for k in 2 3; do
+		povray +I"$scene" +W160 +H120 +K$k -D +FP +O"$T/pov-ref-$k.ppm" 2> /dev/null
+	done
+	check "povray frames 2-3: exit 0, POV-Ray's banner not said" \
+	    '[ $st -eq 0 ] && ! grep -q "Persistence of Vision" "$T/pov.err"'
+	check "... each frame the one povray run draws, pixel for pixel" \
+	    'same_pixels "$T/pov-2.tif" "$T/pov-ref-2.ppm" 8 0 && same_pixels "$T/pov-3.tif" "$T/pov-ref-3.ppm" 8 0'
+	check "... the two frames differ (the ball rolls)" \
+	    '! cmp -s "$T/pov-2.tif" "$T/pov-3.tif" && dir_empty'
+fi
 
 finish

@@ -28,6 +28,8 @@ START_TEST(test_output_names)
 	free(want);
 	ck_assert_str_eq(name = batch_output("one.tif", "b.tif", 1), "one.tif");
 	free(name);
+	ck_assert_str_eq(name = batch_output("fr-%04d.tif", NULL, 42), "fr-0042.tif");
+	free(name);
 	test_rmdir(dir);
 }
 END_TEST
@@ -65,6 +67,22 @@ START_TEST(test_halt)
 }
 END_TEST
 
+/* -frames A-B, or one frame. */
+START_TEST(test_frames)
+{
+	struct batch_opts	b = { .first_frame = -1 };
+	static const char	*bad[] = { "", "-3", "5-3", "3-", "a-b", "1-2x", "0-1000000" };
+	size_t			i;
+
+	ck_assert_int_eq(batch_frames_parse(&b, "3-6"), 0);
+	ck_assert(b.first_frame == 3 && b.count == 4);
+	ck_assert_int_eq(batch_frames_parse(&b, "12"), 0);
+	ck_assert(b.first_frame == 12 && b.count == 1);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		ck_assert_msg(batch_frames_parse(&b, bad[i]) == -1, "%s taken", bad[i]);
+}
+END_TEST
+
 /* A log written, then resumed: appended to, its jobs with Exitval 0 known as done. */
 START_TEST(test_joblog_resumed)
 {
@@ -99,16 +117,18 @@ START_TEST(test_joblog_resumed)
 }
 END_TEST
 
-/* Commands as sh reads them back: bare names bare, others quoted. */
+/* Commands as sh reads them back: bare names bare, others quoted; a frame's. */
 START_TEST(test_joblog_command)
 {
 	char	*c;
 
-	ck_assert_str_eq(c = joblog_command("in/a.tif", "out/a-blur.tif"),
+	ck_assert_str_eq(c = joblog_command("in/a.tif", -1, "out/a-blur.tif"),
 	    "blur -master in/a.tif -o out/a-blur.tif");
 	free(c);
-	ck_assert_str_eq(c = joblog_command("it's.tif", "a b\tc"),
+	ck_assert_str_eq(c = joblog_command("it's.tif", -1, "a b\tc"),
 	    "blur -master 'it'\\''s.tif' -o 'a b'$'\\t''c'");
+	free(c);
+	ck_assert_str_eq(c = joblog_command(NULL, 7, "f-7.tif"), "blur -master -frame 7 -o f-7.tif");
 	free(c);
 }
 END_TEST
@@ -122,6 +142,7 @@ batch_suite(void)
 	tcase_add_test(tc, test_output_names);
 	tcase_add_test(tc, test_output_refusals);
 	tcase_add_test(tc, test_halt);
+	tcase_add_test(tc, test_frames);
 	tcase_add_test(tc, test_joblog_resumed);
 	tcase_add_test(tc, test_joblog_command);
 	suite_add_tcase(s, tc);

@@ -375,7 +375,10 @@ capture_end(const struct fixture *f, int saved)
 	return file_read(f, "stderr", &n);
 }
 
-/* A command that fails: its status is the cause, its stderr passed on and kept. */
+/*
+ * A command that fails: its status is the cause, its stderr kept and said once it has
+ * failed (as it came, with -v: test_detail_tail).
+ */
 START_TEST(test_exit_status)
 {
 	struct fixture	 f = fixture_make("cat >/dev/null; echo oops >&2; printf 'and "
@@ -400,7 +403,35 @@ START_TEST(test_exit_status)
 }
 END_TEST
 
-/* Of much stderr, the last EXEC_DETAIL bytes are kept, from the start of a line. */
+/* A block done: what the command said (a renderer's banner) is said only with -v. */
+START_TEST(test_banner_held)
+{
+	struct fixture	 f = fixture_make("cat; echo 'Persistence of Vision' >&2", 0, 37, 20,
+			    1, 8);
+	struct op_block	 b;
+	uint8_t		*out = malloc(row_bytes(&f) * 6);
+	char		*cause, *said;
+	int		 saved, verbose;
+
+	for (verbose = 0; verbose <= 1; verbose++) {
+		b = block_at(&f, 7, 5, 6);
+		b.verbose = verbose;
+		saved = capture_begin(&f);
+		ck_assert_msg(block_run(&f, &b, 1, out, &cause) == 0, "%s", cause);
+		said = capture_end(&f, saved);
+		ck_assert_str_eq(said, verbose ? "blur: block 7: Persistence of Vision\n" : "");
+		ck_assert_ptr_null(b.detail);
+		free(said);
+	}
+	free(out);
+	fixture_free(&f);
+}
+END_TEST
+
+/*
+ * Of much stderr, the last EXEC_DETAIL bytes are kept, from the start of a line; with -v
+ * every line is passed on as it comes.
+ */
 START_TEST(test_detail_tail)
 {
 	static const char *const commands[] = {
@@ -420,6 +451,7 @@ START_TEST(test_detail_tail)
 	for (i = 0; i < 2; i++) {
 		f = fixture_make(commands[i], 0, 37, 20, 1, 8);
 		b = block_at(&f, 7, 5, 6);
+		b.verbose = 1;
 		saved = capture_begin(&f);
 		ck_assert_int_eq(block_run(&f, &b, 1, out, &cause), -1);
 		said = capture_end(&f, saved);
@@ -697,6 +729,7 @@ exec_suite(void)
 	tcase_add_test(tc, test_environment);
 	tcase_add_test(tc, test_wrong_output);
 	tcase_add_test(tc, test_exit_status);
+	tcase_add_test(tc, test_banner_held);
 	tcase_add_test(tc, test_detail_tail);
 	tcase_add_test(tc, test_killed);
 	tcase_add_test(tc, test_cancelled);

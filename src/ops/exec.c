@@ -15,8 +15,9 @@
  * exits, whatever it left behind is killed; when the block is cancelled, the group gets
  * SIGTERM and, CHILD_GRACE seconds later, SIGKILL; should the slave die, so does the
  * group (../child.h runs it). Its standard error reaches ours a line at a time, after
- * "block N: ", and its last EXEC_DETAIL bytes become the block's detail when the block
- * fails.
+ * "block N: ", with -v (b->verbose); its last EXEC_DETAIL bytes become the block's
+ * detail when the block fails, and are said then if they were not as they came (a
+ * renderer's banner on every block would hide what matters).
  */
 #include <config.h>
 
@@ -41,6 +42,7 @@
 struct exec_state {
 	struct op_image	 im;
 	char		*command;
+	long		 frame;		/* BLUR_FRAME, or -1 */
 	uint8_t		*input;		/* a 16-bit block in PNM's byte order */
 	size_t		 input_size;
 	uint8_t		*raster;	/* the block's rows of the command's image */
@@ -105,6 +107,7 @@ exec_start(const struct op_args *a, const struct op_image *im, char **cause)
 	(void)cause;
 	st->im = *im;
 	st->command = xstrdup(op_text(a, EXEC_COMMAND));
+	st->frame = (long)op_number(a, EXEC_FRAME);
 	st->header = xmalloc(EXEC_HEADER_MAX);
 	return st;
 }
@@ -266,7 +269,7 @@ output_finish(struct run *r, void *out, char **cause)
 	return 0;
 }
 
-/* One line of the command's standard error, passed on. */
+/* One line of the command's standard error, passed on with -v (else kept in the tail). */
 static void
 errors_line(struct run *r)
 {
@@ -275,7 +278,8 @@ errors_line(struct run *r)
 
 	if (n > 0 && e->line[n - 1] == '\r')
 		n--;
-	say("block %u: %.*s", r->b->n, (int)n, e->line);
+	if (r->b->verbose)
+		say("block %u: %.*s", r->b->n, (int)n, e->line);
 	e->line_len = 0;
 }
 
@@ -324,37 +328,39 @@ errors_detail(const struct errors *e)
 }
 
 /*
- * The environment the command gets: ours, without any BLUR_WIDTH ... we set, then those.
- * What we added starts at *mine, for env_free().
+ * The environment the command gets: ours, without any BLUR_WIDTH ... we set, then those
+ * (BLUR_FRAME only in a job of -frames). What we added starts at *mine, for env_free().
  */
 static char **
 env_make(const struct run *r, size_t *mine)
 {
 	static const char *const names[] = { "BLUR_WIDTH", "BLUR_HEIGHT", "BLUR_BLOCK",
 				    "BLUR_Y", "BLUR_ROWS", "BLUR_TOP", "BLUR_BOTTOM",
-				    "BLUR_SAMPLES", "BLUR_DEPTH" };
+				    "BLUR_SAMPLES", "BLUR_DEPTH", "BLUR_FRAME" };
 	const struct op_image	*im = &r->st->im;
 	const struct op_block	*b = r->b;
-	const uint32_t		 values[] = { im->width, im->height, b->n, b->y, b->rows,
-				    b->top, b->bottom, im->samples, im->bits };
+	const long		 values[] = { im->width, im->height, b->n, b->y, b->rows,
+				    b->top, b->bottom, im->samples, im->bits, r->st->frame };
+	const size_t		 count = sizeof names / sizeof names[0];
 	size_t			 n, i, j, k, len;
 	char			**env;
 
 	for (n = 0; environ[n] != NULL; n++)
 		continue;
-	env = xreallocarray(NULL, n + 10, sizeof *env);
+	env = xreallocarray(NULL, n + count + 1, sizeof *env);
 	for (i = k = 0; i < n; i++) {
-		for (j = 0; j < 9; j++) {
+		for (j = 0; j < count; j++) {
 			len = strlen(names[j]);
 			if (strncmp(environ[i], names[j], len) == 0 && environ[i][len] == '=')
 				break;
 		}
-		if (j == 9)
+		if (j == count)
 			env[k++] = environ[i];
 	}
 	*mine = k;
-	for (j = 0; j < 9; j++)
-		env[k++] = xasprintf("%s=%u", names[j], values[j]);
+	for (j = 0; j < count; j++)
+		if (values[j] >= 0)
+			env[k++] = xasprintf("%s=%ld", names[j], values[j]);
 	env[k] = NULL;
 	return env;
 }
@@ -409,6 +415,18 @@ exec_input(struct run *r, const void *in, char *header)
 	}
 }
 
+/* A failed block's last stderr, not passed on as it came: said now, line by line. */
+static void
+say_lines(const struct op_block *b)
+{
+	const char	*p, *nl;
+
+	for (p = b->detail; *p != '\0'; p = *nl != '\0' ? nl + 1 : nl) {
+		nl = p + strcspn(p, "\n");
+		say("block %u: %.*s", b->n, (int)(nl - p - (nl > p && nl[-1] == '\r')), p);
+	}
+}
+
 static int
 exec_run(void *state, struct op_block *b, const void *in, void *out, char **cause)
 {
@@ -439,8 +457,11 @@ exec_run(void *state, struct op_block *b, const void *in, void *out, char **caus
 	}
 	if (rc == 0)
 		rc = output_finish(r, out, cause);
-	if (rc == -1 && r->err.tail_len > 0)
+	if (rc == -1 && r->err.tail_len > 0) {
 		b->detail = errors_detail(&r->err);
+		if (!b->verbose)
+			say_lines(b);
+	}
 	free(r->out.fault);
 	free(r);
 	return rc;
@@ -453,6 +474,8 @@ const struct op op_exec = {
 	.params = {
 		{ "command", OP_TEXT, 0, 0, NULL, "the command, run by /bin/sh -c" },
 		{ "halo", OP_INT, 0, 100000, "0", "rows it gets above and below a block" },
+		{ "frame", OP_INT, -1, 1000000000, "-1",
+		    "BLUR_FRAME in its environment, -1 none (set by -frames)" },
 	},
 	.formats = SAMPLE_UINT8 | SAMPLE_UINT16,
 	.runs_commands = 1,
