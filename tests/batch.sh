@@ -10,17 +10,6 @@ HAVE_POVRAY=0
 command -v povray > /dev/null && HAVE_POVRAY=1
 plan $((4 + 2 + 4 + 3 + 2 + 4 + 3 + 3 + 4 + 3 * HAVE_POVRAY))
 
-# finishes SECONDS PID: PID ends within SECONDS; its status.
-finishes() {
-	for i in $(seq 1 $(($1 * 10))); do
-		kill -0 "$2" 2>/dev/null || { wait "$2"; return; }
-		sleep 0.1
-	done
-	kill -9 "$2" 2>/dev/null
-	wait "$2" 2>/dev/null
-	return 124
-}
-
 # same_files DIR REFDIR NAMES...: every NAME in DIR is byte for byte the one in REFDIR.
 same_files() {
 	d=$1 r=$2

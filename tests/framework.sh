@@ -34,18 +34,6 @@ wait_todo() {
 	return 1
 }
 
-# finishes SEC PID: PID's exit status if it ends within SEC seconds; else it is killed
-# and the status is 1, so that a hung master or slave fails its check, not the suite.
-finishes() {
-	for i in $(seq 1 $(($1 * 10))); do
-		kill -0 "$2" 2>/dev/null || { wait "$2"; return; }
-		sleep 0.1
-	done
-	kill -9 "$2" 2>/dev/null
-	wait "$2" 2>/dev/null
-	return 1
-}
-
 # no_claims: no block of the job in DIR was ever claimed (nobody made block.N.v/).
 no_claims() { ! ls -d "$BLUR_DIR"/block.* > /dev/null 2>&1; }
 
@@ -472,7 +460,7 @@ usage "-sigma with median" "-sigma is not a parameter of median (it takes -radiu
     -master "$T/in.tif" -op median -sigma 2
 usage "-op nosuch" "-op 'nosuch': no such operation (blur -ops lists them)" \
     -master "$T/in.tif" -op nosuch
-usage "-radius with -exec" "-radius is not a parameter of exec (it takes .*-halo)" \
+usage "-radius with -exec" "-radius is not a parameter of exec (it takes .*-halo -frame)" \
     -master "$T/in.tif" -exec cat -radius 2
 usage "-halo with gaussian" "-halo is not a parameter of gaussian (it takes -radius -sigma)" \
     -master "$T/in.tif" -halo 2

@@ -88,6 +88,18 @@ wait_for() {
 	return 1
 }
 
+# finishes SEC PID: PID's exit status if it ends within SEC seconds; else it is killed
+# and the status is 1, so that a hung master or slave fails its check, not the suite.
+finishes() {
+	for i in $(seq 1 $(($1 * 10))); do
+		kill -0 "$2" 2>/dev/null || { wait "$2"; return; }
+		sleep 0.1
+	done
+	kill -9 "$2" 2>/dev/null
+	wait "$2" 2>/dev/null
+	return 1
+}
+
 # pixels PIXDIFF-ARGS...: tests/pixdiff on two TIFFs, its finding shown.
 pixels() {
 	pixels_said=$("$PIXDIFF" "$@")

@@ -174,17 +174,27 @@ chmod 600 "$T/key"
 run "$T/u8.tif" "$T/out.tif" -overviews 3 -secret "$T/key"
 check "a secret: every level is gdaladdo's" '[ $st -eq 0 ] && same_levels "$T/out.tif" average'
 
+# held_job OUT ERR ARGS...: a job of u8.tif with 3 levels in blocks of 16 rows (13 + 7 + 4
+# + 2 blocks: 301x203), its master ($master, stderr to ERR) and one slave ($slave); a
+# claim on level 1's second block (14) made ahead of the slave, which holds level 2's
+# blocks back until the test does something with it.
+held_job() {
+	out=$1 err=$2
+	shift 2
+	"$BLUR" -master "$T/u8.tif" -o "$out" -rows 16 -overviews 3 "$@" 2> "$err" &
+	master=$!
+	wait_for "$BLUR_DIR/working"
+	mkdir "$BLUR_DIR/block.14.a"
+	"$BLUR" -slave -q 2> /dev/null &
+	slave=$!
+}
+
 # 7: a master killed during the levels' pass, resumed: the levels' rows it staged stay in
 # levels.bit, the results in are reused, the rest asked for as their rows come in again.
-# 301x203 in blocks of 16 rows: 13 + 7 + 4 + 2 blocks. A stale claim on level 1's second
-# block (14) holds level 2's blocks back: the kill finds the image's blocks and most of
-# level 1's done (another may still be at work) and levels 2 and 3 not asked for.
-"$BLUR" -master "$T/u8.tif" -o "$T/out.tif" -rows 16 -overviews 3 -q 2> /dev/null &
-master=$!
-wait_for "$BLUR_DIR/working"
-mkdir "$BLUR_DIR/block.14.a"
-"$BLUR" -slave -q 2> /dev/null &
-slave=$!
+# The stale claim on block 14 (held_job) holds level 2's blocks back: the kill finds the
+# image's blocks and most of level 1's done (another may still be at work) and levels 2
+# and 3 not asked for.
+held_job "$T/out.tif" /dev/null -q
 wait_for "$BLUR_DIR/block.19.a/done"
 kill -9 $master $slave
 wait $master $slave 2> /dev/null
@@ -200,14 +210,9 @@ check "... every level is gdaladdo's, nothing left" \
 # claim made ahead of the slave (block 14, level 1's second), its `failed` written once
 # todo/ asks for it. Reissued as any block; with -retries 1 the job fails on it.
 level_fails() {
-	out=$1
+	failing=$1
 	shift
-	"$BLUR" -master "$T/u8.tif" -o "$out" -rows 16 -overviews 3 "$@" 2> "$T/fail.err" &
-	master=$!
-	wait_for "$BLUR_DIR/working"
-	mkdir "$BLUR_DIR/block.14.a"
-	"$BLUR" -slave -q 2> /dev/null &
-	slave=$!
+	held_job "$failing" "$T/fail.err" "$@"
 	wait_for "$BLUR_DIR/todo/block.14.a"
 	echo test:1 > "$BLUR_DIR/block.14.a/slave"
 	printf 'test:1\nthe reduction failed\n' > "$BLUR_DIR/block.14.a/failed.x"
