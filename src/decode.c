@@ -459,7 +459,7 @@ raw_description(struct image *im)
 	TIFFGetFieldDefaulted(tif, TIFFTAG_BITSPERSAMPLE, &v[0]);
 	TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLEFORMAT, &v[1]);
 	TIFFGetFieldDefaulted(tif, TIFFTAG_COMPRESSION, &v[2]);
-	TIFFGetFieldDefaulted(tif, TIFFTAG_PREDICTOR, &v[3]);
+	v[3] = im->predictor;	/* as read when opened: see describe() */
 	TIFFGetField(tif, TIFFTAG_PHOTOMETRIC, &v[4]);
 	TIFFGetFieldDefaulted(tif, TIFFTAG_FILLORDER, &v[5]);
 	TIFFGetFieldDefaulted(tif, TIFFTAG_YCBCRSUBSAMPLING, &v[6], &v[7]);

@@ -320,7 +320,12 @@ describe_file(struct image *im)
 		im->photometric = guess_photometric(tif, im->stored_samples);
 	im->stored_photometric = im->photometric;
 	TIFFGetFieldDefaulted(tif, TIFFTAG_COMPRESSION, &im->compression);
-	TIFFGetFieldDefaulted(tif, TIFFTAG_PREDICTOR, &im->predictor);
+	/*
+	 * Not TIFFGetFieldDefaulted(): for a codec without a predictor (JPEG) it reads the
+	 * codec's own state, which changes as strips are decoded.
+	 */
+	if (!TIFFGetField(tif, TIFFTAG_PREDICTOR, &im->predictor))
+		im->predictor = PREDICTOR_NONE;
 	TIFFGetFieldDefaulted(tif, TIFFTAG_ORIENTATION, &im->orientation);
 	TIFFGetFieldDefaulted(tif, TIFFTAG_RESOLUTIONUNIT, &im->resunit);
 	if (!TIFFGetField(tif, TIFFTAG_XRESOLUTION, &im->xres) ||

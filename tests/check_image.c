@@ -952,6 +952,33 @@ START_TEST(test_layout_block)
 }
 END_TEST
 
+/*
+ * JPEG in RGB strips: what a keyed slave hands over as it decodes is what the master
+ * signs, block after block on one handle (libtiff's defaulted Predictor read the JPEG
+ * codec's state, which the first strip decoded changed).
+ */
+START_TEST(test_stored_jpeg_rgb)
+{
+	struct kind	 k = { 40, 50, 3, 8, PLANARCONFIG_CONTIG, COMPRESSION_JPEG, 0, 0,
+			    PHOTOMETRIC_RGB };
+	char		*dir = test_dir(), *path, *cause = NULL;
+	struct image	 im;
+	uint8_t		*rows = malloc((size_t)40 * 50 * 3);
+
+	ck_assert_int_ne(asprintf(&path, "%s/in.tif", dir), -1);
+	write_noise(path, &k, 16, NULL);
+	ck_assert_msg(image_open(&im, path, &cause) == 0, "%s", cause);
+	ck_assert_ptr_null(image_master_decodes(&im, 1));
+	stored_match(&im, 0, 16, rows);
+	stored_match(&im, 16, 40, rows);
+	stored_match(&im, 0, 50, rows);
+	image_close(&im, NULL);
+	free(rows);
+	free(path);
+	test_rmdir(dir);
+}
+END_TEST
+
 /* Strips of `rows` rows, written last first: the first strip ends the file. */
 static void
 write_reversed(const char *path, const struct kind *k, uint32_t rows)
@@ -1124,6 +1151,7 @@ image_suite(void)
 	tcase_add_test(tc, test_layout_block);
 	tcase_add_test(tc, test_layout_strips_fit_input);
 	tcase_add_test(tc, test_raw_rows);
+	tcase_add_test(tc, test_stored_jpeg_rgb);
 	tcase_add_test(tc, test_create_exclusive);
 	tcase_add_test(tc, test_output_names);
 	tcase_add_test(tc, test_default_rows);
