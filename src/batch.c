@@ -41,9 +41,14 @@ batch_input_refusal(const char *input)
 {
 	const char	*what, *dot = extension(input);
 	size_t		 stem = dot != NULL ? (size_t)(dot - input) : strlen(input);
-	char		*cause, *tif, *why;
+	char		*cause, *tif, *why, *path = NULL;
+	uint32_t	 page;
+	int		 r;
 
-	if (image_sniff(input, &what, &cause) == -1) {
+	batch_page(input, &path, &page);
+	r = image_sniff(path != NULL ? path : input, &what, &cause);
+	free(path);
+	if (r == -1) {
 		why = xasprintf("%s: %s", input, cause);
 		free(cause);
 		return why;
@@ -55,6 +60,43 @@ batch_input_refusal(const char *input)
 	    "%s %s)", input, what, input, tif, input, tif);
 	free(tif);
 	return why;
+}
+
+int
+batch_page(const char *in, char **path, uint32_t *page)
+{
+	const char	*open = strrchr(in, '[');
+	size_t		 digits;
+	struct stat	 st;
+
+	if (open == NULL || stat(in, &st) == 0)
+		return 0;
+	digits = strspn(open + 1, "0123456789");
+	if (digits == 0 || digits > 9 || strcmp(open + 1 + digits, "]") != 0)
+		return 0;
+	*path = xasprintf("%.*s", (int)(open - in), in);
+	*page = (uint32_t)strtoul(open + 1, NULL, 10);
+	return 1;
+}
+
+char *
+batch_default_output(const char *input)
+{
+	char		*path, *name, *paged;
+	const char	*base, *dot;
+	uint32_t	 page;
+
+	if (!batch_page(input, &path, &page))
+		return master_output_name(input);
+	name = master_output_name(path);
+	base = strrchr(name, '/') != NULL ? strrchr(name, '/') + 1 : name;
+	dot = strrchr(base, '.');
+	if (dot == NULL || dot == base)
+		dot = name + strlen(name);
+	paged = xasprintf("%.*s-%u%s", (int)(dot - name), name, page, dot);
+	free(name);
+	free(path);
+	return paged;
 }
 
 /* How many %d conversions the pattern holds, or -1 if it holds another one. */
@@ -113,11 +155,11 @@ batch_output(const char *output, const char *input, size_t seq)
 	if (input == NULL)
 		return xasprintf(output, (int)seq);
 	if (output == NULL)
-		return master_output_name(input);
+		return batch_default_output(input);
 	if (!directory(output))
 		return conversions(output) == 1 ? xasprintf(output, (int)seq) :
 		    xstrdup(output);
-	name = master_output_name(input);
+	name = batch_default_output(input);
 	base = strrchr(name, '/') != NULL ? strrchr(name, '/') + 1 : name;
 	len = strlen(output);
 	path = xasprintf("%s%s%s", output, output[len - 1] == '/' ? "" : "/", base);
@@ -238,17 +280,22 @@ batch_job(struct batch_state *p, const struct master_opts *o, const char *output
 	struct joblog_entry	 e = { .seq = seq, .start = epoch() };
 	struct op_args		 args = { 0 };
 	long			 frame = b->inputs == NULL ? b->first_frame + (long)seq - 1 : -1;
-	char			*out, *command, *cause = NULL, *why = NULL;
+	char			*out, *command, *cause = NULL, *why = NULL, *path = NULL;
 	double			 t = now();
+	uint32_t		 page;
 	int			 r;
 
 	jo.input = b->inputs != NULL ? b->inputs[seq - 1] : NULL;
 	jo.output = out = batch_output(output, jo.input, frame >= 0 ? (size_t)frame : seq);
+	command = joblog_command(jo.input, frame, out);
+	if (jo.input != NULL && batch_page(jo.input, &path, &page)) {
+		jo.input = path;
+		jo.page = (int)page;
+	}
 	if (frame >= 0) {
 		frame_args(&args, o->args, frame);
 		jo.args = &args;
 	}
-	command = joblog_command(jo.input, frame, out);
 	if (o->resume && (size_of(out) > 0 || joblog_done(p->log, command))) {
 		p->skipped++;
 		goto out;
@@ -273,6 +320,7 @@ batch_job(struct batch_state *p, const struct master_opts *o, const char *output
 	}
 out:
 	op_args_free(&args);
+	free(path);
 	free(cause);
 	free(command);
 	free(out);

@@ -27,6 +27,13 @@ struct batch_opts {
 	int		 halt_percent;	/* or a percentage of its jobs */
 };
 
+/*
+ * ImageMagick's IN[N], page N (from 0) of IN, when no file has the name as given: 1 with
+ * *path (allocated) and *page; else 0.
+ */
+int	 batch_page(const char *in, char **path, uint32_t *page);
+/* An input's default output: IN with -blur before its extension; IN[N]'s with -blur-N. */
+char	*batch_default_output(const char *input);
 /* -frames A-B (or A) into b: 0, or -1 if it is not frames A to B, A <= B. */
 int	 batch_frames_parse(struct batch_opts *b, const char *spec);
 /* -halt never|now,fail=N|soon,fail=N (N or P%) into b: 0, or -1 if it is not one. */

@@ -462,7 +462,7 @@ static void
 check_output(const struct master_opts *o)
 {
 	char	*output = o->output != NULL ? xstrdup(o->output) :
-		    master_output_name(o->input);
+		    batch_default_output(o->input);
 
 	if (!batch_tiff_name(output))
 		usage("%s: blur writes TIFF only; name the output .tif or .tiff (-o OUT)",
@@ -582,10 +582,11 @@ int
 main(int argc, char **argv)
 {
 	struct option	 options[FIXED + PARAMS_MAX + 1];
-	struct cmdline	 cl = { .o = { .retries = DEFAULT_RETRIES,
+	struct cmdline	 cl = { .o = { .retries = DEFAULT_RETRIES, .page = -1,
 				    .overviews = OVERVIEWS_INPUT }, .batch = { .first_frame = -1 } };
 	struct op_args	 args = { 0 };
-	char		*cause;
+	char		*cause, *path = NULL, *named = NULL;
+	uint32_t	 page;
 	int		 r;
 
 	cl.o.dir = getenv("BLUR_DIR") != NULL && *getenv("BLUR_DIR") != '\0' ?
@@ -621,8 +622,16 @@ main(int argc, char **argv)
 	if (cl.o.input != NULL && (cause = batch_input_refusal(cl.o.input)) != NULL)
 		fatal("%s", cause);
 	check_output(&cl.o);
-	if (master_run(&cl.o, &cause) == -1)
+	if (cl.o.input != NULL && batch_page(cl.o.input, &path, &page)) {
+		if (cl.o.output == NULL)
+			cl.o.output = named = batch_default_output(cl.o.input);
+		cl.o.input = path;
+		cl.o.page = (int)page;
+	}
+	if (master_run(&cl.o, &cause) != 0)
 		fatal("%s", cause);
+	free(named);
+	free(path);
 	op_args_free(&args);
 	free(cl.batch.inputs);
 	return 0;

@@ -496,7 +496,8 @@ image_blank(struct image *im, uint32_t width, uint32_t height, uint16_t samples,
 }
 
 int
-image_open_fd(struct image *im, int fd, const char *name, char **cause)
+image_open_fd(struct image *im, int fd, const char *name, uint32_t directory,
+    char **cause)
 {
 	struct stat	st;
 
@@ -510,6 +511,11 @@ image_open_fd(struct image *im, int fd, const char *name, char **cause)
 		*cause = image_cause(im, "not a readable TIFF file");
 		return -1;
 	}
+	if (!TIFFSetDirectory(im->tif, (tdir_t)directory)) {
+		*cause = xasprintf("no directory %u", directory);
+		image_close(im, NULL);
+		return -1;
+	}
 	if (describe(im, st.st_size, cause) == -1) {
 		image_close(im, NULL);
 		return -1;
@@ -517,28 +523,49 @@ image_open_fd(struct image *im, int fd, const char *name, char **cause)
 	return 0;
 }
 
-/*
- * The reduced-resolution images that follow the first (overviews, as gdaladdo and
- * GDAL's COG driver write them), counted before the first is described.
- */
+/* Directory i's NewSubfileType: 0 for a page; UINT32_MAX if it cannot be read. */
 static uint32_t
-count_overviews(TIFF *tif)
+subfile_type(TIFF *tif, tdir_t i)
 {
-	tdir_t		i, count = TIFFNumberOfDirectories(tif);
-	uint32_t	n = 0, type;
+	uint32_t	type = 0;
 
-	if (count < 2)
-		return 0;
-	for (i = 1; i < count; i++)
-		if (TIFFSetDirectory(tif, i) && TIFFGetField(tif, TIFFTAG_SUBFILETYPE, &type) &&
-		    type == FILETYPE_REDUCEDIMAGE)
-			n++;
-	TIFFSetDirectory(tif, 0);
-	return n;
+	if (!TIFFSetDirectory(tif, i))
+		return UINT32_MAX;
+	TIFFGetField(tif, TIFFTAG_SUBFILETYPE, &type);
+	return type;
+}
+
+/*
+ * Find page `page` (from 0; overviews and masks are not pages) and count the pages and
+ * the overviews that follow it (as gdaladdo and GDAL's COG driver write them), leaving
+ * its directory current: 0, or -1 if there is no such page.
+ */
+static int
+find_page(struct image *im, uint32_t page)
+{
+	tdir_t		i, count = TIFFNumberOfDirectories(im->tif), at = 0;
+	uint32_t	pages = 0, type;
+	int		found = 0;
+
+	for (i = 0; i < count; i++) {
+		if (i > 0 && (type = subfile_type(im->tif, i)) != 0 &&
+		    (type & ~(uint32_t)FILETYPE_PAGE) != 0) {
+			im->overviews += found && pages == page + 1 &&
+			    type == FILETYPE_REDUCEDIMAGE;
+			continue;
+		}
+		if (pages++ == page) {
+			at = i;
+			found = 1;
+		}
+	}
+	im->pages = pages;
+	im->directory = at;
+	return found && TIFFSetDirectory(im->tif, at) ? 0 : -1;
 }
 
 int
-image_open(struct image *im, const char *path, char **cause)
+image_open(struct image *im, const char *path, uint32_t page, char **cause)
 {
 	uint64_t	size = 0;
 
@@ -551,8 +578,12 @@ image_open(struct image *im, const char *path, char **cause)
 		    image_cause(im, "not a readable TIFF file");
 		return -1;
 	}
-	im->overviews = count_overviews(im->tif);
-	im->error[0] = '\0';	/* what later images said is not the first's */
+	if (find_page(im, page) == -1) {
+		*cause = xasprintf("no page %u: the file has %u (from 0)", page, im->pages);
+		image_close(im, NULL);
+		return -1;
+	}
+	im->error[0] = '\0';	/* what other images said is not this one's */
 	if (describe(im, size, cause) == -1) {
 		image_close(im, NULL);
 		return -1;

@@ -58,7 +58,9 @@ struct image {
 	uint16_t	 orientation;
 	uint16_t	 resunit;
 	float		 xres, yres;	/* 0 when the input has none */
-	uint32_t	 overviews;	/* reduced images after the first, in the file */
+	uint32_t	 overviews;	/* reduced images after this page, in the file */
+	uint32_t	 pages;		/* images in the file that are not overviews */
+	uint32_t	 directory;	/* the TIFF directory of the page opened */
 	int		 convert;	/* decoded through libtiff's RGBA interface */
 	struct tags	*tags;		/* an opened image's others (tags.h) */
 	struct layout	 layout;	/* of an image being created */
@@ -88,13 +90,18 @@ void	image_blank(struct image *, uint32_t width, uint32_t height, uint16_t sampl
  * TIFF, or something image_open() will judge. -1 with *cause if path cannot be read.
  */
 int	image_sniff(const char *path, const char **what, char **cause);
-/* Open path and describe its first image; -1 with *cause saying what is wrong. */
-int	image_open(struct image *, const char *path, char **cause);
 /*
- * The same from fd (which it then owns), named name, for its pixels alone: its other
- * tags are not read.
+ * Open path and describe its page `page` (from 0: the images that are not overviews),
+ * its directory left current (TIFFCurrentDirectory()); -1 with *cause saying what is
+ * wrong.
  */
-int	image_open_fd(struct image *, int fd, const char *name, char **cause);
+int	image_open(struct image *, const char *path, uint32_t page, char **cause);
+/*
+ * The same from fd (which it then owns), named name, of TIFF directory `directory`,
+ * for its pixels alone: its other tags are not read.
+ */
+int	image_open_fd(struct image *, int fd, const char *name, uint32_t directory,
+	    char **cause);
 /*
  * Decode every pixel into fd, which becomes image.bit, from the top; after each band is
  * stored, call decoded(arg, rows), rows being how many rows fd now holds.

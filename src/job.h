@@ -48,6 +48,8 @@ struct job {
 	struct layout	layout;		/* of the output, in which slaves compress */
 	uint32_t	decode;		/* 1: slaves decode image.tif, a block's strips or
 					   tiles each; 0: they read image.bit */
+	uint32_t	directory;	/* the TIFF directory of the input's page, which
+					   slaves decode */
 	uint32_t	levels;		/* overviews below the image, 0 to JOB_LEVELS_MAX */
 	uint32_t	resample;	/* enum reduce_method of every level */
 	uint32_t	cog;		/* 1: a COG: levels halve rounding down, as GDAL's

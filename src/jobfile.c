@@ -45,7 +45,10 @@ job_text(const struct job *job)
 	    l->tile_width, l->rows);
 	xappendf(&text, "overviews %u %s %s\n", job->levels,
 	    reduce_name(job->resample), job->cog ? "down" : "up");
-	xappendf(&text, "decode %s\n", job->decode ? "slaves" : "master");
+	if (job->decode)
+		xappendf(&text, "decode slaves %u\n", job->directory);
+	else
+		xappendf(&text, "decode master\n");
 	xappendf(&text, "input %s\noutput %s\nsource %s\npartial %s\n", job->input,
 	    job->output, job->source, job->partial);
 	return text;
@@ -208,8 +211,9 @@ job_set(struct job *job, int key, char *value, char **cause)
 	case KEY_OVERVIEWS:
 		return set_overviews(job, value);
 	case KEY_DECODE:
-		job->decode = strcmp(value, "slaves") == 0;
-		return job->decode || strcmp(value, "master") == 0 ? 0 : -1;
+		job->decode = strncmp(value, "slaves ", 7) == 0;
+		return job->decode ? parse_u32(value + 7, &job->directory) :
+		    strcmp(value, "master") == 0 ? 0 : -1;
 	case KEY_INPUT:
 		return set_text(job->input, sizeof job->input, value);
 	case KEY_OUTPUT:

@@ -27,7 +27,8 @@ same_job(const struct job *a, const struct job *b)
 	    a->render == b->render && a->top == b->top && a->bottom == b->bottom &&
 	    a->rows == b->rows && a->blocks == b->blocks && a->levels == b->levels &&
 	    a->resample == b->resample && a->cog == b->cog &&
-	    a->decode == b->decode && layout_equal(&a->layout, &b->layout) &&
+	    a->decode == b->decode && a->directory == b->directory &&
+	    layout_equal(&a->layout, &b->layout) &&
 	    strcmp(a->source, b->source) == 0;
 }
 

@@ -219,6 +219,7 @@ make_job(struct master *m)
 	op_args_copy(&job->args, o->args);
 	o->args->op->halo(o->args, &job->top, &job->bottom);
 	choose_decoder(m);
+	job->directory = m->in.directory;
 	/*
 	 * By default whole input strips (when slaves decode) and whole output strips of
 	 * their own height: a block height they do not divide would shrink the output's. A
@@ -257,11 +258,16 @@ describe(struct master *m, char **cause)
 	}
 	if (o->input == NULL)
 		image_blank(&m->in, o->width, o->height, o->samples, o->depth);
-	else if (image_open(&m->in, o->input, &why) == -1) {
+	else if (image_open(&m->in, o->input, o->page > 0 ? (uint32_t)o->page : 0, &why) ==
+	    -1) {
 		*cause = xasprintf("%s: %s", o->input, why);
 		free(why);
 		return -1;
 	}
+	/* Said, not refused: ImageMagick's IN[N] picks another. */
+	if (o->input != NULL && o->page < 0 && m->in.pages > 1 && o->verbosity >= 0)
+		say("%s: %u pages; this job blurs the first (%s[N] is page N, from 0)",
+		    o->input, m->in.pages, o->input);
 	if (!op_takes(o->args->op, m->in.format)) {
 		why = op_formats(o->args->op);
 		*cause = xasprintf("%s: %s samples; %s takes %s", o->input,

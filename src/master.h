@@ -16,6 +16,7 @@
 
 struct master_opts {
 	const char	*input;		/* NULL: a render of width x height */
+	int		 page;		/* of the input, from 0; -1: none asked for (0) */
 	const char	*output;	/* NULL: the input's name with -blur */
 	const char	*dir;
 	struct op_args	*args;		/* the operation, its values ready (op_ready()) */

@@ -107,7 +107,7 @@
 #include "job.h"
 #include "op.h"
 
-#define PROTOCOL_VERSION	5
+#define PROTOCOL_VERSION	6
 #define PROTOCOL_NAME_MAX	32	/* "block.4294967295.z" and the fixed names fit */
 #define PROTOCOL_FIRST		BLOCK_FIRST
 #define PROTOCOL_LAST		BLOCK_LAST

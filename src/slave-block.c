@@ -136,7 +136,7 @@ open_source(struct worker *w, char **cause)
 	im = xcalloc(1, sizeof *im);
 	if ((fd = protocol_source_open(w->s->dirfd)) == -1)
 		why = xasprintf("%s", strerror(errno));
-	else if (image_open_fd(im, fd, "image.tif", &why) == 0 &&
+	else if (image_open_fd(im, fd, "image.tif", job->directory, &why) == 0 &&
 	    (im->width != job->width || im->height != job->height ||
 	    im->samples != job->samples || im->format != job->format))
 		why = xasprintf("not the job's input (%ux%u, %u %s samples)", im->width,

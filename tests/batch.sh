@@ -3,12 +3,13 @@
 # each output the file its own single job makes; -o as a directory and as a pattern; a
 # bad file among good ones; -halt soon,fail=1; the job log read back column by column;
 # a master killed mid-batch and -resumed; a batch stopped by SIGTERM; usage errors; the
-# frames of a render, a shell command's and POV-Ray's (the scene in contrib/povray).
+# frames of a render, a shell command's and POV-Ray's (the scene in contrib/povray); a
+# page of a 3-page TIFF selected with IN[N].
 . "$TESTLIB"
 
 HAVE_POVRAY=0
 command -v povray > /dev/null && HAVE_POVRAY=1
-plan $((4 + 2 + 4 + 3 + 2 + 4 + 3 + 3 + 4 + 3 * HAVE_POVRAY))
+plan $((4 + 2 + 4 + 3 + 2 + 4 + 3 + 3 + 4 + 3 * HAVE_POVRAY + 5))
 
 # same_files DIR REFDIR NAMES...: every NAME in DIR is byte for byte the one in REFDIR.
 same_files() {
@@ -216,5 +217,31 @@ if [ $HAVE_POVRAY = 1 ]; then
 	check "... the two frames differ (the ball rolls)" \
 	    '! cmp -s "$T/pov-2.tif" "$T/pov-3.tif" && dir_empty'
 fi
+
+# 10. A 3-page TIFF (RGB 8-bit, RGB 16-bit, gray; in 8-row LZW strips, which slaves
+# decode from the page's directory, or one strip each, which the master decodes): IN[N]
+# is page N's job, the pixels of the same page in a file of its own.
+for k in 0 1 2; do
+	convert -seed $k -size $((80 - k * 10))x$((60 - k * 10)) plasma:fractal \
+	    $([ $k = 2 ] && echo -colorspace gray) -depth $([ $k = 1 ] && echo 16 || echo 8) \
+	    -compress none "$T/page$k.tif"
+	blur -master "$T/page$k.tif" -o "$T/page$k-ref.tif" -rows 16 -slaves 2 -q
+done
+tiffcp -c lzw -r 8 "$T/page0.tif" "$T/page1.tif" "$T/page2.tif" "$T/pages.tif"
+tiffcp -c lzw "$T/page0.tif" "$T/page1.tif" "$T/page2.tif" "$T/pages1.tif"
+blur -master "$T/pages.tif[1]" -rows 16 -slaves 2 -q
+check "IN[1]: page 1 of 3, named pages-blur-1.tif" 'same_pixels "$T/pages-blur-1.tif" "$T/page1-ref.tif" 16 0'
+blur -master "$T/pages.tif[2]" "$T/pages1.tif[2]" "$T/pages1.tif[0]" -o "$T/paged/" -rows 16 -slaves 2 -q
+check "pages in a batch, decoded by the slaves and by the master: each its page's pixels" \
+    'same_pixels "$T/paged/pages-blur-2.tif" "$T/page2-ref.tif" 8 0 && same_pixels "$T/paged/pages1-blur-2.tif" "$T/page2-ref.tif" 8 0 && same_pixels "$T/paged/pages1-blur-0.tif" "$T/page0-ref.tif" 8 0'
+blur -master "$T/pages.tif[3]" -rows 16 -slaves 2 2> "$T/page3.err"
+st=$?
+check "IN[3] of 3 pages: exit 1, one line, nothing made" \
+    '[ $st -eq 1 ] && [ "$(cat "$T/page3.err")" = "blur: $T/pages.tif: no page 3: the file has 3 (from 0)" ] && [ ! -e "$T/pages-blur-3.tif" ] && dir_empty'
+blur -master "$T/pages.tif" -o "$T/first.tif" -rows 16 -slaves 2 2> "$T/first.err"
+check "no page given: page 0, and a line says the file has 3" \
+    'same_pixels "$T/first.tif" "$T/page0-ref.tif" 8 0 && grep -qx "blur: $T/pages.tif: 3 pages; this job blurs the first ($T/pages.tif\[N\] is page N, from 0)" "$T/first.err"'
+check "a file whose name ends in [N] is that file" \
+    'cp "$T/page0.tif" "$T/odd[1]" && blur -master "$T/odd[1]" -o "$T/odd.tif" -rows 16 -slaves 2 -q && same_pixels "$T/odd.tif" "$T/page0-ref.tif" 8 0'
 
 finish

@@ -114,7 +114,7 @@ decode(const char *dir, const char *path, struct image *im)
 	uint8_t		*buf;
 	uint32_t	 rows = 0;
 
-	ck_assert_msg(image_open(im, path, &cause) == 0, "%s", cause);
+	ck_assert_msg(image_open(im, path, 0, &cause) == 0, "%s", cause);
 	ck_assert_int_ne(asprintf(&bit, "%s/image.bit", dir), -1);
 	ck_assert_int_ge(fd = open(bit, O_RDWR|O_CREAT|O_TRUNC, 0600), 0);
 	ck_assert_msg(image_decode(im, fd, count_rows, &rows, &cause) == 0, "%s",
@@ -215,7 +215,7 @@ rows_match(const char *path, const uint8_t *full)
 	size_t		 row_bytes, len;
 	uint8_t		*rows;
 
-	ck_assert_msg(image_open(&im, path, &cause) == 0, "%s", cause);
+	ck_assert_msg(image_open(&im, path, 0, &cause) == 0, "%s", cause);
 	row_bytes = (size_t)im.width * im.samples * im.bits / 8;
 	n = cut_points(im.height, image_chunk_rows(&im), at);
 	rows = malloc((im.height + 1) * row_bytes);
@@ -491,7 +491,7 @@ refused(const char *path, const char *what)
 	struct image	 im;
 	char		*cause = NULL;
 
-	ck_assert_int_eq(image_open(&im, path, &cause), -1);
+	ck_assert_int_eq(image_open(&im, path, 0, &cause), -1);
 	ck_assert_msg(strstr(cause, what) != NULL, "'%s' lacks '%s'", cause, what);
 	ck_assert_ptr_null(strchr(cause, '\n'));
 	free(cause);
@@ -677,7 +677,7 @@ START_TEST(test_lab_round_trip)
 	TIFF			*t;
 
 	ck_assert_int_eq(memcmp(got, held, 3), 0);
-	ck_assert_int_eq(image_open(&im, in, &cause), 0);
+	ck_assert_int_eq(image_open(&im, in, 0, &cause), 0);
 	ck_assert_int_ne(asprintf(&out, "%s/out.tif", dir), -1);
 	ck_assert_int_eq(image_layout(&im, &(struct layout_ask){ 0 }, &l, NULL), 0);
 	write_blocks(out, &im, &l, 1, got);
@@ -897,7 +897,7 @@ START_TEST(test_layout_keeps_tiles)
 
 	ck_assert_int_ne(asprintf(&path, "%s/in.tif", dir), -1);
 	write_noise(path, &k, 0, tiles_48_high);
-	ck_assert_msg(image_open(&im, path, &cause) == 0, "%s", cause);
+	ck_assert_msg(image_open(&im, path, 0, &cause) == 0, "%s", cause);
 	l = layout_of(&im, &(struct layout_ask){ 0 });
 	ck_assert_uint_eq(l.tile_width, 32);
 	ck_assert_uint_eq(l.rows, 48);
@@ -907,7 +907,7 @@ START_TEST(test_layout_keeps_tiles)
 	image_close(&im, NULL);
 	patch_tag(path, TIFFTAG_TILEWIDTH, 20);
 	patch_tag(path, TIFFTAG_TILELENGTH, 36);
-	ck_assert_msg(image_open(&im, path, &cause) == 0, "%s", cause);
+	ck_assert_msg(image_open(&im, path, 0, &cause) == 0, "%s", cause);
 	ck_assert(TIFFGetField(im.tif, TIFFTAG_TILEWIDTH, &w) && w == 20);
 	l = layout_of(&im, &(struct layout_ask){ 0 });
 	ck_assert_uint_eq(l.tile_width, 32);
@@ -967,13 +967,55 @@ START_TEST(test_stored_jpeg_rgb)
 
 	ck_assert_int_ne(asprintf(&path, "%s/in.tif", dir), -1);
 	write_noise(path, &k, 16, NULL);
-	ck_assert_msg(image_open(&im, path, &cause) == 0, "%s", cause);
+	ck_assert_msg(image_open(&im, path, 0, &cause) == 0, "%s", cause);
 	ck_assert_ptr_null(image_master_decodes(&im, 1));
 	stored_match(&im, 0, 16, rows);
 	stored_match(&im, 16, 40, rows);
 	stored_match(&im, 0, 50, rows);
 	image_close(&im, NULL);
 	free(rows);
+	free(path);
+	test_rmdir(dir);
+}
+END_TEST
+
+/*
+ * Pages, overviews and masks: a page (20 wide), its overview, a page (30 wide), its
+ * mask. Pages are the directories that are neither; a page's overviews follow it.
+ */
+START_TEST(test_pages)
+{
+	static const uint32_t	 types[][2] = { { 0, 20 }, { FILETYPE_REDUCEDIMAGE, 10 },
+				    { FILETYPE_PAGE, 30 }, { FILETYPE_MASK, 30 } };
+	struct kind		 k = { 0, 8, 1, 8, PLANARCONFIG_CONTIG, COMPRESSION_NONE, 0,
+				    0, PHOTOMETRIC_MINISBLACK };
+	char			*dir = test_dir(), *path, *cause = NULL;
+	uint8_t			 row[30] = { 0 };
+	struct image		 im;
+	TIFF			*t;
+	size_t			 i;
+	uint32_t		 y;
+
+	ck_assert_int_ne(asprintf(&path, "%s/in.tif", dir), -1);
+	ck_assert_ptr_nonnull(t = TIFFOpen(path, "w"));
+	for (i = 0; i < 4; i++) {
+		k.w = types[i][1];
+		set_kind(t, &k, 8);
+		TIFFSetField(t, TIFFTAG_SUBFILETYPE, types[i][0]);
+		for (y = 0; y < k.h; y++)
+			ck_assert_int_ne(TIFFWriteScanline(t, row, y, 0), -1);
+		ck_assert(TIFFWriteDirectory(t));
+	}
+	TIFFClose(t);
+	ck_assert_msg(image_open(&im, path, 0, &cause) == 0, "%s", cause);
+	ck_assert(im.width == 20 && im.pages == 2 && im.overviews == 1 && im.directory == 0);
+	image_close(&im, NULL);
+	ck_assert_msg(image_open(&im, path, 1, &cause) == 0, "%s", cause);
+	ck_assert(im.width == 30 && im.pages == 2 && im.overviews == 0 && im.directory == 2);
+	image_close(&im, NULL);
+	ck_assert_int_eq(image_open(&im, path, 2, &cause), -1);
+	ck_assert_str_eq(cause, "no page 2: the file has 2 (from 0)");
+	free(cause);
 	free(path);
 	test_rmdir(dir);
 }
@@ -1010,21 +1052,21 @@ START_TEST(test_raw_rows)
 
 	ck_assert_int_ne(asprintf(&path, "%s/in.tif", dir), -1);
 	write_noise(path, &k, 10, NULL);
-	ck_assert_msg(image_open(&im, path, &cause) == 0, "%s", cause);
+	ck_assert_msg(image_open(&im, path, 0, &cause) == 0, "%s", cause);
 	first = TIFFGetStrileOffset(im.tif, 0);
 	ck_assert_int_eq(image_raw_rows(&im, 3, 27, &off), 0);
 	ck_assert_uint_eq(off, first + 3 * 40);
 	ck_assert_int_eq(image_raw_rows(&im, 0, 31, &off), -1);
 	image_close(&im, NULL);
 	write_reversed(path, &k, 10);
-	ck_assert_msg(image_open(&im, path, &cause) == 0, "%s", cause);
+	ck_assert_msg(image_open(&im, path, 0, &cause) == 0, "%s", cause);
 	ck_assert_int_eq(image_raw_rows(&im, 12, 18, &off), 0);
 	ck_assert_uint_eq(off, TIFFGetStrileOffset(im.tif, 1) + 2 * 40);
 	ck_assert_int_eq(image_raw_rows(&im, 8, 12, &off), -1);
 	image_close(&im, NULL);
 	k.compression = COMPRESSION_LZW;
 	write_noise(path, &k, 10, NULL);
-	ck_assert_msg(image_open(&im, path, &cause) == 0, "%s", cause);
+	ck_assert_msg(image_open(&im, path, 0, &cause) == 0, "%s", cause);
 	ck_assert_int_eq(image_raw_rows(&im, 0, 10, &off), -1);
 	image_close(&im, NULL);
 	free(path);
@@ -1050,7 +1092,7 @@ START_TEST(test_layout_strips_fit_input)
 	ck_assert_int_ne(asprintf(&path, "%s/in.tif", dir), -1);
 	for (i = 0; i < sizeof in / sizeof in[0]; i++) {
 		write_noise(path, &k, in[i][0], NULL);
-		ck_assert_msg(image_open(&im, path, &cause) == 0, "%s", cause);
+		ck_assert_msg(image_open(&im, path, 0, &cause) == 0, "%s", cause);
 		ck_assert_uint_eq(layout_of(&im, &(struct layout_ask){ 0 }).rows, in[i][1]);
 		ck_assert_uint_eq(layout_of(&im, &(struct layout_ask){ .strip_rows = 7 }).rows,
 		    7);
@@ -1152,6 +1194,7 @@ image_suite(void)
 	tcase_add_test(tc, test_layout_strips_fit_input);
 	tcase_add_test(tc, test_raw_rows);
 	tcase_add_test(tc, test_stored_jpeg_rgb);
+	tcase_add_test(tc, test_pages);
 	tcase_add_test(tc, test_create_exclusive);
 	tcase_add_test(tc, test_output_names);
 	tcase_add_test(tc, test_default_rows);

@@ -178,13 +178,14 @@ expect_refused(const char *text)
 }
 
 #define GOOD_ID	"0123456789abcdef0123456789abcdef"
-#define HEAD_AS(pixels) "blur 5\nid " GOOD_ID "\norder little\nwidth 4\nheight 4\n" \
+#define HEAD_AS(pixels) "blur 6\nid " GOOD_ID "\norder little\nwidth 4\nheight 4\n" \
 		pixels "render 0\n"
 #define HEAD	HEAD_AS("samples 1\nformat uint8\nalpha 0\nnodata none\n")
 #define OP	"op gaussian\nparam radius 1\nparam sigma 0.5\nhalo 1 1\n"
-#define TAIL_AS(overviews) "rows 2\nlayout 1 1 1 0 0 0 0 0 2\noverviews " overviews \
-		"\ndecode master\ninput in put.tif\noutput o.tif\nauth none\n" \
+#define TAIL_WITH(overviews, decode) "rows 2\nlayout 1 1 1 0 0 0 0 0 2\noverviews " \
+		overviews "\ndecode " decode "\ninput in put.tif\noutput o.tif\nauth none\n" \
 		"source 2049 1234 5678 1764000000.000000000\npartial /tmp/.o.tif.AbCdEf\n"
+#define TAIL_AS(overviews) TAIL_WITH(overviews, "master")
 #define TAIL	TAIL_AS("0 average up")
 #define GOOD	HEAD OP TAIL
 
@@ -219,6 +220,13 @@ START_TEST(test_job_refused)
 
 	expect_refused("");
 	expect_refused(GOOD);				/* blocks missing */
+	/* Slaves decode TIFF directory 2 of image.tif: a page's. */
+	expect_accepted(HEAD OP TAIL_WITH("0 average up", "slaves 2") "blocks 2\n", &job);
+	ck_assert(job.decode == 1 && job.directory == 2);
+	job_free(&job);
+	expect_refused(HEAD OP TAIL_WITH("0 average up", "slaves") "blocks 2\n");
+	expect_refused(HEAD OP TAIL_WITH("0 average up", "slaves -1") "blocks 2\n");
+	expect_refused(HEAD OP TAIL_WITH("0 average up", "slaves 2x") "blocks 2\n");
 	/* Overviews: 4x4 in blocks of 2 rows, levels of 2 and 1 rows: 2 + 1 + 1 blocks. */
 	expect_accepted(HEAD OP TAIL_AS("2 mode down") "blocks 4\n", &job);
 	ck_assert_uint_eq(job.levels, 2);
