@@ -671,7 +671,7 @@ check "DIR empty after the resumed collection" 'dir_empty'
 # --- usage errors: status 2, one line naming the mistake and a hint, nothing more
 for args in "-bogus" "-master" "-master x.tif -radius -3" "-master x.tif -rows 0" \
     "-master x.tif -sigma abc" "-master x.tif -filter sharpen" "-slave -master x.tif" "" \
-    "-master x.tif extra" "-master x.tif -timeout 0" "-slave -poll 0"; do
+    "-master x.tif extra -o x-out.tif" "-master x.tif -timeout 0" "-slave -poll 0"; do
 	check "'blur $args' exits 2" 'blur $args 2> "$T/usage.err"; [ $? -eq 2 ]'
 	check "'blur $args': one line, then Try 'blur -help'." \
 	    '[ "$(wc -l < "$T/usage.err")" -eq 2 ] && grep -q "^blur: " "$T/usage.err" && sed -n 2p "$T/usage.err" | grep -qx "Try '"'blur -help'"'\."'
