@@ -120,14 +120,22 @@ conversions(const char *pattern)
 	return n;
 }
 
+/* Whether a name ends in /. */
+static int
+slashed(const char *name)
+{
+	size_t	len = strlen(name);
+
+	return len > 0 && name[len - 1] == '/';
+}
+
 /* Whether -o names a directory: one that exists, or any name ending in /. */
 static int
 directory(const char *output)
 {
 	struct stat	st;
 
-	return output[strlen(output) - 1] == '/' ||
-	    (stat(output, &st) == 0 && S_ISDIR(st.st_mode));
+	return slashed(output) || (stat(output, &st) == 0 && S_ISDIR(st.st_mode));
 }
 
 const char *
@@ -150,7 +158,6 @@ batch_output(const char *output, const char *input, size_t seq)
 {
 	char		*name, *path;
 	const char	*base;
-	size_t		 len;
 
 	if (input == NULL)
 		return xasprintf(output, (int)seq);
@@ -161,8 +168,7 @@ batch_output(const char *output, const char *input, size_t seq)
 		    xstrdup(output);
 	name = batch_default_output(input);
 	base = strrchr(name, '/') != NULL ? strrchr(name, '/') + 1 : name;
-	len = strlen(output);
-	path = xasprintf("%s%s%s", output, output[len - 1] == '/' ? "" : "/", base);
+	path = xasprintf("%s%s%s", output, slashed(output) ? "" : "/", base);
 	free(name);
 	return path;
 }
@@ -333,7 +339,7 @@ batch_run(const struct master_opts *o, const char *output, const struct batch_op
 	char				*cause;
 	size_t				 seq;
 
-	if (output != NULL && output[strlen(output) - 1] == '/' && mkdir(output, 0777) == -1 &&
+	if (output != NULL && slashed(output) && mkdir(output, 0777) == -1 &&
 	    errno != EEXIST)
 		fatal("%s: %s", output, strerror(errno));
 	if (b->joblog != NULL && (p.log = joblog_open(b->joblog, o->resume, &cause)) == NULL)
