@@ -83,15 +83,13 @@ char *
 batch_default_output(const char *input)
 {
 	char		*path, *name, *paged;
-	const char	*base, *dot;
+	const char	*dot;
 	uint32_t	 page;
 
 	if (!batch_page(input, &path, &page))
 		return master_output_name(input);
 	name = master_output_name(path);
-	base = strrchr(name, '/') != NULL ? strrchr(name, '/') + 1 : name;
-	dot = strrchr(base, '.');
-	if (dot == NULL || dot == base)
+	if ((dot = extension(name)) == NULL)
 		dot = name + strlen(name);
 	paged = xasprintf("%.*s-%u%s", (int)(dot - name), name, page, dot);
 	free(name);
